@@ -1,0 +1,172 @@
+package committer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/filter"
+	"github.com/jetcp/jetcp/messages"
+)
+
+func parseDst(s string) (string, error) {
+	u, err := fs.ParseURI(s)
+	return u.Path, err
+}
+
+// commit runs DistCp's commit phase once every item has a result, then
+// publishes the report. Steps after the copies only run when the copies
+// succeeded (or -i forgave the failures), as in DistCp.
+func (j *job) commit(ctx context.Context) error {
+	o := j.spec.Options
+	rep := &j.report
+	ok := (rep.FilesFailed == 0 || o.IgnoreFailures) && j.listed.Error == ""
+	if j.listed.Error != "" {
+		rep.Failures = append(rep.Failures, messages.Failure{Error: "listing: " + j.listed.Error})
+	}
+	var commitErr error
+	if !o.DryRun {
+		j.sweepTemps(ctx)
+	}
+	switch {
+	case o.Atomic && !o.DryRun:
+		commitErr = j.atomicCommit(ctx, ok)
+	case o.Delete && ok:
+		commitErr = j.deleteMissing(ctx)
+	}
+	if ok && commitErr == nil && len(j.dirs) > 0 {
+		commitErr = j.applyDirAttrs(ctx)
+	}
+	rep.State = messages.StateSucceeded
+	if !ok || commitErr != nil {
+		rep.State = messages.StateFailed
+	}
+	if commitErr != nil {
+		rep.Failures = append(rep.Failures, messages.Failure{Dst: j.spec.Target, Error: "commit: " + commitErr.Error()})
+	}
+	rep.DurationSeconds = time.Since(j.spec.Created).Seconds()
+	ev := &messages.Event{Type: messages.EventDone, Job: j.spec.ID, Time: time.Now().UTC(), Report: rep}
+	if err := publish(ctx, j.c.js, ev, j.spec.ID+"/done"); err != nil {
+		return err
+	}
+	j.log.Info().Str("state", rep.State).Int64("copied", rep.FilesCopied).Int64("skipped", rep.FilesSkipped).
+		Int64("failed", rep.FilesFailed).Int64("deleted", rep.FilesDeleted).Msg("job committed")
+	return nil
+}
+
+// sweepTemps removes temp files this job may have left: only next to items
+// that were retried or failed, since a clean first attempt removes its own.
+func (j *job) sweepTemps(ctx context.Context) {
+	root, err := fs.ParseURI(j.spec.WriteRoot)
+	if err != nil {
+		return
+	}
+	fsys, err := j.c.reg.FS(ctx, root)
+	if err != nil {
+		j.log.Warn().Err(err).Msg("temp sweep: cannot open target")
+		return
+	}
+	prefix := copier.TempPrefix + j.spec.ID + "."
+	for dir := range j.sweepIn {
+		for fi, err := range fsys.List(ctx, dir) {
+			if err != nil {
+				break // a directory that does not exist holds no temp files
+			}
+			if strings.HasPrefix(fi.Name(), prefix) {
+				if err := fsys.Remove(ctx, fi.Path, false); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					j.log.Warn().Err(err).Str("path", fi.Path).Msg("cannot remove temp file")
+				} else {
+					j.log.Info().Str("path", fi.Path).Msg("removed leftover temp file")
+				}
+			}
+		}
+	}
+}
+
+// atomicCommit renames the work tree to the target, or removes it when the
+// copies failed, so the target appears complete or not at all.
+func (j *job) atomicCommit(ctx context.Context, ok bool) error {
+	work, err := fs.ParseURI(j.spec.WriteRoot)
+	if err != nil {
+		return err
+	}
+	target, err := fs.ParseURI(j.spec.Target)
+	if err != nil {
+		return err
+	}
+	fsys, err := j.c.reg.FS(ctx, work)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		if err := fsys.Remove(ctx, work.Path, true); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove work tree %s: %w", work.Display(), err)
+		}
+		return nil
+	}
+	if _, err := fsys.Stat(ctx, target.Path); err == nil {
+		return fmt.Errorf("target %s appeared during the job; the copy is left at %s", target.Display(), work.Display())
+	}
+	if _, err := fsys.Stat(ctx, work.Path); errors.Is(err, fs.ErrNotExist) {
+		return nil // nothing was listed, so nothing was written
+	}
+	if _, err := fs.MkdirAll(ctx, fsys, target.Dir().Path, 0o755); err != nil {
+		return err
+	}
+	if err := fsys.Rename(ctx, work.Path, target.Path); err != nil {
+		return fmt.Errorf("rename %s to %s: %w", work.Display(), target.Display(), err)
+	}
+	return nil
+}
+
+// applyDirAttrs sets preserved directory attributes deepest first, after
+// all files are in (writing a file changes its directory's mtime).
+func (j *job) applyDirAttrs(ctx context.Context) error {
+	slices.SortFunc(j.dirs, func(a, b dirAttr) int {
+		return strings.Count(b.path, "/") - strings.Count(a.path, "/")
+	})
+	var first error
+	for _, d := range j.dirs {
+		u, err := fs.ParseURI(d.path)
+		if err != nil {
+			return err
+		}
+		if o := j.spec.Options; o.Atomic {
+			u = rebase(u, j.spec.WriteRoot, j.spec.Target)
+		}
+		fsys, err := j.c.reg.FS(ctx, u)
+		if err != nil {
+			return err
+		}
+		setter, ok := fsys.(fs.AttrSetter)
+		if !ok {
+			return nil
+		}
+		a := copier.AttrsFor(j.spec.Options.Preserve, d.attr)
+		if err := setter.SetAttrs(ctx, u.Path, a); err != nil && first == nil {
+			first = fmt.Errorf("preserve attributes of directory %s: %w", u.Display(), err)
+		}
+	}
+	return first
+}
+
+// rebase maps a path under the atomic work tree to its final place.
+func rebase(u fs.URI, from, to string) fs.URI {
+	f, err1 := fs.ParseURI(from)
+	t, err2 := fs.ParseURI(to)
+	if err1 != nil || err2 != nil || !f.Contains(u) {
+		return u
+	}
+	t.Path = t.Path + strings.TrimPrefix(u.Path, f.Path)
+	return t
+}
+
+// loadFilter compiles the job's -filters expressions.
+func (j *job) loadFilter() (*filter.Filter, error) {
+	return filter.Compile(j.spec.Options.Filters)
+}

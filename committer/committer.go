@@ -1,0 +1,146 @@
+package committer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Committer commits jobs until its context ends.
+type Committer struct {
+	js        jetstream.JetStream
+	reg       *fs.Registry
+	log       zerolog.Logger
+	sweepIdle time.Duration
+
+	mu      sync.Mutex
+	running map[string]bool
+}
+
+// Option configures a Committer.
+type Option func(*Committer)
+
+// WithSweepAfter sets how long a job may see no progress before the
+// committer checks for work items that can no longer produce a result.
+func WithSweepAfter(d time.Duration) Option { return func(c *Committer) { c.sweepIdle = d } }
+
+// New returns a committer.
+func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Committer {
+	c := &Committer{
+		js:        js,
+		reg:       reg,
+		log:       log.With().Str("component", "committer").Logger(),
+		sweepIdle: 5 * time.Second,
+		running:   map[string]bool{},
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Run takes job-created events from the shared committer consumer and
+// commits each job. The created event is acked only once the job is done,
+// so a job whose committer died is taken up again by another.
+func (c *Committer) Run(ctx context.Context) error {
+	cons, err := c.js.Consumer(ctx, messages.EventStream, messages.CommitterConsumer)
+	if err != nil {
+		return fmt.Errorf("committer: open consumer %s: %w", messages.CommitterConsumer, err)
+	}
+	c.log.Info().Msg("committer started")
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(16, jetstream.FetchMaxWait(time.Second), jetstream.FetchContext(ctx))
+		if err != nil {
+			if ctx.Err() == nil {
+				c.log.Warn().Err(err).Msg("fetch failed; retrying")
+				time.Sleep(time.Second)
+			}
+			continue
+		}
+		for msg := range batch.Messages() {
+			ev, err := messages.Decode[messages.Event](msg.Data())
+			if err != nil || ev.Spec == nil || !messages.ValidJobID(ev.Job) {
+				c.log.Error().Err(err).Str("subject", msg.Subject()).Msg("refusing malformed job-created event")
+				_ = msg.TermWithReason("malformed job-created event")
+				continue
+			}
+			if !c.claim(ev.Job) {
+				_ = msg.InProgress()
+				continue
+			}
+			wg.Go(func() {
+				defer c.release(ev.Job)
+				c.runJob(ctx, msg, ev.Spec)
+			})
+		}
+	}
+	return nil
+}
+
+func (c *Committer) claim(job string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.running[job] {
+		return false
+	}
+	c.running[job] = true
+	return true
+}
+
+func (c *Committer) release(job string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.running, job)
+}
+
+// runJob follows one job to its end and acks its created event.
+func (c *Committer) runJob(ctx context.Context, created jetstream.Msg, spec *messages.Job) {
+	log := c.log.With().Str("job", spec.ID).Logger()
+	hb := time.NewTicker(messages.AckWait / 3)
+	defer hb.Stop()
+	go func() {
+		for range hb.C {
+			_ = created.InProgress()
+		}
+	}()
+	j := newJob(c, spec, log)
+	if err := j.follow(ctx); err != nil {
+		if ctx.Err() == nil {
+			log.Error().Err(err).Msg("job follow failed; another committer will retry")
+			_ = created.NakWithDelay(5 * time.Second)
+		}
+		return
+	}
+	if err := created.Ack(); err != nil {
+		log.Warn().Err(err).Msg("ack of created event failed")
+	}
+}
+
+// publish sends an event on the job's subject for its type.
+func publish(ctx context.Context, js jetstream.JetStream, ev *messages.Event, msgID string) error {
+	data, err := messages.Encode(ev)
+	if err != nil {
+		return err
+	}
+	var opts []jetstream.PublishOpt
+	if msgID != "" {
+		opts = append(opts, jetstream.WithMsgID(msgID))
+	}
+	_, err = js.Publish(ctx, messages.EventSubjectFor(ev.Job, ev.Type), data, opts...)
+	if err != nil {
+		return fmt.Errorf("publish %s event: %w", ev.Type, err)
+	}
+	return nil
+}
+
+var errDone = errors.New("job already done")

@@ -1,0 +1,129 @@
+package committer_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/committer"
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/natsembed"
+	"github.com/jetcp/jetcp/lister"
+	"github.com/jetcp/jetcp/messages"
+)
+
+func setup(t *testing.T) (context.Context, jetstream.JetStream) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	js, err := jetstream.New(srv.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := messages.Ensure(ctx, js, messages.Topology{Storage: jetstream.MemoryStorage}); err != nil {
+		t.Fatal(err)
+	}
+	return ctx, js
+}
+
+func pub(t *testing.T, ctx context.Context, js jetstream.JetStream, ev *messages.Event) {
+	t.Helper()
+	ev.Time = time.Now()
+	data, err := messages.Encode(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, messages.EventSubjectFor(ev.Job, ev.Type), data); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The committer counts one result per index whatever the duplicates, turns
+// items that left the work stream without a result into failures (so a job
+// never hangs and never loses an item silently), and reports.
+func TestCompletionDuplicatesAndLostItems(t *testing.T) {
+	for _, ignore := range []bool{false, true} {
+		t.Run(map[bool]string{false: "fails", true: "-i succeeds"}[ignore], func(t *testing.T) {
+			ctx, js := setup(t)
+			reg := fs.NewRegistry()
+			reg.Register("file", local.Open)
+			dir := t.TempDir()
+			root := fs.MustParseURI(dir).String()
+			job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root},
+				Target: root, WriteRoot: root, TargetIsDir: true, Options: messages.Options{IgnoreFailures: ignore}}
+			spec, _ := messages.Encode(job)
+			kv, err := js.KeyValue(ctx, messages.JobBucket)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := kv.Create(ctx, job.ID, spec); err != nil {
+				t.Fatal(err)
+			}
+			runCtx, stop := context.WithCancel(ctx)
+			defer stop()
+			go committer.New(js, reg, zerolog.Nop(), committer.WithSweepAfter(200*time.Millisecond)).Run(runCtx)
+
+			pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+			res := func(i int64, status string, size int64) *messages.Event {
+				return &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{
+					Index: i, Kind: messages.KindFile, Status: status, Size: size, Attempt: 1,
+					Src: root + "/f", Dst: root + "/f"}}
+			}
+			pub(t, ctx, js, res(0, messages.StatusCopied, 10))
+			pub(t, ctx, js, res(0, messages.StatusCopied, 10)) // redelivered duplicate
+			pub(t, ctx, js, res(1, messages.StatusSkipped, 5))
+			pub(t, ctx, js, res(7, messages.StatusCopied, 99)) // out of range: ignored
+			pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 3, Files: 3, Bytes: 20}})
+			// Index 2 never gets a result and is not in the work stream: lost.
+
+			rep, err := lister.Wait(ctx, js, job.ID, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.FilesCopied != 1 || rep.FilesSkipped != 1 || rep.FilesFailed != 1 || rep.BytesCopied != 10 || rep.BytesExpected != 20 {
+				t.Fatalf("report %+v", rep)
+			}
+			wantState := messages.StateFailed
+			if ignore {
+				wantState = messages.StateSucceeded
+			}
+			if rep.State != wantState {
+				t.Fatalf("state %s, want %s", rep.State, wantState)
+			}
+			if len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0].Error, "work item 2 lost") {
+				t.Fatalf("failures %+v", rep.Failures)
+			}
+		})
+	}
+}
+
+// A listing that broke off still ends the job, as failed, with the error.
+func TestListingErrorFailsJob(t *testing.T) {
+	ctx, js := setup(t)
+	reg := fs.NewRegistry()
+	reg.Register("file", local.Open)
+	root := fs.MustParseURI(t.TempDir()).String()
+	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go committer.New(js, reg, zerolog.Nop()).Run(runCtx)
+	pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Error: "list /x: permission denied"}})
+	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.State != messages.StateFailed || len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0].Error, "permission denied") {
+		t.Fatalf("report %+v", rep)
+	}
+}

@@ -1,0 +1,151 @@
+package committer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/filter"
+)
+
+// source is one of the job's source roots, with whether it is a directory.
+type source struct {
+	u   fs.URI
+	fs  fs.FS
+	dir bool
+}
+
+// deleteMissing removes target entries that no source has (-delete). It
+// walks the target and the sources side by side one directory at a time, so
+// memory is bounded by the largest directory, never deletes inside a
+// directory it already deleted, never touches entries the filters exclude,
+// and only runs on a directory target (DistCp once deleted a single-file
+// target, MAPREDUCE-7287).
+func (j *job) deleteMissing(ctx context.Context) error {
+	if !j.spec.TargetIsDir {
+		return nil
+	}
+	target, err := fs.ParseURI(j.spec.Target)
+	if err != nil {
+		return err
+	}
+	tfs, err := j.c.reg.FS(ctx, target)
+	if err != nil {
+		return err
+	}
+	flt, err := j.loadFilter()
+	if err != nil {
+		return err
+	}
+	var srcs []source
+	for _, s := range j.spec.Sources {
+		u, err := fs.ParseURI(s)
+		if err != nil {
+			return err
+		}
+		sfs, err := j.c.reg.FS(ctx, u)
+		if err != nil {
+			return err
+		}
+		fi, err := sfs.Stat(ctx, u.Path)
+		if err != nil {
+			return fmt.Errorf("delete phase: source %s: %w", u.Display(), err)
+		}
+		srcs = append(srcs, source{u: u, fs: sfs, dir: fi.IsDir()})
+	}
+	return j.deleteIn(ctx, tfs, target, "", srcs, flt)
+}
+
+func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string, srcs []source, flt *filter.Filter) error {
+	// Names the sources have at rel; filtered names are kept apart so their
+	// target twins are spared too.
+	have, filtered := map[string]bool{}, map[string]bool{}
+	for _, s := range srcs {
+		if !s.dir {
+			if rel == "" {
+				have[s.u.Base()] = true
+			}
+			continue
+		}
+		for fi, err := range s.fs.List(ctx, s.u.Join(rel).Path) {
+			if errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			if err != nil {
+				return fmt.Errorf("delete phase: list source %s: %w", s.u.Join(rel).Display(), err)
+			}
+			u := s.u
+			u.Path = fi.Path
+			if flt.Excludes(u) {
+				filtered[fi.Name()] = true
+			} else {
+				have[fi.Name()] = true
+			}
+		}
+	}
+	dir := target.Join(rel)
+	var subdirs []string
+	for fi, err := range tfs.List(ctx, dir.Path) {
+		if err != nil {
+			return fmt.Errorf("delete phase: list target %s: %w", dir.Display(), err)
+		}
+		name := fi.Name()
+		u := target
+		u.Path = fi.Path
+		switch {
+		case strings.HasPrefix(name, copier.TempPrefix):
+		case have[name]:
+			if fi.IsDir() {
+				subdirs = append(subdirs, joinRel(rel, name))
+			}
+		case filtered[name] || flt.Excludes(u):
+		default:
+			if err := j.remove(ctx, tfs, fi); err != nil {
+				return err
+			}
+		}
+	}
+	for _, sd := range subdirs {
+		if err := j.deleteIn(ctx, tfs, target, sd, srcs, flt); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// remove deletes one target entry (a directory with everything in it),
+// counting the files it held; in a dry run it only counts.
+func (j *job) remove(ctx context.Context, tfs fs.FS, fi fs.FileInfo) error {
+	files := int64(1)
+	if fi.IsDir() {
+		files = 0
+		if err := fs.Walk(ctx, tfs, fi.Path, func(e fs.FileInfo) error {
+			if !e.IsDir() {
+				files++
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("delete phase: %w", err)
+		}
+	}
+	j.report.FilesDeleted += files
+	if j.spec.Options.DryRun {
+		j.log.Info().Str("path", fi.Path).Int64("files", files).Msg("dry run: would delete")
+		return nil
+	}
+	if err := tfs.Remove(ctx, fi.Path, fi.IsDir()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("delete %s: %w", fi.Path, err)
+	}
+	j.log.Info().Str("path", fi.Path).Int64("files", files).Msg("deleted: not in the source")
+	return nil
+}
+
+func joinRel(rel, name string) string {
+	if rel == "" {
+		return name
+	}
+	return rel + "/" + name
+}

@@ -1,0 +1,212 @@
+package committer
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/messages"
+)
+
+// job is one job's state, rebuilt from its events.
+type job struct {
+	c    *Committer
+	spec *messages.Job
+	log  zerolog.Logger
+
+	listed   *messages.Listed
+	seen     bitset
+	nseen    int64
+	report   messages.Report
+	dirs     []dirAttr       // directories whose attributes to apply at commit
+	sweepIn  map[string]bool // target directories that may hold leftover temp files
+	progress time.Time
+}
+
+type dirAttr struct {
+	path string
+	attr messages.Attrs
+}
+
+func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
+	return &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{},
+		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}}}
+}
+
+// follow replays and then tails the job's events until it is committed.
+func (j *job) follow(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cons, err := j.c.js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{messages.EventSubjectFor(j.spec.ID, "*")},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return fmt.Errorf("follow job %s: %w", j.spec.ID, err)
+	}
+	events := make(chan jetstream.Msg, 4096)
+	cc, err := cons.Consume(func(m jetstream.Msg) {
+		select {
+		case events <- m:
+		case <-ctx.Done():
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("follow job %s: %w", j.spec.ID, err)
+	}
+	defer cc.Stop()
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	j.progress = time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case m := <-events:
+			ev, err := messages.Decode[messages.Event](m.Data())
+			if err != nil {
+				j.log.Error().Err(err).Str("subject", m.Subject()).Msg("ignoring malformed event")
+				continue
+			}
+			if ev.Type == messages.EventDone {
+				return nil // committed earlier, by us before a restart or by another committer
+			}
+			j.apply(ev)
+		case <-tick.C:
+			if j.listed != nil && j.nseen < j.listed.Items && time.Since(j.progress) > j.c.sweepIdle {
+				if err := j.sweepLost(ctx, cons, len(events)); err != nil {
+					j.log.Warn().Err(err).Msg("lost-item check failed")
+				}
+				j.progress = time.Now()
+			}
+		}
+		if j.listed != nil && j.nseen >= j.listed.Items {
+			return j.commit(ctx)
+		}
+	}
+}
+
+// apply counts one event; a second result for an index is a redelivered
+// duplicate and is ignored.
+func (j *job) apply(ev *messages.Event) {
+	switch ev.Type {
+	case messages.EventListed:
+		if ev.Listed != nil {
+			j.listed = ev.Listed
+			j.report.BytesExpected = ev.Listed.Bytes
+		}
+	case messages.EventResult:
+		r := ev.Result
+		if r == nil || r.Index < 0 || (j.listed != nil && r.Index >= j.listed.Items) || j.seen.testAndSet(r.Index) {
+			return
+		}
+		j.nseen++
+		j.progress = time.Now()
+		j.count(r)
+	}
+}
+
+func (j *job) count(r *messages.Result) {
+	rep := &j.report
+	rep.DirsCreated += int64(r.DirsCreated)
+	if r.Attempt > 1 || r.Status == messages.StatusFailed {
+		if dst, err := parseDst(r.Dst); err == nil {
+			j.sweepIn[path.Dir(dst)] = true
+		}
+	}
+	if r.Kind == messages.KindDir {
+		if r.Status == messages.StatusFailed {
+			rep.FilesFailed++
+			j.addFailure(r)
+		} else if r.Attr != nil && j.spec.Options.Preserve.Any() && !j.spec.Options.DryRun {
+			j.dirs = append(j.dirs, dirAttr{path: r.Dst, attr: *r.Attr})
+		}
+		return
+	}
+	switch r.Status {
+	case messages.StatusCopied:
+		rep.FilesCopied++
+		rep.BytesCopied += r.Size
+	case messages.StatusSkipped:
+		rep.FilesSkipped++
+		rep.BytesSkipped += r.Size
+	default:
+		rep.FilesFailed++
+		rep.BytesFailed += r.Size
+		j.addFailure(r)
+	}
+}
+
+func (j *job) addFailure(r *messages.Result) {
+	if len(j.report.Failures) < messages.MaxReportFailures {
+		j.report.Failures = append(j.report.Failures, messages.Failure{Src: r.Src, Dst: r.Dst, Error: r.Error})
+	}
+}
+
+// sweepLost turns work items that can never produce a result into failures.
+// Order matters: a copier publishes an item's result before acking or
+// terminating it, so once the work stream holds nothing for the job, every
+// result that will ever exist is already in the events stream; once our
+// consumer has nothing pending either, the missing indexes are lost.
+func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered int) error {
+	st, err := j.c.js.Stream(ctx, messages.WorkStream)
+	if err != nil {
+		return err
+	}
+	subj := messages.WorkSubjectFor(j.spec.ID)
+	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subj))
+	if err != nil {
+		return err
+	}
+	if info.State.Subjects[subj] > 0 {
+		return nil
+	}
+	ci, err := cons.Info(ctx)
+	if err != nil {
+		return err
+	}
+	if ci.NumPending > 0 || buffered > 0 {
+		return nil
+	}
+	var lost int64
+	for i := range j.listed.Items {
+		if j.seen.test(i) {
+			continue
+		}
+		lost++
+		res := &messages.Result{Index: i, Status: messages.StatusFailed, Kind: messages.KindFile,
+			Error: fmt.Sprintf("work item %d lost: it left the work stream without a result (malformed, or its copier gave up)", i)}
+		ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
+		if err := publish(ctx, j.c.js, ev, j.spec.ID+"/result/"+strconv.FormatInt(i, 10)); err != nil {
+			return err
+		}
+	}
+	if lost > 0 {
+		j.log.Error().Int64("lost", lost).Msg("recorded lost work items as failed")
+	}
+	return nil
+}
+
+// bitset records which indexes have a result: 100M items cost 12.5 MB.
+type bitset []uint64
+
+func (b *bitset) testAndSet(i int64) bool {
+	w := int(i / 64)
+	for w >= len(*b) {
+		*b = append(*b, make([]uint64, len(*b)+1)...)
+	}
+	m := uint64(1) << (i % 64)
+	old := (*b)[w]&m != 0
+	(*b)[w] |= m
+	return old
+}
+
+func (b bitset) test(i int64) bool {
+	w := int(i / 64)
+	return w < len(b) && b[w]&(1<<(i%64)) != 0
+}

@@ -1,0 +1,123 @@
+package copier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Copier serves work items until its context ends.
+type Copier struct {
+	js      jetstream.JetStream
+	reg     *fs.Registry
+	log     zerolog.Logger
+	name    string
+	workers int
+	jobs    *jobCache
+}
+
+// Option configures a Copier.
+type Option func(*Copier)
+
+// WithWorkers sets how many items are copied at once (DistCp's -m).
+func WithWorkers(n int) Option { return func(c *Copier) { c.workers = max(1, n) } }
+
+// WithName names this copier in results and logs.
+func WithName(name string) Option { return func(c *Copier) { c.name = name } }
+
+// New returns a copier reading from js and writing through reg.
+func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Copier {
+	host, _ := os.Hostname()
+	c := &Copier{
+		js:      js,
+		reg:     reg,
+		workers: messages.DefaultWorkers,
+		name:    host + "-" + strconv.Itoa(os.Getpid()),
+	}
+	for _, o := range opts {
+		o(c)
+	}
+	c.log = log.With().Str("component", "copier").Str("copier", c.name).Logger()
+	c.jobs = newJobCache(js)
+	return c
+}
+
+// Run pulls exactly as many items as there are free workers (prefetching
+// would start items' ack clocks before work begins) and copies them. It
+// returns when ctx ends, after in-flight items are finished or released.
+func (c *Copier) Run(ctx context.Context) error {
+	cons, err := c.js.Consumer(ctx, messages.WorkStream, messages.CopierConsumer)
+	if err != nil {
+		return fmt.Errorf("copier: open consumer %s: %w", messages.CopierConsumer, err)
+	}
+	c.log.Info().Int("workers", c.workers).Msg("copier started")
+	slots := make(chan struct{}, c.workers)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for ctx.Err() == nil {
+		// Block for one free slot, then take whatever else is free.
+		select {
+		case slots <- struct{}{}:
+		case <-ctx.Done():
+			continue
+		}
+		free := 1
+		for free < c.workers {
+			select {
+			case slots <- struct{}{}:
+				free++
+				continue
+			default:
+			}
+			break
+		}
+		batch, err := cons.Fetch(free, jetstream.FetchMaxWait(time.Second), jetstream.FetchContext(ctx))
+		if err != nil {
+			for range free {
+				<-slots
+			}
+			if ctx.Err() != nil {
+				break
+			}
+			c.log.Warn().Err(err).Msg("fetch failed; retrying")
+			sleep(ctx, time.Second)
+			continue
+		}
+		used := 0
+		for msg := range batch.Messages() {
+			used++
+			wg.Go(func() {
+				defer func() { <-slots }()
+				c.handle(ctx, msg)
+			})
+		}
+		for range free - used {
+			<-slots
+		}
+		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil &&
+			!errors.Is(err, context.DeadlineExceeded) {
+			c.log.Warn().Err(err).Msg("fetch ended with an error")
+		}
+	}
+	c.log.Info().Msg("copier stopping")
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}

@@ -1,0 +1,250 @@
+package copier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	iofs "io/fs"
+	"path"
+	"strconv"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// TempPrefix starts every temp file name; the committer sweeps leftovers of
+// a job by it (TempPrefix + job + ".").
+const TempPrefix = ".jetcp.tmp."
+
+// TempName is the temp file for one attempt at one item, next to its target.
+func TempName(job string, index int64, attempt int) string {
+	return TempPrefix + job + "." + strconv.FormatInt(index, 10) + "." + strconv.Itoa(attempt)
+}
+
+func (t *task) file(ctx context.Context) (messages.Result, error) {
+	var res messages.Result
+	o := t.job.Options
+	dfi, err := t.dstFS.Stat(ctx, t.dst.Path)
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return res, err
+	}
+	if exists && dfi.IsDir() {
+		return res, permanent(fmt.Errorf("cannot replace directory %s with file %s: remove the directory or exclude the file", t.dst.Display(), t.src.Display()))
+	}
+	copyIt, reason, err := t.decide(ctx, exists, dfi)
+	if err != nil {
+		return res, err
+	}
+	res.Reason = reason
+	if o.DryRun {
+		res.Status = messages.StatusSkipped
+		if copyIt {
+			res.Status, res.Reason = messages.StatusCopied, "dry run: would copy ("+reason+")"
+		}
+		return res, nil
+	}
+	if !copyIt {
+		res.Status = messages.StatusSkipped
+		if o.Preserve.Any() {
+			if err := t.applyAttrs(ctx, t.dst.Path); err != nil {
+				return res, err
+			}
+		}
+		return res, nil
+	}
+	sum, err := t.copy(ctx, &res)
+	if err != nil {
+		return res, err
+	}
+	res.Status, res.Checksum = messages.StatusCopied, sum.String()
+	return res, nil
+}
+
+// decide applies DistCp's per-file rules (CopyMapper) to an existing or
+// missing target.
+func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, string, error) {
+	o := t.job.Options
+	switch {
+	case !exists:
+		return true, "target missing", nil
+	case o.Overwrite:
+		return true, "overwrite", nil
+	case !o.Update:
+		return false, "target exists", nil
+	case dfi.Size != t.item.Attr.Size:
+		return true, "size differs", nil
+	case o.Preserve.BlockSize && t.item.Attr.BlockSize > 0 && dfi.BlockSize > 0 && dfi.BlockSize != t.item.Attr.BlockSize:
+		return true, "block size differs", nil
+	case o.SkipCRC:
+		return false, "same size (checksum not compared: -skipcrccheck)", nil
+	}
+	same, err := t.sameChecksum(ctx)
+	switch {
+	case errors.Is(err, fs.ErrIncomparable):
+		// Newer DistCp: without comparable checksums, skip unless the source is newer.
+		if !t.item.Attr.ModTime.After(dfi.ModTime) {
+			return false, "same size, checksums incomparable, target not older", nil
+		}
+		return true, "same size, checksums incomparable, source newer", nil
+	case err != nil:
+		return false, "", err
+	case same:
+		return false, "same size and checksum", nil
+	default:
+		return true, "checksum differs", nil
+	}
+}
+
+func (t *task) sameChecksum(ctx context.Context) (bool, error) {
+	sc, ok1 := t.srcFS.(fs.Checksummer)
+	dc, ok2 := t.dstFS.(fs.Checksummer)
+	if !ok1 || !ok2 {
+		return false, fmt.Errorf("a side has no checksum: %w", fs.ErrIncomparable)
+	}
+	s, err := sc.Checksum(ctx, t.src.Path)
+	if err != nil {
+		return false, fmt.Errorf("checksum of source %s: %w", t.src.Display(), err)
+	}
+	d, err := dc.Checksum(ctx, t.dst.Path)
+	if err != nil {
+		return false, fmt.Errorf("checksum of target %s: %w", t.dst.Display(), err)
+	}
+	return s.Equal(d)
+}
+
+// copy writes the source into a temp file next to the target (or straight
+// to the target with -direct), verifies it and renames it into place. Only a
+// complete, verified file ever appears at the final path.
+func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, error) {
+	o := t.job.Options
+	n, err := fs.MkdirAll(ctx, t.dstFS, path.Dir(t.dst.Path), 0o755)
+	res.DirsCreated = n
+	if err != nil {
+		return fs.Checksum{}, err
+	}
+	tmp := t.dst.Path
+	if !o.Direct {
+		tmp = path.Join(path.Dir(t.dst.Path), TempName(t.job.ID, t.item.Index, t.attempt))
+	}
+	perm := iofs.FileMode(t.item.Attr.Mode).Perm()
+	if perm == 0 || !o.Preserve.Permission {
+		perm = 0o644
+	}
+	w, err := t.dstFS.Create(ctx, tmp, fs.CreateOptions{
+		Perm:        perm,
+		Overwrite:   true, // -direct replaces; a temp name is ours alone
+		BlockSize:   pick(o.Preserve.BlockSize, t.item.Attr.BlockSize),
+		Replication: int16(pick(o.Preserve.Replication, int64(t.item.Attr.Replication))),
+	})
+	if err != nil {
+		return fs.Checksum{}, fmt.Errorf("create %s: %w", tmp, err)
+	}
+	sum, err := t.stream(ctx, w)
+	if err != nil {
+		_ = w.Abort()
+		return sum, err
+	}
+	if err := w.Close(); err != nil {
+		_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
+		return sum, fmt.Errorf("close %s: %w", tmp, err)
+	}
+	// From here on a failure must remove what we wrote.
+	fail := func(err error) (fs.Checksum, error) {
+		_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
+		return sum, err
+	}
+	if err := t.verify(ctx, tmp, sum); err != nil {
+		return fail(err)
+	}
+	if o.Preserve.Any() {
+		if err := t.applyAttrs(ctx, tmp); err != nil {
+			return fail(err)
+		}
+	}
+	if !o.Direct {
+		if err := t.dstFS.Rename(ctx, tmp, t.dst.Path); err != nil {
+			return fail(fmt.Errorf("rename %s into place: %w", tmp, err))
+		}
+	}
+	return sum, nil
+}
+
+func pick(on bool, v int64) int64 {
+	if on {
+		return v
+	}
+	return 0
+}
+
+// verify checks the written length and, unless -skipcrccheck or the file is
+// empty, that the target's checksum equals that of the bytes read.
+func (t *task) verify(ctx context.Context, p string, sum fs.Checksum) error {
+	fi, err := t.dstFS.Stat(ctx, p)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", p, err)
+	}
+	if fi.Size != t.item.Attr.Size {
+		return fmt.Errorf("verify %s: wrote %d bytes, source has %d", p, fi.Size, t.item.Attr.Size)
+	}
+	if t.job.Options.SkipCRC || fi.Size == 0 {
+		return nil
+	}
+	dc, ok := t.dstFS.(fs.Checksummer)
+	if !ok {
+		return nil // length is all such a target can tell
+	}
+	got, err := dc.Checksum(ctx, p)
+	if err != nil {
+		return fmt.Errorf("verify %s: %w", p, err)
+	}
+	if same, err := got.Equal(sum); err == nil && !same {
+		return fmt.Errorf("verify %s: checksum %s, source bytes had %s", p, got, sum)
+	}
+	return nil
+}
+
+// applyAttrs sets the preserved attributes (-p letters) on p.
+func (t *task) applyAttrs(ctx context.Context, p string) error {
+	pr := t.job.Options.Preserve
+	setter, ok := t.dstFS.(fs.AttrSetter)
+	if !ok {
+		if pr.User || pr.Group || pr.Permission || pr.Times {
+			return permanent(fmt.Errorf("%s cannot store owners, permissions or times: drop -p", t.dst.Scheme))
+		}
+		return nil
+	}
+	a := attrsFor(pr, t.item.Attr)
+	if a == (fs.Attrs{}) {
+		return nil
+	}
+	if err := setter.SetAttrs(ctx, p, a); err != nil {
+		return fmt.Errorf("preserve attributes on %s: %w", p, err)
+	}
+	return nil
+}
+
+// attrsFor selects the attributes the -p letters ask for.
+func attrsFor(pr messages.Preserve, src messages.Attrs) fs.Attrs {
+	var a fs.Attrs
+	if pr.Permission {
+		m := iofs.FileMode(src.Mode) & (iofs.ModePerm | iofs.ModeSetuid | iofs.ModeSetgid | iofs.ModeSticky)
+		a.Mode = &m
+	}
+	if pr.User {
+		a.Owner = src.Owner
+	}
+	if pr.Group {
+		a.Group = src.Group
+	}
+	if pr.Times {
+		a.ModTime, a.AccessTime = src.ModTime, src.AccessTime
+	}
+	if pr.Replication {
+		a.Replication = src.Replication
+	}
+	return a
+}
+
+// AttrsFor is attrsFor for the committer, which applies directory attributes.
+func AttrsFor(pr messages.Preserve, src messages.Attrs) fs.Attrs { return attrsFor(pr, src) }

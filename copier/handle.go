@@ -1,0 +1,141 @@
+package copier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// permanentError marks failures a retry cannot fix (a directory in the way,
+// a missing source, a source that changed).
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return permanentError{err} }
+
+func isPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)
+}
+
+// handle takes one message to exactly one of: a terminal result and an ack,
+// a terminal failed result and a term, or a delayed nak for a retry.
+func (c *Copier) handle(ctx context.Context, msg jetstream.Msg) {
+	attempt := 1
+	if md, err := msg.Metadata(); err == nil {
+		attempt = int(md.NumDelivered)
+	}
+	item, err := messages.Decode[messages.WorkItem](msg.Data())
+	if err != nil {
+		c.log.Error().Err(err).Str("subject", msg.Subject()).Msg("refusing malformed work item")
+		_ = msg.TermWithReason("malformed work item: " + err.Error())
+		return
+	}
+	log := c.log.With().Str("job", item.Job).Int64("index", item.Index).Logger()
+	job, err := c.jobs.get(ctx, item.Job)
+	if err != nil {
+		if errors.Is(err, errUnknownJob) {
+			log.Error().Err(err).Msg("refusing work item of an unknown job")
+			_ = msg.TermWithReason(err.Error())
+			return
+		}
+		log.Warn().Err(err).Msg("cannot read job spec; will retry")
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+
+	stop := c.heartbeat(ctx, msg)
+	start := time.Now()
+	res, err := c.process(ctx, job, item, attempt)
+	stop()
+	res.Index, res.Kind, res.Src, res.Dst, res.Size = item.Index, item.Kind, item.Src, item.Dst, item.Attr.Size
+	res.Attempt, res.Copier = attempt, c.name
+	res.DurationMS = time.Since(start).Milliseconds()
+
+	if err != nil {
+		if ctx.Err() != nil {
+			// Shutting down: release the item for another copier at once.
+			_ = msg.Nak()
+			return
+		}
+		attempts := job.Options.Attempts
+		if attempts <= 0 {
+			attempts = messages.DefaultAttempts
+		}
+		if !isPermanent(err) && attempt < attempts {
+			backoff := job.Options.RetryBackoff
+			if backoff == 0 {
+				backoff = messages.DefaultRetryBackoff
+			}
+			delay := backoff << (attempt - 1)
+			log.Warn().Err(err).Int("attempt", attempt).Dur("retry_in", delay).Msg("copy failed; will retry")
+			_ = msg.NakWithDelay(delay)
+			return
+		}
+		res.Status, res.Error = messages.StatusFailed, err.Error()
+	}
+	if err := c.publishResult(ctx, job.ID, res); err != nil {
+		log.Warn().Err(err).Msg("cannot publish result; item will be redelivered")
+		_ = msg.NakWithDelay(time.Second)
+		return
+	}
+	lvl := log.Debug()
+	if job.Options.Verbose {
+		lvl = log.Info()
+	}
+	if res.Status == messages.StatusFailed {
+		log.Error().Str("src", item.Src).Str("error", res.Error).Int("attempt", attempt).Msg("FAIL")
+		// Term, not ack: the server keeps a record (advisory) that we gave up.
+		_ = msg.TermWithReason("failed: " + res.Error)
+		return
+	}
+	lvl.Str("status", res.Status).Str("src", item.Src).Str("dst", item.Dst).Int64("size", item.Attr.Size).Str("reason", res.Reason).Msg("done")
+	if err := msg.Ack(); err != nil {
+		log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
+	}
+}
+
+// heartbeat keeps the item ours during a long copy: InProgress resets the
+// server's ack timer.
+func (c *Copier) heartbeat(ctx context.Context, msg jetstream.Msg) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(messages.AckWait / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-t.C:
+				_ = msg.InProgress()
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+func (c *Copier) publishResult(ctx context.Context, job string, res messages.Result) error {
+	ev := &messages.Event{Type: messages.EventResult, Job: job, Time: time.Now().UTC(), Result: &res}
+	data, err := messages.Encode(ev)
+	if err != nil {
+		return err
+	}
+	// The msg id makes a result published twice (a redelivered duplicate)
+	// appear once on the stream.
+	id := job + "/result/" + strconv.FormatInt(res.Index, 10)
+	if _, err := c.js.Publish(ctx, messages.EventSubjectFor(job, messages.EventResult), data, jetstream.WithMsgID(id)); err != nil {
+		return fmt.Errorf("publish result: %w", err)
+	}
+	return nil
+}

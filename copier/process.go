@@ -1,0 +1,106 @@
+package copier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// process brings one item to its target. The returned Result carries the
+// status and reason; an error means the item failed (maybe retriably).
+func (c *Copier) process(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int) (messages.Result, error) {
+	var res messages.Result
+	src, dst, err := checkPaths(job, item)
+	if err != nil {
+		return res, permanent(err)
+	}
+	srcFS, err := c.reg.FS(ctx, src)
+	if err != nil {
+		return res, err
+	}
+	dstFS, err := c.reg.FS(ctx, dst)
+	if err != nil {
+		return res, err
+	}
+	t := &task{c: c, job: job, item: item, attempt: attempt, src: src, dst: dst, srcFS: srcFS, dstFS: dstFS}
+	switch item.Kind {
+	case messages.KindDir:
+		return t.dir(ctx)
+	case messages.KindFile:
+		return t.file(ctx)
+	default:
+		return res, permanent(fmt.Errorf("unknown work item kind %q", item.Kind))
+	}
+}
+
+// checkPaths parses the item's URIs and refuses any that escape the job: a
+// copier only ever writes under the job's write root and reads its sources.
+func checkPaths(job *messages.Job, item *messages.WorkItem) (src, dst fs.URI, err error) {
+	if src, err = fs.ParseURI(item.Src); err != nil {
+		return src, dst, err
+	}
+	if dst, err = fs.ParseURI(item.Dst); err != nil {
+		return src, dst, err
+	}
+	root, err := fs.ParseURI(job.WriteRoot)
+	if err != nil {
+		return src, dst, fmt.Errorf("job write root: %w", err)
+	}
+	if !root.Contains(dst) || item.Dst != dst.String() {
+		return src, dst, fmt.Errorf("target %s is outside the job's target %s: refused", item.Dst, job.WriteRoot)
+	}
+	inSource := false
+	for _, s := range job.Sources {
+		if su, err := fs.ParseURI(s); err == nil && su.Contains(src) {
+			inSource = true
+			break
+		}
+	}
+	if !inSource || item.Src != src.String() {
+		return src, dst, fmt.Errorf("source %s is not under the job's sources: refused", item.Src)
+	}
+	return src, dst, nil
+}
+
+// task is one item being worked on.
+type task struct {
+	c          *Copier
+	job        *messages.Job
+	item       *messages.WorkItem
+	attempt    int
+	src, dst   fs.URI
+	srcFS      fs.FS
+	dstFS      fs.FS
+	dirsBefore int
+}
+
+func (t *task) dir(ctx context.Context) (messages.Result, error) {
+	res := messages.Result{Attr: &t.item.Attr}
+	if o := t.job.Options; t.item.Root && (o.Update || o.Overwrite) {
+		res.Attr = nil // as DistCp without -updateRoot: the target root keeps its attributes
+	}
+	fi, err := t.dstFS.Stat(ctx, t.dst.Path)
+	switch {
+	case err == nil && !fi.IsDir():
+		return res, permanent(fmt.Errorf("cannot replace file %s with directory %s", t.dst.Display(), t.src.Display()))
+	case err == nil:
+		res.Status, res.Reason = messages.StatusSkipped, "directory exists"
+		return res, nil
+	case !errors.Is(err, fs.ErrNotExist):
+		return res, err
+	}
+	if t.job.Options.DryRun {
+		res.Status, res.Reason, res.DirsCreated = messages.StatusCopied, "dry run: would create directory", 1
+		return res, nil
+	}
+	n, err := fs.MkdirAll(ctx, t.dstFS, t.dst.Path, 0o755)
+	res.DirsCreated = n
+	if err != nil {
+		return res, err
+	}
+	res.Status, res.Reason = messages.StatusCopied, "directory created"
+	return res, nil
+}

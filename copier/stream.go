@@ -1,0 +1,90 @@
+package copier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// stream reads the source once, checksumming and writing as it goes, with
+// the job's buffer size and bandwidth limit, and checks that the source did
+// not change since it was listed.
+func (t *task) stream(ctx context.Context, w io.Writer) (fs.Checksum, error) {
+	o := t.job.Options
+	r, err := t.srcFS.Open(ctx, t.src.Path, 0)
+	if err != nil {
+		return fs.Checksum{}, fmt.Errorf("open source %s: %w", t.src.Display(), err)
+	}
+	defer r.Close()
+	size := o.CopyBufferSize
+	if size <= 0 {
+		size = messages.DefaultCopyBufferSize
+	}
+	buf := make([]byte, size)
+	h := fs.NewCRC32C()
+	thr := newThrottle(o.BandwidthMBps)
+	var n int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return fs.Checksum{}, err
+		}
+		k, rerr := r.Read(buf)
+		if k > 0 {
+			h.Write(buf[:k])
+			if _, err := w.Write(buf[:k]); err != nil {
+				return fs.Checksum{}, fmt.Errorf("write %s: %w", t.dst.Display(), err)
+			}
+			n += int64(k)
+			if n > t.item.Attr.Size {
+				return fs.Checksum{}, permanent(fmt.Errorf("source %s grew during the copy: listed %d bytes, read more: re-run with -update", t.src.Display(), t.item.Attr.Size))
+			}
+			thr.wait(ctx, int64(k))
+		}
+		if errors.Is(rerr, io.EOF) {
+			break
+		}
+		if rerr != nil {
+			return fs.Checksum{}, fmt.Errorf("read source %s: %w", t.src.Display(), rerr)
+		}
+	}
+	if n != t.item.Attr.Size {
+		return fs.Checksum{}, permanent(fmt.Errorf("source %s changed during the copy: listed %d bytes, read %d: re-run with -update", t.src.Display(), t.item.Attr.Size, n))
+	}
+	fi, err := t.srcFS.Stat(ctx, t.src.Path)
+	if err != nil {
+		return fs.Checksum{}, fmt.Errorf("re-check source %s: %w", t.src.Display(), err)
+	}
+	if fi.Size != t.item.Attr.Size || !fi.ModTime.Equal(t.item.Attr.ModTime) {
+		return fs.Checksum{}, permanent(fmt.Errorf("source %s changed during the copy (size %d -> %d, mtime %s -> %s): re-run with -update",
+			t.src.Display(), t.item.Attr.Size, fi.Size, t.item.Attr.ModTime.Format(time.RFC3339Nano), fi.ModTime.Format(time.RFC3339Nano)))
+	}
+	return fs.CRC32C(h.Sum32()), nil
+}
+
+// throttle limits one worker to a byte rate (DistCp's per-map -bandwidth),
+// sleeping whenever it runs ahead of the rate since it started.
+type throttle struct {
+	bps   float64
+	start time.Time
+	sent  int64
+}
+
+func newThrottle(mbps float64) *throttle {
+	return &throttle{bps: mbps * (1 << 20), start: time.Now()}
+}
+
+func (th *throttle) wait(ctx context.Context, n int64) {
+	if th.bps <= 0 {
+		return
+	}
+	th.sent += n
+	due := time.Duration(float64(th.sent) / th.bps * float64(time.Second))
+	if ahead := due - time.Since(th.start); ahead > 0 {
+		sleep(ctx, ahead)
+	}
+}

@@ -1,0 +1,75 @@
+package fs
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc32"
+	"io"
+)
+
+// AlgCRC32C is the whole-file CRC32C (Castagnoli): the one content checksum
+// HDFS (COMPOSITE_CRC), COS (x-cos-hash-crc32c) and local files can all
+// produce, so it compares across file systems.
+const AlgCRC32C = "CRC32C"
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// Checksum is a content checksum with the algorithm that produced it.
+// Checksums of different algorithms are incomparable, not unequal.
+type Checksum struct {
+	Algorithm string
+	Value     []byte
+}
+
+// IsZero reports whether no checksum is present.
+func (c Checksum) IsZero() bool { return c.Algorithm == "" }
+
+// String renders "CRC32C:1a2b3c4d".
+func (c Checksum) String() string {
+	if c.IsZero() {
+		return ""
+	}
+	return c.Algorithm + ":" + hex.EncodeToString(c.Value)
+}
+
+// ErrIncomparable says two checksums were made by different algorithms.
+var ErrIncomparable = errors.New("checksums are of different algorithms")
+
+// Equal compares two checksums, failing with ErrIncomparable when their
+// algorithms differ or one is missing.
+func (c Checksum) Equal(o Checksum) (bool, error) {
+	if c.IsZero() || o.IsZero() || c.Algorithm != o.Algorithm {
+		return false, fmt.Errorf("%q vs %q: %w", c.Algorithm, o.Algorithm, ErrIncomparable)
+	}
+	return string(c.Value) == string(o.Value), nil
+}
+
+// NewCRC32C returns a streaming whole-file CRC32C hash.
+func NewCRC32C() hash.Hash32 { return crc32.New(castagnoli) }
+
+// CRC32C wraps a finished hash.Hash32 as a Checksum (big-endian bytes, as
+// HDFS and COS print it).
+func CRC32C(sum uint32) Checksum {
+	return Checksum{Algorithm: AlgCRC32C, Value: []byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)}}
+}
+
+// ChecksumByReading computes the CRC32C of path by reading it all: the
+// fallback for backends that store no checksum.
+func ChecksumByReading(ctx context.Context, fsys FS, path string, buf []byte) (Checksum, error) {
+	r, err := fsys.Open(ctx, path, 0)
+	if err != nil {
+		return Checksum{}, err
+	}
+	defer r.Close()
+	h := NewCRC32C()
+	if buf == nil {
+		buf = make([]byte, 1<<20)
+	}
+	if _, err := io.CopyBuffer(h, r, buf); err != nil {
+		return Checksum{}, fmt.Errorf("checksum %s: %w", path, err)
+	}
+	return CRC32C(h.Sum32()), nil
+}

@@ -1,0 +1,121 @@
+// Package fs is jetcp's portable file-system interface. Every backend (local
+// files, HDFS, COS) implements FS; richer abilities are optional interfaces
+// discovered by type assertion, the way io/fs does it.
+//
+// Paths handed to an FS are absolute, slash-separated and cleaned ("/a/b").
+// Errors wrap io/fs's sentinel errors (ErrNotExist, ErrExist, ErrPermission)
+// so callers can test them with errors.Is whatever the backend.
+package fs
+
+import (
+	"context"
+	"io"
+	iofs "io/fs"
+	"iter"
+	"time"
+)
+
+// Sentinel errors, shared with io/fs so that os errors match too.
+var (
+	ErrNotExist   = iofs.ErrNotExist
+	ErrExist      = iofs.ErrExist
+	ErrPermission = iofs.ErrPermission
+)
+
+// FileInfo describes one entry. Fields a backend cannot know are left zero.
+type FileInfo struct {
+	Path        string        // absolute path inside the FS
+	Size        int64         // bytes; 0 for directories
+	Mode        iofs.FileMode // permission bits, plus iofs.ModeDir for directories
+	ModTime     time.Time
+	AccessTime  time.Time
+	Owner       string // user name
+	Group       string // group name
+	BlockSize   int64  // HDFS block size; 0 where meaningless
+	Replication int16  // HDFS replication; 0 where meaningless
+}
+
+// IsDir reports whether the entry is a directory.
+func (fi FileInfo) IsDir() bool { return fi.Mode.IsDir() }
+
+// Name is the last element of Path.
+func (fi FileInfo) Name() string { return Base(fi.Path) }
+
+// CreateOptions tune Create. Zero values mean the backend's defaults.
+type CreateOptions struct {
+	Perm        iofs.FileMode // permission of the new file; 0 means 0644
+	Overwrite   bool          // replace an existing file instead of failing with ErrExist
+	BlockSize   int64         // HDFS: block size to create the file with
+	Replication int16         // HDFS: replication to create the file with
+}
+
+// Writer receives a new file's bytes. Close makes the file complete (for
+// object stores: visible); Abort discards whatever was written. After
+// either, the Writer must not be used again; Abort after Close is a no-op.
+type Writer interface {
+	io.Writer
+	Close() error
+	Abort() error
+}
+
+// FS is the small core every backend implements.
+type FS interface {
+	// Stat describes path, or fails with an error wrapping ErrNotExist.
+	Stat(ctx context.Context, path string) (FileInfo, error)
+	// List yields the entries of directory dir in no promised order. It
+	// streams: a directory of millions of entries is never held in memory by
+	// the caller. A failure is yielded once, as the last pair.
+	List(ctx context.Context, dir string) iter.Seq2[FileInfo, error]
+	// Open reads path starting at byte offset.
+	Open(ctx context.Context, path string, offset int64) (io.ReadCloser, error)
+	// Create starts writing a new file; its parent directory must exist.
+	Create(ctx context.Context, path string, opts CreateOptions) (Writer, error)
+	// Mkdir creates one directory. It fails with ErrExist when path exists
+	// and with ErrNotExist when the parent is missing.
+	Mkdir(ctx context.Context, path string, perm iofs.FileMode) error
+	// Rename moves oldpath to newpath, replacing a file at newpath.
+	Rename(ctx context.Context, oldpath, newpath string) error
+	// Remove deletes a file or an empty directory; with recursive, a whole
+	// tree. Removing a missing path fails with ErrNotExist.
+	Remove(ctx context.Context, path string, recursive bool) error
+}
+
+// Attrs are the attributes SetAttrs applies; zero fields are left as they are.
+type Attrs struct {
+	Mode        *iofs.FileMode // permission bits
+	Owner       string
+	Group       string
+	ModTime     time.Time
+	AccessTime  time.Time
+	Replication int16
+}
+
+// AttrSetter is implemented by backends that can change attributes
+// (DistCp's -p letters u, g, p, t and r).
+type AttrSetter interface {
+	SetAttrs(ctx context.Context, path string, a Attrs) error
+}
+
+// Checksummer is implemented by backends that can produce a file's content
+// checksum, ideally without reading it (HDFS, COS) and otherwise by reading.
+type Checksummer interface {
+	Checksum(ctx context.Context, path string) (Checksum, error)
+}
+
+// Closer is implemented by backends holding connections.
+type Closer interface {
+	Close() error
+}
+
+// Capabilities lists which optional interfaces fsys implements, for logs and
+// reports.
+func Capabilities(fsys FS) []string {
+	var caps []string
+	if _, ok := fsys.(AttrSetter); ok {
+		caps = append(caps, "attrs")
+	}
+	if _, ok := fsys.(Checksummer); ok {
+		caps = append(caps, "checksum")
+	}
+	return caps
+}

@@ -1,0 +1,342 @@
+package lister
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Config is a parsed command line: what to copy, where, and how.
+type Config struct {
+	Sources    []string // as given: paths, URIs or globs
+	SourceList string   // -f: a file listing sources, one per line
+	Target     string
+	Filters    string // -filters: a file of regular expressions
+	Tmp        string // -tmp: work directory for -atomic
+	LogDir     string // -log: per-file COPY/SKIP/FAIL lines go here
+	ReportJSON string // --report-json
+	NATS       string // --nats: an external server; empty = embedded
+	Workers    int    // -m
+	Help       bool
+	Options    messages.Options
+}
+
+// UsageError is bad input found before anything was copied (exit status 2).
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string { return e.Msg }
+
+// IsUsage reports whether err is, or wraps, a UsageError.
+func IsUsage(err error) bool {
+	var u *UsageError
+	return errors.As(err, &u)
+}
+
+func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
+
+type argKind int
+
+const (
+	argBool argKind = iota
+	argValue
+	argUnsupported // a DistCp option jetcp does not implement yet
+)
+
+type argSpec struct {
+	kind  argKind
+	nargs int    // values an unsupported option takes
+	why   string // for unsupported options
+	set   func(c *Config, v string) error
+}
+
+func boolArg(f func(c *Config)) argSpec {
+	return argSpec{kind: argBool, set: func(c *Config, _ string) error { f(c); return nil }}
+}
+
+func valueArg(f func(c *Config, v string) error) argSpec {
+	return argSpec{kind: argValue, set: f}
+}
+
+func unsupported(nargs int, why string) argSpec {
+	return argSpec{kind: argUnsupported, nargs: nargs, why: why}
+}
+
+// argSpecs are DistCp's options (one or two dashes) plus jetcp's own.
+var argSpecs = map[string]argSpec{
+	"update":       boolArg(func(c *Config) { c.Options.Update = true }),
+	"overwrite":    boolArg(func(c *Config) { c.Options.Overwrite = true }),
+	"delete":       boolArg(func(c *Config) { c.Options.Delete = true }),
+	"i":            boolArg(func(c *Config) { c.Options.IgnoreFailures = true }),
+	"skipcrccheck": boolArg(func(c *Config) { c.Options.SkipCRC = true }),
+	"atomic":       boolArg(func(c *Config) { c.Options.Atomic = true }),
+	"direct":       boolArg(func(c *Config) { c.Options.Direct = true }),
+	"v":            boolArg(func(c *Config) { c.Options.Verbose = true }),
+	"dry-run":      boolArg(func(c *Config) { c.Options.DryRun = true }),
+	"h":            boolArg(func(c *Config) { c.Help = true }),
+	"help":         boolArg(func(c *Config) { c.Help = true }),
+	"m": valueArg(func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return usagef("-m %q: give the number of simultaneous copies, a whole number of at least 1", v)
+		}
+		c.Workers = n
+		return nil
+	}),
+	"bandwidth": valueArg(func(c *Config, v string) error {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			return usagef("-bandwidth %q: give MB/s per copy as a positive number, e.g. -bandwidth 50", v)
+		}
+		c.Options.BandwidthMBps = f
+		return nil
+	}),
+	"copybuffersize": valueArg(func(c *Config, v string) error {
+		n, err := ParseBytes(v)
+		if err != nil || n < 1 || n > 1<<30 {
+			return usagef("-copybuffersize %q: give a size in bytes between 1 and 1GiB, e.g. 8192 or 1MiB", v)
+		}
+		c.Options.CopyBufferSize = int(n)
+		return nil
+	}),
+	"f":           valueArg(func(c *Config, v string) error { c.SourceList = v; return nil }),
+	"filters":     valueArg(func(c *Config, v string) error { c.Filters = v; return nil }),
+	"tmp":         valueArg(func(c *Config, v string) error { c.Tmp = v; return nil }),
+	"log":         valueArg(func(c *Config, v string) error { c.LogDir = v; return nil }),
+	"report-json": valueArg(func(c *Config, v string) error { c.ReportJSON = v; return nil }),
+	"nats":        valueArg(func(c *Config, v string) error { c.NATS = v; return nil }),
+	"src":         valueArg(func(c *Config, v string) error { c.Sources = append(c.Sources, v); return nil }),
+	"dst":         valueArg(func(c *Config, v string) error { c.Target = v; return nil }),
+	"strategy": valueArg(func(c *Config, v string) error {
+		if v != "dynamic" && v != "uniformsize" {
+			return usagef("-strategy %q: DistCp knows dynamic and uniformsize (jetcp always balances dynamically)", v)
+		}
+		return nil
+	}),
+	"attempts": valueArg(func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > messages.MaxAttempts {
+			return usagef("--attempts %q: give how often to try each file, 1 to %d", v, messages.MaxAttempts)
+		}
+		c.Options.Attempts = n
+		return nil
+	}),
+	"retry-backoff": valueArg(func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return usagef("--retry-backoff %q: give a duration such as 500ms", v)
+		}
+		c.Options.RetryBackoff = d
+		return nil
+	}),
+	"append":               unsupported(0, "copying only a file's missing tail is not implemented; use -update"),
+	"async":                unsupported(0, "jetcp waits for the job in this version"),
+	"diff":                 unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
+	"rdiff":                unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
+	"xtrack":               unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
+	"blocksperchunk":       unsupported(1, "splitting files into chunks is not implemented yet"),
+	"numListstatusThreads": unsupported(1, "parallel listing is not implemented yet"),
+	"updateRoot":           unsupported(0, "preserving the target root's attributes is not implemented"),
+	"sizelimit":            unsupported(1, "DistCp deprecated it; select files with -filters"),
+	"filelimit":            unsupported(1, "DistCp deprecated it; select files with -filters"),
+	"mapredSslConf":        unsupported(1, "jetcp does not use MapReduce"),
+}
+
+// ParseArgs parses a DistCp-style command line (without the program name):
+// options with one or two dashes, "-pugpt" preserve letters glued to -p,
+// then SRC... DST (or --src SRC... --dst DST). It validates combinations the
+// way DistCp does; it does no I/O.
+func ParseArgs(args []string) (Config, error) {
+	var c Config
+	var positional []string
+	var unsupportedSeen []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+		value, hasValue := "", false
+		if k, v, ok := strings.Cut(name, "="); ok {
+			name, value, hasValue = k, v, true
+		}
+		if name == "p" || strings.HasPrefix(name, "p") && isPreserveLetters(name[1:]) {
+			letters := name[1:]
+			if hasValue {
+				letters = value
+			}
+			if err := c.setPreserve(letters); err != nil {
+				return c, err
+			}
+			continue
+		}
+		spec, ok := argSpecs[name]
+		if !ok {
+			return c, usagef("unknown option %s: see -h for the options jetcp understands", a)
+		}
+		switch spec.kind {
+		case argBool:
+			if hasValue {
+				return c, usagef("option -%s takes no value", name)
+			}
+			_ = spec.set(&c, "")
+		case argValue:
+			if !hasValue {
+				if i+1 >= len(args) {
+					return c, usagef("option -%s needs a value", name)
+				}
+				i++
+				value = args[i]
+			}
+			if err := spec.set(&c, value); err != nil {
+				return c, err
+			}
+		case argUnsupported:
+			n := spec.nargs
+			if hasValue {
+				n--
+			}
+			if i+n >= len(args) {
+				return c, usagef("option -%s needs %d value(s)", name, spec.nargs)
+			}
+			i += n
+			unsupportedSeen = append(unsupportedSeen, name)
+		}
+	}
+	if c.Help {
+		return c, nil
+	}
+	if c.Target == "" {
+		if len(positional) > 0 {
+			c.Target = positional[len(positional)-1]
+			positional = positional[:len(positional)-1]
+		}
+	}
+	c.Sources = append(c.Sources, positional...)
+	if err := c.validate(unsupportedSeen); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+func isPreserveLetters(s string) bool {
+	for _, r := range s {
+		if !strings.ContainsRune("rbugpcaxt", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// setPreserve applies -p letters; bare -p is DistCp's default set rbugpct.
+func (c *Config) setPreserve(letters string) error {
+	if letters == "" {
+		letters = "rbugpct"
+	}
+	p := &c.Options.Preserve
+	for _, r := range letters {
+		switch r {
+		case 'r':
+			p.Replication = true
+		case 'b':
+			p.BlockSize = true
+		case 'u':
+			p.User = true
+		case 'g':
+			p.Group = true
+		case 'p':
+			p.Permission = true
+		case 'c':
+			p.ChecksumType, p.BlockSize = true, true // DistCp: -pc implies -pb
+		case 'a':
+			p.ACL = true
+		case 'x':
+			p.XAttr = true
+		case 't':
+			p.Times = true
+		default:
+			return usagef("-p%s: unknown preserve letter %q; use any of rbugpcaxt", letters, r)
+		}
+	}
+	return nil
+}
+
+// validate refuses what DistCp refuses, in DistCp's order, before anything runs.
+func (c *Config) validate(unsupportedSeen []string) error {
+	o := &c.Options
+	seen := func(n string) bool {
+		for _, s := range unsupportedSeen {
+			if s == n {
+				return true
+			}
+		}
+		return false
+	}
+	switch {
+	case o.Update && o.Overwrite:
+		return usagef("-update and -overwrite exclude each other: -update copies what differs, -overwrite copies everything")
+	case o.Delete && !o.Update && !o.Overwrite:
+		return usagef("-delete needs -update or -overwrite: add one of them")
+	case o.Atomic && (o.Update || o.Delete):
+		return usagef("-atomic cannot be combined with -update or -delete: an atomic copy builds a new target; drop one of them")
+	case o.SkipCRC && !o.Update:
+		return usagef("-skipcrccheck is only valid with -update (as in DistCp): add -update or drop it")
+	case seen("append") && !o.Update:
+		return usagef("-append is only valid with -update")
+	case seen("append") && o.SkipCRC:
+		return usagef("-append cannot be used with -skipcrccheck: appending needs the checksum of the shared prefix")
+	case c.Tmp != "" && !o.Atomic:
+		return usagef("-tmp is only valid with -atomic")
+	case o.Atomic && o.Direct:
+		return usagef("-atomic cannot be combined with -direct: -atomic writes a work tree and renames it")
+	case o.Preserve.ACL:
+		return usagef("-pa: preserving ACLs is not supported yet; drop the letter a")
+	case o.Preserve.XAttr:
+		return usagef("-px: preserving extended attributes is not supported yet; drop the letter x")
+	}
+	if len(unsupportedSeen) > 0 {
+		n := unsupportedSeen[0]
+		return usagef("-%s is not supported by jetcp: %s", n, argSpecs[n].why)
+	}
+	if c.SourceList != "" && len(c.Sources) > 0 {
+		return usagef("give sources either with -f or on the command line, not both")
+	}
+	if len(c.Sources) == 0 && c.SourceList == "" {
+		if c.Target == "" {
+			return usagef("missing source and target: usage is lister [options] SRC... DST (see -h)")
+		}
+		return usagef("missing source: usage is lister [options] SRC... DST (only %q was given)", c.Target)
+	}
+	if c.Target == "" {
+		return usagef("missing target: give the destination as the last argument or with --dst")
+	}
+	return nil
+}
+
+// ParseBytes parses a byte count: "8192", "64KiB", "1MiB", "2GiB", "1M", "1k".
+func ParseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"k", 1 << 10}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(t, u.suffix) {
+			t, mult = strings.TrimSuffix(t, u.suffix), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(t), 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("bad size %q", s)
+	}
+	return n * mult, nil
+}

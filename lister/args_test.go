@@ -1,0 +1,107 @@
+package lister
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/jetcp/jetcp/messages"
+)
+
+func TestParseArgsDistCpCommandLines(t *testing.T) {
+	cases := []struct {
+		args []string
+		want func(c *Config)
+	}{
+		{[]string{"-update", "-delete", "-pugpt", "-m", "20", "-bandwidth", "50", "/a", "/b"}, func(c *Config) {
+			c.Options.Update, c.Options.Delete = true, true
+			c.Options.Preserve = messages.Preserve{User: true, Group: true, Permission: true, Times: true}
+			c.Workers, c.Options.BandwidthMBps = 20, 50
+			c.Sources, c.Target = []string{"/a"}, "/b"
+		}},
+		{[]string{"--overwrite", "--i", "-p", "/a", "/b", "/c"}, func(c *Config) {
+			c.Options.Overwrite, c.Options.IgnoreFailures = true, true
+			c.Options.Preserve = messages.Preserve{Replication: true, BlockSize: true, User: true, Group: true, Permission: true, ChecksumType: true, Times: true}
+			c.Sources, c.Target = []string{"/a", "/b"}, "/c"
+		}},
+		{[]string{"-pc", "-atomic", "-tmp", "/w", "/a", "/b"}, func(c *Config) {
+			c.Options.Preserve = messages.Preserve{ChecksumType: true, BlockSize: true}
+			c.Options.Atomic, c.Tmp = true, "/w"
+			c.Sources, c.Target = []string{"/a"}, "/b"
+		}},
+		{[]string{"--src", "/a", "--src=/b", "--dst", "/c", "--dry-run", "--report-json", "r.json"}, func(c *Config) {
+			c.Options.DryRun, c.ReportJSON = true, "r.json"
+			c.Sources, c.Target = []string{"/a", "/b"}, "/c"
+		}},
+		{[]string{"-f", "list", "-filters", "flt", "-log", "logs", "-direct", "-v", "-copybuffersize", "64KiB", "/t"}, func(c *Config) {
+			c.SourceList, c.Filters, c.LogDir, c.Target = "list", "flt", "logs", "/t"
+			c.Options.Direct, c.Options.Verbose, c.Options.CopyBufferSize = true, true, 64<<10
+		}},
+		{[]string{"-update", "-skipcrccheck", "-strategy", "dynamic", "--attempts", "5", "--retry-backoff", "10ms", "--", "-odd-name", "/t"}, func(c *Config) {
+			c.Options.Update, c.Options.SkipCRC, c.Options.Attempts = true, true, 5
+			c.Options.RetryBackoff = 10_000_000
+			c.Sources, c.Target = []string{"-odd-name"}, "/t"
+		}},
+		{[]string{"/a", "/b", "--nats", "nats://127.0.0.1:4222"}, func(c *Config) {
+			c.NATS, c.Sources, c.Target = "nats://127.0.0.1:4222", []string{"/a"}, "/b"
+		}},
+	}
+	for _, tc := range cases {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			got, err := ParseArgs(tc.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want Config
+			tc.want(&want)
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("got  %+v\nwant %+v", got, want)
+			}
+		})
+	}
+}
+
+func TestParseArgsRefusals(t *testing.T) {
+	cases := map[string]string{
+		"-atomic -update /a /b":               "-atomic cannot be combined",
+		"-atomic -overwrite -delete /a /b":    "-atomic cannot be combined",
+		"-delete /a /b":                       "-delete needs",
+		"-update -overwrite /a /b":            "exclude each other",
+		"-append /a /b":                       "-append is only valid with -update",
+		"-update -append -skipcrccheck /a /b": "-append cannot be used with -skipcrccheck",
+		"-skipcrccheck /a /b":                 "only valid with -update",
+		"-px /a /b":                           "extended attributes",
+		"-m -3 /a /b":                         "-m",
+		"-copybuffersize 0 /a /b":             "-copybuffersize",
+		"--attempts 99 /a /b":                 "--attempts",
+		"-update=yes /a /b":                   "takes no value",
+		"-async /a /b":                        "-async is not supported",
+		"-numListstatusThreads 40 /a /b":      "-numListstatusThreads is not supported",
+		"-blocksperchunk":                     "needs 1 value",
+		"/a":                                  "missing source",
+		"":                                    "missing source and target",
+		"-f l /a /b":                          "not both",
+		"--src /a":                            "missing target",
+	}
+	for line, want := range cases {
+		t.Run(line, func(t *testing.T) {
+			_, err := ParseArgs(strings.Fields(line))
+			if err == nil || !IsUsage(err) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("err %v, want usage error with %q", err, want)
+			}
+		})
+	}
+}
+
+func TestParseBytes(t *testing.T) {
+	for in, want := range map[string]int64{"8192": 8192, "64KiB": 65536, "1MiB": 1 << 20, "2G": 2 << 30, "3k": 3072, "10B": 10} {
+		if got, err := ParseBytes(in); err != nil || got != want {
+			t.Errorf("%s: %d %v, want %d", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "x", "-1", "1.5MiB", "99999999999GiB"} {
+		if _, err := ParseBytes(bad); err == nil {
+			t.Errorf("%q accepted", bad)
+		}
+	}
+}

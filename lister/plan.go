@@ -1,0 +1,235 @@
+package lister
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/filter"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Plan is a validated job: every source exists, and where each lands is known.
+type Plan struct {
+	Job    *messages.Job
+	Roots  []Root
+	Filter *filter.Filter
+}
+
+// Root is one source and where its tree lands.
+type Root struct {
+	Src  fs.URI
+	Dst  fs.URI // under the job's write root
+	Info fs.FileInfo
+}
+
+// MakePlan resolves sources (-f lists, globs), checks them and the target,
+// and decides where each source lands, all before anything is enqueued.
+// Every problem it finds is a UsageError (exit status 2).
+func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) (*Plan, error) {
+	o := cfg.Options
+	if o.Attempts == 0 {
+		o.Attempts = messages.DefaultAttempts
+	}
+	if o.CopyBufferSize == 0 {
+		o.CopyBufferSize = messages.DefaultCopyBufferSize
+	}
+	raw := cfg.Sources
+	if cfg.SourceList != "" {
+		var err error
+		if raw, err = readLines(ctx, reg, cfg.SourceList, "-f"); err != nil {
+			return nil, err
+		}
+		if len(raw) == 0 {
+			return nil, usagef("-f %s lists no sources: put one path or URI per line", cfg.SourceList)
+		}
+	}
+	if cfg.Filters != "" {
+		exprs, err := readLines(ctx, reg, cfg.Filters, "-filters")
+		if err != nil {
+			return nil, err
+		}
+		o.Filters = exprs
+	}
+	flt, err := filter.Compile(o.Filters)
+	if err != nil {
+		return nil, usagef("-filters %s: %v: fix or remove that line", cfg.Filters, err)
+	}
+
+	var roots []Root
+	for _, s := range raw {
+		found, err := resolveSource(ctx, reg, s)
+		if err != nil {
+			return nil, err
+		}
+		roots = append(roots, found...)
+	}
+
+	target, err := parse(cfg.Target, "target")
+	if err != nil {
+		return nil, err
+	}
+	tfs, err := reg.FS(ctx, target)
+	if err != nil {
+		return nil, usagef("target %s: %v", cfg.Target, err)
+	}
+	for _, r := range roots {
+		if r.Src.Contains(target) {
+			return nil, usagef("target %s is inside source %s: the copy would copy itself; choose a target outside the source", target.Display(), r.Src.Display())
+		}
+	}
+	tinfo, err := tfs.Stat(ctx, target.Path)
+	texists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return nil, usagef("target %s: %v", target.Display(), err)
+	}
+
+	job := &messages.Job{ID: messages.NewJobID(now), Created: now.UTC(), Target: target.String(), Options: o}
+	writeRoot := target
+	if o.Atomic {
+		if texists {
+			return nil, usagef("-atomic needs a target that does not exist yet, and %s exists: choose a new path", target.Display())
+		}
+		work := target.Dir()
+		if cfg.Tmp != "" {
+			if work, err = parse(cfg.Tmp, "-tmp"); err != nil {
+				return nil, err
+			}
+			if !work.SameFS(target) {
+				return nil, usagef("-tmp %s must be on the target's file system (%s://%s) so the work tree can be renamed", cfg.Tmp, target.Scheme, target.Host)
+			}
+		}
+		writeRoot = work.Join(".jetcp.atomic." + job.ID)
+	}
+	job.WriteRoot = writeRoot.String()
+
+	multi := len(roots) > 1
+	merge := o.Update || o.Overwrite
+	anyDir := false
+	for _, r := range roots {
+		anyDir = anyDir || r.Info.IsDir()
+	}
+	if texists && !tinfo.IsDir() {
+		if anyDir {
+			return nil, usagef("target %s is a file, and a directory cannot be copied into a file: give a directory target", target.Display())
+		}
+		if multi {
+			return nil, usagef("target %s is a file, and %d sources need a directory target", target.Display(), len(roots))
+		}
+	}
+	tdir := texists && tinfo.IsDir()
+	job.TargetIsDir = tdir || multi || anyDir
+	seen := map[string]string{}
+	for i := range roots {
+		r := &roots[i]
+		switch {
+		case r.Info.IsDir() && merge, !multi && !tdir:
+			r.Dst = writeRoot // contents land in the target itself
+		default:
+			r.Dst = writeRoot.Join(r.Src.Base())
+		}
+		if other, dup := seen[r.Dst.String()]; dup && !(merge && r.Info.IsDir()) {
+			return nil, usagef("sources %s and %s would both land at %s: copy them separately or rename one", other, r.Src.Display(), r.Dst.Display())
+		}
+		seen[r.Dst.String()] = r.Src.Display()
+		job.Sources = append(job.Sources, r.Src.String())
+		if flt.Excludes(r.Src) {
+			return nil, usagef("source %s is excluded by -filters %s: nothing would be copied", r.Src.Display(), cfg.Filters)
+		}
+	}
+	return &Plan{Job: job, Roots: roots, Filter: flt}, nil
+}
+
+func parse(s, what string) (fs.URI, error) {
+	u, err := fs.ParseURI(s)
+	if err != nil {
+		return u, usagef("%s: %v", what, err)
+	}
+	return u, nil
+}
+
+// resolveSource expands one source (a glob matches one or more) and stats it.
+func resolveSource(ctx context.Context, reg *fs.Registry, s string) ([]Root, error) {
+	u, err := parse(s, "source")
+	if err != nil {
+		return nil, err
+	}
+	sfs, err := reg.FS(ctx, u)
+	if err != nil {
+		return nil, usagef("source %s: %v", s, err)
+	}
+	paths := []string{u.Path}
+	if fs.HasMeta(u.Path) {
+		if paths, err = fs.Glob(ctx, sfs, u.Path); err != nil {
+			return nil, usagef("source %s: %v", s, err)
+		}
+		if len(paths) == 0 {
+			return nil, usagef("source %s matches nothing: check the pattern", s)
+		}
+	}
+	var roots []Root
+	for _, p := range paths {
+		su := u
+		su.Path = p
+		fi, err := sfs.Stat(ctx, p)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, usagef("source %s does not exist: check the path", su.Display())
+		}
+		if err != nil {
+			return nil, usagef("source %s: %v", su.Display(), err)
+		}
+		roots = append(roots, Root{Src: su, Info: fi})
+	}
+	return roots, nil
+}
+
+// readLines reads a small list file (-f, -filters) from any file system.
+func readLines(ctx context.Context, reg *fs.Registry, name, what string) ([]string, error) {
+	u, err := parse(name, what)
+	if err != nil {
+		return nil, err
+	}
+	fsys, err := reg.FS(ctx, u)
+	if err != nil {
+		return nil, usagef("%s %s: %v", what, name, err)
+	}
+	r, err := fsys.Open(ctx, u.Path, 0)
+	if err != nil {
+		return nil, usagef("%s %s: cannot read it: %v", what, name, err)
+	}
+	defer r.Close()
+	data, err := io.ReadAll(io.LimitReader(r, 64<<20))
+	if err != nil {
+		return nil, usagef("%s %s: cannot read it: %v", what, name, err)
+	}
+	if what == "-filters" {
+		lines, err := filter.Read(strings.NewReader(string(data)))
+		if err != nil {
+			return nil, usagef("%s %s: %v", what, name, err)
+		}
+		return lines, nil
+	}
+	var lines []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines, nil
+}
+
+// Describe is a one-line summary of the plan for logs.
+func (p *Plan) Describe() string {
+	var b strings.Builder
+	for i, r := range p.Roots {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s -> %s", r.Src.Display(), r.Dst.Display())
+	}
+	return b.String()
+}

@@ -1,0 +1,223 @@
+package lister
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	iofs "io/fs"
+	"strconv"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Lister records jobs and streams their listings into the work stream.
+type Lister struct {
+	js  jetstream.JetStream
+	reg *fs.Registry
+	log zerolog.Logger
+}
+
+// New returns a lister.
+func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger) *Lister {
+	return &Lister{js: js, reg: reg, log: log.With().Str("component", "lister").Logger()}
+}
+
+// Submit records the plan's job, walks its sources and publishes one work
+// item per entry with a dense index, then closes the listing with the
+// totals. The walk streams: only the chain of open directories is in memory.
+func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) {
+	job := p.Job
+	log := l.log.With().Str("job", job.ID).Logger()
+	kv, err := l.js.KeyValue(ctx, messages.JobBucket)
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %s: %w", messages.JobBucket, err)
+	}
+	spec, err := messages.Encode(job)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := kv.Create(ctx, job.ID, spec); err != nil {
+		return nil, fmt.Errorf("record job %s: %w", job.ID, err)
+	}
+	if err := l.event(ctx, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job}); err != nil {
+		return nil, err
+	}
+	log.Info().Str("plan", p.Describe()).Msg("job created; listing")
+
+	pub := newPublisher(l.js, job.ID)
+	listed := &messages.Listed{}
+	add := func(kind string, src, dst fs.URI, fi fs.FileInfo, root bool) error {
+		item := &messages.WorkItem{Job: job.ID, Index: listed.Items, Kind: kind, Src: src.String(), Dst: dst.String(), Root: root, Attr: attrsOf(fi)}
+		if err := pub.add(ctx, item); err != nil {
+			return err
+		}
+		listed.Items++
+		if kind == messages.KindDir {
+			listed.Dirs++
+		} else {
+			listed.Files++
+			listed.Bytes += fi.Size
+		}
+		return nil
+	}
+	for _, r := range p.Roots {
+		sfs, err := l.reg.FS(ctx, r.Src)
+		if err != nil {
+			return nil, err
+		}
+		if !r.Info.IsDir() {
+			if err := add(messages.KindFile, r.Src, r.Dst, r.Info, false); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err := add(messages.KindDir, r.Src, r.Dst, r.Info, true); err != nil {
+			return nil, err
+		}
+		err = fs.Walk(ctx, sfs, r.Src.Path, func(fi fs.FileInfo) error {
+			src := r.Src
+			src.Path = fi.Path
+			if p.Filter.Excludes(src) {
+				if fi.IsDir() {
+					return fs.SkipDir
+				}
+				return nil
+			}
+			dst := r.Dst
+			dst.Path = r.Dst.Path + fi.Path[len(r.Src.Path):]
+			if r.Src.Path == "/" {
+				dst = r.Dst.Join(fi.Path)
+			}
+			kind := messages.KindFile
+			if fi.IsDir() {
+				kind = messages.KindDir
+			}
+			return add(kind, src, dst, fi, false)
+		})
+		if err != nil {
+			return nil, l.abort(ctx, pub, listed, fmt.Errorf("list %s: %w", r.Src.Display(), err))
+		}
+	}
+	if err := pub.flush(ctx); err != nil {
+		return nil, err
+	}
+	if err := l.event(ctx, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: listed}); err != nil {
+		return nil, err
+	}
+	log.Info().Int64("files", listed.Files).Int64("dirs", listed.Dirs).Int64("bytes", listed.Bytes).Msg("listing complete")
+	return listed, nil
+}
+
+// abort closes a listing that broke off, so the job still ends: the items
+// already enqueued are copied and the job fails with the listing error.
+func (l *Lister) abort(ctx context.Context, pub *publisher, listed *messages.Listed, cause error) error {
+	if ctx.Err() != nil {
+		return cause
+	}
+	if err := pub.flush(ctx); err != nil {
+		return errors.Join(cause, err)
+	}
+	listed.Error = cause.Error()
+	if err := l.event(ctx, &messages.Event{Type: messages.EventListed, Job: pub.job, Listed: listed}); err != nil {
+		return errors.Join(cause, err)
+	}
+	return cause
+}
+
+func (l *Lister) event(ctx context.Context, ev *messages.Event) error {
+	ev.Time = time.Now().UTC()
+	data, err := messages.Encode(ev)
+	if err != nil {
+		return err
+	}
+	if _, err := l.js.Publish(ctx, messages.EventSubjectFor(ev.Job, ev.Type), data, jetstream.WithMsgID(ev.Job+"/"+ev.Type)); err != nil {
+		return fmt.Errorf("publish %s event: %w", ev.Type, err)
+	}
+	return nil
+}
+
+func attrsOf(fi fs.FileInfo) messages.Attrs {
+	return messages.Attrs{
+		Size: fi.Size, Mode: uint32(fi.Mode & (iofs.ModePerm | iofs.ModeSetuid | iofs.ModeSetgid | iofs.ModeSticky)), ModTime: fi.ModTime, AccessTime: fi.AccessTime,
+		Owner: fi.Owner, Group: fi.Group, BlockSize: fi.BlockSize, Replication: fi.Replication,
+	}
+}
+
+// publisher publishes work items asynchronously with a bounded window,
+// waiting and retrying when the work stream pushes back (DiscardNew).
+type publisher struct {
+	js      jetstream.JetStream
+	subject string
+	job     string
+	pending []pending
+}
+
+type pending struct {
+	id   string
+	data []byte
+	ack  jetstream.PubAckFuture
+}
+
+const publishWindow = 1024
+
+func newPublisher(js jetstream.JetStream, job string) *publisher {
+	return &publisher{js: js, job: job, subject: messages.WorkSubjectFor(job)}
+}
+
+func (p *publisher) add(ctx context.Context, item *messages.WorkItem) error {
+	data, err := messages.Encode(item)
+	if err != nil {
+		return err
+	}
+	// The msg id makes re-listing the same index idempotent.
+	id := p.job + "/" + strconv.FormatInt(item.Index, 10)
+	f, err := p.js.PublishAsync(p.subject, data, jetstream.WithMsgID(id))
+	if err != nil {
+		return fmt.Errorf("publish work item: %w", err)
+	}
+	p.pending = append(p.pending, pending{id: id, data: data, ack: f})
+	if len(p.pending) >= publishWindow {
+		return p.flush(ctx)
+	}
+	return nil
+}
+
+func (p *publisher) flush(ctx context.Context) error {
+	for _, pm := range p.pending {
+		select {
+		case <-pm.ack.Ok():
+		case err := <-pm.ack.Err():
+			if err := p.retry(ctx, pm, err); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	p.pending = p.pending[:0]
+	return nil
+}
+
+// retry republishes one item synchronously until the stream takes it.
+func (p *publisher) retry(ctx context.Context, pm pending, err error) error {
+	for wait := 50 * time.Millisecond; ; wait = min(wait*2, 2*time.Second) {
+		if !messages.IsBackPressure(err) && !errors.Is(err, jetstream.ErrNoStreamResponse) && !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("publish work item %s: %w", pm.id, err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		if _, err = p.js.Publish(ctx, p.subject, pm.data, jetstream.WithMsgID(pm.id)); err == nil {
+			return nil
+		}
+	}
+}

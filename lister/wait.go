@@ -1,0 +1,87 @@
+package lister
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Wait follows a job's events from its start until the committer reports
+// it done, and returns the report. With a non-nil perFile it writes one
+// JSON line per file result (DistCp's -log: COPY/SKIP/FAIL).
+func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Writer) (*messages.Report, error) {
+	cons, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{messages.EventSubjectFor(job, "*")},
+		DeliverPolicy:  jetstream.DeliverAllPolicy,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("follow job %s: %w", job, err)
+	}
+	it, err := cons.Messages()
+	if err != nil {
+		return nil, fmt.Errorf("follow job %s: %w", job, err)
+	}
+	defer it.Stop()
+	stop := context.AfterFunc(ctx, it.Stop)
+	defer stop()
+	var enc *json.Encoder
+	if perFile != nil {
+		enc = json.NewEncoder(perFile)
+	}
+	for {
+		m, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("follow job %s: %w", job, err)
+		}
+		ev, err := messages.Decode[messages.Event](m.Data())
+		if err != nil {
+			continue
+		}
+		switch ev.Type {
+		case messages.EventDone:
+			if ev.Report == nil {
+				return nil, fmt.Errorf("job %s: done event without a report", job)
+			}
+			return ev.Report, nil
+		case messages.EventResult:
+			if enc != nil && ev.Result != nil && ev.Result.Kind == messages.KindFile {
+				if err := enc.Encode(LogLine(ev)); err != nil {
+					return nil, fmt.Errorf("write -log: %w", err)
+				}
+			}
+		}
+	}
+}
+
+// LogEntry is one -log line.
+type LogEntry struct {
+	Time       string `json:"time"`
+	Action     string `json:"action"` // COPY, SKIP or FAIL
+	Src        string `json:"src"`
+	Dst        string `json:"dst"`
+	Size       int64  `json:"size"`
+	DurationMS int64  `json:"duration_ms"`
+	Checksum   string `json:"checksum,omitempty"`
+	Reason     string `json:"reason,omitempty"`
+	Error      string `json:"error,omitempty"`
+	Attempt    int    `json:"attempt"`
+}
+
+// LogLine renders a result event as a -log line.
+func LogLine(ev *messages.Event) LogEntry {
+	r := ev.Result
+	action := map[string]string{messages.StatusCopied: "COPY", messages.StatusSkipped: "SKIP"}[r.Status]
+	if action == "" {
+		action = "FAIL"
+	}
+	return LogEntry{Time: ev.Time.Format("2006-01-02T15:04:05.000Z07:00"), Action: action, Src: r.Src, Dst: r.Dst, Size: r.Size,
+		DurationMS: r.DurationMS, Checksum: r.Checksum, Reason: r.Reason, Error: r.Error, Attempt: r.Attempt}
+}

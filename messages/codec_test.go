@@ -1,0 +1,60 @@
+package messages
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestEncodeDecodeRoundTrip(t *testing.T) {
+	in := &WorkItem{Job: "j1", Index: 42, Kind: KindFile, Src: "file:///a/b", Dst: "file:///c/b",
+		Attr: Attrs{Size: 7, Mode: 0o640, ModTime: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), Owner: "u", Group: "g"}}
+	data, err := Encode(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `"v":1`) {
+		t.Fatalf("no version in %s", data)
+	}
+	out, err := Decode[WorkItem](data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Index != 42 || out.Attr.ModTime != in.Attr.ModTime || out.Attr.Mode != 0o640 || out.Dst != in.Dst {
+		t.Fatalf("round trip: %+v", out)
+	}
+}
+
+func TestDecodeRefusesBadInput(t *testing.T) {
+	for _, c := range []struct{ data, want string }{
+		{`{"v":2,"job":"j"}`, "version 2"},
+		{`{"job":"j"}`, "version 0"},
+		{`{"v":1,`, "decode"},
+		{`[]`, "decode"},
+	} {
+		_, err := Decode[WorkItem]([]byte(c.data))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err %v, want %q", c.data, err, c.want)
+		}
+	}
+	_, err := Decode[Event]([]byte(`{"v":9}`))
+	if !errors.Is(err, ErrVersion) {
+		t.Fatalf("want ErrVersion, got %v", err)
+	}
+}
+
+func TestJobIDs(t *testing.T) {
+	id := NewJobID(time.Date(2026, 11, 21, 1, 2, 3, 0, time.UTC))
+	if !strings.HasPrefix(id, "20261121-010203-") || !ValidJobID(id) {
+		t.Fatalf("id %q", id)
+	}
+	if NewJobID(time.Now()) == NewJobID(time.Now()) {
+		t.Fatal("ids repeat")
+	}
+	for _, bad := range []string{"", "a.b", "a*", "a>", "a b", strings.Repeat("x", 65)} {
+		if ValidJobID(bad) {
+			t.Errorf("%q accepted as a job id", bad)
+		}
+	}
+}

@@ -1,0 +1,99 @@
+package messages
+
+import "time"
+
+// Event types, the last token of an event's subject.
+const (
+	EventCreated = "created" // the job spec was recorded
+	EventListed  = "listed"  // listing is complete; carries the totals
+	EventResult  = "result"  // one work item reached its terminal result
+	EventDone    = "done"    // the job was committed or failed; carries the report
+)
+
+// Result statuses: every work item ends in exactly one.
+const (
+	StatusCopied  = "copied"
+	StatusSkipped = "skipped"
+	StatusFailed  = "failed"
+)
+
+// Event is the envelope of everything on the events stream. Exactly one of
+// the payload pointers is set, matching Type.
+type Event struct {
+	V      int       `json:"v"`
+	Type   string    `json:"type"`
+	Job    string    `json:"job"`
+	Time   time.Time `json:"time"`
+	Spec   *Job      `json:"spec,omitempty"`
+	Listed *Listed   `json:"listed,omitempty"`
+	Result *Result   `json:"result,omitempty"`
+	Report *Report   `json:"report,omitempty"`
+}
+
+// Listed closes the listing: the job has exactly Items work items.
+type Listed struct {
+	Items int64 `json:"items"`
+	Files int64 `json:"files"`
+	Dirs  int64 `json:"dirs"`
+	Bytes int64 `json:"bytes"`
+	// Error says the listing broke off: the items listed so far still run,
+	// and the job fails with this error.
+	Error string `json:"error,omitempty"`
+}
+
+// Result is one work item's terminal outcome.
+type Result struct {
+	Index    int64  `json:"index"`
+	Kind     string `json:"kind"`
+	Status   string `json:"status"`
+	Src      string `json:"src"`
+	Dst      string `json:"dst"`
+	Size     int64  `json:"size"`
+	Checksum string `json:"checksum,omitempty"` // "CRC32C:<hex>" of the copied bytes
+	// DirsCreated counts target directories this item created (its own, or
+	// missing parents of a file).
+	DirsCreated int    `json:"dirs_created,omitempty"`
+	Reason      string `json:"reason,omitempty"` // why skipped or copied
+	Error       string `json:"error,omitempty"`
+	Attempt     int    `json:"attempt"` // delivery number that produced it
+	DurationMS  int64  `json:"duration_ms"`
+	// Attr echoes a directory's source attributes so the committer can apply
+	// them after all files are in.
+	Attr *Attrs `json:"attr,omitempty"`
+	// Copier names the worker, for audits.
+	Copier string `json:"copier,omitempty"`
+}
+
+// Job states in reports.
+const (
+	StateSucceeded = "succeeded"
+	StateFailed    = "failed"
+)
+
+// MaxReportFailures caps the failures listed in a report.
+const MaxReportFailures = 100
+
+// Failure is one failed file in a report.
+type Failure struct {
+	Src   string `json:"src"`
+	Dst   string `json:"dst"`
+	Error string `json:"error"`
+}
+
+// Report is a finished job's account. Its JSON form is --report-json's:
+// one flat object with exactly these keys.
+type Report struct {
+	Job             string    `json:"job"`
+	State           string    `json:"state"`
+	FilesCopied     int64     `json:"files_copied"`
+	FilesSkipped    int64     `json:"files_skipped"`
+	FilesFailed     int64     `json:"files_failed"`
+	DirsCreated     int64     `json:"dirs_created"`
+	FilesDeleted    int64     `json:"files_deleted"`
+	BytesCopied     int64     `json:"bytes_copied"`
+	BytesSkipped    int64     `json:"bytes_skipped"`
+	BytesFailed     int64     `json:"bytes_failed"`
+	BytesExpected   int64     `json:"bytes_expected"`
+	DurationSeconds float64   `json:"duration_seconds"`
+	Failures        []Failure `json:"failures"`
+}

@@ -1,0 +1,99 @@
+package messages
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// Preserve lists the attributes DistCp's -p letters ask to keep.
+type Preserve struct {
+	Replication  bool `json:"replication,omitempty"`   // r
+	BlockSize    bool `json:"block_size,omitempty"`    // b
+	User         bool `json:"user,omitempty"`          // u
+	Group        bool `json:"group,omitempty"`         // g
+	Permission   bool `json:"permission,omitempty"`    // p
+	ChecksumType bool `json:"checksum_type,omitempty"` // c
+	ACL          bool `json:"acl,omitempty"`           // a
+	XAttr        bool `json:"xattr,omitempty"`         // x
+	Times        bool `json:"times,omitempty"`         // t
+}
+
+// Any reports whether any attribute is preserved.
+func (p Preserve) Any() bool { return p != Preserve{} }
+
+// Options are the job-wide choices every service needs. They carry no
+// secrets: each service takes credentials from its own environment.
+type Options struct {
+	Update         bool     `json:"update,omitempty"`
+	Overwrite      bool     `json:"overwrite,omitempty"`
+	Delete         bool     `json:"delete,omitempty"`
+	IgnoreFailures bool     `json:"ignore_failures,omitempty"`
+	SkipCRC        bool     `json:"skip_crc,omitempty"`
+	Direct         bool     `json:"direct,omitempty"`
+	Atomic         bool     `json:"atomic,omitempty"`
+	DryRun         bool     `json:"dry_run,omitempty"`
+	Preserve       Preserve `json:"preserve"`
+	// BandwidthMBps throttles each copier worker (MB/s, 1 MB = 2^20 bytes); 0 = unlimited.
+	BandwidthMBps float64 `json:"bandwidth_mbps,omitempty"`
+	// CopyBufferSize is the read/write buffer per worker in bytes.
+	CopyBufferSize int `json:"copy_buffer_size,omitempty"`
+	// Filters are regular expressions; source paths matching any are excluded.
+	Filters []string `json:"filters,omitempty"`
+	// Attempts is how many times a copier tries a file before failing it.
+	Attempts int `json:"attempts,omitempty"`
+	// RetryBackoff is the first retry's delay; later ones double it.
+	RetryBackoff time.Duration `json:"retry_backoff,omitempty"`
+	// Verbose asks services to log every file.
+	Verbose bool `json:"verbose,omitempty"`
+}
+
+// Job is a job's spec as the lister records it before enqueuing work.
+type Job struct {
+	V       int       `json:"v"`
+	ID      string    `json:"id"`
+	Created time.Time `json:"created"`
+	// Sources are the source roots after glob and -f expansion.
+	Sources []string `json:"sources"`
+	// Target is where the user asked the data to go.
+	Target string `json:"target"`
+	// WriteRoot is the tree copiers may write under: Target, or the -atomic
+	// work directory that the committer renames to Target.
+	WriteRoot string `json:"write_root"`
+	// TargetIsDir says whether the target is (or becomes) a directory; -delete
+	// only ever runs on a directory target.
+	TargetIsDir bool    `json:"target_is_dir"`
+	Options     Options `json:"options"`
+}
+
+// Defaults DistCp users expect, and the retry budget the work consumer backs up.
+const (
+	DefaultAttempts       = 3
+	MaxAttempts           = MaxDeliver - 1
+	DefaultRetryBackoff   = 500 * time.Millisecond
+	DefaultCopyBufferSize = 1 << 20
+	DefaultWorkers        = 20
+)
+
+// NewJobID returns a sortable id that is also a valid subject token.
+func NewJobID(now time.Time) string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(fmt.Errorf("crypto/rand: %w", err))
+	}
+	return now.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// ValidJobID reports whether id can be used as a subject token.
+func ValidJobID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
