@@ -25,7 +25,11 @@ func parseDst(s string) (string, error) {
 func (j *job) commit(ctx context.Context) error {
 	o := j.spec.Options
 	rep := &j.report
-	ok := (rep.FilesFailed == 0 || o.IgnoreFailures) && j.listed.Error == ""
+	ok := (rep.FilesFailed == 0 || o.IgnoreFailures) && j.listed.Error == "" && j.bogus == 0
+	if j.bogus > 0 {
+		rep.Failures = append(rep.Failures, messages.Failure{Error: fmt.Sprintf(
+			"%d results arrived for work items the listing never made (forged or corrupt messages); the counts include them and cannot be trusted", j.bogus)})
+	}
 	if j.listed.Error != "" {
 		rep.Failures = append(rep.Failures, messages.Failure{Error: "listing: " + j.listed.Error})
 	}

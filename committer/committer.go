@@ -59,8 +59,10 @@ func (c *Committer) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(16, jetstream.FetchMaxWait(time.Second), jetstream.FetchContext(ctx))
+		fctx, cancel := context.WithTimeout(ctx, time.Second)
+		batch, err := cons.Fetch(16, jetstream.FetchContext(fctx))
 		if err != nil {
+			cancel()
 			if ctx.Err() == nil {
 				c.log.Warn().Err(err).Msg("fetch failed; retrying")
 				time.Sleep(time.Second)
@@ -83,6 +85,7 @@ func (c *Committer) Run(ctx context.Context) error {
 				c.runJob(ctx, msg, ev.Spec)
 			})
 		}
+		cancel()
 	}
 	return nil
 }

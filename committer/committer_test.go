@@ -82,8 +82,8 @@ func TestCompletionDuplicatesAndLostItems(t *testing.T) {
 			pub(t, ctx, js, res(0, messages.StatusCopied, 10))
 			pub(t, ctx, js, res(0, messages.StatusCopied, 10)) // redelivered duplicate
 			pub(t, ctx, js, res(1, messages.StatusSkipped, 5))
-			pub(t, ctx, js, res(7, messages.StatusCopied, 99)) // out of range: ignored
 			pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 3, Files: 3, Bytes: 20}})
+			pub(t, ctx, js, res(7, messages.StatusCopied, 99)) // beyond the listing: ignored
 			// Index 2 never gets a result and is not in the work stream: lost.
 
 			rep, err := lister.Wait(ctx, js, job.ID, nil)
@@ -124,6 +124,31 @@ func TestListingErrorFailsJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rep.State != messages.StateFailed || len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0].Error, "permission denied") {
+		t.Fatalf("report %+v", rep)
+	}
+}
+
+// A result for an index beyond the listing that arrived before the listing
+// closed was counted; the job must not report success on such counts.
+func TestForgedResultBeforeListingFailsJob(t *testing.T) {
+	ctx, js := setup(t)
+	reg := fs.NewRegistry()
+	reg.Register("file", local.Open)
+	root := fs.MustParseURI(t.TempDir()).String()
+	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go committer.New(js, reg, zerolog.Nop()).Run(runCtx)
+	pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+	for _, i := range []int64{0, 5} {
+		pub(t, ctx, js, &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{Index: i, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 1}})
+	}
+	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 1, Files: 1, Bytes: 1}})
+	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.State != messages.StateFailed || len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0].Error, "never made") {
 		t.Fatalf("report %+v", rep)
 	}
 }

@@ -26,6 +26,7 @@ type job struct {
 	dirs     []dirAttr       // directories whose attributes to apply at commit
 	sweepIn  map[string]bool // target directories that may hold leftover temp files
 	progress time.Time
+	bogus    int64 // results counted for indexes beyond the listing
 }
 
 type dirAttr struct {
@@ -96,9 +97,16 @@ func (j *job) follow(ctx context.Context) error {
 func (j *job) apply(ev *messages.Event) {
 	switch ev.Type {
 	case messages.EventListed:
-		if ev.Listed != nil {
+		if ev.Listed != nil && j.listed == nil {
 			j.listed = ev.Listed
 			j.report.BytesExpected = ev.Listed.Bytes
+			// Results for indexes the listing never made can only come from
+			// forged or corrupt messages; they were counted before the total
+			// was known, so the counts cannot be trusted: say so.
+			if bogus := j.seen.countFrom(ev.Listed.Items); bogus > 0 {
+				j.nseen -= bogus
+				j.bogus = bogus
+			}
 		}
 	case messages.EventResult:
 		r := ev.Result
@@ -204,6 +212,17 @@ func (b *bitset) testAndSet(i int64) bool {
 	old := (*b)[w]&m != 0
 	(*b)[w] |= m
 	return old
+}
+
+// countFrom counts set bits at index n and above.
+func (b bitset) countFrom(n int64) int64 {
+	var c int64
+	for i := n; i < int64(len(b))*64; i++ {
+		if b.test(i) {
+			c++
+		}
+	}
+	return c
 }
 
 func (b bitset) test(i int64) bool {

@@ -81,8 +81,10 @@ func (c *Copier) Run(ctx context.Context) error {
 			}
 			break
 		}
-		batch, err := cons.Fetch(free, jetstream.FetchMaxWait(time.Second), jetstream.FetchContext(ctx))
+		fctx, cancel := context.WithTimeout(ctx, time.Second)
+		batch, err := cons.Fetch(free, jetstream.FetchContext(fctx))
 		if err != nil {
+			cancel()
 			for range free {
 				<-slots
 			}
@@ -101,6 +103,7 @@ func (c *Copier) Run(ctx context.Context) error {
 				c.handle(ctx, msg)
 			})
 		}
+		cancel()
 		for range free - used {
 			<-slots
 		}

@@ -1,0 +1,57 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jetcp/jetcp/messages"
+)
+
+// PrintReport prints DistCp-like counters.
+func PrintReport(w io.Writer, r *messages.Report, dryRun bool) {
+	title := "jetcp job " + r.Job + ": " + strings.ToUpper(r.State)
+	if dryRun {
+		title += " (dry run: nothing was changed; counts are what would happen)"
+	}
+	fmt.Fprintln(w, title)
+	rows := []struct {
+		k string
+		v any
+	}{
+		{"Files copied", r.FilesCopied},
+		{"Files skipped", r.FilesSkipped},
+		{"Files failed", r.FilesFailed},
+		{"Dirs created", r.DirsCreated},
+		{"Files deleted", r.FilesDeleted},
+		{"Bytes copied", r.BytesCopied},
+		{"Bytes skipped", r.BytesSkipped},
+		{"Bytes failed", r.BytesFailed},
+		{"Bytes expected", r.BytesExpected},
+		{"Duration", fmt.Sprintf("%.3fs", r.DurationSeconds)},
+		{"Throughput", throughput(r)},
+	}
+	for _, row := range rows {
+		fmt.Fprintf(w, "\t%-15s %v\n", row.k, row.v)
+	}
+	if len(r.Failures) > 0 {
+		fmt.Fprintf(w, "Failures (%d shown):\n", len(r.Failures))
+		for _, f := range r.Failures {
+			switch {
+			case f.Src != "":
+				fmt.Fprintf(w, "\t%s -> %s: %s\n", f.Src, f.Dst, f.Error)
+			case f.Dst != "":
+				fmt.Fprintf(w, "\t%s: %s\n", f.Dst, f.Error)
+			default:
+				fmt.Fprintf(w, "\t%s\n", f.Error)
+			}
+		}
+	}
+}
+
+func throughput(r *messages.Report) string {
+	if r.DurationSeconds <= 0 {
+		return "-"
+	}
+	return fmt.Sprintf("%.1f MiB/s", float64(r.BytesCopied)/(1<<20)/r.DurationSeconds)
+}
