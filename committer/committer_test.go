@@ -2,6 +2,8 @@ package committer_test
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/committer"
+	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/internal/natsembed"
@@ -150,5 +153,46 @@ func TestForgedResultBeforeListingFailsJob(t *testing.T) {
 	}
 	if rep.State != messages.StateFailed || len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0].Error, "never made") {
 		t.Fatalf("report %+v", rep)
+	}
+}
+
+// A retried item may have left a temp file from a crashed attempt; the
+// committer removes this job's temp files next to retried items, and no one
+// else's.
+func TestSweepsLeftoverTempFiles(t *testing.T) {
+	ctx, js := setup(t)
+	reg := fs.NewRegistry()
+	reg.Register("file", local.Open)
+	dir := t.TempDir()
+	root := fs.MustParseURI(dir).String()
+	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
+	sub := filepath.Join(dir, "sub")
+	mine := filepath.Join(sub, copier.TempName(job.ID, 0, 1))
+	others := filepath.Join(sub, copier.TempName("20200101-000000-00000000", 0, 1))
+	for _, p := range []string{mine, others, filepath.Join(sub, "f")} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	go committer.New(js, reg, zerolog.Nop()).Run(runCtx)
+	pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+	pub(t, ctx, js, &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{
+		Index: 0, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 1, Attempt: 2,
+		Src: root + "/sub/f", Dst: fs.MustParseURI(filepath.Join(sub, "f")).String()}})
+	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 1, Files: 1, Bytes: 1}})
+	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	if err != nil || rep.State != messages.StateSucceeded {
+		t.Fatalf("%v %+v", err, rep)
+	}
+	if _, err := os.Stat(mine); !os.IsNotExist(err) {
+		t.Fatalf("this job's temp file survived: %v", err)
+	}
+	if _, err := os.Stat(others); err != nil {
+		t.Fatalf("another job's temp file was removed: %v", err)
 	}
 }

@@ -48,15 +48,19 @@ func (r *Registry) Schemes() []string {
 func (r *Registry) FS(ctx context.Context, u URI) (FS, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	key := u.Scheme + "://" + u.Host
+	scheme := strings.ToLower(u.Scheme)
+	key := scheme + "://" + u.Host
 	if f, ok := r.open[key]; ok {
 		return f, nil
 	}
-	o, ok := r.openers[u.Scheme]
+	o, ok := r.openers[scheme]
 	if !ok {
 		var s []string
 		for k := range r.openers {
 			s = append(s, k+"://")
+		}
+		if len(s) == 0 {
+			return nil, fmt.Errorf("unknown URI scheme %q in %s: no file systems are registered", u.Scheme, u)
 		}
 		slices.Sort(s)
 		return nil, fmt.Errorf("unknown URI scheme %q in %s: supported are %s", u.Scheme, u, strings.Join(s, ", "))

@@ -14,6 +14,12 @@ import (
 // directories this call created. Concurrent callers never both count the
 // same directory: whoever loses a Mkdir race sees ErrExist and moves on.
 func MkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (created int, err error) {
+	if !strings.HasPrefix(dir, "/") {
+		// path.Dir of a relative path ends at ".", never at "/": without this
+		// check a backend reporting "." missing would loop forever.
+		return 0, fmt.Errorf("mkdir %s: path is not absolute: %w", dir, iofs.ErrInvalid)
+	}
+	dir = path.Clean(dir)
 	var missing []string
 	for p := dir; ; p = path.Dir(p) {
 		fi, err := fsys.Stat(ctx, p)
@@ -96,30 +102,36 @@ func Glob(ctx context.Context, fsys FS, pattern string) ([]string, error) {
 		return nil, fmt.Errorf("bad glob pattern %q: %w", pattern, err)
 	}
 	parts := strings.Split(strings.TrimPrefix(path.Clean(pattern), "/"), "/")
-	matches := []string{"/"}
-	for i, part := range parts {
-		var next []string
-		for _, dir := range matches {
+	// Each match remembers whether it is a directory: nothing lies below a
+	// file, and asking a backend to Stat "file/child" may fail with an error
+	// other than ErrNotExist (ENOTDIR locally, ParentNotDirectory on HDFS).
+	type match struct {
+		path string
+		dir  bool
+	}
+	matches := []match{{"/", true}}
+	for _, part := range parts {
+		var next []match
+		for _, m := range matches {
+			if !m.dir {
+				continue
+			}
 			if !HasMeta(part) {
-				p := path.Join(dir, part)
-				if _, err := fsys.Stat(ctx, p); err == nil {
-					next = append(next, p)
+				p := path.Join(m.path, part)
+				fi, err := fsys.Stat(ctx, p)
+				if err == nil {
+					next = append(next, match{p, fi.IsDir()})
 				} else if !errors.Is(err, ErrNotExist) {
 					return nil, err
 				}
 				continue
 			}
-			if i > 0 {
-				if fi, err := fsys.Stat(ctx, dir); err != nil || !fi.IsDir() {
-					continue
-				}
-			}
-			for fi, err := range fsys.List(ctx, dir) {
+			for fi, err := range fsys.List(ctx, m.path) {
 				if err != nil {
-					return nil, fmt.Errorf("glob %s: list %s: %w", pattern, dir, err)
+					return nil, fmt.Errorf("glob %s: list %s: %w", pattern, m.path, err)
 				}
 				if ok, _ := path.Match(part, fi.Name()); ok {
-					next = append(next, fi.Path)
+					next = append(next, match{fi.Path, fi.IsDir()})
 				}
 			}
 		}
@@ -128,6 +140,10 @@ func Glob(ctx context.Context, fsys FS, pattern string) ([]string, error) {
 			return nil, nil
 		}
 	}
-	slices.Sort(matches)
-	return matches, nil
+	paths := make([]string, len(matches))
+	for i, m := range matches {
+		paths[i] = m.path
+	}
+	slices.Sort(paths)
+	return paths, nil
 }

@@ -74,8 +74,10 @@ func ParseURI(s string) (URI, error) {
 	if err != nil {
 		return URI{}, fmt.Errorf("malformed URI %q: %w", s, err)
 	}
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil || u.Opaque != "" && u.Scheme != "file" {
-		return URI{}, fmt.Errorf("malformed URI %q: want scheme://host/path without user, query or fragment", s)
+	// A bare trailing "?" (ForceQuery) counts as a query too: dropping it
+	// would silently turn the glob "dir/a?" into the path "dir/a".
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || u.User != nil || u.Opaque != "" && u.Scheme != "file" {
+		return URI{}, fmt.Errorf("malformed URI %q: want scheme://host/path without user, query or fragment (write a literal or glob ? as %%3F, # as %%23)", s)
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == "file" {
@@ -85,6 +87,8 @@ func ParseURI(s string) (URI, error) {
 		p := u.Path
 		if u.Opaque != "" { // file:relative
 			p = u.Opaque
+		} else if p == "" && strings.HasPrefix(s[i:], "://") {
+			p = "/" // file:// and file://localhost name the root, not the working directory
 		}
 		return localURI(p)
 	}

@@ -1,0 +1,130 @@
+package copier_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/natsembed"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// A copier refuses malformed items, items of unknown jobs, and items that
+// try to write outside their job's target or read outside its sources, and
+// goes on serving the good ones.
+func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	js, _ := jetstream.New(srv.Conn())
+	if err := messages.Ensure(ctx, js, messages.Topology{Storage: jetstream.MemoryStorage}); err != nil {
+		t.Fatal(err)
+	}
+	base := t.TempDir()
+	src, dst, outside := filepath.Join(base, "src"), filepath.Join(base, "dst"), filepath.Join(base, "outside")
+	for _, d := range []string{src, dst, outside} {
+		os.MkdirAll(d, 0o755)
+	}
+	os.WriteFile(filepath.Join(src, "good"), []byte("good bytes"), 0o644)
+	os.WriteFile(filepath.Join(base, "secret"), []byte("not a source"), 0o644)
+	u := func(p string) string { return fs.MustParseURI(p).String() }
+	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{u(src)}, Target: u(dst), WriteRoot: u(dst)}
+	spec, _ := messages.Encode(job)
+	kv, _ := js.KeyValue(ctx, messages.JobBucket)
+	if _, err := kv.Create(ctx, job.ID, spec); err != nil {
+		t.Fatal(err)
+	}
+	results, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{messages.EventSubjectFor(job.ID, messages.EventResult)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	goodSrc := fs.MustParseURI(filepath.Join(src, "good"))
+	item := func(i int64, s, d string) []byte {
+		fi, _ := os.Stat(filepath.Join(src, "good"))
+		b, _ := messages.Encode(&messages.WorkItem{Job: job.ID, Index: i, Kind: messages.KindFile, Src: s, Dst: d,
+			Attr: messages.Attrs{Size: fi.Size(), ModTime: fi.ModTime()}})
+		return b
+	}
+	subj := messages.WorkSubjectFor(job.ID)
+	msgs := [][]byte{
+		[]byte(`{not json`),
+		[]byte(`{"v":99,"job":"` + job.ID + `"}`),
+		func() []byte {
+			b, _ := messages.Encode(&messages.WorkItem{Job: "no-such-job", Index: 0, Kind: messages.KindFile})
+			return b
+		}(),
+		item(1, goodSrc.String(), u(filepath.Join(dst, "..", "outside", "escaped"))),
+		item(2, goodSrc.String(), "file://"+dst+"/../outside/escaped2"),
+		item(3, u(filepath.Join(base, "secret")), u(filepath.Join(dst, "stolen"))),
+		item(0, goodSrc.String(), u(filepath.Join(dst, "good"))),
+	}
+	for _, m := range msgs {
+		if _, err := js.Publish(ctx, subj, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := fs.NewRegistry()
+	reg.Register("file", local.Open)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { copier.New(js, reg, zerolog.Nop(), copier.WithWorkers(2)).Run(runCtx); close(done) }()
+
+	got := map[int64]*messages.Result{}
+	for len(got) < 4 {
+		m, err := results.Next(jetstream.FetchMaxWait(10 * time.Second))
+		if err != nil {
+			t.Fatalf("waiting for results (have %d): %v", len(got), err)
+		}
+		ev, err := messages.Decode[messages.Event](m.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[ev.Result.Index] = ev.Result
+	}
+	if r := got[0]; r.Status != messages.StatusCopied {
+		t.Fatalf("good item: %+v", r)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dst, "good")); string(data) != "good bytes" {
+		t.Fatalf("good item bytes %q", data)
+	}
+	for _, i := range []int64{1, 2, 3} {
+		if r := got[i]; r.Status != messages.StatusFailed || !strings.Contains(r.Error, "refused") {
+			t.Fatalf("item %d: %+v", i, r)
+		}
+	}
+	for _, p := range []string{filepath.Join(outside, "escaped"), filepath.Join(outside, "escaped2"), filepath.Join(dst, "stolen")} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Fatalf("%s was written", p)
+		}
+	}
+	// Malformed and unknown-job items were terminated, not left to redeliver.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		st, _ := js.Stream(ctx, messages.WorkStream)
+		info, _ := st.Info(ctx)
+		if info.State.Msgs == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d items left in the work stream", info.State.Msgs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	stop()
+	<-done
+}
