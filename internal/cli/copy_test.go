@@ -303,16 +303,29 @@ func TestDirFileClashAndIgnoreFailures(t *testing.T) {
 	writeFile(t, filepath.Join(src, "ok"), []byte("ok"))
 	writeFile(t, filepath.Join(src, "clash"), []byte("file in source"))
 	writeFile(t, filepath.Join(dst, "clash/inside"), []byte("dir in target"))
+	writeFile(t, filepath.Join(src, "rev/inside"), []byte("dir in source"))
+	writeFile(t, filepath.Join(dst, "rev"), []byte("file in target"))
 	code, rep, out := runReport(t, "--attempts", "1", "-update", src, dst)
 	if code != cli.ExitFailed || rep.State != messages.StateFailed {
 		t.Fatalf("exit %d state %s, want 1 failed\n%s", code, rep.State, out)
 	}
-	wantCounts(t, rep, 1, 0, 1)
-	if len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0].Error, "cannot replace directory") ||
-		!strings.HasSuffix(rep.Failures[0].Src, "/clash") {
+	// The source directory "rev" fails, and so does its file, whose parent
+	// cannot be created.
+	wantCounts(t, rep, 1, 0, 3)
+	errs := map[string]string{}
+	for _, f := range rep.Failures {
+		errs[strings.TrimPrefix(f.Src, "file://"+src+"/")] = f.Error
+	}
+	if !strings.Contains(errs["clash"], "cannot replace directory") || !strings.Contains(errs["rev"], "cannot replace file") ||
+		!strings.Contains(errs["rev/inside"], "not a directory") || len(errs) != 3 {
 		t.Fatalf("failures: %+v", rep.Failures)
 	}
-	if rep.BytesFailed != int64(len("file in source")) {
+	if data, _ := os.ReadFile(filepath.Join(dst, "rev")); string(data) != "file in target" {
+		t.Fatal("the target file was touched")
+	}
+	os.RemoveAll(filepath.Join(src, "rev"))
+	os.Remove(filepath.Join(dst, "rev"))
+	if rep.BytesFailed != int64(len("file in source")+len("dir in source")) {
 		t.Fatalf("bytes failed %d", rep.BytesFailed)
 	}
 	if data, _ := os.ReadFile(filepath.Join(dst, "clash/inside")); string(data) != "dir in target" {
@@ -466,6 +479,7 @@ func TestDirectSmallBufferAndWorkers(t *testing.T) {
 		{"-direct"},
 		{"-copybuffersize", "4096", "-m", "1"},
 		{"-m", "64", "--copybuffersize=4MiB"},
+		{"-p"}, // DistCp's default set; r, b and c mean nothing for local files
 	} {
 		dst := filepath.Join(t.TempDir(), "dst")
 		code, _, out := runReport(t, append(args, src, dst)...)
