@@ -39,8 +39,12 @@ func TestServicesOverTCP(t *testing.T) {
 	var logs [3]bytes.Buffer
 	codes := make([]int, 3)
 	wg.Go(func() { codes[0] = cli.Committer(ctx, []string{"--nats", url}, &logs[0], &logs[0]) })
-	wg.Go(func() { codes[1] = cli.Copier(ctx, []string{"--nats", url, "-m", "3", "--name", "c1"}, &logs[1], &logs[1]) })
-	wg.Go(func() { codes[2] = cli.Copier(ctx, []string{"--nats", url, "-m", "3", "--name", "c2"}, &logs[2], &logs[2]) })
+	wg.Go(func() {
+		codes[1] = cli.Copier(ctx, []string{"--nats", url, "-m", "3", "--name", "c1"}, &logs[1], &logs[1])
+	})
+	wg.Go(func() {
+		codes[2] = cli.Copier(ctx, []string{"--nats", url, "-m", "3", "--name", "c2"}, &logs[2], &logs[2])
+	})
 	defer func() {
 		cancel()
 		wg.Wait()
