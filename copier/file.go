@@ -123,15 +123,28 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	if err != nil {
 		return fs.Checksum{}, err
 	}
+	direct := o.Direct
+	if ac, ok := t.dstFS.(fs.AtomicCreator); ok && ac.AtomicCreate() {
+		direct = true // an object appears only complete: no temp + rename
+	}
 	tmp := t.dst.Path
-	if !o.Direct {
+	if !direct {
 		tmp = path.Join(path.Dir(t.dst.Path), TempName(t.job.ID, t.item.Index, t.attempt))
 	}
 	perm := iofs.FileMode(t.item.Attr.Mode).Perm()
 	if perm == 0 || !o.Preserve.Permission {
 		perm = 0o644
 	}
+	storesAttrs := false
+	if sa, ok := t.dstFS.(fs.AttrsAtCreate); ok && sa.StoresAttrsAtCreate() {
+		storesAttrs = true
+	}
+	var attrs fs.Attrs
+	if storesAttrs {
+		attrs = attrsFor(o.Preserve, t.item.Attr)
+	}
 	w, err := t.dstFS.Create(ctx, tmp, fs.CreateOptions{
+		Attrs:       attrs,
 		Perm:        perm,
 		Overwrite:   true, // -direct replaces; a temp name is ours alone
 		BlockSize:   pick(o.Preserve.BlockSize, t.item.Attr.BlockSize),
@@ -157,12 +170,12 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	if err := t.verify(ctx, tmp, sum); err != nil {
 		return fail(err)
 	}
-	if o.Preserve.Any() {
+	if o.Preserve.Any() && !storesAttrs {
 		if err := t.applyAttrs(ctx, tmp); err != nil {
 			return fail(err)
 		}
 	}
-	if !o.Direct {
+	if !direct {
 		if err := t.dstFS.Rename(ctx, tmp, t.dst.Path); err != nil {
 			return fail(fmt.Errorf("rename %s into place: %w", tmp, err))
 		}

@@ -47,6 +47,10 @@ type CreateOptions struct {
 	Overwrite   bool          // replace an existing file instead of failing with ErrExist
 	BlockSize   int64         // HDFS: block size to create the file with
 	Replication int16         // HDFS: replication to create the file with
+	// Attrs are stored with the data by backends implementing AttrsAtCreate
+	// (object metadata, where changing it later costs a server-side copy);
+	// other backends ignore them and the caller uses SetAttrs after Close.
+	Attrs Attrs
 }
 
 // Writer receives a new file's bytes. Close makes the file complete (for
@@ -100,6 +104,34 @@ type AttrSetter interface {
 // checksum, ideally without reading it (HDFS, COS) and otherwise by reading.
 type Checksummer interface {
 	Checksum(ctx context.Context, path string) (Checksum, error)
+}
+
+// AttrsAtCreate is implemented by backends that store CreateOptions.Attrs
+// with a new file, so callers need no SetAttrs afterwards.
+type AttrsAtCreate interface {
+	StoresAttrsAtCreate() bool
+}
+
+// AtomicCreator is implemented by backends whose Writer makes a file
+// visible only complete, at Close (object stores): there a temp file plus
+// rename would only double the cost (rename is copy + delete), so copiers
+// write in place.
+type AtomicCreator interface {
+	AtomicCreate() bool
+}
+
+// PartialLister is implemented by backends whose List omits attributes
+// that Stat returns (object stores list no metadata, and list the store's
+// own modification time). Callers that need owners, permissions or
+// preserved times Stat each entry.
+type PartialLister interface {
+	ListOmitsAttrs() bool
+}
+
+// ListOmitsAttrs reports whether fsys's listings lack what Stat returns.
+func ListOmitsAttrs(fsys FS) bool {
+	pl, ok := fsys.(PartialLister)
+	return ok && pl.ListOmitsAttrs()
 }
 
 // Closer is implemented by backends holding connections.

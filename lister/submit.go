@@ -79,6 +79,8 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 		if err := add(messages.KindDir, r.Src, r.Dst, r.Info, true); err != nil {
 			return nil, err
 		}
+		// Preserving needs what only Stat tells on such backends.
+		statEach := job.Options.Preserve.Any() && fs.ListOmitsAttrs(sfs)
 		err = fs.Walk(ctx, sfs, r.Src.Path, func(fi fs.FileInfo) error {
 			src := r.Src
 			src.Path = fi.Path
@@ -87,6 +89,13 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 					return fs.SkipDir
 				}
 				return nil
+			}
+			if statEach {
+				full, err := sfs.Stat(ctx, fi.Path)
+				if err != nil {
+					return fmt.Errorf("stat %s: %w", src.Display(), err)
+				}
+				fi = full
 			}
 			dst := r.Dst
 			dst.Path = r.Dst.Path + fi.Path[len(r.Src.Path):]

@@ -20,6 +20,7 @@ import (
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/fs/cos"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/lister"
@@ -33,10 +34,12 @@ const (
 	ExitUsage  = 2 // bad input found before copying
 )
 
-// Registry returns a registry of every backend this build supports.
-func Registry() *fs.Registry {
+// Registry returns a registry of every backend this build supports;
+// backends read credentials and endpoints through getenv when first used.
+func Registry(getenv func(string) string) *fs.Registry {
 	reg := fs.NewRegistry()
 	reg.Register("file", local.Open)
+	reg.Register("cosn", cos.Opener(getenv))
 	return reg
 }
 
@@ -52,7 +55,7 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	log := NewLogger(stderr, cfg.Options.Verbose)
-	reg := Registry()
+	reg := Registry(os.Getenv)
 	defer reg.Close()
 
 	plan, err := lister.MakePlan(ctx, reg, cfg, time.Now())

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -32,7 +33,7 @@ func Copier(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitUsage
 	}
 	log := NewLogger(stderr, *verbose)
-	reg := Registry()
+	reg := Registry(os.Getenv)
 	defer reg.Close()
 	return serve(ctx, *url, "jetcp-copier", stderr, func(js jetstream.JetStream) error {
 		var opts []copier.Option
@@ -57,7 +58,7 @@ func Committer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return ExitUsage
 	}
 	log := NewLogger(stderr, false)
-	reg := Registry()
+	reg := Registry(os.Getenv)
 	defer reg.Close()
 	return serve(ctx, *url, "jetcp-committer", stderr, func(js jetstream.JetStream) error {
 		return committer.New(js, reg, log).Run(ctx)

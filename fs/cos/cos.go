@@ -1,0 +1,301 @@
+// Package cos is jetcp's backend for Tencent COS (cosn://bucket-appid/path),
+// laid out as Hadoop-COS does: a file is the object at its path without the
+// leading slash, a directory is a 0-byte "key/" marker object or any prefix
+// with objects below it. Object PUT is atomic, so copies write in place
+// (fs.AtomicCreator), and attributes travel as x-cos-meta-* metadata set at
+// upload (fs.AttrsAtCreate).
+package cos
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	iofs "io/fs"
+	"iter"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	cossdk "github.com/tencentyun/cos-go-sdk-v5"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/hadoopconf"
+)
+
+// FS is one bucket.
+type FS struct {
+	bucket string
+	cfg    Config
+	c      *cossdk.Client
+}
+
+// Opener returns an fs.Opener for "cosn" that configures itself from the
+// environment and the Hadoop configuration when a bucket is first used.
+func Opener(getenv func(string) string) fs.Opener {
+	return func(ctx context.Context, u fs.URI) (fs.FS, error) {
+		conf, err := hadoopconf.Load(hadoopconf.Dir(getenv))
+		if err != nil {
+			return nil, err
+		}
+		cfg, err := FromEnv(getenv, conf)
+		if err != nil {
+			return nil, err
+		}
+		return New(u.Host, cfg)
+	}
+}
+
+// New returns the FS of one bucket ("examplebucket-1250000000").
+func New(bucket string, cfg Config) (*FS, error) {
+	if bucket == "" || strings.ContainsAny(bucket, "/.:@ ") {
+		return nil, fmt.Errorf("COS bucket %q: give cosn://<bucket>-<appid>/path", bucket)
+	}
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	scheme := "https"
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		DialContext:           dialer.DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		ResponseHeaderTimeout: 60 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+	if cfg.Endpoint != "" {
+		ep, _ := url.Parse(cfg.Endpoint)
+		scheme = ep.Scheme
+		addr := ep.Host
+		if ep.Port() == "" {
+			addr = net.JoinHostPort(ep.Hostname(), map[string]string{"http": "80", "https": "443"}[scheme])
+		}
+		// Every request goes to the endpoint; the Host header keeps the bucket.
+		tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
+			return dialer.DialContext(ctx, network, addr)
+		}
+	}
+	bu, err := url.Parse(scheme + "://" + cfg.host(bucket))
+	if err != nil {
+		return nil, fmt.Errorf("COS bucket %q: %w", bucket, err)
+	}
+	c := cossdk.NewClient(&cossdk.BaseURL{BucketURL: bu}, &http.Client{Transport: &cossdk.AuthorizationTransport{
+		SecretID: cfg.SecretID, SecretKey: cfg.SecretKey, SessionToken: cfg.SessionToken, Transport: tr,
+	}})
+	c.Conf.EnableCRC = true
+	c.Conf.RetryOpt = cossdk.RetryOptions{Count: 3, Interval: 200 * time.Millisecond, AutoSwitchHost: false}
+	return &FS{bucket: bucket, cfg: cfg, c: c}, nil
+}
+
+// AtomicCreate: an object appears only complete, so no temp + rename.
+func (f *FS) AtomicCreate() bool { return true }
+
+// StoresAttrsAtCreate: attributes go into the upload's metadata.
+func (f *FS) StoresAttrsAtCreate() bool { return true }
+
+// ListOmitsAttrs: listings carry no metadata; Stat does.
+func (f *FS) ListOmitsAttrs() bool { return true }
+
+// key maps "/a/b" to "a/b"; the root is "".
+func key(p string) string { return strings.TrimPrefix(path.Clean("/"+p), "/") }
+
+// mapErr turns COS errors into fs errors with a reason a person can act on.
+func (f *FS) mapErr(op, p string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if cossdk.IsNotFoundError(err) {
+		return fmt.Errorf("%s cosn://%s%s: %w", op, f.bucket, p, fs.ErrNotExist)
+	}
+	if e, ok := cossdk.IsCOSError(err); ok {
+		status := 0
+		if e.Response != nil {
+			status = e.Response.StatusCode
+		}
+		switch {
+		case status == http.StatusForbidden || status == http.StatusUnauthorized:
+			return fmt.Errorf("%s cosn://%s%s: COS refused the credentials (%s: %s): check COS_SECRET_ID/COS_SECRET_KEY or fs.cosn.userinfo.* and the bucket's permissions: %w",
+				op, f.bucket, p, e.Code, e.Message, fs.ErrPermission)
+		default:
+			return fmt.Errorf("%s cosn://%s%s: COS %d %s: %s (request %s)", op, f.bucket, p, status, e.Code, e.Message, e.RequestID)
+		}
+	}
+	return fmt.Errorf("%s cosn://%s%s: %w", op, f.bucket, p, err)
+}
+
+func isNotFound(err error) bool { return cossdk.IsNotFoundError(err) }
+
+func dirInfo(p string) fs.FileInfo {
+	return fs.FileInfo{Path: path.Clean("/" + p), Mode: iofs.ModeDir | 0o755}
+}
+
+// Stat follows Hadoop-COS's getFileStatus: HEAD key, HEAD key/, then a
+// listing of key/.
+func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
+	if err := ctx.Err(); err != nil {
+		return fs.FileInfo{}, err
+	}
+	k := key(p)
+	if k == "" {
+		return dirInfo("/"), nil
+	}
+	resp, err := f.c.Object.Head(ctx, k, nil)
+	if err == nil {
+		return f.fileInfo(p, resp.Header), nil
+	}
+	if !isNotFound(err) {
+		return fs.FileInfo{}, f.mapErr("stat", p, err)
+	}
+	resp, err = f.c.Object.Head(ctx, k+"/", nil)
+	if err == nil {
+		fi := dirInfo(p)
+		applyMeta(&fi, resp.Header)
+		return fi, nil
+	}
+	if !isNotFound(err) {
+		return fs.FileInfo{}, f.mapErr("stat", p, err)
+	}
+	res, _, err := f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{Prefix: k + "/", MaxKeys: 1})
+	if err != nil {
+		return fs.FileInfo{}, f.mapErr("stat", p, err)
+	}
+	if len(res.Contents) > 0 || len(res.CommonPrefixes) > 0 {
+		return dirInfo(p), nil
+	}
+	return fs.FileInfo{}, fmt.Errorf("stat cosn://%s%s: %w", f.bucket, p, fs.ErrNotExist)
+}
+
+func (f *FS) fileInfo(p string, h http.Header) fs.FileInfo {
+	size, _ := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	mt, _ := http.ParseTime(h.Get("Last-Modified"))
+	fi := fs.FileInfo{Path: path.Clean("/" + p), Size: size, Mode: 0o644, ModTime: mt}
+	applyMeta(&fi, h)
+	return fi
+}
+
+// List pages through the bucket with a delimiter, one page in memory at a
+// time. Listings carry no metadata: entries have size and COS's
+// LastModified only (see ListOmitsAttrs).
+func (f *FS) List(ctx context.Context, dir string) iter.Seq2[fs.FileInfo, error] {
+	return func(yield func(fs.FileInfo, error) bool) {
+		fi, err := f.Stat(ctx, dir)
+		if err == nil && !fi.IsDir() {
+			err = fmt.Errorf("list cosn://%s%s: not a directory: %w", f.bucket, dir, fs.ErrNotExist)
+		}
+		if err != nil {
+			yield(fs.FileInfo{}, err)
+			return
+		}
+		prefix := key(dir)
+		if prefix != "" {
+			prefix += "/"
+		}
+		for e, err := range f.walk(ctx, prefix, "/") {
+			if err != nil {
+				yield(fs.FileInfo{}, f.mapErr("list", dir, err))
+				return
+			}
+			if !yield(e, nil) {
+				return
+			}
+		}
+	}
+}
+
+// walk lists keys under prefix; with delimiter "/" it yields files and
+// directories of one level, without it every object (markers included).
+func (f *FS) walk(ctx context.Context, prefix, delimiter string) iter.Seq2[fs.FileInfo, error] {
+	return func(yield func(fs.FileInfo, error) bool) {
+		marker := ""
+		for {
+			if err := ctx.Err(); err != nil {
+				yield(fs.FileInfo{}, err)
+				return
+			}
+			res, _, err := f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{
+				Prefix: prefix, Delimiter: delimiter, Marker: marker, MaxKeys: 1000, EncodingType: "url"})
+			if err != nil {
+				yield(fs.FileInfo{}, err)
+				return
+			}
+			var last string
+			for _, o := range res.Contents {
+				k, err := url.QueryUnescape(o.Key)
+				if err != nil {
+					yield(fs.FileInfo{}, fmt.Errorf("listing key %q: %w", o.Key, err))
+					return
+				}
+				last = k
+				if k == prefix && delimiter != "" {
+					continue // the directory's own marker
+				}
+				if strings.HasSuffix(k, "/") && delimiter != "" {
+					continue
+				}
+				mt, _ := time.Parse(time.RFC3339, o.LastModified)
+				fi := fs.FileInfo{Path: "/" + strings.TrimSuffix(k, "/"), Size: o.Size, Mode: 0o644, ModTime: mt}
+				if strings.HasSuffix(k, "/") {
+					fi.Mode, fi.Size = iofs.ModeDir|0o755, 0
+				}
+				if !yield(fi, nil) {
+					return
+				}
+			}
+			for _, cp := range res.CommonPrefixes {
+				p, err := url.QueryUnescape(cp)
+				if err != nil {
+					yield(fs.FileInfo{}, fmt.Errorf("listing prefix %q: %w", cp, err))
+					return
+				}
+				if p > last {
+					last = p
+				}
+				if !yield(dirInfo(strings.TrimSuffix(p, "/")), nil) {
+					return
+				}
+			}
+			if !res.IsTruncated {
+				return
+			}
+			next, err := url.QueryUnescape(res.NextMarker)
+			if err != nil || next == "" {
+				next = last // without a delimiter COS may leave NextMarker empty
+			}
+			if next == "" || next == marker {
+				yield(fs.FileInfo{}, fmt.Errorf("listing %q did not advance past %q", prefix, marker))
+				return
+			}
+			marker = next
+		}
+	}
+}
+
+// Open reads from offset with a ranged GET.
+func (f *FS) Open(ctx context.Context, p string, offset int64) (io.ReadCloser, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	opt := &cossdk.ObjectGetOptions{}
+	if offset > 0 {
+		opt.Range = "bytes=" + strconv.FormatInt(offset, 10) + "-"
+	}
+	k := key(p)
+	if k == "" || strings.HasSuffix(p, "/") {
+		return nil, fmt.Errorf("open cosn://%s%s: is a directory", f.bucket, p)
+	}
+	resp, err := f.c.Object.Get(ctx, k, opt)
+	if err != nil {
+		if e, ok := cossdk.IsCOSError(err); ok && e.Response != nil && e.Response.StatusCode == http.StatusRequestedRangeNotSatisfiable {
+			return io.NopCloser(strings.NewReader("")), nil // reading at the end
+		}
+		return nil, f.mapErr("open", p, err)
+	}
+	return resp.Body, nil
+}
+
+var errNotEmpty = errors.New("directory not empty")

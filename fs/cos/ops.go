@@ -1,0 +1,232 @@
+package cos
+
+import (
+	"context"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	iofs "io/fs"
+	"net/http"
+	"net/url"
+	"path"
+	"strconv"
+	"strings"
+
+	cossdk "github.com/tencentyun/cos-go-sdk-v5"
+
+	"github.com/jetcp/jetcp/fs"
+)
+
+// Mkdir puts a "key/" marker, as Hadoop-COS's mkdirs does.
+func (f *FS) Mkdir(ctx context.Context, p string, perm iofs.FileMode) error {
+	if _, err := f.Stat(ctx, p); err == nil {
+		return fmt.Errorf("mkdir cosn://%s%s: %w", f.bucket, p, fs.ErrExist)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if parent := path.Dir(path.Clean("/" + p)); parent != "/" {
+		pi, err := f.Stat(ctx, parent)
+		if err != nil {
+			return fmt.Errorf("mkdir cosn://%s%s: parent: %w", f.bucket, p, err)
+		}
+		if !pi.IsDir() {
+			return fmt.Errorf("mkdir cosn://%s%s: parent is a file: %w", f.bucket, p, fs.ErrNotExist)
+		}
+	}
+	m := perm
+	return f.putMarker(ctx, p, metaHeader(nil, fs.Attrs{Mode: &m}))
+}
+
+func (f *FS) putMarker(ctx context.Context, p string, meta http.Header) error {
+	_, err := f.c.Object.Put(ctx, key(p)+"/", strings.NewReader(""), &cossdk.ObjectPutOptions{
+		ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: 0, XCosMetaXXX: &meta}})
+	return f.mapErr("mkdir", p, err)
+}
+
+// copySource names an object for x-cos-copy-source; "?" must be escaped or
+// COS takes it as a version query.
+func (f *FS) copySource(k string) string {
+	return f.cfg.host(f.bucket) + "/" + (&url.URL{Path: k}).EscapedPath()
+}
+
+func (f *FS) copyObject(ctx context.Context, from, to string, meta *http.Header) error {
+	opt := &cossdk.ObjectCopyOptions{ObjectCopyHeaderOptions: &cossdk.ObjectCopyHeaderOptions{XCosMetadataDirective: "Copy"}}
+	if meta != nil {
+		opt.ObjectCopyHeaderOptions.XCosMetadataDirective = "Replaced"
+		opt.ObjectCopyHeaderOptions.XCosMetaXXX = meta
+	}
+	_, _, err := f.c.Object.Copy(ctx, to, f.copySource(from), opt)
+	return err
+}
+
+// Rename is copy + delete: server-side, but not atomic. A directory is
+// renamed object by object.
+func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
+	fi, err := f.Stat(ctx, oldpath)
+	if err != nil {
+		return err
+	}
+	ti, terr := f.Stat(ctx, newpath)
+	if terr != nil && !errors.Is(terr, fs.ErrNotExist) {
+		return terr
+	}
+	exists := terr == nil
+	if !fi.IsDir() {
+		if exists && ti.IsDir() {
+			return fmt.Errorf("rename cosn://%s%s: target %s is a directory: %w", f.bucket, oldpath, newpath, fs.ErrExist)
+		}
+		if err := f.copyObject(ctx, key(oldpath), key(newpath), nil); err != nil {
+			return f.mapErr("rename", oldpath, err)
+		}
+		_, err := f.c.Object.Delete(ctx, key(oldpath))
+		return f.mapErr("rename", oldpath, err)
+	}
+	if exists {
+		return fmt.Errorf("rename cosn://%s%s: target %s exists: %w", f.bucket, oldpath, newpath, fs.ErrExist)
+	}
+	from, to := key(oldpath)+"/", key(newpath)+"/"
+	var moved []string
+	for e, err := range f.walk(ctx, from, "") {
+		if err != nil {
+			return f.mapErr("rename", oldpath, err)
+		}
+		k := strings.TrimPrefix(e.Path, "/")
+		if e.IsDir() {
+			k += "/"
+		}
+		if err := f.copyObject(ctx, k, to+strings.TrimPrefix(k, from), nil); err != nil {
+			return f.mapErr("rename", oldpath, err)
+		}
+		moved = append(moved, k)
+	}
+	if len(moved) == 0 { // a prefix-only directory cannot be empty; keep the shape
+		if err := f.putMarker(ctx, newpath, http.Header{}); err != nil {
+			return err
+		}
+	}
+	return f.deleteKeys(ctx, oldpath, moved)
+}
+
+func (f *FS) deleteKeys(ctx context.Context, p string, keys []string) error {
+	for len(keys) > 0 {
+		n := min(len(keys), 1000)
+		opt := &cossdk.ObjectDeleteMultiOptions{Quiet: true}
+		for _, k := range keys[:n] {
+			opt.Objects = append(opt.Objects, cossdk.Object{Key: k})
+		}
+		res, _, err := f.c.Object.DeleteMulti(ctx, opt)
+		if err != nil {
+			return f.mapErr("delete", p, err)
+		}
+		if len(res.Errors) > 0 {
+			e := res.Errors[0]
+			return fmt.Errorf("delete cosn://%s/%s: %s %s (%d failed)", f.bucket, e.Key, e.Code, e.Message, len(res.Errors))
+		}
+		keys = keys[n:]
+	}
+	return nil
+}
+
+// Remove deletes an object, or a directory's marker and (with recursive)
+// every object under it.
+func (f *FS) Remove(ctx context.Context, p string, recursive bool) error {
+	fi, err := f.Stat(ctx, p)
+	if err != nil {
+		return err
+	}
+	k := key(p)
+	if k == "" {
+		return fmt.Errorf("remove cosn://%s/: refusing to remove the bucket root", f.bucket)
+	}
+	if !fi.IsDir() {
+		_, err := f.c.Object.Delete(ctx, k)
+		return f.mapErr("remove", p, err)
+	}
+	var keys []string
+	for e, err := range f.walk(ctx, k+"/", "") {
+		if err != nil {
+			return f.mapErr("remove", p, err)
+		}
+		ek := strings.TrimPrefix(e.Path, "/")
+		if e.IsDir() {
+			ek += "/"
+		}
+		if ek == k+"/" {
+			continue
+		}
+		if !recursive {
+			return fmt.Errorf("remove cosn://%s%s: %w", f.bucket, p, errNotEmpty)
+		}
+		keys = append(keys, ek)
+	}
+	keys = append(keys, k+"/")
+	return f.deleteKeys(ctx, p, keys)
+}
+
+// SetAttrs rewrites metadata: a directory's marker is put again; a file is
+// copied onto itself with replaced metadata (server-side).
+func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
+	fi, err := f.Stat(ctx, p)
+	if err != nil {
+		return err
+	}
+	k := key(p)
+	if fi.IsDir() {
+		if k == "" {
+			return nil
+		}
+		var old http.Header
+		if resp, err := f.c.Object.Head(ctx, k+"/", nil); err == nil {
+			old = resp.Header
+		}
+		return f.putMarker(ctx, p, metaHeader(old, a))
+	}
+	resp, err := f.c.Object.Head(ctx, k, nil)
+	if err != nil {
+		return f.mapErr("set attributes of", p, err)
+	}
+	meta := metaHeader(resp.Header, a)
+	return f.mapErr("set attributes of", p, f.copyObject(ctx, k, k, &meta))
+}
+
+// Checksum returns the whole-file CRC32C without reading data: COS's own
+// (x-cos-hash-crc32c, asked for with x-cos-crc32c-flag), else the one jetcp
+// stored at upload if the size still matches; otherwise the checksums are
+// incomparable.
+func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
+	k := key(p)
+	resp, err := f.c.Object.Head(ctx, k, &cossdk.ObjectHeadOptions{XOptionHeader: crcFlag()})
+	if err != nil {
+		return fs.Checksum{}, f.mapErr("checksum", p, err)
+	}
+	if v := resp.Header.Get("x-cos-hash-crc32c"); v != "" {
+		if c, ok := parseCRC32C(v); ok {
+			return c, nil
+		}
+	}
+	size, _ := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
+	if c, ok := storedCRC32C(resp.Header, size); ok {
+		return c, nil
+	}
+	return fs.Checksum{}, fmt.Errorf("cosn://%s%s has no CRC32C: %w", f.bucket, p, fs.ErrIncomparable)
+}
+
+// parseCRC32C reads x-cos-hash-crc32c: a decimal uint32, or 0x-prefixed or
+// 8-digit hex.
+func parseCRC32C(v string) (fs.Checksum, bool) {
+	var b [4]byte
+	if h := strings.TrimPrefix(v, "0x"); len(h) == 8 && h != v || len(v) == 8 && strings.Trim(v, "0123456789abcdefABCDEF") == "" && strings.ContainsAny(v, "abcdefABCDEF") {
+		raw, err := hex.DecodeString(h)
+		if err != nil || len(raw) != 4 {
+			return fs.Checksum{}, false
+		}
+		return fs.Checksum{Algorithm: fs.AlgCRC32C, Value: raw}, true
+	}
+	n, err := strconv.ParseUint(v, 10, 32)
+	if err != nil {
+		return fs.Checksum{}, false
+	}
+	binary.BigEndian.PutUint32(b[:], uint32(n))
+	return fs.Checksum{Algorithm: fs.AlgCRC32C, Value: b[:]}, true
+}

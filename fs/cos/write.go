@@ -1,0 +1,172 @@
+package cos
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"hash/crc64"
+	"net/http"
+	"strconv"
+
+	cossdk "github.com/tencentyun/cos-go-sdk-v5"
+
+	"github.com/jetcp/jetcp/fs"
+)
+
+var crc64Table = crc64.MakeTable(crc64.ECMA)
+
+// Create starts an upload. Files under the part size go up in one PUT at
+// Close; larger ones become a multipart upload, one part at a time as the
+// bytes arrive, completed at Close and aborted on failure, so no orphaned
+// parts remain. The object only appears at Close.
+func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Writer, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	k := key(p)
+	if k == "" {
+		return nil, fmt.Errorf("create cosn://%s/: the bucket root is a directory", f.bucket)
+	}
+	if fi, err := f.Stat(ctx, p); err == nil {
+		if fi.IsDir() {
+			return nil, fmt.Errorf("create cosn://%s%s: is a directory: %w", f.bucket, p, fs.ErrExist)
+		}
+		if !opts.Overwrite {
+			return nil, fmt.Errorf("create cosn://%s%s: %w", f.bucket, p, fs.ErrExist)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return nil, err
+	}
+	a := opts.Attrs
+	if a.Mode == nil && opts.Perm != 0 {
+		m := opts.Perm
+		a.Mode = &m
+	}
+	return &writer{ctx: ctx, f: f, path: p, key: k, meta: metaHeader(nil, a),
+		crc32c: fs.NewCRC32C(), crc64: crc64.New(crc64Table), buf: make([]byte, 0, min(f.cfg.PartSize, 1<<20))}, nil
+}
+
+type writer struct {
+	ctx    context.Context
+	f      *FS
+	path   string
+	key    string
+	meta   http.Header
+	buf    []byte
+	size   int64
+	crc32c hash.Hash32
+	crc64  hash.Hash64
+
+	uploadID string
+	parts    []cossdk.Object
+	done     bool
+}
+
+func (w *writer) Write(b []byte) (int, error) {
+	if w.done {
+		return 0, fmt.Errorf("write cosn://%s%s: writer closed", w.f.bucket, w.path)
+	}
+	n := len(b)
+	w.crc32c.Write(b)
+	w.crc64.Write(b)
+	w.size += int64(n)
+	ps := int(w.f.cfg.PartSize)
+	for len(b) > 0 {
+		take := min(len(b), ps-len(w.buf))
+		w.buf = append(w.buf, b[:take]...)
+		b = b[take:]
+		if len(w.buf) == ps {
+			if err := w.flushPart(); err != nil {
+				return n - len(b), err
+			}
+		}
+	}
+	return n, nil
+}
+
+// crcFlag asks COS to compute the object's CRC32C (x-cos-hash-crc32c), as
+// Hadoop-COS does with fs.cosn.crc32c.checksum.enabled.
+func crcFlag() *http.Header {
+	return &http.Header{"X-Cos-Crc32c-Flag": []string{"cosn"}}
+}
+
+func (w *writer) flushPart() error {
+	if w.uploadID == "" {
+		res, _, err := w.f.c.Object.InitiateMultipartUpload(w.ctx, w.key, &cossdk.InitiateMultipartUploadOptions{
+			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{XCosMetaXXX: &w.meta, XOptionHeader: crcFlag()}})
+		if err != nil {
+			return w.f.mapErr("initiate upload", w.path, err)
+		}
+		w.uploadID = res.UploadID
+	}
+	num := len(w.parts) + 1
+	if num > 10000 {
+		return fmt.Errorf("upload cosn://%s%s: more than 10000 parts: raise the part size (COS_PART_SIZE)", w.f.bucket, w.path)
+	}
+	// A seekable body lets the SDK retry; it checks the part's CRC64.
+	resp, err := w.f.c.Object.UploadPart(w.ctx, w.key, w.uploadID, num, bytes.NewReader(w.buf),
+		&cossdk.ObjectUploadPartOptions{ContentLength: int64(len(w.buf))})
+	if err != nil {
+		return w.f.mapErr(fmt.Sprintf("upload part %d of", num), w.path, err)
+	}
+	w.parts = append(w.parts, cossdk.Object{PartNumber: num, ETag: resp.Header.Get("ETag")})
+	w.buf = w.buf[:0]
+	return nil
+}
+
+// Close publishes the object and checks COS's CRC64 of the whole of it.
+func (w *writer) Close() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	sum := w.crc32c.Sum32()
+	if w.uploadID == "" {
+		meta := w.meta.Clone()
+		meta.Set(metaCRC32C, hex.EncodeToString([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)}))
+		meta.Set(metaCRC32CSize, strconv.FormatInt(w.size, 10))
+		_, err := w.f.c.Object.Put(w.ctx, w.key, bytes.NewReader(w.buf), &cossdk.ObjectPutOptions{
+			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}})
+		if err != nil {
+			return w.f.mapErr("put", w.path, err)
+		}
+		return nil
+	}
+	if len(w.buf) > 0 {
+		if err := w.flushPart(); err != nil {
+			w.abort()
+			return err
+		}
+	}
+	_, resp, err := w.f.c.Object.CompleteMultipartUpload(w.ctx, w.key, w.uploadID, &cossdk.CompleteMultipartUploadOptions{Parts: w.parts})
+	if err != nil {
+		w.abort()
+		return w.f.mapErr("complete upload", w.path, err)
+	}
+	if got := resp.Header.Get("x-cos-hash-crc64ecma"); got != "" && got != strconv.FormatUint(w.crc64.Sum64(), 10) {
+		_, _ = w.f.c.Object.Delete(context.WithoutCancel(w.ctx), w.key)
+		return fmt.Errorf("upload cosn://%s%s: COS has CRC64 %s, the bytes sent have %d: object removed", w.f.bucket, w.path, got, w.crc64.Sum64())
+	}
+	return nil
+}
+
+// Abort discards the upload; nothing appears at the path.
+func (w *writer) Abort() error {
+	if w.done {
+		return nil
+	}
+	w.done = true
+	return w.abort()
+}
+
+func (w *writer) abort() error {
+	w.buf = nil
+	if w.uploadID == "" {
+		return nil
+	}
+	_, err := w.f.c.Object.AbortMultipartUpload(context.WithoutCancel(w.ctx), w.key, w.uploadID)
+	return w.f.mapErr("abort upload", w.path, err)
+}
