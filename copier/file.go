@@ -175,6 +175,11 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 			return fail(err)
 		}
 	}
+	if cs, ok := t.dstFS.(fs.ChecksumStorer); ok && !sum.IsZero() {
+		if err := cs.StoreChecksum(ctx, tmp, sum); err != nil {
+			return fail(fmt.Errorf("store checksum of %s: %w", tmp, err))
+		}
+	}
 	if !direct {
 		if err := t.dstFS.Rename(ctx, tmp, t.dst.Path); err != nil {
 			return fail(fmt.Errorf("rename %s into place: %w", tmp, err))

@@ -106,6 +106,14 @@ type Checksummer interface {
 	Checksum(ctx context.Context, path string) (Checksum, error)
 }
 
+// ChecksumStorer is implemented by backends that can keep the CRC32C a
+// copy computed next to the file (an HDFS xattr), tied to the file's size
+// and mtime, so that a later -update compares without reading data. Call it
+// after the file's final attributes are set.
+type ChecksumStorer interface {
+	StoreChecksum(ctx context.Context, path string, c Checksum) error
+}
+
 // AttrsAtCreate is implemented by backends that store CreateOptions.Attrs
 // with a new file, so callers need no SetAttrs afterwards.
 type AttrsAtCreate interface {

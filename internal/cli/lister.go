@@ -21,6 +21,7 @@ import (
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/cos"
+	"github.com/jetcp/jetcp/fs/hdfs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/lister"
@@ -40,6 +41,7 @@ func Registry(getenv func(string) string) *fs.Registry {
 	reg := fs.NewRegistry()
 	reg.Register("file", local.Open)
 	reg.Register("cosn", cos.Opener(getenv))
+	reg.Register("hdfs", hdfs.Opener(getenv))
 	return reg
 }
 

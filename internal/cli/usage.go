@@ -7,7 +7,8 @@ const ListerUsage = `usage: lister [options] SRC... DST
 Copies file trees like Hadoop DistCp, through NATS JetStream. Without --nats
 it runs everything in this process (an embedded JetStream server, a
 committer and -m copier workers) and prints a report when done.
-Sources and target are local paths, file:// URIs or cosn://bucket-appid/path
+Sources and target are local paths, file:// URIs, hdfs://namenode:port/path
+(or hdfs://nameservice/path, hdfs:///path via fs.defaultFS) or cosn://bucket-appid/path
 (COS credentials from COS_SECRET_ID, COS_SECRET_KEY, COS_REGION or core-site.xml). Options take one or two dashes.
 
 What to copy
