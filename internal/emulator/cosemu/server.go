@@ -1,0 +1,518 @@
+// Package cosemu is a Tencent COS (cos-go-sdk-v5) protocol emulator for tests:
+// signed requests (COS sha1 signature), objects with ranges, metadata and
+// checksums, copy, v1 listing, multipart uploads with part copy, and fault
+// injection. Use it in-process via Start (or New + ServeHTTP) or as the
+// cos-emulator program.
+//
+// Buckets come from the Host header's first DNS label (virtual-host style):
+// clients keep the real COS host name and dial the emulator's address.
+package cosemu
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	mrand "math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Options configure a Server.
+type Options struct {
+	SecretID, SecretKey string   // required: requests must be signed with them
+	Dir                 string   // "" = in memory; else keep objects on disk under Dir (survive restart)
+	Buckets             []string // buckets that exist at start, e.g. "hdfs-test-1250000000"; PUT Bucket creates more
+}
+
+// Faults are injected into requests; the zero value injects nothing.
+type Faults struct {
+	ErrorRate   float64       // fraction of requests answered 503 SlowDown (COS error XML)
+	CutRate     float64       // fraction of requests whose connection is cut mid-response (hijack + close)
+	Latency     time.Duration // added before every response
+	BytesPerSec int64         // cap on bytes/s of request+response bodies, whole server; 0 = none
+}
+
+// Server is a COS emulator. It is an http.Handler.
+type Server struct {
+	opts Options
+
+	mu      sync.RWMutex
+	buckets map[string]*bucket
+
+	faults   atomic.Pointer[Faults]
+	requests atomic.Int64
+	reqSeq   atomic.Int64
+	idPrefix string
+	lim      limiter
+
+	httpSrv *http.Server
+}
+
+var bucketNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,60}[a-z0-9]$`)
+
+// New returns a Server that does not listen; use ServeHTTP or Start.
+func New(o Options) (*Server, error) {
+	if o.SecretID == "" || o.SecretKey == "" {
+		return nil, errors.New("cosemu: SecretID and SecretKey are required")
+	}
+	var rb [6]byte
+	_, _ = rand.Read(rb[:])
+	s := &Server{opts: o, buckets: map[string]*bucket{}, idPrefix: base64.RawURLEncoding.EncodeToString(rb[:])}
+	if o.Dir != "" {
+		if err := os.MkdirAll(o.Dir, 0o755); err != nil {
+			return nil, err
+		}
+		ents, err := os.ReadDir(o.Dir)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range ents {
+			if e.IsDir() && bucketNameRE.MatchString(e.Name()) {
+				b, err := newBucket(e.Name(), o.Dir)
+				if err != nil {
+					return nil, err
+				}
+				s.buckets[e.Name()] = b
+			}
+		}
+	}
+	for _, name := range o.Buckets {
+		if !bucketNameRE.MatchString(name) {
+			return nil, fmt.Errorf("cosemu: invalid bucket name %q", name)
+		}
+		if s.buckets[name] != nil {
+			continue
+		}
+		b, err := newBucket(name, o.Dir)
+		if err != nil {
+			return nil, err
+		}
+		s.buckets[name] = b
+	}
+	return s, nil
+}
+
+// Start creates a Server listening on addr (e.g. "127.0.0.1:0") and returns
+// it with its base URL "http://127.0.0.1:PORT".
+func Start(o Options, addr string) (*Server, string, error) {
+	s, err := New(o)
+	if err != nil {
+		return nil, "", err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", err
+	}
+	s.httpSrv = &http.Server{Handler: s, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = s.httpSrv.Serve(ln) }()
+	return s, "http://" + ln.Addr().String(), nil
+}
+
+// Close stops a server made by Start, closing its connections. Data in
+// Dir stays.
+func (s *Server) Close() error {
+	if s.httpSrv == nil {
+		return nil
+	}
+	err := s.httpSrv.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+// SetFaults replaces the injected faults; safe at any time.
+func (s *Server) SetFaults(f Faults) { s.faults.Store(&f) }
+
+// Requests returns the number of requests received.
+func (s *Server) Requests() int64 { return s.requests.Load() }
+
+func (s *Server) bucket(name string) *bucket {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.buckets[name]
+}
+
+// apiError is a COS error answer.
+type apiError struct {
+	status  int
+	code    string
+	message string
+}
+
+func (e *apiError) Error() string { return e.code + ": " + e.message }
+
+func errf(status int, code, format string, a ...any) *apiError {
+	return &apiError{status: status, code: code, message: fmt.Sprintf(format, a...)}
+}
+
+type errorXML struct {
+	XMLName   xml.Name `xml:"Error"`
+	Code      string
+	Message   string
+	Resource  string
+	RequestID string `xml:"RequestId"`
+}
+
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, e *apiError) {
+	body, _ := xml.Marshal(errorXML{
+		Code: e.code, Message: e.message,
+		Resource:  r.Host + r.URL.Path,
+		RequestID: w.Header().Get("x-cos-request-id"),
+	})
+	h := w.Header()
+	h.Set("Content-Type", "application/xml")
+	if r.Method == http.MethodHead {
+		w.WriteHeader(e.status)
+		return
+	}
+	h.Set("Content-Length", fmt.Sprint(len(xml.Header)+len(body)))
+	w.WriteHeader(e.status)
+	_, _ = io.WriteString(w, xml.Header)
+	_, _ = w.Write(body)
+}
+
+func (s *Server) writeXML(w http.ResponseWriter, status int, v any) {
+	body, err := xml.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	w.Header().Set("Content-Type", "application/xml")
+	w.Header().Set("Content-Length", fmt.Sprint(len(xml.Header)+len(body)))
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, xml.Header)
+	_, _ = w.Write(body)
+}
+
+func sleepCtx(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// ServeHTTP answers one COS request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.requests.Add(1)
+	w.Header().Set("x-cos-request-id", fmt.Sprintf("%s-%08x", s.idPrefix, s.reqSeq.Add(1)))
+	w.Header().Set("Server", "tencent-cos")
+	if f := s.faults.Load(); f != nil {
+		if f.Latency > 0 {
+			sleepCtx(r.Context(), f.Latency)
+		}
+		if f.CutRate > 0 && mrand.Float64() < f.CutRate {
+			s.cut(w, r)
+			return
+		}
+		if f.ErrorRate > 0 && mrand.Float64() < f.ErrorRate {
+			s.writeError(w, r, errf(http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate (injected fault)"))
+			return
+		}
+		if f.BytesPerSec > 0 {
+			r.Body = &throttledReader{r: r.Body, lim: &s.lim, rate: f.BytesPerSec, ctx: r.Context()}
+			w = &throttledWriter{ResponseWriter: w, lim: &s.lim, rate: f.BytesPerSec, ctx: r.Context()}
+		}
+	}
+	if e := s.checkAuth(r); e != nil {
+		s.writeError(w, r, e)
+		return
+	}
+	if e := s.route(w, r); e != nil {
+		s.writeError(w, r, e)
+	}
+}
+
+// cut drops the connection: GETs get a status line, headers and part of the
+// promised body first; other requests get nothing.
+func (s *Server) cut(w http.ResponseWriter, r *http.Request) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, buf, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	if r.Method == http.MethodGet {
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 65536\r\n\r\npartial-body")
+		_ = buf.Flush()
+	}
+	_ = conn.Close()
+}
+
+// hostBucket returns the bucket named by the Host header ("" for a service
+// request such as GET Service on service.cos.myqcloud.com).
+func hostBucket(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(host)
+	if strings.HasPrefix(host, "service.cos.") || strings.HasPrefix(host, "cos.") {
+		return ""
+	}
+	name, _, _ := strings.Cut(host, ".")
+	return name
+}
+
+// unsupported sub-resources answer 501 rather than being taken for plain
+// object requests.
+var unsupported = []string{"acl", "tagging", "cors", "lifecycle", "policy", "versioning", "versions", "append", "restore", "select", "website", "referer", "logging", "inventory", "replication", "encryption", "domain", "origin", "location", "object-lock", "retention"}
+
+func (s *Server) route(w http.ResponseWriter, r *http.Request) *apiError {
+	q := r.URL.Query()
+	for _, p := range unsupported {
+		if q.Has(p) {
+			return errf(http.StatusNotImplemented, "NotImplemented", "the emulator does not implement ?%s", p)
+		}
+	}
+	name := hostBucket(r.Host)
+	if name == "" {
+		if r.Method == http.MethodGet && r.URL.Path == "/" {
+			return s.listBuckets(w, r)
+		}
+		return errf(http.StatusBadRequest, "InvalidURI", "no bucket in host %q", r.Host)
+	}
+	key := strings.TrimPrefix(r.URL.Path, "/")
+	if key == "" && r.Method == http.MethodPut {
+		return s.createBucket(w, r, name)
+	}
+	b := s.bucket(name)
+	if b == nil {
+		return errf(http.StatusNotFound, "NoSuchBucket", "The specified bucket %s does not exist.", name)
+	}
+	if key == "" {
+		switch r.Method {
+		case http.MethodHead:
+			w.WriteHeader(http.StatusOK)
+			return nil
+		case http.MethodGet:
+			if q.Has("uploads") {
+				return s.listUploads(w, r, b)
+			}
+			return s.listObjects(w, r, b)
+		case http.MethodDelete:
+			return s.deleteBucket(w, r, b)
+		case http.MethodPost:
+			if q.Has("delete") {
+				return s.deleteMulti(w, r, b)
+			}
+		}
+		return errf(http.StatusMethodNotAllowed, "MethodNotAllowed", "%s on a bucket is not supported", r.Method)
+	}
+	switch r.Method {
+	case http.MethodPut:
+		if q.Has("partNumber") || q.Has("uploadId") {
+			if r.Header.Get("x-cos-copy-source") != "" {
+				return s.copyPart(w, r, b, key)
+			}
+			return s.uploadPart(w, r, b, key)
+		}
+		if r.Header.Get("x-cos-copy-source") != "" {
+			return s.copyObject(w, r, b, key)
+		}
+		return s.putObject(w, r, b, key)
+	case http.MethodGet:
+		if q.Has("uploadId") {
+			return s.listParts(w, r, b, key)
+		}
+		return s.getObject(w, r, b, key, true)
+	case http.MethodHead:
+		return s.getObject(w, r, b, key, false)
+	case http.MethodPost:
+		if q.Has("uploads") {
+			return s.initiateUpload(w, r, b, key)
+		}
+		if q.Has("uploadId") {
+			return s.completeUpload(w, r, b, key)
+		}
+	case http.MethodDelete:
+		if q.Has("uploadId") {
+			return s.abortUpload(w, r, b, key)
+		}
+		b.delete(key)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+	return errf(http.StatusMethodNotAllowed, "MethodNotAllowed", "%s on an object is not supported", r.Method)
+}
+
+func (s *Server) createBucket(w http.ResponseWriter, r *http.Request, name string) *apiError {
+	if !bucketNameRE.MatchString(name) {
+		return errf(http.StatusBadRequest, "InvalidBucketName", "invalid bucket name %q", name)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.buckets[name] != nil {
+		return errf(http.StatusConflict, "BucketAlreadyOwnedByYou", "bucket %s already exists", name)
+	}
+	b, err := newBucket(name, s.opts.Dir)
+	if err != nil {
+		return errf(http.StatusInternalServerError, "InternalError", "create bucket: %v", err)
+	}
+	s.buckets[name] = b
+	w.Header().Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+func (s *Server) deleteBucket(w http.ResponseWriter, r *http.Request, b *bucket) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b.mu.RLock()
+	n := len(b.objects) + len(b.uploads)
+	b.mu.RUnlock()
+	if n > 0 {
+		return errf(http.StatusConflict, "BucketNotEmpty", "The bucket you tried to delete is not empty.")
+	}
+	delete(s.buckets, b.name)
+	if s.opts.Dir != "" {
+		_ = os.RemoveAll(filepath.Join(s.opts.Dir, b.name))
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+const ownerID = "qcs::cam::uin/100000000001:uin/100000000001"
+
+type ownerXML struct {
+	ID          string
+	DisplayName string
+}
+
+var owner = &ownerXML{ID: ownerID, DisplayName: "100000000001"}
+
+func (s *Server) listBuckets(w http.ResponseWriter, r *http.Request) *apiError {
+	type bucketXML struct {
+		Name         string
+		Location     string
+		CreationDate string
+	}
+	type result struct {
+		XMLName xml.Name `xml:"ListAllMyBucketsResult"`
+		Owner   *ownerXML
+		Buckets []bucketXML `xml:"Buckets>Bucket"`
+	}
+	var res result
+	res.Owner = owner
+	s.mu.RLock()
+	for _, b := range s.buckets {
+		res.Buckets = append(res.Buckets, bucketXML{Name: b.name, Location: "ap-guangzhou", CreationDate: isoTime(b.created)})
+	}
+	s.mu.RUnlock()
+	sort.Slice(res.Buckets, func(i, j int) bool { return res.Buckets[i].Name < res.Buckets[j].Name })
+	s.writeXML(w, http.StatusOK, res)
+	return nil
+}
+
+func isoTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// limiter spreads body bytes over time at a server-wide rate.
+type limiter struct {
+	mu   sync.Mutex
+	next time.Time
+}
+
+func (l *limiter) wait(ctx context.Context, n int, rate int64) {
+	d := time.Duration(float64(n) / float64(rate) * float64(time.Second))
+	l.mu.Lock()
+	now := time.Now()
+	if l.next.Before(now) {
+		l.next = now
+	}
+	l.next = l.next.Add(d)
+	until := l.next
+	l.mu.Unlock()
+	if w := time.Until(until); w > 0 {
+		sleepCtx(ctx, w)
+	}
+}
+
+const throttleChunk = 16 << 10
+
+type throttledReader struct {
+	r    io.ReadCloser
+	lim  *limiter
+	rate int64
+	ctx  context.Context
+}
+
+func (t *throttledReader) Read(p []byte) (int, error) {
+	if len(p) > throttleChunk {
+		p = p[:throttleChunk]
+	}
+	n, err := t.r.Read(p)
+	if n > 0 {
+		t.lim.wait(t.ctx, n, t.rate)
+	}
+	return n, err
+}
+
+func (t *throttledReader) Close() error { return t.r.Close() }
+
+type throttledWriter struct {
+	http.ResponseWriter
+	lim  *limiter
+	rate int64
+	ctx  context.Context
+}
+
+func (t *throttledWriter) Write(p []byte) (int, error) {
+	total := 0
+	for len(p) > 0 {
+		c := p
+		if len(c) > throttleChunk {
+			c = c[:throttleChunk]
+		}
+		t.lim.wait(t.ctx, len(c), t.rate)
+		n, err := t.ResponseWriter.Write(c)
+		total += n
+		if err != nil {
+			return total, err
+		}
+		p = p[len(c):]
+	}
+	return total, nil
+}
+
+// deleteMulti is POST /?delete (DeleteMulti): up to 1000 keys; missing keys
+// count as deleted.
+func (s *Server) deleteMulti(w http.ResponseWriter, r *http.Request, b *bucket) *apiError {
+	var req struct {
+		Quiet   bool
+		Objects []struct{ Key string } `xml:"Object"`
+	}
+	if err := xml.NewDecoder(io.LimitReader(r.Body, 4<<20)).Decode(&req); err != nil {
+		return errf(http.StatusBadRequest, "MalformedXML", "the Delete XML is malformed: %v", err)
+	}
+	if len(req.Objects) > 1000 {
+		return errf(http.StatusBadRequest, "MalformedXML", "a Delete request lists %d keys, more than 1000", len(req.Objects))
+	}
+	type deleted struct{ Key string }
+	type result struct {
+		XMLName xml.Name  `xml:"DeleteResult"`
+		Deleted []deleted `xml:"Deleted"`
+	}
+	var res result
+	for _, o := range req.Objects {
+		b.delete(o.Key)
+		if !req.Quiet {
+			res.Deleted = append(res.Deleted, deleted{o.Key})
+		}
+	}
+	s.writeXML(w, http.StatusOK, res)
+	return nil
+}
