@@ -6,6 +6,7 @@ import (
 	"fmt"
 	iofs "io/fs"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -97,11 +98,8 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 				}
 				fi = full
 			}
-			dst := r.Dst
-			dst.Path = r.Dst.Path + fi.Path[len(r.Src.Path):]
-			if r.Src.Path == "/" {
-				dst = r.Dst.Join(fi.Path)
-			}
+			// Join, not concatenation: a root target ("/") must not give "//x".
+			dst := r.Dst.Join(strings.TrimPrefix(fi.Path, r.Src.Path))
 			kind := messages.KindFile
 			if fi.IsDir() {
 				kind = messages.KindDir

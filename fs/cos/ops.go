@@ -3,12 +3,10 @@ package cos
 import (
 	"context"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	iofs "io/fs"
 	"net/http"
-	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -44,10 +42,9 @@ func (f *FS) putMarker(ctx context.Context, p string, meta http.Header) error {
 	return f.mapErr("mkdir", p, err)
 }
 
-// copySource names an object for x-cos-copy-source; "?" must be escaped or
-// COS takes it as a version query.
+// copySource names an object for x-cos-copy-source. The SDK escapes it.
 func (f *FS) copySource(k string) string {
-	return f.cfg.host(f.bucket) + "/" + (&url.URL{Path: k}).EscapedPath()
+	return f.cfg.host(f.bucket) + "/" + k
 }
 
 func (f *FS) copyObject(ctx context.Context, from, to string, meta *http.Header) error {
@@ -56,7 +53,13 @@ func (f *FS) copyObject(ctx context.Context, from, to string, meta *http.Header)
 		opt.ObjectCopyHeaderOptions.XCosMetadataDirective = "Replaced"
 		opt.ObjectCopyHeaderOptions.XCosMetaXXX = meta
 	}
-	_, _, err := f.c.Object.Copy(ctx, to, f.copySource(from), opt)
+	var version []string
+	if strings.Contains(from, "?") {
+		// The SDK takes a raw "?" for a version query unless it is told the
+		// (empty) version itself, which makes it escape the key.
+		version = []string{""}
+	}
+	_, _, err := f.c.Object.Copy(ctx, to, f.copySource(from), opt, version...)
 	return err
 }
 
@@ -195,6 +198,9 @@ func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 // stored at upload if the size still matches; otherwise the checksums are
 // incomparable.
 func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
+	if err := ctx.Err(); err != nil {
+		return fs.Checksum{}, err
+	}
 	k := key(p)
 	resp, err := f.c.Object.Head(ctx, k, &cossdk.ObjectHeadOptions{XOptionHeader: crcFlag()})
 	if err != nil {
@@ -212,21 +218,14 @@ func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 	return fs.Checksum{}, fmt.Errorf("cosn://%s%s has no CRC32C: %w", f.bucket, p, fs.ErrIncomparable)
 }
 
-// parseCRC32C reads x-cos-hash-crc32c: a decimal uint32, or 0x-prefixed or
-// 8-digit hex.
+// parseCRC32C reads x-cos-hash-crc32c: a decimal uint32, as Hadoop-COS
+// parses it (new BigInteger(value)), printed as 4 bytes big endian.
 func parseCRC32C(v string) (fs.Checksum, bool) {
-	var b [4]byte
-	if h := strings.TrimPrefix(v, "0x"); len(h) == 8 && h != v || len(v) == 8 && strings.Trim(v, "0123456789abcdefABCDEF") == "" && strings.ContainsAny(v, "abcdefABCDEF") {
-		raw, err := hex.DecodeString(h)
-		if err != nil || len(raw) != 4 {
-			return fs.Checksum{}, false
-		}
-		return fs.Checksum{Algorithm: fs.AlgCRC32C, Value: raw}, true
-	}
 	n, err := strconv.ParseUint(v, 10, 32)
 	if err != nil {
 		return fs.Checksum{}, false
 	}
+	var b [4]byte
 	binary.BigEndian.PutUint32(b[:], uint32(n))
 	return fs.Checksum{Algorithm: fs.AlgCRC32C, Value: b[:]}, true
 }

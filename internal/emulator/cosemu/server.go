@@ -53,6 +53,7 @@ type Server struct {
 
 	faults   atomic.Pointer[Faults]
 	requests atomic.Int64
+	gets     atomic.Int64 // object GETs, for tests that must not read data
 	reqSeq   atomic.Int64
 	idPrefix string
 	lim      limiter
@@ -138,6 +139,21 @@ func (s *Server) SetFaults(f Faults) { s.faults.Store(&f) }
 
 // Requests returns the number of requests received.
 func (s *Server) Requests() int64 { return s.requests.Load() }
+
+// ObjectGets counts GET Object requests (data reads) served.
+func (s *Server) ObjectGets() int64 { return s.gets.Load() }
+
+// OpenUploads counts the bucket's multipart uploads neither completed nor
+// aborted: orphaned parts, for tests.
+func (s *Server) OpenUploads(bucket string) int {
+	b := s.bucket(bucket)
+	if b == nil {
+		return 0
+	}
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return len(b.uploads)
+}
 
 func (s *Server) bucket(name string) *bucket {
 	s.mu.RLock()
@@ -329,6 +345,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) *apiError {
 		if q.Has("uploadId") {
 			return s.listParts(w, r, b, key)
 		}
+		s.gets.Add(1)
 		return s.getObject(w, r, b, key, true)
 	case http.MethodHead:
 		return s.getObject(w, r, b, key, false)

@@ -111,6 +111,7 @@ func (d *dataNode) handleConn(conn net.Conn) {
 		case opWriteBlock:
 			err = d.writeBlock(r, w)
 		case opReadBlock:
+			d.c.blockReads.Add(1)
 			err = d.readBlock(r, w)
 		case opBlockChecksum:
 			err = d.blockChecksum(r, w)

@@ -19,6 +19,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -59,6 +60,8 @@ type Cluster struct {
 
 	faultMu sync.Mutex
 	faults  Faults
+
+	blockReads atomic.Int64
 
 	closeOnce sync.Once
 	closeErr  error
@@ -127,6 +130,9 @@ func (c *Cluster) Addr() string { return c.nn.ln.Addr().String() }
 
 // DataNodeAddr returns the DataNode's data-transfer address.
 func (c *Cluster) DataNodeAddr() string { return c.dn.ln.Addr().String() }
+
+// BlockReads counts READ_BLOCK operations served (data reads), for tests.
+func (c *Cluster) BlockReads() int64 { return c.blockReads.Load() }
 
 // SetFaults replaces the faults injected from now on; the zero Faults turns
 // them off.

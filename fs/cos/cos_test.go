@@ -1,0 +1,203 @@
+package cos_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"io"
+	iofs "io/fs"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/fs/conformance"
+	"github.com/jetcp/jetcp/fs/cos"
+	"github.com/jetcp/jetcp/internal/emulator/cosemu"
+)
+
+const (
+	bucket = "test-1250000000"
+	id     = "AKIDjetcptest"
+	secret = "jetcp-test-secret-key"
+)
+
+func start(t *testing.T) (*cosemu.Server, cos.Config) {
+	t.Helper()
+	srv, url, err := cosemu.Start(cosemu.Options{SecretID: id, SecretKey: secret, Buckets: []string{bucket}}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv, cos.Config{SecretID: id, SecretKey: secret, Region: "ap-guangzhou", Endpoint: url, PartSize: 1 << 20}
+}
+
+func newFS(t *testing.T, cfg cos.Config) *cos.FS {
+	t.Helper()
+	f, err := cos.New(bucket, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestConformance(t *testing.T) {
+	_, cfg := start(t)
+	f := newFS(t, cfg)
+	if err := f.Mkdir(context.Background(), "/conformance", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Objects have no owners unless jetcp stored them (TestAttrsAtCreateAndMarkers).
+	conformance.Run(t, f, "/conformance", conformance.WithoutOwners())
+}
+
+// Above the part size an upload is multipart; its CRC64 is checked and its
+// CRC32C comes back from COS without reading the data.
+func TestMultipartAndChecksum(t *testing.T) {
+	srv, cfg := start(t)
+	f := newFS(t, cfg)
+	ctx := context.Background()
+	data := make([]byte, 3<<20+123)
+	rand.Read(data)
+	w, err := f.Create(ctx, "/big/file.bin", fs.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for b := data; len(b) > 0; {
+		n := min(len(b), 100_000)
+		if _, err := w.Write(b[:n]); err != nil {
+			t.Fatal(err)
+		}
+		b = b[n:]
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.Open(ctx, "/big/file.bin", 1<<20+5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(r)
+	r.Close()
+	if !bytes.Equal(got, data[1<<20+5:]) {
+		t.Fatal("ranged read differs")
+	}
+	h := fs.NewCRC32C()
+	h.Write(data)
+	before := srv.Requests()
+	sum, err := f.Checksum(ctx, "/big/file.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := fs.CRC32C(h.Sum32()); sum.String() != want.String() {
+		t.Fatalf("checksum %s, want %s", sum, want)
+	}
+	if n := srv.Requests() - before; n != 1 {
+		t.Fatalf("checksum took %d requests, want 1 HEAD", n)
+	}
+	if uploads := srv.OpenUploads(bucket); uploads != 0 {
+		t.Fatalf("%d multipart uploads left open", uploads)
+	}
+}
+
+// An aborted multipart upload leaves neither an object nor parts.
+func TestAbortLeavesNothing(t *testing.T) {
+	srv, cfg := start(t)
+	f := newFS(t, cfg)
+	ctx := context.Background()
+	w, err := f.Create(ctx, "/x/aborted", fs.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(make([]byte, 2<<20+1)); err != nil {
+		t.Fatal(err)
+	}
+	if srv.OpenUploads(bucket) != 1 {
+		t.Fatal("no multipart upload started")
+	}
+	if err := w.Abort(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Stat(ctx, "/x/aborted"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("stat after abort: %v", err)
+	}
+	if n := srv.OpenUploads(bucket); n != 0 {
+		t.Fatalf("%d uploads left", n)
+	}
+}
+
+// Attributes given at creation come back from Stat; a directory marker is a
+// "key/" object as Hadoop-COS makes it.
+func TestAttrsAtCreateAndMarkers(t *testing.T) {
+	_, cfg := start(t)
+	f := newFS(t, cfg)
+	ctx := context.Background()
+	mode := iofs.FileMode(0o640)
+	mt := time.Date(2021, 3, 4, 5, 6, 7, 890123456, time.UTC)
+	w, err := f.Create(ctx, "/a/b.txt", fs.CreateOptions{Attrs: fs.Attrs{Mode: &mode, Owner: "alice", Group: "staff", ModTime: mt}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.Write([]byte("hello"))
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat(ctx, "/a/b.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Owner != "alice" || fi.Group != "staff" || fi.Mode.Perm() != 0o640 || !fi.ModTime.Equal(mt) || fi.Size != 5 {
+		t.Fatalf("stat %+v", fi)
+	}
+	// "/a" exists only as a prefix; Mkdir makes a marker.
+	if di, err := f.Stat(ctx, "/a"); err != nil || !di.IsDir() {
+		t.Fatalf("prefix dir: %+v %v", di, err)
+	}
+	if err := f.Mkdir(ctx, "/a/empty", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := f.Open(ctx, "/a/empty/", 0)
+	if err == nil {
+		raw.Close()
+		t.Fatal("opened a directory")
+	}
+}
+
+func TestWrongKeyIsAClearPermissionError(t *testing.T) {
+	_, cfg := start(t)
+	cfg.SecretKey = "wrong-key"
+	f := newFS(t, cfg)
+	_, err := f.Stat(context.Background(), "/anything")
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "COS refused the credentials") {
+		t.Fatalf("err %v", err)
+	}
+	if strings.Contains(err.Error(), "wrong-key") || strings.Contains(err.Error(), secret) {
+		t.Fatalf("secret in error: %v", err)
+	}
+}
+
+func TestConfigFromEnvAndMasking(t *testing.T) {
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+	if _, err := cos.FromEnv(getenv, nil); err == nil || !strings.Contains(err.Error(), "COS_SECRET_ID") {
+		t.Fatalf("missing credentials: %v", err)
+	}
+	conf := map[string]string{"fs.cosn.userinfo.secretId": "AKIDconf", "fs.cosn.userinfo.secretKey": "conf-secret", "fs.cosn.bucket.region": "ap-beijing"}
+	c, err := cos.FromEnv(getenv, conf)
+	if err != nil || c.SecretID != "AKIDconf" || c.Region != "ap-beijing" || c.PartSize != cos.DefaultPartSize {
+		t.Fatalf("%v %v", c, err)
+	}
+	env["COS_SECRET_KEY"], env["COS_REGION"], env["COS_PART_SIZE"] = "env-secret", "ap-shanghai", "2097152"
+	c, err = cos.FromEnv(getenv, conf)
+	if err != nil || c.SecretKey != "env-secret" || c.Region != "ap-shanghai" || c.PartSize != 2<<20 {
+		t.Fatalf("env wins: %v %v", c, err)
+	}
+	if s := c.String(); strings.Contains(s, "env-secret") || strings.Contains(s, "AKIDconf") {
+		t.Fatalf("secrets in %s", s)
+	}
+	env["COS_ENDPOINT"] = "127.0.0.1:9100"
+	if _, err := cos.FromEnv(getenv, conf); err == nil || !strings.Contains(err.Error(), "COS_ENDPOINT") {
+		t.Fatalf("bad endpoint: %v", err)
+	}
+}

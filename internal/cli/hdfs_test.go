@@ -1,0 +1,93 @@
+package cli_test
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jetcp/jetcp/internal/cli"
+	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
+)
+
+func startHDFS(t *testing.T) *hdfsemu.Cluster {
+	t.Helper()
+	c, err := hdfsemu.Start(hdfsemu.Options{BlockSize: 1 << 20}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	t.Setenv("HADOOP_CONF_DIR", t.TempDir())
+	return c
+}
+
+// Local to HDFS and back, byte-identical with -pugpt (HDFS keeps whole
+// seconds), and a second -update skipping everything from the stored
+// CRC32C without reading block data.
+func TestLocalToHDFSAndBack(t *testing.T) {
+	c := startHDFS(t)
+	src := filepath.Join(t.TempDir(), "src")
+	files, _ := sampleTree(t, src)
+	old := time.Date(2022, 5, 6, 7, 8, 9, 0, time.UTC)
+	os.Chmod(filepath.Join(src, "a.txt"), 0o600)
+	os.Chtimes(filepath.Join(src, "big/three-mib.bin"), old, old)
+	remote := "hdfs://" + c.Addr() + "/warehouse/data"
+	code, rep, out := runReport(t, "-pugpt", src, remote)
+	if code != cli.ExitOK {
+		t.Fatalf("to HDFS: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, int64(files), 0, 0)
+	back := filepath.Join(t.TempDir(), "back")
+	code, rep, out = runReport(t, "-pugpt", remote, back)
+	if code != cli.ExitOK {
+		t.Fatalf("from HDFS: exit %d\n%s", code, out)
+	}
+	sameTree(t, src, back)
+	if m := lstat(t, filepath.Join(back, "a.txt")).Mode().Perm(); m != 0o600 {
+		t.Errorf("mode %v", m)
+	}
+	if mt := lstat(t, filepath.Join(back, "big/three-mib.bin")).ModTime(); !mt.Equal(old) {
+		t.Errorf("mtime %v, want %v", mt, old)
+	}
+	reads := c.BlockReads()
+	code, rep, out = runReport(t, "-update", src, remote)
+	if code != cli.ExitOK {
+		t.Fatalf("-update: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, 0, int64(files), 0)
+	if n := c.BlockReads() - reads; n != 0 {
+		t.Fatalf("-update read %d blocks from HDFS", n)
+	}
+}
+
+// HDFS to HDFS between two NameNodes, then -update -delete.
+func TestHDFSToHDFS(t *testing.T) {
+	a, b := startHDFS(t), startHDFS(t)
+	src := filepath.Join(t.TempDir(), "src")
+	files, _ := sampleTree(t, src)
+	ua, ub := "hdfs://"+a.Addr()+"/data", "hdfs://"+b.Addr()+"/copy"
+	if code, _, out := runReport(t, src, ua); code != cli.ExitOK {
+		t.Fatalf("seed: %d\n%s", code, out)
+	}
+	code, rep, out := runReport(t, "-update", ua, ub)
+	if code != cli.ExitOK {
+		t.Fatalf("a->b: %d\n%s", code, out)
+	}
+	wantCounts(t, rep, int64(files), 0, 0)
+	// An extra file at b is deleted by -update -delete; nothing is copied.
+	extra := filepath.Join(t.TempDir(), "extra")
+	writeFile(t, filepath.Join(extra, "stray.txt"), []byte("stray"))
+	if code, _, out := runReport(t, "-update", extra, ub); code != cli.ExitOK {
+		t.Fatalf("stray: %d\n%s", code, out)
+	}
+	code, rep, out = runReport(t, "-update", "-delete", ua, ub)
+	if code != cli.ExitOK || rep.FilesDeleted != 1 {
+		t.Fatalf("-delete: exit %d deleted %d\n%s", code, rep.FilesDeleted, out)
+	}
+	wantCounts(t, rep, 0, int64(files), 0)
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, out := runReport(t, ub, back); code != cli.ExitOK {
+		t.Fatalf("b->local: %d\n%s", code, out)
+	}
+	sameTree(t, src, back)
+}
