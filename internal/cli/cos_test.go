@@ -90,6 +90,11 @@ func TestLocalToCOSAndBack(t *testing.T) {
 	if n := srv.ObjectGets() - gets; n != 0 {
 		t.Fatalf("-update read %d objects from COS", n)
 	}
+	// Secrets never reach output: a verbose run's stdout and stderr.
+	_, vout, verrs := run(t, "-v", "-update", src, remote)
+	if all := vout + verrs + out; strings.Contains(all, "e2e-secret-key") || strings.Contains(all, "AKIDe2e") {
+		t.Fatal("a COS secret appears in the output")
+	}
 }
 
 // A wrong secret key ends the job before copying, with one line naming the
