@@ -10,7 +10,6 @@ import (
 
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
-	"github.com/jetcp/jetcp/internal/filter"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -75,7 +74,7 @@ func (j *job) sweepTemps(ctx context.Context) {
 		j.log.Warn().Err(err).Msg("temp sweep: cannot open target")
 		return
 	}
-	prefix := copier.TempPrefix + j.spec.ID + "."
+	prefix := copier.TempPrefixFor(j.spec.ID)
 	for dir := range j.sweepIn {
 		for fi, err := range fsys.List(ctx, dir) {
 			if err != nil {
@@ -134,14 +133,21 @@ func (j *job) applyDirAttrs(ctx context.Context) error {
 	slices.SortFunc(j.dirs, func(a, b dirAttr) int {
 		return strings.Count(b.path, "/") - strings.Count(a.path, "/")
 	})
+	// Under -atomic the directories were recorded in the work tree, which
+	// has been renamed to the target since.
+	work, err1 := fs.ParseURI(j.spec.WriteRoot)
+	target, err2 := fs.ParseURI(j.spec.Target)
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
 	var first error
 	for _, d := range j.dirs {
 		u, err := fs.ParseURI(d.path)
 		if err != nil {
 			return err
 		}
-		if o := j.spec.Options; o.Atomic {
-			u = rebase(u, j.spec.WriteRoot, j.spec.Target)
+		if j.spec.Options.Atomic && work.Contains(u) {
+			u.Path = target.Path + strings.TrimPrefix(u.Path, work.Path)
 		}
 		fsys, err := j.c.reg.FS(ctx, u)
 		if err != nil {
@@ -157,20 +163,4 @@ func (j *job) applyDirAttrs(ctx context.Context) error {
 		}
 	}
 	return first
-}
-
-// rebase maps a path under the atomic work tree to its final place.
-func rebase(u fs.URI, from, to string) fs.URI {
-	f, err1 := fs.ParseURI(from)
-	t, err2 := fs.ParseURI(to)
-	if err1 != nil || err2 != nil || !f.Contains(u) {
-		return u
-	}
-	t.Path = t.Path + strings.TrimPrefix(u.Path, f.Path)
-	return t
-}
-
-// loadFilter compiles the job's -filters expressions.
-func (j *job) loadFilter() (*filter.Filter, error) {
-	return filter.Compile(j.spec.Options.Filters)
 }

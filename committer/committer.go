@@ -2,7 +2,6 @@ package committer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -145,5 +144,3 @@ func publish(ctx context.Context, js jetstream.JetStream, ev *messages.Event, ms
 	}
 	return nil
 }
-
-var errDone = errors.New("job already done")

@@ -39,6 +39,17 @@ func setup(t *testing.T) (context.Context, jetstream.JetStream) {
 	return ctx, js
 }
 
+// startCommitter runs a committer until the test ends and announces job to it.
+func startCommitter(t *testing.T, ctx context.Context, js jetstream.JetStream, job *messages.Job, opts ...committer.Option) {
+	t.Helper()
+	reg := fs.NewRegistry()
+	reg.Register("file", local.Open)
+	runCtx, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	go committer.New(js, reg, zerolog.Nop(), opts...).Run(runCtx)
+	pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+}
+
 func pub(t *testing.T, ctx context.Context, js jetstream.JetStream, ev *messages.Event) {
 	t.Helper()
 	ev.Time = time.Now()
@@ -58,8 +69,6 @@ func TestCompletionDuplicatesAndLostItems(t *testing.T) {
 	for _, ignore := range []bool{false, true} {
 		t.Run(map[bool]string{false: "fails", true: "-i succeeds"}[ignore], func(t *testing.T) {
 			ctx, js := setup(t)
-			reg := fs.NewRegistry()
-			reg.Register("file", local.Open)
 			dir := t.TempDir()
 			root := fs.MustParseURI(dir).String()
 			job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root},
@@ -72,11 +81,7 @@ func TestCompletionDuplicatesAndLostItems(t *testing.T) {
 			if _, err := kv.Create(ctx, job.ID, spec); err != nil {
 				t.Fatal(err)
 			}
-			runCtx, stop := context.WithCancel(ctx)
-			defer stop()
-			go committer.New(js, reg, zerolog.Nop(), committer.WithSweepAfter(200*time.Millisecond)).Run(runCtx)
-
-			pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+			startCommitter(t, ctx, js, job, committer.WithSweepAfter(200*time.Millisecond))
 			res := func(i int64, status string, size int64) *messages.Event {
 				return &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{
 					Index: i, Kind: messages.KindFile, Status: status, Size: size, Attempt: 1,
@@ -113,14 +118,9 @@ func TestCompletionDuplicatesAndLostItems(t *testing.T) {
 // A listing that broke off still ends the job, as failed, with the error.
 func TestListingErrorFailsJob(t *testing.T) {
 	ctx, js := setup(t)
-	reg := fs.NewRegistry()
-	reg.Register("file", local.Open)
 	root := fs.MustParseURI(t.TempDir()).String()
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go committer.New(js, reg, zerolog.Nop()).Run(runCtx)
-	pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+	startCommitter(t, ctx, js, job)
 	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Error: "list /x: permission denied"}})
 	rep, err := lister.Wait(ctx, js, job.ID, nil)
 	if err != nil {
@@ -135,14 +135,9 @@ func TestListingErrorFailsJob(t *testing.T) {
 // closed was counted; the job must not report success on such counts.
 func TestForgedResultBeforeListingFailsJob(t *testing.T) {
 	ctx, js := setup(t)
-	reg := fs.NewRegistry()
-	reg.Register("file", local.Open)
 	root := fs.MustParseURI(t.TempDir()).String()
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go committer.New(js, reg, zerolog.Nop()).Run(runCtx)
-	pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+	startCommitter(t, ctx, js, job)
 	for _, i := range []int64{0, 5} {
 		pub(t, ctx, js, &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{Index: i, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 1}})
 	}
@@ -161,8 +156,6 @@ func TestForgedResultBeforeListingFailsJob(t *testing.T) {
 // else's.
 func TestSweepsLeftoverTempFiles(t *testing.T) {
 	ctx, js := setup(t)
-	reg := fs.NewRegistry()
-	reg.Register("file", local.Open)
 	dir := t.TempDir()
 	root := fs.MustParseURI(dir).String()
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
@@ -177,10 +170,7 @@ func TestSweepsLeftoverTempFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	go committer.New(js, reg, zerolog.Nop()).Run(runCtx)
-	pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
+	startCommitter(t, ctx, js, job)
 	pub(t, ctx, js, &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{
 		Index: 0, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 1, Attempt: 2,
 		Src: root + "/sub/f", Dst: fs.MustParseURI(filepath.Join(sub, "f")).String()}})

@@ -36,7 +36,7 @@ func (j *job) deleteMissing(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	flt, err := j.loadFilter()
+	flt, err := filter.Compile(j.spec.Options.Filters)
 	if err != nil {
 		return err
 	}

@@ -16,9 +16,12 @@ import (
 // a job by it (TempPrefix + job + ".").
 const TempPrefix = ".jetcp.tmp."
 
+// TempPrefixFor starts the names of one job's temp files.
+func TempPrefixFor(job string) string { return TempPrefix + job + "." }
+
 // TempName is the temp file for one attempt at one item, next to its target.
 func TempName(job string, index int64, attempt int) string {
-	return TempPrefix + job + "." + strconv.FormatInt(index, 10) + "." + strconv.Itoa(attempt)
+	return TempPrefixFor(job) + strconv.FormatInt(index, 10) + "." + strconv.Itoa(attempt)
 }
 
 func (t *task) file(ctx context.Context) (messages.Result, error) {
@@ -141,7 +144,7 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	}
 	var attrs fs.Attrs
 	if storesAttrs {
-		attrs = attrsFor(o.Preserve, t.item.Attr)
+		attrs = AttrsFor(o.Preserve, t.item.Attr)
 	}
 	w, err := t.dstFS.Create(ctx, tmp, fs.CreateOptions{
 		Attrs:       attrs,
@@ -232,7 +235,7 @@ func (t *task) applyAttrs(ctx context.Context, p string) error {
 		}
 		return nil
 	}
-	a := attrsFor(pr, t.item.Attr)
+	a := AttrsFor(pr, t.item.Attr)
 	if a == (fs.Attrs{}) {
 		return nil
 	}
@@ -242,11 +245,12 @@ func (t *task) applyAttrs(ctx context.Context, p string) error {
 	return nil
 }
 
-// attrsFor selects the attributes the -p letters ask for.
-func attrsFor(pr messages.Preserve, src messages.Attrs) fs.Attrs {
+// AttrsFor selects the attributes the -p letters ask for (the committer
+// uses it for directories).
+func AttrsFor(pr messages.Preserve, src messages.Attrs) fs.Attrs {
 	var a fs.Attrs
 	if pr.Permission {
-		m := iofs.FileMode(src.Mode) & (iofs.ModePerm | iofs.ModeSetuid | iofs.ModeSetgid | iofs.ModeSticky)
+		m := iofs.FileMode(src.Mode) & fs.ModeAttrBits
 		a.Mode = &m
 	}
 	if pr.User {
@@ -263,6 +267,3 @@ func attrsFor(pr messages.Preserve, src messages.Attrs) fs.Attrs {
 	}
 	return a
 }
-
-// AttrsFor is attrsFor for the committer, which applies directory attributes.
-func AttrsFor(pr messages.Preserve, src messages.Attrs) fs.Attrs { return attrsFor(pr, src) }

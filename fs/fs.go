@@ -84,6 +84,10 @@ type FS interface {
 	Remove(ctx context.Context, path string, recursive bool) error
 }
 
+// ModeAttrBits are the mode bits -pp preserves: permissions plus setuid,
+// setgid and sticky.
+const ModeAttrBits = iofs.ModePerm | iofs.ModeSetuid | iofs.ModeSetgid | iofs.ModeSticky
+
 // Attrs are the attributes SetAttrs applies; zero fields are left as they are.
 type Attrs struct {
 	Mode        *iofs.FileMode // permission bits
@@ -145,17 +149,4 @@ func ListOmitsAttrs(fsys FS) bool {
 // Closer is implemented by backends holding connections.
 type Closer interface {
 	Close() error
-}
-
-// Capabilities lists which optional interfaces fsys implements, for logs and
-// reports.
-func Capabilities(fsys FS) []string {
-	var caps []string
-	if _, ok := fsys.(AttrSetter); ok {
-		caps = append(caps, "attrs")
-	}
-	if _, ok := fsys.(Checksummer); ok {
-		caps = append(caps, "checksum")
-	}
-	return caps
 }

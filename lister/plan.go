@@ -1,6 +1,7 @@
 package lister
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -41,19 +42,29 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	raw := cfg.Sources
 	if cfg.SourceList != "" {
 		var err error
-		if raw, err = readLines(ctx, reg, cfg.SourceList, "-f"); err != nil {
+		data, err := readSmallFile(ctx, reg, cfg.SourceList, "-f")
+		if err != nil {
 			return nil, err
+		}
+		raw = nil
+		for _, l := range strings.Split(string(data), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				raw = append(raw, l)
+			}
 		}
 		if len(raw) == 0 {
 			return nil, usagef("-f %s lists no sources: put one path or URI per line", cfg.SourceList)
 		}
 	}
 	if cfg.Filters != "" {
-		exprs, err := readLines(ctx, reg, cfg.Filters, "-filters")
+		data, err := readSmallFile(ctx, reg, cfg.Filters, "-filters")
 		if err != nil {
 			return nil, err
 		}
-		o.Filters = exprs
+		// Expressions keep their spaces: only blank lines are dropped.
+		if o.Filters, err = filter.Read(bytes.NewReader(data)); err != nil {
+			return nil, usagef("-filters %s: %v", cfg.Filters, err)
+		}
 	}
 	flt, err := filter.Compile(o.Filters)
 	if err != nil {
@@ -187,8 +198,8 @@ func resolveSource(ctx context.Context, reg *fs.Registry, s string) ([]Root, err
 	return roots, nil
 }
 
-// readLines reads a small list file (-f, -filters) from any file system.
-func readLines(ctx context.Context, reg *fs.Registry, name, what string) ([]string, error) {
+// readSmallFile reads a list file (-f, -filters) from any file system.
+func readSmallFile(ctx context.Context, reg *fs.Registry, name, what string) ([]byte, error) {
 	u, err := parse(name, what)
 	if err != nil {
 		return nil, err
@@ -206,20 +217,7 @@ func readLines(ctx context.Context, reg *fs.Registry, name, what string) ([]stri
 	if err != nil {
 		return nil, usagef("%s %s: cannot read it: %v", what, name, err)
 	}
-	if what == "-filters" {
-		lines, err := filter.Read(strings.NewReader(string(data)))
-		if err != nil {
-			return nil, usagef("%s %s: %v", what, name, err)
-		}
-		return lines, nil
-	}
-	var lines []string
-	for _, l := range strings.Split(string(data), "\n") {
-		if l = strings.TrimSpace(l); l != "" {
-			lines = append(lines, l)
-		}
-	}
-	return lines, nil
+	return data, nil
 }
 
 // Describe is a one-line summary of the plan for logs.

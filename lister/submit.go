@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	iofs "io/fs"
 	"strconv"
 	"strings"
 	"time"
@@ -150,7 +149,7 @@ func (l *Lister) event(ctx context.Context, ev *messages.Event) error {
 
 func attrsOf(fi fs.FileInfo) messages.Attrs {
 	return messages.Attrs{
-		Size: fi.Size, Mode: uint32(fi.Mode & (iofs.ModePerm | iofs.ModeSetuid | iofs.ModeSetgid | iofs.ModeSticky)), ModTime: fi.ModTime, AccessTime: fi.AccessTime,
+		Size: fi.Size, Mode: uint32(fi.Mode & fs.ModeAttrBits), ModTime: fi.ModTime, AccessTime: fi.AccessTime,
 		Owner: fi.Owner, Group: fi.Group, BlockSize: fi.BlockSize, Replication: fi.Replication,
 	}
 }

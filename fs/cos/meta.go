@@ -5,6 +5,7 @@ import (
 	iofs "io/fs"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jetcp/jetcp/fs"
@@ -26,7 +27,7 @@ const (
 func metaHeader(old http.Header, a fs.Attrs) http.Header {
 	h := http.Header{}
 	for k, v := range old {
-		if len(k) > len("x-cos-meta-") && http.CanonicalHeaderKey(k)[:11] == "X-Cos-Meta-" {
+		if strings.HasPrefix(strings.ToLower(k), "x-cos-meta-") {
 			h[k] = v
 		}
 	}

@@ -10,7 +10,6 @@ import (
 
 	"github.com/jetcp/jetcp/internal/cli"
 	"github.com/jetcp/jetcp/internal/emulator/cosemu"
-	"github.com/jetcp/jetcp/messages"
 )
 
 const cosBucket = "hdfs-test-1250000000"
@@ -112,5 +111,4 @@ func TestCOSWrongKey(t *testing.T) {
 	if len(lines) != 1 || !strings.Contains(errs, "COS refused the credentials") || strings.Contains(errs, "not-the-key") {
 		t.Fatalf("stderr:\n%s", errs)
 	}
-	_ = messages.StateFailed
 }

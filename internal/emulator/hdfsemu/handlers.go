@@ -538,11 +538,8 @@ func setOwner(nn *nameNode, c caller, req *pb.SetOwnerRequestProto) (proto.Messa
 func setTimes(nn *nameNode, c caller, req *pb.SetTimesRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.existing(c, req.GetSrc())
+	n, err := nn.permitted(c, req.GetSrc(), permWrite)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.check(n, permWrite); err != nil {
 		return nil, err
 	}
 	// -1 (as uint64) leaves a time unchanged.
@@ -738,11 +735,8 @@ func visibleXAttrs(c caller, n *inode) []string {
 func listXAttrs(nn *nameNode, c caller, req *pb.ListXAttrsRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.existing(c, req.GetSrc())
+	n, err := nn.permitted(c, req.GetSrc(), permRead)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.check(n, permRead); err != nil {
 		return nil, err
 	}
 	resp := &pb.ListXAttrsResponseProto{}
@@ -757,11 +751,8 @@ func listXAttrs(nn *nameNode, c caller, req *pb.ListXAttrsRequestProto) (proto.M
 func getXAttrs(nn *nameNode, c caller, req *pb.GetXAttrsRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.existing(c, req.GetSrc())
+	n, err := nn.permitted(c, req.GetSrc(), permRead)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.check(n, permRead); err != nil {
 		return nil, err
 	}
 	resp := &pb.GetXAttrsResponseProto{}
@@ -788,11 +779,8 @@ func getXAttrs(nn *nameNode, c caller, req *pb.GetXAttrsRequestProto) (proto.Mes
 func setXAttr(nn *nameNode, c caller, req *pb.SetXAttrRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.existing(c, req.GetSrc())
+	n, err := nn.permitted(c, req.GetSrc(), permWrite)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.check(n, permWrite); err != nil {
 		return nil, err
 	}
 	k, err := xattrKey(c, req.GetXAttr())
@@ -818,11 +806,8 @@ func setXAttr(nn *nameNode, c caller, req *pb.SetXAttrRequestProto) (proto.Messa
 func removeXAttr(nn *nameNode, c caller, req *pb.RemoveXAttrRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.existing(c, req.GetSrc())
+	n, err := nn.permitted(c, req.GetSrc(), permWrite)
 	if err != nil {
-		return nil, err
-	}
-	if err := c.check(n, permWrite); err != nil {
 		return nil, err
 	}
 	k, err := xattrKey(c, req.GetXAttr())

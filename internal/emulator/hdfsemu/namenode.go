@@ -177,6 +177,18 @@ func (nn *nameNode) existing(c caller, p string) (*inode, error) {
 	return n, nil
 }
 
+// permitted is existing plus the caller's permission check on the inode.
+func (nn *nameNode) permitted(c caller, p string, want uint32) (*inode, error) {
+	n, err := nn.existing(c, p)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.check(n, want); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
 func (nn *nameNode) existingFile(c caller, p string) (*inode, error) {
 	n, err := nn.existing(c, p)
 	if err != nil {
