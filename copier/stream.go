@@ -59,10 +59,7 @@ func (t *task) stream(ctx context.Context, w io.Writer) (fs.Checksum, error) {
 	if err != nil {
 		return fs.Checksum{}, fmt.Errorf("re-check source %s: %w", t.src.Display(), err)
 	}
-	// Where listings lack Stat's times, the item has Stat's times only when
-	// the lister stat'ed each entry (when preserving); compare mtimes then.
-	sameKind := !fs.ListOmitsAttrs(t.srcFS) || o.Preserve.Any()
-	if fi.Size != t.item.Attr.Size || sameKind && !fi.ModTime.Equal(t.item.Attr.ModTime) {
+	if fi.Size != t.item.Attr.Size || t.item.Statted && !fi.ModTime.Equal(t.item.Attr.ModTime) {
 		return fs.Checksum{}, permanent(fmt.Errorf("source %s changed during the copy (size %d -> %d, mtime %s -> %s): re-run with -update",
 			t.src.Display(), t.item.Attr.Size, fi.Size, t.item.Attr.ModTime.Format(time.RFC3339Nano), fi.ModTime.Format(time.RFC3339Nano)))
 	}

@@ -51,8 +51,9 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 
 	pub := newPublisher(l.js, job.ID)
 	listed := &messages.Listed{}
-	add := func(kind string, src, dst fs.URI, fi fs.FileInfo, root bool) error {
-		item := &messages.WorkItem{Job: job.ID, Index: listed.Items, Kind: kind, Src: src.String(), Dst: dst.String(), Root: root, Attr: attrsOf(fi)}
+	add := func(kind string, src, dst fs.URI, fi fs.FileInfo, root, statted bool) error {
+		item := &messages.WorkItem{Job: job.ID, Index: listed.Items, Kind: kind, Src: src.String(), Dst: dst.String(),
+			Root: root, Attr: attrsOf(fi), Statted: statted}
 		if err := pub.add(ctx, item); err != nil {
 			return err
 		}
@@ -71,12 +72,12 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			return nil, err
 		}
 		if !r.Info.IsDir() {
-			if err := add(messages.KindFile, r.Src, r.Dst, r.Info, false); err != nil {
+			if err := add(messages.KindFile, r.Src, r.Dst, r.Info, false, true); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if err := add(messages.KindDir, r.Src, r.Dst, r.Info, true); err != nil {
+		if err := add(messages.KindDir, r.Src, r.Dst, r.Info, true, true); err != nil {
 			return nil, err
 		}
 		// Preserving needs what only Stat tells on such backends.
@@ -103,7 +104,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			if fi.IsDir() {
 				kind = messages.KindDir
 			}
-			return add(kind, src, dst, fi, false)
+			return add(kind, src, dst, fi, false, statEach || !fs.ListOmitsAttrs(sfs))
 		})
 		if err != nil {
 			return nil, l.abort(ctx, pub, listed, fmt.Errorf("list %s: %w", r.Src.Display(), err))

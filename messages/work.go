@@ -21,6 +21,10 @@ type WorkItem struct {
 	// Root marks the directory the job's target root maps to.
 	Root bool  `json:"root,omitempty"`
 	Attr Attrs `json:"attr"`
+	// Statted says Attr is what Stat reports, not a listing that lacks
+	// attributes (object stores): only then can a copier compare its own
+	// Stat's mtime with it to tell that the source changed.
+	Statted bool `json:"statted,omitempty"`
 }
 
 // Attrs are a source entry's attributes as listed.
