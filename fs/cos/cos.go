@@ -183,26 +183,33 @@ func (f *FS) fileInfo(p string, h http.Header) fs.FileInfo {
 // LastModified only (see ListOmitsAttrs).
 func (f *FS) List(ctx context.Context, dir string) iter.Seq2[fs.FileInfo, error] {
 	return func(yield func(fs.FileInfo, error) bool) {
+		prefix := key(dir)
+		if prefix != "" {
+			prefix += "/"
+		}
+		// List first: a directory with entries needs no Stat (up to three
+		// requests). Only an empty answer asks whether dir is an empty
+		// directory, a file or missing.
+		any := false
+		for e, err := range f.walk(ctx, prefix, "/") {
+			if err != nil {
+				yield(fs.FileInfo{}, f.mapErr("list", dir, err))
+				return
+			}
+			any = true
+			if !yield(e, nil) {
+				return
+			}
+		}
+		if any {
+			return
+		}
 		fi, err := f.Stat(ctx, dir)
 		if err == nil && !fi.IsDir() {
 			err = fmt.Errorf("list cosn://%s%s: not a directory: %w", f.bucket, dir, fs.ErrNotExist)
 		}
 		if err != nil {
 			yield(fs.FileInfo{}, err)
-			return
-		}
-		prefix := key(dir)
-		if prefix != "" {
-			prefix += "/"
-		}
-		for e, err := range f.walk(ctx, prefix, "/") {
-			if err != nil {
-				yield(fs.FileInfo{}, f.mapErr("list", dir, err))
-				return
-			}
-			if !yield(e, nil) {
-				return
-			}
 		}
 	}
 }

@@ -134,20 +134,20 @@ func (f *FS) List(ctx context.Context, dir string) iter.Seq2[fs.FileInfo, error]
 			yield(fs.FileInfo{}, err)
 			return
 		}
-		fi, err := f.Stat(ctx, dir)
-		if err == nil && !fi.IsDir() {
-			err = fmt.Errorf("list %s%s: not a directory: %w", f.name, dir, fs.ErrNotExist)
-		}
-		if err != nil {
-			yield(fs.FileInfo{}, err)
-			return
-		}
+		// Open fetches the status once; no separate Stat round trip.
 		r, err := f.c.Open(dir)
 		if err != nil {
+			if isNotDir(err) {
+				err = fs.ErrNotExist
+			}
 			yield(fs.FileInfo{}, f.mapErr("list", dir, err))
 			return
 		}
 		defer r.Close()
+		if !r.Stat().IsDir() {
+			yield(fs.FileInfo{}, fmt.Errorf("list %s%s: not a directory: %w", f.name, dir, fs.ErrNotExist))
+			return
+		}
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(fs.FileInfo{}, err)
