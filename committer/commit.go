@@ -24,13 +24,25 @@ func parseDst(s string) (string, error) {
 func (j *job) commit(ctx context.Context) error {
 	o := j.spec.Options
 	rep := &j.report
-	ok := (rep.FilesFailed == 0 || o.IgnoreFailures) && j.listed.Error == "" && j.bogus == 0
+	listErr := ""
+	if j.listed != nil {
+		listErr = j.listed.Error
+	}
+	canceled := j.canceled != nil
+	ok := !canceled && (rep.FilesFailed == 0 || o.IgnoreFailures) && listErr == "" && j.bogus == 0
+	if canceled {
+		msg := "canceled by " + j.canceled.By
+		if j.canceled.Reason != "" {
+			msg += ": " + j.canceled.Reason
+		}
+		rep.Failures = append(rep.Failures, messages.Failure{Error: msg})
+	}
 	if j.bogus > 0 {
 		rep.Failures = append(rep.Failures, messages.Failure{Error: fmt.Sprintf(
 			"%d results arrived for work items the listing never made (forged or corrupt messages); the counts include them and cannot be trusted", j.bogus)})
 	}
-	if j.listed.Error != "" {
-		rep.Failures = append(rep.Failures, messages.Failure{Error: "listing: " + j.listed.Error})
+	if listErr != "" {
+		rep.Failures = append(rep.Failures, messages.Failure{Error: "listing: " + listErr})
 	}
 	var commitErr error
 	if !o.DryRun {
@@ -49,6 +61,9 @@ func (j *job) commit(ctx context.Context) error {
 	if !ok || commitErr != nil {
 		rep.State = messages.StateFailed
 	}
+	if canceled {
+		rep.State = messages.StateCanceled
+	}
 	if commitErr != nil {
 		rep.Failures = append(rep.Failures, messages.Failure{Dst: j.spec.Target, Error: "commit: " + commitErr.Error()})
 	}
@@ -57,6 +72,7 @@ func (j *job) commit(ctx context.Context) error {
 	if err := publish(ctx, j.c.js, ev, j.spec.ID+"/done"); err != nil {
 		return err
 	}
+	j.ended = true
 	j.log.Info().Str("state", rep.State).Int64("copied", rep.FilesCopied).Int64("skipped", rep.FilesSkipped).
 		Int64("failed", rep.FilesFailed).Int64("deleted", rep.FilesDeleted).Msg("job committed")
 	return nil

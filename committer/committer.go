@@ -19,6 +19,7 @@ type Committer struct {
 	reg       *fs.Registry
 	log       zerolog.Logger
 	sweepIdle time.Duration
+	obs       Observer
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -38,6 +39,7 @@ func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...O
 		reg:       reg,
 		log:       log.With().Str("component", "committer").Logger(),
 		sweepIdle: 5 * time.Second,
+		obs:       nopObserver{},
 		running:   map[string]bool{},
 	}
 	for _, o := range opts {
@@ -116,7 +118,14 @@ func (c *Committer) runJob(ctx context.Context, created jetstream.Msg, spec *mes
 		}
 	}()
 	j := newJob(c, spec, log)
-	if err := j.follow(ctx); err != nil {
+	c.obs.JobStarted()
+	err := j.follow(ctx)
+	if err != nil || !j.ended {
+		c.obs.JobEnded(nil)
+	} else {
+		c.obs.JobEnded(&j.report)
+	}
+	if err != nil {
 		if ctx.Err() == nil {
 			log.Error().Err(err).Msg("job follow failed; another committer will retry")
 			_ = created.NakWithDelay(5 * time.Second)
@@ -144,3 +153,19 @@ func publish(ctx context.Context, js jetstream.JetStream, ev *messages.Event, ms
 	}
 	return nil
 }
+
+// Observer learns when jobs start and end, e.g. to export metrics.
+type Observer interface {
+	JobStarted()
+	// JobEnded gets the report of a job this committer ended, or nil when
+	// it let the job go (stopping, or an error another committer retries).
+	JobEnded(rep *messages.Report)
+}
+
+type nopObserver struct{}
+
+func (nopObserver) JobStarted()               {}
+func (nopObserver) JobEnded(*messages.Report) {}
+
+// WithObserver reports every job to o.
+func WithObserver(o Observer) Option { return func(c *Committer) { c.obs = o } }

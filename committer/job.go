@@ -27,7 +27,14 @@ type job struct {
 	sweepIn  map[string]bool // target directories that may hold leftover temp files
 	progress time.Time
 	bogus    int64 // results counted for indexes beyond the listing
+	canceled *messages.Canceled
+	purged   bool // the job's remaining work items were removed after a cancel
+	ended    bool // this committer published the job's done event
 }
+
+// cancelSettle is how long a canceled job waits for no further results
+// (copiers abandon its items in flight) before it is closed.
+const cancelSettle = 2 * time.Second
 
 type dirAttr struct {
 	path string
@@ -78,7 +85,18 @@ func (j *job) follow(ctx context.Context) error {
 				return nil // committed earlier, by us before a restart or by another committer
 			}
 			j.apply(ev)
+			if j.canceled != nil && !j.purged {
+				if err := j.purgeWork(ctx); err != nil {
+					return err
+				}
+			}
 		case <-tick.C:
+			if j.canceled != nil {
+				if time.Since(j.progress) > cancelSettle {
+					return j.commit(ctx)
+				}
+				continue
+			}
 			if j.listed != nil && j.nseen < j.listed.Items && time.Since(j.progress) > j.c.sweepIdle {
 				if err := j.sweepLost(ctx, cons, len(events)); err != nil {
 					j.log.Warn().Err(err).Msg("lost-item check failed")
@@ -107,6 +125,14 @@ func (j *job) apply(ev *messages.Event) {
 				j.nseen -= bogus
 				j.bogus = bogus
 			}
+		}
+	case messages.EventCanceled:
+		if j.canceled == nil {
+			j.canceled = &messages.Canceled{By: "unknown"}
+			if ev.Canceled != nil {
+				j.canceled = ev.Canceled
+			}
+			j.progress = time.Now()
 		}
 	case messages.EventResult:
 		r := ev.Result
@@ -154,6 +180,21 @@ func (j *job) addFailure(r *messages.Result) {
 	if len(j.report.Failures) < messages.MaxReportFailures {
 		j.report.Failures = append(j.report.Failures, messages.Failure{Src: r.Src, Dst: r.Dst, Error: r.Error})
 	}
+}
+
+// purgeWork removes the canceled job's remaining work items, so no copier
+// starts them. A lister still enqueueing stops when it sees the job end.
+func (j *job) purgeWork(ctx context.Context) error {
+	st, err := j.c.js.Stream(ctx, messages.WorkStream)
+	if err != nil {
+		return fmt.Errorf("cancel job %s: %w", j.spec.ID, err)
+	}
+	if err := st.Purge(ctx, jetstream.WithPurgeSubject(messages.WorkSubjectFor(j.spec.ID))); err != nil {
+		return fmt.Errorf("cancel job %s: purge its work items: %w", j.spec.ID, err)
+	}
+	j.purged = true
+	j.log.Info().Str("by", j.canceled.By).Msg("job canceled; its remaining work items were removed")
+	return nil
 }
 
 // sweepLost turns work items that can never produce a result into failures.

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
@@ -24,6 +26,8 @@ type Copier struct {
 	name    string
 	workers int
 	jobs    *jobCache
+	obs     Observer
+	drain   time.Duration
 }
 
 // Option configures a Copier.
@@ -43,6 +47,7 @@ func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...O
 		reg:     reg,
 		workers: messages.DefaultWorkers,
 		name:    host + "-" + strconv.Itoa(os.Getpid()),
+		obs:     nopObserver{},
 	}
 	for _, o := range opts {
 		o(c)
@@ -54,16 +59,32 @@ func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...O
 
 // Run pulls exactly as many items as there are free workers (prefetching
 // would start items' ack clocks before work begins) and copies them. It
-// returns when ctx ends, after in-flight items are finished or released.
+// returns when ctx ends, after in-flight items are finished (within the
+// drain time) or released.
 func (c *Copier) Run(ctx context.Context) error {
 	cons, err := c.js.Consumer(ctx, messages.WorkStream, messages.CopierConsumer)
 	if err != nil {
 		return fmt.Errorf("copier: open consumer %s: %w", messages.CopierConsumer, err)
 	}
+	// Cancel requests arrive as events; a core subscription sees them at
+	// once (a job loaded later is checked against the stream instead).
+	sub, err := c.js.Conn().Subscribe(messages.EventSubjectFor("*", messages.EventCanceled), func(m *nats.Msg) {
+		if job := jobOfEvent(m.Subject); job != "" {
+			c.log.Info().Str("job", job).Msg("job canceled; stopping its copies")
+			c.jobs.cancel(job)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("copier: subscribe to cancel events: %w", err)
+	}
+	defer sub.Unsubscribe()
 	c.log.Info().Int("workers", c.workers).Msg("copier started")
+	// Copies run under work, which outlives ctx by the drain time.
+	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
 	slots := make(chan struct{}, c.workers)
 	var wg sync.WaitGroup
-	defer wg.Wait()
+	defer c.drainWait(&wg, stopWork)
 	for ctx.Err() == nil {
 		// Block for one free slot, then take whatever else is free.
 		select {
@@ -100,7 +121,7 @@ func (c *Copier) Run(ctx context.Context) error {
 			used++
 			wg.Go(func() {
 				defer func() { <-slots }()
-				c.handle(ctx, msg)
+				c.handle(work, msg)
 			})
 		}
 		cancel()
@@ -114,6 +135,34 @@ func (c *Copier) Run(ctx context.Context) error {
 	}
 	c.log.Info().Msg("copier stopping")
 	return nil
+}
+
+// drainWait lets copies in flight finish for the drain time, then stops
+// them (they release their items) and waits for them.
+func (c *Copier) drainWait(wg *sync.WaitGroup, stopWork context.CancelFunc) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	if c.drain > 0 {
+		t := time.NewTimer(c.drain)
+		defer t.Stop()
+		select {
+		case <-done:
+			return
+		case <-t.C:
+			c.log.Warn().Dur("drain", c.drain).Msg("copies still in flight after the drain time; releasing them")
+		}
+	}
+	stopWork()
+	<-done
+}
+
+// jobOfEvent is the job token of an event subject, jetcp.events.<job>.<type>.
+func jobOfEvent(subject string) string {
+	parts := strings.Split(subject, ".")
+	if len(parts) != 4 || !messages.ValidJobID(parts[2]) {
+		return ""
+	}
+	return parts[2]
 }
 
 func sleep(ctx context.Context, d time.Duration) {

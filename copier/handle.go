@@ -28,44 +28,71 @@ func isPermanent(err error) bool {
 }
 
 // handle takes one message to exactly one of: a terminal result and an ack,
-// a terminal failed result and a term, or a delayed nak for a retry.
+// a terminal failed result and a term, a delayed nak for a retry, a nak
+// that releases it (shutting down), or a term without result (refused, or
+// its job canceled).
 func (c *Copier) handle(ctx context.Context, msg jetstream.Msg) {
 	attempt := 1
 	if md, err := msg.Metadata(); err == nil {
 		attempt = int(md.NumDelivered)
 	}
+	start := time.Now()
+	c.obs.Begin(attempt)
+	outcome, res := c.deliver(ctx, msg, attempt)
+	c.obs.End(outcome, res, time.Since(start))
+}
+
+func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (string, *messages.Result) {
 	item, err := messages.Decode[messages.WorkItem](msg.Data())
 	if err != nil {
 		c.log.Error().Err(err).Str("subject", msg.Subject()).Msg("refusing malformed work item")
 		_ = msg.TermWithReason("malformed work item: " + err.Error())
-		return
+		return OutcomeRefused, nil
 	}
 	log := c.log.With().Str("job", item.Job).Int64("index", item.Index).Logger()
-	job, err := c.jobs.get(ctx, item.Job)
+	entry, err := c.jobs.get(ctx, item.Job)
 	if err != nil {
 		if errors.Is(err, errUnknownJob) {
 			log.Error().Err(err).Msg("refusing work item of an unknown job")
 			_ = msg.TermWithReason(err.Error())
-			return
+			return OutcomeRefused, nil
+		}
+		if ctx.Err() != nil {
+			_ = msg.Nak()
+			return OutcomeReleased, nil
 		}
 		log.Warn().Err(err).Msg("cannot read job spec; will retry")
 		_ = msg.NakWithDelay(time.Second)
-		return
+		return OutcomeRetry, nil
 	}
+	job := entry.spec
+	if entry.ctx.Err() != nil {
+		_ = msg.TermWithReason("job canceled")
+		return OutcomeCanceled, nil
+	}
+	// The copy stops when the copier stops or the job is canceled.
+	ictx, icancel := context.WithCancel(ctx)
+	defer icancel()
+	defer context.AfterFunc(entry.ctx, icancel)()
 
-	stop := c.heartbeat(ctx, msg)
+	stop := c.heartbeat(ictx, msg)
 	start := time.Now()
-	res, err := c.process(ctx, job, item, attempt)
+	res, err := c.process(ictx, job, item, attempt)
 	stop()
 	res.Index, res.Kind, res.Src, res.Dst, res.Size = item.Index, item.Kind, item.Src, item.Dst, item.Attr.Size
 	res.Attempt, res.Copier = attempt, c.name
 	res.DurationMS = time.Since(start).Milliseconds()
 
 	if err != nil {
+		if entry.ctx.Err() != nil {
+			// Canceled: the committer closes the job without this item.
+			_ = msg.TermWithReason("job canceled")
+			return OutcomeCanceled, nil
+		}
 		if ctx.Err() != nil {
 			// Shutting down: release the item for another copier at once.
 			_ = msg.Nak()
-			return
+			return OutcomeReleased, nil
 		}
 		attempts := job.Options.Attempts
 		if attempts <= 0 {
@@ -79,14 +106,14 @@ func (c *Copier) handle(ctx context.Context, msg jetstream.Msg) {
 			delay := backoff << (attempt - 1)
 			log.Warn().Err(err).Int("attempt", attempt).Dur("retry_in", delay).Msg("copy failed; will retry")
 			_ = msg.NakWithDelay(delay)
-			return
+			return OutcomeRetry, nil
 		}
 		res.Status, res.Error = messages.StatusFailed, err.Error()
 	}
 	if err := c.publishResult(ctx, job.ID, res); err != nil {
 		log.Warn().Err(err).Msg("cannot publish result; item will be redelivered")
 		_ = msg.NakWithDelay(time.Second)
-		return
+		return OutcomeRetry, nil
 	}
 	lvl := log.Debug()
 	if job.Options.Verbose {
@@ -96,12 +123,13 @@ func (c *Copier) handle(ctx context.Context, msg jetstream.Msg) {
 		log.Error().Str("src", item.Src).Str("error", res.Error).Int("attempt", attempt).Msg("FAIL")
 		// Term, not ack: the server keeps a record (advisory) that we gave up.
 		_ = msg.TermWithReason("failed: " + res.Error)
-		return
+		return res.Status, &res
 	}
 	lvl.Str("status", res.Status).Str("src", item.Src).Str("dst", item.Dst).Int64("size", item.Attr.Size).Str("reason", res.Reason).Msg("done")
 	if err := msg.Ack(); err != nil {
 		log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
 	}
+	return res.Status, &res
 }
 
 // heartbeat keeps the item ours during a long copy: InProgress resets the

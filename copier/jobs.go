@@ -14,20 +14,33 @@ import (
 // errUnknownJob marks an item whose job has no spec in the job bucket.
 var errUnknownJob = errors.New("unknown job")
 
+// errJobCanceled is the cause of an item's context ending because its job
+// was canceled.
+var errJobCanceled = errors.New("job canceled")
+
+// jobEntry is a job as this copier knows it; ctx ends when the job is
+// canceled, so its copies in flight stop.
+type jobEntry struct {
+	spec   *messages.Job
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+}
+
 // jobCache keeps job specs, which never change once recorded, so an item
-// costs no lookup beyond its job's first.
+// costs no lookup beyond its job's first; and which jobs were canceled.
 type jobCache struct {
-	js   jetstream.JetStream
-	mu   sync.Mutex
-	kv   jetstream.KeyValue
-	jobs map[string]*messages.Job
+	js       jetstream.JetStream
+	mu       sync.Mutex
+	kv       jetstream.KeyValue
+	jobs     map[string]*jobEntry
+	canceled map[string]bool // canceled before this copier loaded them
 }
 
 func newJobCache(js jetstream.JetStream) *jobCache {
-	return &jobCache{js: js, jobs: map[string]*messages.Job{}}
+	return &jobCache{js: js, jobs: map[string]*jobEntry{}, canceled: map[string]bool{}}
 }
 
-func (jc *jobCache) get(ctx context.Context, id string) (*messages.Job, error) {
+func (jc *jobCache) get(ctx context.Context, id string) (*jobEntry, error) {
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
 	if j, ok := jc.jobs[id]; ok {
@@ -50,10 +63,48 @@ func (jc *jobCache) get(ctx context.Context, id string) (*messages.Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("get job %s: %w", id, err)
 	}
-	j, err := messages.Decode[messages.Job](e.Value())
+	spec, err := messages.Decode[messages.Job](e.Value())
 	if err != nil {
 		return nil, err
 	}
+	canceled, err := jc.wasCanceled(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	jctx, cancel := context.WithCancelCause(context.Background())
+	if canceled || jc.canceled[id] {
+		cancel(errJobCanceled)
+		delete(jc.canceled, id)
+	}
+	j := &jobEntry{spec: spec, ctx: jctx, cancel: cancel}
 	jc.jobs[id] = j
 	return j, nil
+}
+
+// wasCanceled looks for the job's canceled event, for jobs canceled while
+// this copier was not listening.
+func (jc *jobCache) wasCanceled(ctx context.Context, id string) (bool, error) {
+	st, err := jc.js.Stream(ctx, messages.EventStream)
+	if err != nil {
+		return false, fmt.Errorf("open stream %s: %w", messages.EventStream, err)
+	}
+	_, err = st.GetLastMsgForSubject(ctx, messages.EventSubjectFor(id, messages.EventCanceled))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("check whether job %s was canceled: %w", id, err)
+	}
+	return true, nil
+}
+
+// cancel marks a job canceled and stops its copies in flight.
+func (jc *jobCache) cancel(id string) {
+	jc.mu.Lock()
+	defer jc.mu.Unlock()
+	if j, ok := jc.jobs[id]; ok {
+		j.cancel(errJobCanceled)
+		return
+	}
+	jc.canceled[id] = true
 }

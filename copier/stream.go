@@ -27,7 +27,7 @@ func (t *task) stream(ctx context.Context, w io.Writer) (fs.Checksum, error) {
 	}
 	buf := make([]byte, size)
 	h := fs.NewCRC32C()
-	thr := newThrottle(o.BandwidthMBps)
+	thr := newThrottle(o.BandwidthMBps, t.c.obs)
 	var n int64
 	for {
 		if err := ctx.Err(); err != nil {
@@ -69,13 +69,14 @@ func (t *task) stream(ctx context.Context, w io.Writer) (fs.Checksum, error) {
 // throttle limits one worker to a byte rate (DistCp's per-map -bandwidth),
 // sleeping whenever it runs ahead of the rate since it started.
 type throttle struct {
+	obs   Observer
 	bps   float64
 	start time.Time
 	sent  int64
 }
 
-func newThrottle(mbps float64) *throttle {
-	return &throttle{bps: mbps * (1 << 20), start: time.Now()}
+func newThrottle(mbps float64, obs Observer) *throttle {
+	return &throttle{obs: obs, bps: mbps * (1 << 20), start: time.Now()}
 }
 
 func (th *throttle) wait(ctx context.Context, n int64) {
@@ -86,5 +87,6 @@ func (th *throttle) wait(ctx context.Context, n int64) {
 	due := time.Duration(float64(th.sent) / th.bps * float64(time.Second))
 	if ahead := due - time.Since(th.start); ahead > 0 {
 		sleep(ctx, ahead)
+		th.obs.Throttled(ahead)
 	}
 }

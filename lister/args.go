@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -19,7 +20,9 @@ type Config struct {
 	Tmp        string // -tmp: work directory for -atomic
 	LogDir     string // -log: per-file COPY/SKIP/FAIL lines go here
 	ReportJSON string // --report-json
-	NATS       string // --nats: an external server; empty = embedded
+	NATS       natsconn.Config // --nats and its auth options; no URL = embedded
+	Async      bool            // -async: return once the work is enqueued
+	Replicas   int             // --replicas of the streams; 0 = as the server suggests
 	Workers    int    // -m
 	Help       bool
 	Options    messages.Options
@@ -107,7 +110,16 @@ var argSpecs = map[string]argSpec{
 	"tmp":         valueArg(func(c *Config, v string) error { c.Tmp = v; return nil }),
 	"log":         valueArg(func(c *Config, v string) error { c.LogDir = v; return nil }),
 	"report-json": valueArg(func(c *Config, v string) error { c.ReportJSON = v; return nil }),
-	"nats":        valueArg(func(c *Config, v string) error { c.NATS = v; return nil }),
+	"nats":        valueArg(func(c *Config, v string) error { c.NATS.URL = v; return nil }),
+	"async":       boolArg(func(c *Config) { c.Async = true }),
+	"replicas": valueArg(func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 5 {
+			return usagef("--replicas %q: give the stream replication, 1 to 5 (3 for a cluster)", v)
+		}
+		c.Replicas = n
+		return nil
+	}),
 	"src":         valueArg(func(c *Config, v string) error { c.Sources = append(c.Sources, v); return nil }),
 	"dst":         valueArg(func(c *Config, v string) error { c.Target = v; return nil }),
 	"strategy": valueArg(func(c *Config, v string) error {
@@ -133,7 +145,6 @@ var argSpecs = map[string]argSpec{
 		return nil
 	}),
 	"append":               unsupported(0, "copying only a file's missing tail is not implemented; use -update"),
-	"async":                unsupported(0, "jetcp waits for the job in this version"),
 	"diff":                 unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
 	"rdiff":                unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
 	"xtrack":               unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
@@ -149,6 +160,12 @@ var argSpecs = map[string]argSpec{
 // options with one or two dashes, "-pugpt" preserve letters glued to -p,
 // then SRC... DST (or --src SRC... --dst DST). It validates combinations the
 // way DistCp does; it does no I/O.
+func init() {
+	for _, f := range natsconn.Flags {
+		argSpecs[f.Name] = valueArg(func(c *Config, v string) error { f.Set(&c.NATS, v); return nil })
+	}
+}
+
 func ParseArgs(args []string) (Config, error) {
 	var c Config
 	var positional []string
@@ -305,6 +322,18 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	if len(unsupportedSeen) > 0 {
 		n := unsupportedSeen[0]
 		return usagef("-%s is not supported by jetcp: %s", n, argSpecs[n].why)
+	}
+	if c.NATS.URL == "" {
+		if c.Async {
+			return usagef("-async needs --nats URL: the embedded server stops when the lister exits")
+		}
+		if c.NATS != (natsconn.Config{}) {
+			return usagef("NATS connection options need --nats URL of the server")
+		}
+	} else if c.Async && (c.LogDir != "" || c.ReportJSON != "") {
+		return usagef("-async does not wait for the job, so it cannot write -log or --report-json: drop them and use lister watch or lister wait")
+	} else if err := c.NATS.Check(); err != nil {
+		return usagef("%v", err)
 	}
 	if c.SourceList != "" && len(c.Sources) > 0 {
 		return usagef("give sources either with -f or on the command line, not both")

@@ -43,7 +43,11 @@ func TestParseArgsDistCpCommandLines(t *testing.T) {
 			c.Sources, c.Target = []string{"-odd-name"}, "/t"
 		}},
 		{[]string{"/a", "/b", "--nats", "nats://127.0.0.1:4222"}, func(c *Config) {
-			c.NATS, c.Sources, c.Target = "nats://127.0.0.1:4222", []string{"/a"}, "/b"
+			c.NATS.URL, c.Sources, c.Target = "nats://127.0.0.1:4222", []string{"/a"}, "/b"
+		}},
+		{[]string{"-async", "--nats", "nats://h:4222", "--nats-user", "u", "--nats-ca", "/ca.pem", "/a", "/b"}, func(c *Config) {
+			c.Async, c.Sources, c.Target = true, []string{"/a"}, "/b"
+			c.NATS.URL, c.NATS.User, c.NATS.CA = "nats://h:4222", "u", "/ca.pem"
 		}},
 	}
 	for _, tc := range cases {
@@ -63,25 +67,29 @@ func TestParseArgsDistCpCommandLines(t *testing.T) {
 
 func TestParseArgsRefusals(t *testing.T) {
 	cases := map[string]string{
-		"-atomic -update /a /b":               "-atomic cannot be combined",
-		"-atomic -overwrite -delete /a /b":    "-atomic cannot be combined",
-		"-delete /a /b":                       "-delete needs",
-		"-update -overwrite /a /b":            "exclude each other",
-		"-append /a /b":                       "-append is only valid with -update",
-		"-update -append -skipcrccheck /a /b": "-append cannot be used with -skipcrccheck",
-		"-skipcrccheck /a /b":                 "only valid with -update",
-		"-px /a /b":                           "extended attributes",
-		"-m -3 /a /b":                         "-m",
-		"-copybuffersize 0 /a /b":             "-copybuffersize",
-		"--attempts 99 /a /b":                 "--attempts",
-		"-update=yes /a /b":                   "takes no value",
-		"-async /a /b":                        "-async is not supported",
-		"-numListstatusThreads 40 /a /b":      "-numListstatusThreads is not supported",
-		"-blocksperchunk":                     "needs 1 value",
-		"/a":                                  "missing source",
-		"":                                    "missing source and target",
-		"-f l /a /b":                          "not both",
-		"--src /a":                            "missing target",
+		"-atomic -update /a /b":                         "-atomic cannot be combined",
+		"-atomic -overwrite -delete /a /b":              "-atomic cannot be combined",
+		"-delete /a /b":                                 "-delete needs",
+		"-update -overwrite /a /b":                      "exclude each other",
+		"-append /a /b":                                 "-append is only valid with -update",
+		"-update -append -skipcrccheck /a /b":           "-append cannot be used with -skipcrccheck",
+		"-skipcrccheck /a /b":                           "only valid with -update",
+		"-px /a /b":                                     "extended attributes",
+		"-m -3 /a /b":                                   "-m",
+		"-copybuffersize 0 /a /b":                       "-copybuffersize",
+		"--attempts 99 /a /b":                           "--attempts",
+		"-update=yes /a /b":                             "takes no value",
+		"-async /a /b":                                  "-async needs --nats",
+		"--nats-user u /a /b":                           "need --nats URL",
+		"--nats n:1 --nats-user u --nats-token t /a /b": "only one of",
+		"--nats n:1 --nats-cert c /a /b":                "together",
+		"--nats n:1 -async -log /l /a /b":               "cannot write -log",
+		"-numListstatusThreads 40 /a /b":                "-numListstatusThreads is not supported",
+		"-blocksperchunk":                               "needs 1 value",
+		"/a":                                            "missing source",
+		"":                                              "missing source and target",
+		"-f l /a /b":                                    "not both",
+		"--src /a":                                      "missing target",
 	}
 	for line, want := range cases {
 		t.Run(line, func(t *testing.T) {

@@ -15,6 +15,24 @@ import (
 // it done, and returns the report. With a non-nil perFile it writes one
 // JSON line per file result (DistCp's -log: COPY/SKIP/FAIL).
 func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Writer) (*messages.Report, error) {
+	var enc *json.Encoder
+	if perFile != nil {
+		enc = json.NewEncoder(perFile)
+	}
+	return Follow(ctx, js, job, func(ev *messages.Event) error {
+		if enc != nil && ev.Type == messages.EventResult && ev.Result != nil && ev.Result.Kind == messages.KindFile {
+			if err := enc.Encode(LogLine(ev)); err != nil {
+				return fmt.Errorf("write -log: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// Follow calls fn with each of a job's events, replayed from the first and
+// then live, until the done event (fn sees it too), and returns the report.
+// Undecodable events are skipped: the stream is open to any publisher.
+func Follow(ctx context.Context, js jetstream.JetStream, job string, fn func(*messages.Event) error) (*messages.Report, error) {
 	cons, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{messages.EventSubjectFor(job, "*")},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
@@ -29,10 +47,6 @@ func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Wr
 	defer it.Stop()
 	stop := context.AfterFunc(ctx, it.Stop)
 	defer stop()
-	var enc *json.Encoder
-	if perFile != nil {
-		enc = json.NewEncoder(perFile)
-	}
 	for {
 		m, err := it.Next()
 		if err != nil {
@@ -45,18 +59,14 @@ func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Wr
 		if err != nil {
 			continue
 		}
-		switch ev.Type {
-		case messages.EventDone:
+		if err := fn(ev); err != nil {
+			return nil, err
+		}
+		if ev.Type == messages.EventDone {
 			if ev.Report == nil {
 				return nil, fmt.Errorf("job %s: done event without a report", job)
 			}
 			return ev.Report, nil
-		case messages.EventResult:
-			if enc != nil && ev.Result != nil && ev.Result.Kind == messages.KindFile {
-				if err := enc.Encode(LogLine(ev)); err != nil {
-					return nil, fmt.Errorf("write -log: %w", err)
-				}
-			}
 		}
 	}
 }

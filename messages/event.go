@@ -4,10 +4,11 @@ import "time"
 
 // Event types, the last token of an event's subject.
 const (
-	EventCreated = "created" // the job spec was recorded
-	EventListed  = "listed"  // listing is complete; carries the totals
-	EventResult  = "result"  // one work item reached its terminal result
-	EventDone    = "done"    // the job was committed or failed; carries the report
+	EventCreated  = "created"  // the job spec was recorded
+	EventListed   = "listed"   // listing is complete; carries the totals
+	EventResult   = "result"   // one work item reached its terminal result
+	EventCanceled = "canceled" // someone asked the job to stop; carries who and why
+	EventDone     = "done"     // the job was committed, failed or canceled; carries the report
 )
 
 // Result statuses: every work item ends in exactly one.
@@ -20,14 +21,23 @@ const (
 // Event is the envelope of everything on the events stream. Exactly one of
 // the payload pointers is set, matching Type.
 type Event struct {
-	V      int       `json:"v"`
-	Type   string    `json:"type"`
-	Job    string    `json:"job"`
-	Time   time.Time `json:"time"`
-	Spec   *Job      `json:"spec,omitempty"`
-	Listed *Listed   `json:"listed,omitempty"`
-	Result *Result   `json:"result,omitempty"`
-	Report *Report   `json:"report,omitempty"`
+	V        int       `json:"v"`
+	Type     string    `json:"type"`
+	Job      string    `json:"job"`
+	Time     time.Time `json:"time"`
+	Spec     *Job      `json:"spec,omitempty"`
+	Listed   *Listed   `json:"listed,omitempty"`
+	Result   *Result   `json:"result,omitempty"`
+	Report   *Report   `json:"report,omitempty"`
+	Canceled *Canceled `json:"canceled,omitempty"`
+}
+
+// Canceled records a request to stop a job: no new copies start, copies in
+// flight are abandoned (their temp files removed), and the committer ends
+// the job with state "canceled" without its commit steps.
+type Canceled struct {
+	By     string `json:"by"` // user@host of whoever asked
+	Reason string `json:"reason,omitempty"`
 }
 
 // Listed closes the listing: the job has exactly Items work items.
@@ -68,6 +78,7 @@ type Result struct {
 const (
 	StateSucceeded = "succeeded"
 	StateFailed    = "failed"
+	StateCanceled  = "canceled"
 )
 
 // MaxReportFailures caps the failures listed in a report.

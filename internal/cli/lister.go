@@ -5,7 +5,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +22,9 @@ import (
 	"github.com/jetcp/jetcp/fs/cos"
 	"github.com/jetcp/jetcp/fs/hdfs"
 	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/internal/natsembed"
+	"github.com/jetcp/jetcp/internal/service"
 	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -47,6 +48,11 @@ func Registry(getenv func(string) string) *fs.Registry {
 
 // Lister runs `lister [options] SRC... DST` and returns the exit status.
 func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 {
+		if cmd, ok := jobCommands[args[0]]; ok {
+			return cmd(ctx, args[1:], stdout, stderr)
+		}
+	}
 	cfg, err := lister.ParseArgs(args)
 	if err != nil {
 		fmt.Fprintf(stderr, "lister: %v\n", err)
@@ -86,10 +92,17 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	rep, err := runJob(ctx, cfg, plan, reg, log, perFile)
+	rep, err := runJob(ctx, cfg, plan, reg, log, perFile, stdout)
 	if err != nil {
 		fmt.Fprintf(stderr, "lister: %v\n", err)
+		if natsconn.IsAuth(err) {
+			return ExitUsage
+		}
 		return ExitFailed
+	}
+	if rep == nil { // -async
+		fmt.Fprintf(stderr, "lister: job %s enqueued; follow it with: lister watch %s --nats URL\n", plan.Job.ID, plan.Job.ID)
+		return ExitOK
 	}
 	PrintReport(stdout, rep, cfg.Options.DryRun)
 	if cfg.ReportJSON != "" {
@@ -105,10 +118,12 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // runJob connects to JetStream (or embeds it, with a committer and -m copier
-// workers in this process), submits the plan and waits for the report.
-func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.Registry, log zerolog.Logger, perFile io.Writer) (*messages.Report, error) {
+// workers in this process), submits the plan and waits for the report. With
+// -async it returns a nil report once the work is enqueued.
+func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.Registry, log zerolog.Logger, perFile io.Writer, stdout io.Writer) (*messages.Report, error) {
 	var nc *nats.Conn
-	embedded := cfg.NATS == ""
+	embedded := cfg.NATS.URL == ""
+	replicas := cfg.Replicas
 	if embedded {
 		dir, err := os.MkdirTemp("", "jetcp-nats-")
 		if err != nil {
@@ -122,19 +137,22 @@ func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.R
 		defer srv.Close()
 		nc = srv.Conn()
 	} else {
-		c, err := nats.Connect(cfg.NATS, nats.Name("jetcp-lister"), nats.Timeout(5*time.Second))
+		c, err := natsconn.Connect(cfg.NATS.WithEnv(os.Getenv), "jetcp-lister", 5*time.Second)
 		if err != nil {
-			return nil, fmt.Errorf("connect to NATS at %s: %w (is the server running? check --nats)", cfg.NATS, err)
+			return nil, err
 		}
 		defer c.Close()
 		nc = c
+		if replicas == 0 {
+			replicas = natsconn.Replicas(nc)
+		}
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	topo := messages.Topology{Storage: jetstream.FileStorage}
-	if err := messages.Ensure(ctx, js, topo); err != nil {
+	topo := messages.Topology{Storage: jetstream.FileStorage, Replicas: replicas}
+	if err := service.EnsureTopology(ctx, js, topo, 30*time.Second, log); err != nil {
 		return nil, err
 	}
 
@@ -152,7 +170,13 @@ func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.R
 		wg.Go(func() { logIfErr(log, cm.Run(svcCtx)) })
 		wg.Go(func() { logIfErr(log, cp.Run(svcCtx)) })
 	}
+	if cfg.Async {
+		fmt.Fprintln(stdout, plan.Job.ID)
+	}
 
+	// Listing stops early when the job ends first (it was canceled).
+	submitCtx, stopSubmit := context.WithCancel(ctx)
+	defer stopSubmit()
 	waitCtx, cancelWait := context.WithCancel(ctx)
 	defer cancelWait()
 	type waited struct {
@@ -162,13 +186,26 @@ func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.R
 	done := make(chan waited, 1)
 	go func() {
 		rep, err := lister.Wait(waitCtx, js, plan.Job.ID, perFile)
+		stopSubmit()
 		done <- waited{rep, err}
 	}()
-	if _, err := lister.New(js, reg, log).Submit(ctx, plan); err != nil {
+	_, err = lister.New(js, reg, log).Submit(submitCtx, plan)
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return nil, ctx.Err()
+	case submitCtx.Err() != nil:
+		// The job ended while we listed: the report says why.
+	default:
 		log.Error().Err(err).Str("job", plan.Job.ID).Msg("listing failed")
-		if errors.Is(err, context.Canceled) {
-			return nil, err
+		// Make sure the job ends: a job whose listing never closed would
+		// wait for ever. Cancel it, unless it was never recorded.
+		if cerr := lister.Cancel(ctx, js, plan.Job.ID, "listing failed: "+err.Error()); cerr != nil {
+			return nil, fmt.Errorf("%w (and the job could not be closed: %w)", err, cerr)
 		}
+	}
+	if cfg.Async && err == nil {
+		return nil, nil
 	}
 	w := <-done
 	return w.rep, w.err

@@ -7,41 +7,66 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/internal/metrics"
+	"github.com/jetcp/jetcp/internal/natsconn"
+	"github.com/jetcp/jetcp/internal/service"
 	"github.com/jetcp/jetcp/messages"
 )
+
+// serviceFlags are the options the copier and committer services share.
+type serviceFlags struct {
+	nats     natsconn.Config
+	http     string
+	replicas int
+	verbose  bool
+}
+
+func (s *serviceFlags) register(fl *flag.FlagSet) {
+	fl.StringVar(&s.nats.URL, "nats", "", "NATS server URL(s), comma-separated, e.g. nats://n1:4222,nats://n2:4222 (required)")
+	registerNATSFlags(fl, &s.nats)
+	fl.StringVar(&s.http, "http", "", "serve /healthz and /metrics on this address, e.g. 127.0.0.1:9090")
+	fl.IntVar(&s.replicas, "replicas", 0, "stream replicas (default: 3 in a cluster, else 1)")
+	fl.BoolVar(&s.verbose, "v", false, "log every file")
+}
+
+func registerNATSFlags(fl *flag.FlagSet, c *natsconn.Config) {
+	for _, f := range natsconn.Flags {
+		fl.Func(f.Name, f.Usage, func(v string) error { f.Set(c, v); return nil })
+	}
+}
 
 // Copier runs `copier --nats URL [-m N]` until ctx ends.
 func Copier(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("copier", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	url := fl.String("nats", "", "NATS server URL (required), e.g. nats://127.0.0.1:4222")
+	var sf serviceFlags
+	sf.register(fl)
 	workers := fl.Int("m", messages.DefaultWorkers, "simultaneous copies")
 	name := fl.String("name", "", "name of this copier in results (default host-pid)")
-	verbose := fl.Bool("v", false, "log every file")
-	if err := fl.Parse(args); err != nil {
+	drain := fl.Duration("drain", 20*time.Second, "on SIGTERM, let copies in flight finish for this long before releasing them")
+	if code, ok := parseService(fl, args, &sf, stderr); !ok {
+		return code
+	}
+	if *workers < 1 {
+		fmt.Fprintln(stderr, "copier: -m must be at least 1")
 		return ExitUsage
 	}
-	if *url == "" || *workers < 1 {
-		fmt.Fprintln(stderr, "copier: give --nats URL of the JetStream server (and -m of at least 1)")
-		return ExitUsage
-	}
-	log := NewLogger(stderr, *verbose)
-	reg := Registry(os.Getenv)
-	defer reg.Close()
-	return serve(ctx, *url, "jetcp-copier", stderr, func(js jetstream.JetStream) error {
-		var opts []copier.Option
-		opts = append(opts, copier.WithWorkers(*workers))
+	return runService(ctx, "copier", sf, stderr, func(ctx context.Context, js jetstream.JetStream, reg *prometheus.Registry, log zerolog.Logger) error {
+		opts := []copier.Option{copier.WithWorkers(*workers), copier.WithDrain(*drain), copier.WithObserver(metrics.NewCopier(reg))}
 		if *name != "" {
 			opts = append(opts, copier.WithName(*name))
 		}
-		return copier.New(js, reg, log, opts...).Run(ctx)
+		return copier.New(js, Registry(os.Getenv), log, opts...).Run(ctx)
 	})
 }
 
@@ -49,41 +74,73 @@ func Copier(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func Committer(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("committer", flag.ContinueOnError)
 	fl.SetOutput(stderr)
-	url := fl.String("nats", "", "NATS server URL (required), e.g. nats://127.0.0.1:4222")
-	if err := fl.Parse(args); err != nil {
-		return ExitUsage
+	var sf serviceFlags
+	sf.register(fl)
+	if code, ok := parseService(fl, args, &sf, stderr); !ok {
+		return code
 	}
-	if *url == "" {
-		fmt.Fprintln(stderr, "committer: give --nats URL of the JetStream server")
-		return ExitUsage
-	}
-	log := NewLogger(stderr, false)
-	reg := Registry(os.Getenv)
-	defer reg.Close()
-	return serve(ctx, *url, "jetcp-committer", stderr, func(js jetstream.JetStream) error {
-		return committer.New(js, reg, log).Run(ctx)
+	return runService(ctx, "committer", sf, stderr, func(ctx context.Context, js jetstream.JetStream, reg *prometheus.Registry, log zerolog.Logger) error {
+		return committer.New(js, Registry(os.Getenv), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
 	})
 }
 
-func serve(ctx context.Context, url, name string, stderr io.Writer, run func(jetstream.JetStream) error) int {
-	nc, err := nats.Connect(url, nats.Name(name), nats.Timeout(5*time.Second), nats.MaxReconnects(-1))
+func parseService(fl *flag.FlagSet, args []string, sf *serviceFlags, stderr io.Writer) (int, bool) {
+	if err := fl.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return ExitOK, false
+		}
+		return ExitUsage, false
+	}
+	if fl.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q: the service takes only options (see -h)\n", fl.Name(), fl.Arg(0))
+		return ExitUsage, false
+	}
+	sf.nats = sf.nats.WithEnv(os.Getenv)
+	if err := sf.nats.Check(); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", fl.Name(), err)
+		return ExitUsage, false
+	}
+	return 0, true
+}
+
+// runService connects, serves health and metrics, and runs the service
+// until ctx ends (SIGTERM).
+func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Writer,
+	run func(context.Context, jetstream.JetStream, *prometheus.Registry, zerolog.Logger) error) int {
+	log := NewLogger(stderr, sf.verbose).With().Str("component", name).Logger()
+	reg := metrics.NewRegistry()
+	var conn atomic.Pointer[nats.Conn]
+	health := func() error {
+		nc := conn.Load()
+		if nc == nil {
+			return errors.New("connecting to NATS")
+		}
+		return service.ConnHealth(nc)()
+	}
+	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHTTP()
+	if sf.http != "" {
+		// Up before connecting, so an orchestrator sees "not ready" rather
+		// than nothing while the server is still starting.
+		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, func() error { return health() }, log); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", name, err)
+			return ExitUsage
+		}
+	}
+	c, js, err := service.Connect(ctx, sf.nats, "jetcp-"+name, sf.replicas, log)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: connect to NATS at %s: %v (is the server running?)\n", name, url, err)
+		fmt.Fprintf(stderr, "%s: %v\n", name, err)
+		if natsconn.IsAuth(err) {
+			return ExitUsage
+		}
 		return ExitFailed
 	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
+	defer c.Close()
+	conn.Store(c)
+	if err := run(ctx, js, reg, log); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitFailed
 	}
-	if err := messages.Ensure(ctx, js, messages.Topology{Storage: jetstream.FileStorage}); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return ExitFailed
-	}
-	if err := run(js); err != nil && !errors.Is(err, context.Canceled) {
-		fmt.Fprintf(stderr, "%s: %v\n", name, err)
-		return ExitFailed
-	}
+	log.Info().Msg("stopped")
 	return ExitOK
 }

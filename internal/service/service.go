@@ -1,0 +1,119 @@
+// Package service holds what the long-running programs share: connecting
+// to JetStream with retries, and the HTTP endpoint for health and metrics.
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/internal/natsconn"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// EnsureTopology creates the streams, retrying until limit: a cluster
+// answers JetStream requests only once it has elected a meta leader.
+func EnsureTopology(ctx context.Context, js jetstream.JetStream, t messages.Topology, limit time.Duration, log zerolog.Logger) error {
+	deadline := time.Now().Add(limit)
+	for {
+		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := messages.Ensure(actx, js, t)
+		cancel()
+		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
+			return err
+		}
+		log.Warn().Err(err).Msg("JetStream not ready; retrying")
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// Connect connects a service, retrying while the server is not up (a
+// refused authentication ends it), and sets up the topology.
+func Connect(ctx context.Context, cfg natsconn.Config, name string, replicas int, log zerolog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+	nc, err := natsconn.ConnectRetry(ctx, cfg, name, func(err error) {
+		log.Warn().Err(err).Msg("NATS not reachable yet; retrying")
+	},
+		nats.MaxReconnects(-1),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			log.Warn().Err(err).Msg("disconnected from NATS; reconnecting")
+		}),
+		nats.ReconnectHandler(func(c *nats.Conn) {
+			log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("reconnected to NATS")
+		}))
+	if err != nil {
+		return nil, nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, nil, fmt.Errorf("jetstream: %w", err)
+	}
+	if replicas == 0 {
+		replicas = natsconn.Replicas(nc)
+	}
+	t := messages.Topology{Storage: jetstream.FileStorage, Replicas: replicas}
+	if err := EnsureTopology(ctx, js, t, 2*time.Minute, log); err != nil {
+		nc.Close()
+		return nil, nil, err
+	}
+	log.Info().Str("server", nc.ConnectedUrlRedacted()).Int("replicas", replicas).Msg("connected to JetStream")
+	return nc, js, nil
+}
+
+// Health reports a service's state for /healthz; nil means healthy.
+type Health func() error
+
+// ConnHealth is healthy while nc is connected.
+func ConnHealth(nc *nats.Conn) Health {
+	return func() error {
+		if s := nc.Status(); s != nats.CONNECTED {
+			return fmt.Errorf("NATS connection %s", s)
+		}
+		return nil
+	}
+}
+
+// ServeHTTP serves /healthz and /metrics on addr until ctx ends. It listens
+// before returning, so a bad or busy address is reported at start; it
+// returns the bound address (for ":0").
+func ServeHTTP(ctx context.Context, addr string, reg *prometheus.Registry, health Health, log zerolog.Logger) (string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", fmt.Errorf("--http %s: %w (give a free host:port, e.g. 127.0.0.1:9090)", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		if err := health(); err != nil {
+			http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Msg("http server stopped")
+		}
+	}()
+	context.AfterFunc(ctx, func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	})
+	log.Info().Str("addr", ln.Addr().String()).Msg("serving /healthz and /metrics")
+	return ln.Addr().String(), nil
+}
