@@ -16,14 +16,14 @@ type Config struct {
 	Sources    []string // as given: paths, URIs or globs
 	SourceList string   // -f: a file listing sources, one per line
 	Target     string
-	Filters    string // -filters: a file of regular expressions
-	Tmp        string // -tmp: work directory for -atomic
-	LogDir     string // -log: per-file COPY/SKIP/FAIL lines go here
-	ReportJSON string // --report-json
+	Filters    string          // -filters: a file of regular expressions
+	Tmp        string          // -tmp: work directory for -atomic
+	LogDir     string          // -log: per-file COPY/SKIP/FAIL lines go here
+	ReportJSON string          // --report-json
 	NATS       natsconn.Config // --nats and its auth options; no URL = embedded
 	Async      bool            // -async: return once the work is enqueued
 	Replicas   int             // --replicas of the streams; 0 = as the server suggests
-	Workers    int    // -m
+	Workers    int             // -m
 	Help       bool
 	Options    messages.Options
 }
@@ -120,8 +120,8 @@ var argSpecs = map[string]argSpec{
 		c.Replicas = n
 		return nil
 	}),
-	"src":         valueArg(func(c *Config, v string) error { c.Sources = append(c.Sources, v); return nil }),
-	"dst":         valueArg(func(c *Config, v string) error { c.Target = v; return nil }),
+	"src": valueArg(func(c *Config, v string) error { c.Sources = append(c.Sources, v); return nil }),
+	"dst": valueArg(func(c *Config, v string) error { c.Target = v; return nil }),
 	"strategy": valueArg(func(c *Config, v string) error {
 		if v != "dynamic" && v != "uniformsize" {
 			return usagef("-strategy %q: DistCp knows dynamic and uniformsize (jetcp always balances dynamically)", v)
