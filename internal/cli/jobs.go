@@ -13,6 +13,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
@@ -132,13 +133,12 @@ func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	defer closeConn()
-	ids := []string{id}
-	if id == "" {
-		all, err := lister.Jobs(ctx, js)
-		if err != nil {
+	ids, all := []string{id}, id == ""
+	if all {
+		var err error
+		if ids, err = lister.Jobs(ctx, js); err != nil {
 			return jobError(stderr, j.fl.Name(), err)
 		}
-		ids = all
 		if len(ids) == 0 && !j.asJSON {
 			fmt.Fprintln(stdout, "no jobs")
 		}
@@ -151,12 +151,12 @@ func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		if j.asJSON {
 			_ = json.NewEncoder(stdout).Encode(statusJSON(st))
-		} else if len(ids) > 1 {
+		} else if all {
 			fmt.Fprintln(stdout, statusLine(st))
 		} else {
 			printStatus(stdout, st)
 		}
-		if st.Report != nil && len(ids) == 1 {
+		if st.Report != nil && !all {
 			exit = exitFor(st.Report)
 		}
 	}
@@ -301,6 +301,14 @@ func jobWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitFor(rep)
 }
 
+// display shows a URI as people write it, without percent-encoding.
+func display(uri string) string {
+	if u, err := fs.ParseURI(uri); err == nil {
+		return u.Display()
+	}
+	return uri
+}
+
 // EventLine renders one event for people.
 func EventLine(ev *messages.Event) string {
 	t := ev.Time.Format("2006-01-02T15:04:05.000Z07:00")
@@ -316,7 +324,10 @@ func EventLine(ev *messages.Event) string {
 		return s
 	case ev.Type == messages.EventResult && ev.Result != nil:
 		le := lister.LogLine(ev)
-		s := fmt.Sprintf("%s %-8s %s -> %s %d bytes %dms", t, le.Action, le.Src, le.Dst, le.Size, le.DurationMS)
+		if ev.Result.Kind == messages.KindDir {
+			le.Action = "DIR-" + le.Action
+		}
+		s := fmt.Sprintf("%s %-8s %s -> %s %d bytes %dms", t, le.Action, display(le.Src), display(le.Dst), le.Size, le.DurationMS)
 		if le.Error != "" {
 			s += ": " + le.Error
 		}

@@ -17,6 +17,12 @@ import (
 // startServer runs a JetStream server on a loopback port.
 func startServer(t *testing.T) string {
 	t.Helper()
+	_, url := startServerHandle(t)
+	return url
+}
+
+func startServerHandle(t *testing.T) (*server.Server, string) {
+	t.Helper()
 	ns, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(), NoSigs: true, NoLog: true})
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +32,7 @@ func startServer(t *testing.T) string {
 		t.Fatal("nats server did not start")
 	}
 	t.Cleanup(func() { ns.Shutdown(); ns.WaitForShutdown() })
-	return ns.ClientURL()
+	return ns, ns.ClientURL()
 }
 
 // The design card's shape: lister, two copier services and a committer
