@@ -1,0 +1,122 @@
+package integration
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+)
+
+// proc is a program started from the built binaries.
+type proc struct {
+	cmd *exec.Cmd
+	out *bytes.Buffer
+}
+
+var procMu sync.Mutex // guards the output buffers
+
+type lockedWriter struct{ b *bytes.Buffer }
+
+func (w lockedWriter) Write(p []byte) (int, error) {
+	procMu.Lock()
+	defer procMu.Unlock()
+	return w.b.Write(p)
+}
+
+func start(t *testing.T, prog string, args ...string) *proc {
+	t.Helper()
+	var out bytes.Buffer
+	cmd := exec.Command(filepath.Join(binDir, prog), args...)
+	cmd.Stdout, cmd.Stderr = lockedWriter{&out}, lockedWriter{&out}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &proc{cmd: cmd, out: &out}
+	t.Cleanup(func() {
+		if p.cmd.ProcessState == nil {
+			_ = p.cmd.Process.Signal(os.Interrupt)
+			done := make(chan struct{})
+			go func() { _ = p.cmd.Wait(); close(done) }()
+			select {
+			case <-done:
+			case <-time.After(10 * time.Second):
+				_ = p.cmd.Process.Kill()
+				<-done
+			}
+		}
+		if t.Failed() {
+			procMu.Lock()
+			t.Logf("%s %v output:\n%s", prog, args, out.String())
+			procMu.Unlock()
+		}
+	})
+	return p
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+func waitPort(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s not listening: %v", addr, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// The hand check as a test: a nats-server built from the module's
+// tool dependency, a committer and two copier processes, a lister with
+// --nats, and kill -9 of one copier during a throttled job: the job
+// succeeds with byte-identical files, exact counts and no temp files.
+func TestProcessesCopierKilled(t *testing.T) {
+	port := freePort(t)
+	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	start(t, "nats-server", "-js", "-sd", t.TempDir(), "-a", "127.0.0.1", "-p", strconv.Itoa(port))
+	waitPort(t, fmt.Sprintf("127.0.0.1:%d", port))
+	start(t, "committer", "--nats", url)
+	victim := start(t, "copier", "--nats", url, "--name", "victim", "-m", "2")
+	start(t, "copier", "--nats", url, "--name", "survivor", "-m", "2")
+
+	src, dst := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "dst")
+	const n, size = 8, 2 << 20
+	total := makeTree(t, src, n, size)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// At 1 MiB/s a 2 MiB file takes 2 s: after 1.5 s each copier holds two
+	// half-written files.
+	killed := time.AfterFunc(1500*time.Millisecond, func() { _ = victim.cmd.Process.Kill() })
+	defer killed.Stop()
+	code, rep, out := listerJob(ctx, t, url, "-bandwidth", "1", src, dst)
+	wantExact(t, code, rep, n, total, out)
+	sameFiles(t, src, dst)
+	by, redelivered := copiersAndRetries(jobEvents(t, url, rep.Job))
+	if redelivered == 0 {
+		t.Errorf("no item was redelivered (results per copier %v): the kill did not hit copies in flight", by)
+	}
+	if by["survivor"] == 0 {
+		t.Errorf("results per copier %v", by)
+	}
+	t.Logf("results per copier %v, %d redelivered, job took %.1fs", by, redelivered, rep.DurationSeconds)
+}
