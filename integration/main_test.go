@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +35,11 @@ func runMain(m *testing.M) int {
 	// tests remove their own containers.
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
 		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+	}
+	// Inside a container testcontainers takes the default gateway for the
+	// Docker host; with a local engine the published ports are on loopback.
+	if h := os.Getenv("DOCKER_HOST"); os.Getenv("TESTCONTAINERS_HOST_OVERRIDE") == "" && (h == "" || strings.HasPrefix(h, "unix://")) {
+		os.Setenv("TESTCONTAINERS_HOST_OVERRIDE", "127.0.0.1")
 	}
 	dir, err := os.MkdirTemp("", "jetcp-it-")
 	if err != nil {
