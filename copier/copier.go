@@ -130,7 +130,9 @@ func (c *Copier) Run(ctx context.Context) error {
 		}
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil &&
 			!errors.Is(err, context.DeadlineExceeded) {
-			c.log.Warn().Err(err).Msg("fetch ended with an error")
+			// e.g. no responders while a cluster elects a leader: do not spin.
+			c.log.Warn().Err(err).Msg("fetch ended with an error; retrying")
+			sleep(ctx, time.Second)
 		}
 	}
 	c.log.Info().Msg("copier stopping")

@@ -75,10 +75,12 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 	defer icancel()
 	defer context.AfterFunc(entry.ctx, icancel)()
 
+	// The heartbeat holds the item until its result is out, including
+	// while publishing waits out a lost NATS node.
 	stop := c.heartbeat(ictx, msg)
+	defer stop()
 	start := time.Now()
 	res, err := c.process(ictx, job, item, attempt)
-	stop()
 	res.Index, res.Kind, res.Src, res.Dst, res.Size = item.Index, item.Kind, item.Src, item.Dst, item.Attr.Size
 	res.Attempt, res.Copier = attempt, c.name
 	res.DurationMS = time.Since(start).Milliseconds()
@@ -110,7 +112,7 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		}
 		res.Status, res.Error = messages.StatusFailed, err.Error()
 	}
-	if err := c.publishResult(ctx, job.ID, res); err != nil {
+	if err := c.publishResult(ctx, job.ID, res, resultPublishPatience); err != nil {
 		log.Warn().Err(err).Msg("cannot publish result; item will be redelivered")
 		_ = msg.NakWithDelay(time.Second)
 		return OutcomeRetry, nil
@@ -153,17 +155,35 @@ func (c *Copier) heartbeat(ctx context.Context, msg jetstream.Msg) (stop func())
 	return func() { close(done) }
 }
 
-func (c *Copier) publishResult(ctx context.Context, job string, res messages.Result) error {
+// resultPublishPatience is how long a copier keeps trying to publish a
+// result it has. Giving up means a redelivery, which finds the file in
+// place and reports it skipped rather than copied: the counts would be off,
+// so outlast a cluster's leader election by far.
+const resultPublishPatience = 2 * time.Minute
+
+// publishResult publishes the item's result, retrying with back-off for up
+// to patience (the msg id makes a repeated publish appear once).
+func (c *Copier) publishResult(ctx context.Context, job string, res messages.Result, patience time.Duration) error {
 	ev := &messages.Event{Type: messages.EventResult, Job: job, Time: time.Now().UTC(), Result: &res}
 	data, err := messages.Encode(ev)
 	if err != nil {
 		return err
 	}
-	// The msg id makes a result published twice (a redelivered duplicate)
-	// appear once on the stream.
 	id := job + "/result/" + strconv.FormatInt(res.Index, 10)
-	if _, err := c.js.Publish(ctx, messages.EventSubjectFor(job, messages.EventResult), data, jetstream.WithMsgID(id)); err != nil {
-		return fmt.Errorf("publish result: %w", err)
+	deadline := time.Now().Add(patience)
+	delay := 250 * time.Millisecond
+	for {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := c.js.Publish(pctx, messages.EventSubjectFor(job, messages.EventResult), data, jetstream.WithMsgID(id))
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return fmt.Errorf("publish result: %w", err)
+		}
+		c.log.Warn().Err(err).Str("job", job).Int64("index", res.Index).Msg("cannot publish result yet; retrying")
+		sleep(ctx, delay)
+		delay = min(2*delay, 5*time.Second)
 	}
-	return nil
 }

@@ -107,7 +107,7 @@ func parseService(fl *flag.FlagSet, args []string, sf *serviceFlags, stderr io.W
 // until ctx ends (SIGTERM).
 func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Writer,
 	run func(context.Context, jetstream.JetStream, *prometheus.Registry, zerolog.Logger) error) int {
-	log := NewLogger(stderr, sf.verbose).With().Str("component", name).Logger()
+	log := NewLogger(stderr, sf.verbose)
 	reg := metrics.NewRegistry()
 	var conn atomic.Pointer[nats.Conn]
 	health := func() error {
@@ -127,7 +127,7 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 			return ExitUsage
 		}
 	}
-	c, js, err := service.Connect(ctx, sf.nats, "jetcp-"+name, sf.replicas, log)
+	c, js, err := service.Connect(ctx, sf.nats, "jetcp-"+name, sf.replicas, log.With().Str("component", name).Logger())
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		if natsconn.IsAuth(err) {
