@@ -53,7 +53,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	if testing.Short() {
-		dockerSkip = "-short"
+		dockerSkip = "container tests skipped under -short"
 	} else if err := buildImages(dir); err != nil {
 		dockerSkip = err.Error()
 	}

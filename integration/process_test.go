@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -119,4 +120,41 @@ func TestProcessesCopierKilled(t *testing.T) {
 		t.Errorf("results per copier %v", by)
 	}
 	t.Logf("results per copier %v, %d redelivered, job took %.1fs", by, redelivered, rep.DurationSeconds)
+}
+
+// SIGTERM is a graceful stop: a copier finishes its copies in flight within
+// --drain and exits 0; nothing is redelivered, the other copier does the rest.
+func TestProcessesCopierDrainsOnSIGTERM(t *testing.T) {
+	port := freePort(t)
+	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
+	start(t, "nats-server", "-js", "-sd", t.TempDir(), "-a", "127.0.0.1", "-p", strconv.Itoa(port))
+	waitPort(t, fmt.Sprintf("127.0.0.1:%d", port))
+	start(t, "committer", "--nats", url)
+	leaving := start(t, "copier", "--nats", url, "--name", "leaving", "-m", "2", "--drain", "30s")
+	start(t, "copier", "--nats", url, "--name", "staying", "-m", "2")
+
+	src, dst := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "dst")
+	const n, size = 8, 2 << 20
+	total := makeTree(t, src, n, size)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	exited := make(chan error, 1)
+	term := time.AfterFunc(1500*time.Millisecond, func() {
+		_ = leaving.cmd.Process.Signal(syscall.SIGTERM)
+		exited <- leaving.cmd.Wait()
+	})
+	defer term.Stop()
+	code, rep, out := listerJob(ctx, t, url, "-bandwidth", "1", src, dst)
+	wantExact(t, code, rep, n, total, out)
+	sameFiles(t, src, dst)
+	if err := <-exited; err != nil {
+		t.Errorf("copier after SIGTERM: %v (want exit status 0)", err)
+	}
+	by, redelivered := copiersAndRetries(jobEvents(t, url, rep.Job))
+	if redelivered != 0 || by["leaving"] != 2 {
+		t.Errorf("results per copier %v, %d redelivered: want the leaving copier to finish its 2 copies in flight and nothing redelivered", by, redelivered)
+	}
+	if rep.DurationSeconds > 20 {
+		t.Errorf("job took %.1fs: items waited for redelivery", rep.DurationSeconds)
+	}
 }
