@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/user"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -144,9 +145,13 @@ func Cancel(ctx context.Context, js jetstream.JetStream, id, reason string) erro
 }
 
 func whoami() string {
-	name := "unknown"
-	if u, err := user.Current(); err == nil {
+	// A scratch container has no passwd file: fall back to $USER, then the uid.
+	name := os.Getenv("USER")
+	if u, err := user.Current(); err == nil && u.Username != "" {
 		name = u.Username
+	}
+	if name == "" {
+		name = "uid" + strconv.Itoa(os.Getuid())
 	}
 	host, _ := os.Hostname()
 	return name + "@" + host

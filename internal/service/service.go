@@ -47,8 +47,10 @@ func Connect(ctx context.Context, cfg natsconn.Config, name string, replicas int
 		log.Warn().Err(err).Msg("NATS not reachable yet; retrying")
 	},
 		nats.MaxReconnects(-1),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn().Err(err).Msg("disconnected from NATS; reconnecting")
+		nats.DisconnectErrHandler(func(c *nats.Conn, err error) {
+			if err != nil && !c.IsClosed() { // not our own shutdown
+				log.Warn().Err(err).Msg("disconnected from NATS; reconnecting")
+			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			log.Info().Str("server", c.ConnectedUrlRedacted()).Msg("reconnected to NATS")
