@@ -30,6 +30,8 @@ func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger) *Lister {
 // Submit records the plan's job, walks its sources and publishes one work
 // item per entry with a dense index, then closes the listing with the
 // totals. The walk streams: only the chain of open directories is in memory.
+// On error, a non-nil Listed means the listing was closed (with its Error
+// set), so the job ends by itself; nil means it may not end without help.
 func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) {
 	job := p.Job
 	log := l.log.With().Str("job", job.ID).Logger()
@@ -107,7 +109,11 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			return add(kind, src, dst, fi, false, statEach || !fs.ListOmitsAttrs(sfs))
 		})
 		if err != nil {
-			return nil, l.abort(ctx, pub, listed, fmt.Errorf("list %s: %w", r.Src.Display(), err))
+			cause := fmt.Errorf("list %s: %w", r.Src.Display(), err)
+			if l.abort(ctx, pub, listed, cause) {
+				return listed, cause
+			}
+			return nil, cause
 		}
 	}
 	if err := pub.flush(ctx); err != nil {
@@ -121,19 +127,22 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 }
 
 // abort closes a listing that broke off, so the job still ends: the items
-// already enqueued are copied and the job fails with the listing error.
-func (l *Lister) abort(ctx context.Context, pub *publisher, listed *messages.Listed, cause error) error {
+// already enqueued are copied and the job fails with the listing error. It
+// reports whether the listing could be closed.
+func (l *Lister) abort(ctx context.Context, pub *publisher, listed *messages.Listed, cause error) bool {
 	if ctx.Err() != nil {
-		return cause
+		return false
 	}
 	if err := pub.flush(ctx); err != nil {
-		return errors.Join(cause, err)
+		l.log.Warn().Err(err).Msg("cannot close the broken-off listing")
+		return false
 	}
 	listed.Error = cause.Error()
 	if err := l.event(ctx, &messages.Event{Type: messages.EventListed, Job: pub.job, Listed: listed}); err != nil {
-		return errors.Join(cause, err)
+		l.log.Warn().Err(err).Msg("cannot close the broken-off listing")
+		return false
 	}
-	return cause
+	return true
 }
 
 func (l *Lister) event(ctx context.Context, ev *messages.Event) error {

@@ -189,9 +189,11 @@ func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.R
 		stopSubmit()
 		done <- waited{rep, err}
 	}()
-	_, err = lister.New(js, reg, log).Submit(submitCtx, plan)
+	closed, err := lister.New(js, reg, log).Submit(submitCtx, plan)
 	switch {
 	case err == nil:
+	case closed != nil:
+		log.Error().Err(err).Str("job", plan.Job.ID).Msg("listing broke off; the job fails once the items listed are copied")
 	case ctx.Err() != nil:
 		return nil, ctx.Err()
 	case submitCtx.Err() != nil:
