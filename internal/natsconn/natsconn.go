@@ -53,12 +53,13 @@ var Flags = []Flag{
 	{"nats-key", "client key (PEM) for mutual TLS, with --nats-cert", func(c *Config, v string) { c.Key = v }},
 }
 
-// WithEnv fills the secrets not given as options from the environment.
+// WithEnv fills the secrets not given as options from the environment: the
+// password for a user, the token when no other method is chosen.
 func (c Config) WithEnv(getenv func(string) string) Config {
-	if c.Password == "" {
+	if c.Password == "" && c.User != "" {
 		c.Password = getenv(EnvPassword)
 	}
-	if c.Token == "" {
+	if c.Token == "" && c.User == "" && c.Creds == "" && c.NKey == "" {
 		c.Token = getenv(EnvToken)
 	}
 	return c
