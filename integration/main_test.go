@@ -14,6 +14,7 @@ import (
 
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 // Programs built once for the whole run, as static binaries.
@@ -31,6 +32,10 @@ func TestMain(m *testing.M) {
 
 func runMain(m *testing.M) int {
 	flag.Parse()
+	if !testing.Verbose() {
+		// testcontainers narrates every container step; keep failures readable.
+		tclog.SetDefault(tclog.NewNoopLogger())
+	}
 	// The reaper image cannot be pulled where there is no registry; the
 	// tests remove their own containers.
 	if os.Getenv("TESTCONTAINERS_RYUK_DISABLED") == "" {
