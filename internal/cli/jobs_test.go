@@ -327,3 +327,35 @@ func TestCancel(t *testing.T) {
 	sameTree(t, src, dst)
 	wantCounts(t, rep2, n-rep.FilesCopied, rep.FilesCopied, 0)
 }
+
+// The services serve several jobs at the same time, each to its own
+// exact report.
+func TestServicesRunJobsAtOnce(t *testing.T) {
+	url := startServer(t)
+	startServices(t, url, "-m", "4")
+	const jobs = 3
+	var srcs, dsts [jobs]string
+	var want [jobs]int
+	for i := range jobs {
+		srcs[i], dsts[i] = filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "dst")
+		for k := range 10 * (i + 1) {
+			writeFile(t, filepath.Join(srcs[i], fmt.Sprintf("d%d/f%d", k%4, k)), randBytes(t, 20_000+k))
+		}
+		want[i] = 10 * (i + 1)
+	}
+	var wg sync.WaitGroup
+	var reps [jobs]messages.Report
+	var codes [jobs]int
+	var outs [jobs]string
+	for i := range jobs {
+		wg.Go(func() { codes[i], reps[i], outs[i] = runReport(t, "--nats", url, "-bandwidth", "20", srcs[i], dsts[i]) })
+	}
+	wg.Wait()
+	for i := range jobs {
+		if codes[i] != cli.ExitOK {
+			t.Fatalf("job %d: exit %d\n%s", i, codes[i], outs[i])
+		}
+		sameTree(t, srcs[i], dsts[i])
+		wantCounts(t, reps[i], int64(want[i]), 0, 0)
+	}
+}
