@@ -87,16 +87,24 @@ func waitPort(t *testing.T, addr string) {
 	}
 }
 
-// The hand check as a test: a nats-server built from the module's
-// tool dependency, a committer and two copier processes, a lister with
-// --nats, and kill -9 of one copier during a throttled job: the job
-// succeeds with byte-identical files, exact counts and no temp files.
-func TestProcessesCopierKilled(t *testing.T) {
+// startNATSAndCommitter starts nats-server (built from the module's tool
+// dependency) on a free loopback port, and a committer; it returns the URL.
+func startNATSAndCommitter(t *testing.T) string {
+	t.Helper()
 	port := freePort(t)
 	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
 	start(t, "nats-server", "-js", "-sd", t.TempDir(), "-a", "127.0.0.1", "-p", strconv.Itoa(port))
 	waitPort(t, fmt.Sprintf("127.0.0.1:%d", port))
 	start(t, "committer", "--nats", url)
+	return url
+}
+
+// The hand check as a test: a nats-server built from the module's
+// tool dependency, a committer and two copier processes, a lister with
+// --nats, and kill -9 of one copier during a throttled job: the job
+// succeeds with byte-identical files, exact counts and no temp files.
+func TestProcessesCopierKilled(t *testing.T) {
+	url := startNATSAndCommitter(t)
 	victim := start(t, "copier", "--nats", url, "--name", "victim", "-m", "2")
 	start(t, "copier", "--nats", url, "--name", "survivor", "-m", "2")
 
@@ -125,11 +133,7 @@ func TestProcessesCopierKilled(t *testing.T) {
 // SIGTERM is a graceful stop: a copier finishes its copies in flight within
 // --drain and exits 0; nothing is redelivered, the other copier does the rest.
 func TestProcessesCopierDrainsOnSIGTERM(t *testing.T) {
-	port := freePort(t)
-	url := fmt.Sprintf("nats://127.0.0.1:%d", port)
-	start(t, "nats-server", "-js", "-sd", t.TempDir(), "-a", "127.0.0.1", "-p", strconv.Itoa(port))
-	waitPort(t, fmt.Sprintf("127.0.0.1:%d", port))
-	start(t, "committer", "--nats", url)
+	url := startNATSAndCommitter(t)
 	leaving := start(t, "copier", "--nats", url, "--name", "leaving", "-m", "2", "--drain", "30s")
 	start(t, "copier", "--nats", url, "--name", "staying", "-m", "2")
 

@@ -101,6 +101,34 @@ func (j *jobFlags) connect(stderr io.Writer) (jetstream.JetStream, func(), int, 
 	return js, nc.Close, 0, true
 }
 
+// jobSession is a subcommand's connection and, when it names one, its job.
+type jobSession struct {
+	id    string
+	js    jetstream.JetStream
+	st    *lister.Status // the job's state when the command named a job
+	close func()
+}
+
+// open parses args, connects, and reads the named job's state (an unknown
+// job is bad input). ok false means: return code.
+func (j *jobFlags) open(ctx context.Context, args []string, stderr io.Writer, needJob bool) (s jobSession, code int, ok bool) {
+	if s.id, code, ok = j.parse(args, stderr, needJob); !ok {
+		return s, code, false
+	}
+	if s.js, s.close, code, ok = j.connect(stderr); !ok {
+		return s, code, false
+	}
+	if s.id != "" {
+		st, err := lister.JobStatus(ctx, s.js, s.id)
+		if err != nil {
+			s.close()
+			return s, jobError(stderr, j.fl.Name(), err), false
+		}
+		s.st = st
+	}
+	return s, 0, true
+}
+
 // jobError prints err and returns the exit status: an unknown job is bad input.
 func jobError(stderr io.Writer, name string, err error) int {
 	if errors.Is(err, lister.ErrUnknownJob) {
@@ -124,16 +152,13 @@ func exitFor(rep *messages.Report) int {
 func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	j := newJobFlags("status", stderr)
 	j.fl.BoolVar(&j.asJSON, "json", false, "print the status as JSON")
-	id, code, ok := j.parse(args, stderr, false)
+	s, code, ok := j.open(ctx, args, stderr, false)
 	if !ok {
 		return code
 	}
-	js, closeConn, code, ok := j.connect(stderr)
-	if !ok {
-		return code
-	}
-	defer closeConn()
-	ids, all := []string{id}, id == ""
+	defer s.close()
+	js := s.js
+	ids, all := []string{s.id}, s.id == ""
 	if all {
 		var err error
 		if ids, err = lister.Jobs(ctx, js); err != nil {
@@ -145,9 +170,12 @@ func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	exit := ExitOK
 	for _, id := range ids {
-		st, err := lister.JobStatus(ctx, js, id)
-		if err != nil {
-			return jobError(stderr, j.fl.Name(), err)
+		st := s.st
+		if all {
+			var err error
+			if st, err = lister.JobStatus(ctx, js, id); err != nil {
+				return jobError(stderr, j.fl.Name(), err)
+			}
 		}
 		if j.asJSON {
 			_ = json.NewEncoder(stdout).Encode(statusJSON(st))
@@ -199,20 +227,13 @@ func printStatus(w io.Writer, st *lister.Status) {
 func jobWait(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	j := newJobFlags("wait", stderr)
 	j.fl.DurationVar(&j.timeout, "timeout", 0, "give up after this long (exit status 1); 0 waits for ever")
-	id, code, ok := j.parse(args, stderr, true)
+	s, code, ok := j.open(ctx, args, stderr, true) // an unknown job would wait for ever
 	if !ok {
 		return code
 	}
-	js, closeConn, code, ok := j.connect(stderr)
-	if !ok {
-		return code
-	}
-	defer closeConn()
-	st, err := lister.JobStatus(ctx, js, id) // an unknown job would wait for ever
-	if err != nil {
-		return jobError(stderr, j.fl.Name(), err)
-	}
-	rep, err := waitReport(ctx, js, id, j.timeout, st.Report)
+	defer s.close()
+	st := s.st
+	rep, err := waitReport(ctx, s.js, s.id, j.timeout, st.Report)
 	if err != nil {
 		return jobError(stderr, j.fl.Name(), err)
 	}
@@ -241,19 +262,12 @@ func jobCancel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	j := newJobFlags("cancel", stderr)
 	j.fl.StringVar(&j.reason, "reason", "", "why, for the report and the audit trail")
 	j.fl.DurationVar(&j.timeout, "timeout", time.Minute, "how long to wait for the committer to close the job")
-	id, code, ok := j.parse(args, stderr, true)
+	s, code, ok := j.open(ctx, args, stderr, true)
 	if !ok {
 		return code
 	}
-	js, closeConn, code, ok := j.connect(stderr)
-	if !ok {
-		return code
-	}
-	defer closeConn()
-	st, err := lister.JobStatus(ctx, js, id)
-	if err != nil {
-		return jobError(stderr, j.fl.Name(), err)
-	}
+	defer s.close()
+	js, id, st := s.js, s.id, s.st
 	if st.Report != nil {
 		fmt.Fprintf(stdout, "job %s already ended: %s\n", id, st.Report.State)
 		return ExitOK
@@ -275,20 +289,13 @@ func jobCancel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 func jobWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	j := newJobFlags("watch", stderr)
 	j.fl.BoolVar(&j.asJSON, "json", false, "print each event as JSON")
-	id, code, ok := j.parse(args, stderr, true)
+	s, code, ok := j.open(ctx, args, stderr, true)
 	if !ok {
 		return code
 	}
-	js, closeConn, code, ok := j.connect(stderr)
-	if !ok {
-		return code
-	}
-	defer closeConn()
-	if _, err := lister.JobStatus(ctx, js, id); err != nil {
-		return jobError(stderr, j.fl.Name(), err)
-	}
+	defer s.close()
 	enc := json.NewEncoder(stdout)
-	rep, err := lister.Follow(ctx, js, id, func(ev *messages.Event) error {
+	rep, err := lister.Follow(ctx, s.js, s.id, func(ev *messages.Event) error {
 		if j.asJSON {
 			return enc.Encode(ev)
 		}
