@@ -3,6 +3,7 @@ package cli
 // ListerUsage is `lister -h`.
 const ListerUsage = `usage: lister [options] SRC... DST
        lister [options] --src SRC [--src SRC2 ...] --dst DST
+       lister status|wait|watch|cancel --nats URL [JOB]   (a job on a server; -h for each)
 
 Copies file trees like Hadoop DistCp, through NATS JetStream. Without --nats
 it runs everything in this process (an embedded JetStream server, a
@@ -42,11 +43,20 @@ Outcome
   -v                    log every file
 
 Where
-  --nats URL            use a running JetStream server and its copiers and committer
+  --nats URL[,URL...]   use a running JetStream server (cluster) and its copiers and committer
+  -async                with --nats: print the job id once the work is enqueued and return
+  --nats-user U         NATS user; the password from $JETCP_NATS_PASSWORD (or --nats-password)
+  --nats-token T        NATS token (or $JETCP_NATS_TOKEN)
+  --nats-creds FILE     NATS credentials file; --nats-nkey SEEDFILE for an NKey
+  --nats-ca FILE        CA of the server's TLS certificate (tls:// URL);
+                        --nats-cert/--nats-key FILE for mutual TLS
+  --replicas N          stream replication (default 3 on a cluster of 3 or more, else 1)
 
 Exit status: 0 succeeded, 1 files failed (without -i), 2 bad input, nothing copied.
 
 Examples
   lister /data/logs /backup/logs
   lister -update -delete -pugpt -m 8 /data/warehouse /mnt/replica/warehouse
+  lister --nats nats://nats:4222 -async -update hdfs://nn:9000/warehouse cosn://bucket-1250000000/warehouse
+  lister watch --nats nats://nats:4222 20261121-101500-ab12cd34
 `
