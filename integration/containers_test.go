@@ -144,8 +144,8 @@ func kill(t *testing.T, ctr *testcontainers.DockerContainer) {
 }
 
 // job copies a throttled tree through the cluster, calling fault once the
-// copies are in flight, and checks the exact outcome.
-func (c *cluster) job(n, size int, fault func()) []messages.Event {
+// copies are in flight, and checks the exact outcome. It returns the job id.
+func (c *cluster) job(n, size int, fault func()) string {
 	t := c.t
 	src, dst := filepath.Join(c.data, "src"), filepath.Join(c.data, "dst")
 	total := makeTree(t, src, n, size)
@@ -159,7 +159,7 @@ func (c *cluster) job(n, size int, fault func()) []messages.Event {
 	code, rep, out := listerJob(ctx, t, c.hostURL, "-bandwidth", "1", src, dst)
 	wantExact(t, code, rep, int64(n), total, out)
 	sameFiles(t, src, dst)
-	return jobEvents(t, c.hostURL, rep.Job)
+	return rep.Job
 }
 
 // Three copier containers share one job: each copies some of it.
@@ -169,7 +169,7 @@ func TestContainersThreeCopiersShareAJob(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		c.startCopier(fmt.Sprintf("copier%d", i), 2)
 	}
-	by, _ := copiersAndRetries(c.job(24, 512<<10, nil))
+	by, _ := copiersAndRetries(jobEvents(t, c.hostURL, c.job(24, 512<<10, nil)))
 	for name := range c.copiers {
 		if by[name] == 0 {
 			t.Errorf("%s copied nothing: results per copier %v", name, by)
@@ -186,8 +186,8 @@ func TestContainersCopierKilled(t *testing.T) {
 	for i := 1; i <= 3; i++ {
 		c.startCopier(fmt.Sprintf("copier%d", i), 2)
 	}
-	evs := c.job(12, 2<<20, func() { kill(t, c.copiers["copier1"]) })
-	by, redelivered := copiersAndRetries(evs)
+	job := c.job(12, 2<<20, func() { kill(t, c.copiers["copier1"]) })
+	by, redelivered := copiersAndRetries(jobEvents(t, c.hostURL, job))
 	if redelivered == 0 {
 		t.Errorf("nothing was redelivered (results per copier %v): the kill hit no copy in flight", by)
 	}

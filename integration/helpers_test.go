@@ -94,7 +94,7 @@ func listerJob(ctx context.Context, t *testing.T, url string, args ...string) (i
 // jobEvents replays a finished job's events with `lister watch --json`.
 func jobEvents(t *testing.T, url, job string) []messages.Event {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	var out, errb bytes.Buffer
 	if code := cli.Lister(ctx, []string{"watch", job, "--json", "--nats", url}, &out, &errb); code != cli.ExitOK {

@@ -2,8 +2,12 @@ package lister
 
 import (
 	"context"
+	"errors"
+	"time"
+
 	"encoding/json"
 	"fmt"
+	"github.com/nats-io/nats.go"
 	"io"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,14 +37,7 @@ func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Wr
 // then live, until the done event (fn sees it too), and returns the report.
 // Undecodable events are skipped: the stream is open to any publisher.
 func Follow(ctx context.Context, js jetstream.JetStream, job string, fn func(*messages.Event) error) (*messages.Report, error) {
-	cons, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{messages.EventSubjectFor(job, "*")},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		return nil, fmt.Errorf("follow job %s: %w", job, err)
-	}
-	it, err := cons.Messages()
+	it, err := openEvents(ctx, js, job)
 	if err != nil {
 		return nil, fmt.Errorf("follow job %s: %w", job, err)
 	}
@@ -69,6 +66,41 @@ func Follow(ctx context.Context, js jetstream.JetStream, job string, fn func(*me
 			return ev.Report, nil
 		}
 	}
+}
+
+// openEvents starts an ordered consumer on the job's events. Right after a
+// cluster node is lost, creating it can time out for a while (a new
+// consumer may be placed on the dead peer until the cluster notices), so
+// keep trying until ctx ends.
+func openEvents(ctx context.Context, js jetstream.JetStream, job string) (jetstream.MessagesContext, error) {
+	delay := 500 * time.Millisecond
+	for {
+		cons, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
+			FilterSubjects: []string{messages.EventSubjectFor(job, "*")},
+			DeliverPolicy:  jetstream.DeliverAllPolicy,
+		})
+		var it jetstream.MessagesContext
+		if err == nil {
+			if it, err = cons.Messages(); err == nil {
+				return it, nil
+			}
+		}
+		if !transient(err) || ctx.Err() != nil {
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 5*time.Second)
+	}
+}
+
+// transient reports errors a cluster in transition returns.
+func transient(err error) bool {
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoHeartbeat)
 }
 
 // LogEntry is one -log line.
