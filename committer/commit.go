@@ -69,7 +69,7 @@ func (j *job) commit(ctx context.Context) error {
 	}
 	rep.DurationSeconds = time.Since(j.spec.Created).Seconds()
 	ev := &messages.Event{Type: messages.EventDone, Job: j.spec.ID, Time: time.Now().UTC(), Report: rep}
-	if err := publish(ctx, j.c.js, ev, j.spec.ID+"/done"); err != nil {
+	if err := messages.PublishEvent(ctx, j.c.js, ev, j.spec.ID+"/done"); err != nil {
 		return err
 	}
 	j.ended = true

@@ -137,23 +137,6 @@ func (c *Committer) runJob(ctx context.Context, created jetstream.Msg, spec *mes
 	}
 }
 
-// publish sends an event on the job's subject for its type.
-func publish(ctx context.Context, js jetstream.JetStream, ev *messages.Event, msgID string) error {
-	data, err := messages.Encode(ev)
-	if err != nil {
-		return err
-	}
-	var opts []jetstream.PublishOpt
-	if msgID != "" {
-		opts = append(opts, jetstream.WithMsgID(msgID))
-	}
-	_, err = js.Publish(ctx, messages.EventSubjectFor(ev.Job, ev.Type), data, opts...)
-	if err != nil {
-		return fmt.Errorf("publish %s event: %w", ev.Type, err)
-	}
-	return nil
-}
-
 // Observer learns when jobs start and end, e.g. to export metrics.
 type Observer interface {
 	JobStarted()

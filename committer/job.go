@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -231,7 +230,7 @@ func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered i
 		res := &messages.Result{Index: i, Status: messages.StatusFailed, Kind: messages.KindFile,
 			Error: fmt.Sprintf("work item %d lost: it left the work stream without a result (malformed, or its copier gave up)", i)}
 		ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
-		if err := publish(ctx, j.c.js, ev, j.spec.ID+"/result/"+strconv.FormatInt(i, 10)); err != nil {
+		if err := messages.PublishEvent(ctx, j.c.js, ev, messages.ResultMsgID(j.spec.ID, i)); err != nil {
 			return err
 		}
 	}

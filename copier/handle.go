@@ -3,8 +3,6 @@ package copier
 import (
 	"context"
 	"errors"
-	"fmt"
-	"strconv"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -52,7 +50,7 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 	log := c.log.With().Str("job", item.Job).Int64("index", item.Index).Logger()
 	entry, err := c.jobs.get(ctx, item.Job)
 	if err != nil {
-		if errors.Is(err, errUnknownJob) {
+		if errors.Is(err, messages.ErrUnknownJob) {
 			log.Error().Err(err).Msg("refusing work item of an unknown job")
 			_ = msg.TermWithReason(err.Error())
 			return OutcomeRefused, nil
@@ -112,7 +110,7 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		}
 		res.Status, res.Error = messages.StatusFailed, err.Error()
 	}
-	if err := c.publishResult(ctx, job.ID, res, resultPublishPatience); err != nil {
+	if err := c.publishResult(ctx, job.ID, res); err != nil {
 		log.Warn().Err(err).Msg("cannot publish result; item will be redelivered")
 		_ = msg.NakWithDelay(time.Second)
 		return OutcomeRetry, nil
@@ -162,25 +160,20 @@ func (c *Copier) heartbeat(ctx context.Context, msg jetstream.Msg) (stop func())
 const resultPublishPatience = 2 * time.Minute
 
 // publishResult publishes the item's result, retrying with back-off for up
-// to patience (the msg id makes a repeated publish appear once).
-func (c *Copier) publishResult(ctx context.Context, job string, res messages.Result, patience time.Duration) error {
+// to resultPublishPatience (the msg id makes a repeated publish appear once).
+func (c *Copier) publishResult(ctx context.Context, job string, res messages.Result) error {
 	ev := &messages.Event{Type: messages.EventResult, Job: job, Time: time.Now().UTC(), Result: &res}
-	data, err := messages.Encode(ev)
-	if err != nil {
-		return err
-	}
-	id := job + "/result/" + strconv.FormatInt(res.Index, 10)
-	deadline := time.Now().Add(patience)
+	deadline := time.Now().Add(resultPublishPatience)
 	delay := 250 * time.Millisecond
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		_, err := c.js.Publish(pctx, messages.EventSubjectFor(job, messages.EventResult), data, jetstream.WithMsgID(id))
+		err := messages.PublishEvent(pctx, c.js, ev, messages.ResultMsgID(job, res.Index))
 		cancel()
 		if err == nil {
 			return nil
 		}
 		if ctx.Err() != nil || time.Now().After(deadline) {
-			return fmt.Errorf("publish result: %w", err)
+			return err
 		}
 		c.log.Warn().Err(err).Str("job", job).Int64("index", res.Index).Msg("cannot publish result yet; retrying")
 		sleep(ctx, delay)

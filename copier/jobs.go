@@ -11,9 +11,6 @@ import (
 	"github.com/jetcp/jetcp/messages"
 )
 
-// errUnknownJob marks an item whose job has no spec in the job bucket.
-var errUnknownJob = errors.New("unknown job")
-
 // errJobCanceled is the cause of an item's context ending because its job
 // was canceled.
 var errJobCanceled = errors.New("job canceled")
@@ -27,43 +24,26 @@ type jobEntry struct {
 }
 
 // jobCache keeps job specs, which never change once recorded, so an item
-// costs no lookup beyond its job's first; and which jobs were canceled.
+// costs no lookup beyond its job's first; and stops canceled jobs' copies.
 type jobCache struct {
-	js       jetstream.JetStream
-	mu       sync.Mutex
-	kv       jetstream.KeyValue
-	jobs     map[string]*jobEntry
-	canceled map[string]bool // canceled before this copier loaded them
+	js   jetstream.JetStream
+	mu   sync.Mutex
+	jobs map[string]*jobEntry
 }
 
 func newJobCache(js jetstream.JetStream) *jobCache {
-	return &jobCache{js: js, jobs: map[string]*jobEntry{}, canceled: map[string]bool{}}
+	return &jobCache{js: js, jobs: map[string]*jobEntry{}}
 }
 
+// get loads a job once. A job canceled before this copier loaded it is
+// found by its canceled event; one canceled later, by cancel.
 func (jc *jobCache) get(ctx context.Context, id string) (*jobEntry, error) {
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
 	if j, ok := jc.jobs[id]; ok {
 		return j, nil
 	}
-	if !messages.ValidJobID(id) {
-		return nil, fmt.Errorf("job id %q: %w", id, errUnknownJob)
-	}
-	if jc.kv == nil {
-		kv, err := jc.js.KeyValue(ctx, messages.JobBucket)
-		if err != nil {
-			return nil, fmt.Errorf("open bucket %s: %w", messages.JobBucket, err)
-		}
-		jc.kv = kv
-	}
-	e, err := jc.kv.Get(ctx, id)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, fmt.Errorf("job %s: %w", id, errUnknownJob)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get job %s: %w", id, err)
-	}
-	spec, err := messages.Decode[messages.Job](e.Value())
+	spec, err := messages.LoadJob(ctx, jc.js, id)
 	if err != nil {
 		return nil, err
 	}
@@ -72,9 +52,8 @@ func (jc *jobCache) get(ctx context.Context, id string) (*jobEntry, error) {
 		return nil, err
 	}
 	jctx, cancel := context.WithCancelCause(context.Background())
-	if canceled || jc.canceled[id] {
+	if canceled {
 		cancel(errJobCanceled)
-		delete(jc.canceled, id)
 	}
 	j := &jobEntry{spec: spec, ctx: jctx, cancel: cancel}
 	jc.jobs[id] = j
@@ -98,13 +77,11 @@ func (jc *jobCache) wasCanceled(ctx context.Context, id string) (bool, error) {
 	return true, nil
 }
 
-// cancel marks a job canceled and stops its copies in flight.
+// cancel stops a loaded job's copies in flight and refuses its items.
 func (jc *jobCache) cancel(id string) {
 	jc.mu.Lock()
 	defer jc.mu.Unlock()
 	if j, ok := jc.jobs[id]; ok {
 		j.cancel(errJobCanceled)
-		return
 	}
-	jc.canceled[id] = true
 }

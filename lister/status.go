@@ -2,7 +2,6 @@ package lister
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/user"
@@ -14,9 +13,6 @@ import (
 
 	"github.com/jetcp/jetcp/messages"
 )
-
-// ErrUnknownJob is returned for a job id the job bucket does not hold.
-var ErrUnknownJob = errors.New("unknown job")
 
 // Job states as status reports them before a job is done.
 const (
@@ -41,7 +37,7 @@ type Status struct {
 
 // JobStatus reads a job's state.
 func JobStatus(ctx context.Context, js jetstream.JetStream, id string) (*Status, error) {
-	spec, err := jobSpec(ctx, js, id)
+	spec, err := messages.LoadJob(ctx, js, id)
 	if err != nil {
 		return nil, err
 	}
@@ -107,38 +103,16 @@ func Jobs(ctx context.Context, js jetstream.JetStream) ([]string, error) {
 	return ids, nil
 }
 
-func jobSpec(ctx context.Context, js jetstream.JetStream, id string) (*messages.Job, error) {
-	if !messages.ValidJobID(id) {
-		return nil, fmt.Errorf("job id %q: %w", id, ErrUnknownJob)
-	}
-	kv, err := js.KeyValue(ctx, messages.JobBucket)
-	if err != nil {
-		return nil, fmt.Errorf("open bucket %s: %w", messages.JobBucket, err)
-	}
-	e, err := kv.Get(ctx, id)
-	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return nil, fmt.Errorf("job %s: %w", id, ErrUnknownJob)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get job %s: %w", id, err)
-	}
-	return messages.Decode[messages.Job](e.Value())
-}
-
 // Cancel asks a job to stop: the committer removes its remaining work
 // items, copiers abandon its copies in flight, and the job ends with state
 // "canceled". Asking twice is harmless. It does not wait for the end.
 func Cancel(ctx context.Context, js jetstream.JetStream, id, reason string) error {
-	if _, err := jobSpec(ctx, js, id); err != nil {
+	if _, err := messages.LoadJob(ctx, js, id); err != nil {
 		return err
 	}
 	ev := &messages.Event{Type: messages.EventCanceled, Job: id, Time: time.Now().UTC(),
 		Canceled: &messages.Canceled{By: whoami(), Reason: reason}}
-	data, err := messages.Encode(ev)
-	if err != nil {
-		return err
-	}
-	if _, err := js.Publish(ctx, messages.EventSubjectFor(id, messages.EventCanceled), data, jetstream.WithMsgID(id+"/canceled")); err != nil {
+	if err := messages.PublishEvent(ctx, js, ev, id+"/canceled"); err != nil {
 		return fmt.Errorf("cancel job %s: %w", id, err)
 	}
 	return nil

@@ -147,14 +147,7 @@ func (l *Lister) abort(ctx context.Context, pub *publisher, listed *messages.Lis
 
 func (l *Lister) event(ctx context.Context, ev *messages.Event) error {
 	ev.Time = time.Now().UTC()
-	data, err := messages.Encode(ev)
-	if err != nil {
-		return err
-	}
-	if _, err := l.js.Publish(ctx, messages.EventSubjectFor(ev.Job, ev.Type), data, jetstream.WithMsgID(ev.Job+"/"+ev.Type)); err != nil {
-		return fmt.Errorf("publish %s event: %w", ev.Type, err)
-	}
-	return nil
+	return messages.PublishEvent(ctx, l.js, ev, ev.Job+"/"+ev.Type)
 }
 
 func attrsOf(fi fs.FileInfo) messages.Attrs {

@@ -131,7 +131,7 @@ func (j *jobFlags) open(ctx context.Context, args []string, stderr io.Writer, ne
 
 // jobError prints err and returns the exit status: an unknown job is bad input.
 func jobError(stderr io.Writer, name string, err error) int {
-	if errors.Is(err, lister.ErrUnknownJob) {
+	if errors.Is(err, messages.ErrUnknownJob) {
 		fmt.Fprintf(stderr, "%s: %v: check the id (lister status --nats URL lists the jobs)\n", name, err)
 		return ExitUsage
 	}
