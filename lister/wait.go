@@ -37,7 +37,18 @@ func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Wr
 // then live, until the done event (fn sees it too), and returns the report.
 // Undecodable events are skipped: the stream is open to any publisher.
 func Follow(ctx context.Context, js jetstream.JetStream, job string, fn func(*messages.Event) error) (*messages.Report, error) {
-	it, err := openEvents(ctx, js, job)
+	return follow(ctx, js, job, "*", fn)
+}
+
+// WaitDone waits for a job's done event alone and returns its report:
+// unlike Follow, it does not replay the job's results.
+func WaitDone(ctx context.Context, js jetstream.JetStream, job string) (*messages.Report, error) {
+	return follow(ctx, js, job, messages.EventDone, func(*messages.Event) error { return nil })
+}
+
+// follow reads the job's events of type typ ("*" for all).
+func follow(ctx context.Context, js jetstream.JetStream, job, typ string, fn func(*messages.Event) error) (*messages.Report, error) {
+	it, err := openEvents(ctx, js, messages.EventSubjectFor(job, typ))
 	if err != nil {
 		return nil, fmt.Errorf("follow job %s: %w", job, err)
 	}
@@ -68,15 +79,15 @@ func Follow(ctx context.Context, js jetstream.JetStream, job string, fn func(*me
 	}
 }
 
-// openEvents starts an ordered consumer on the job's events. Right after a
+// openEvents starts an ordered consumer on an events subject. Right after a
 // cluster node is lost, creating it can time out for a while (a new
 // consumer may be placed on the dead peer until the cluster notices), so
 // keep trying until ctx ends.
-func openEvents(ctx context.Context, js jetstream.JetStream, job string) (jetstream.MessagesContext, error) {
+func openEvents(ctx context.Context, js jetstream.JetStream, subject string) (jetstream.MessagesContext, error) {
 	delay := 500 * time.Millisecond
 	for {
 		cons, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
-			FilterSubjects: []string{messages.EventSubjectFor(job, "*")},
+			FilterSubjects: []string{subject},
 			DeliverPolicy:  jetstream.DeliverAllPolicy,
 		})
 		var it jetstream.MessagesContext

@@ -250,7 +250,7 @@ func waitReport(ctx context.Context, js jetstream.JetStream, id string, timeout 
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	rep, err := lister.Follow(ctx, js, id, func(*messages.Event) error { return nil })
+	rep, err := lister.WaitDone(ctx, js, id)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("job %s did not end within %s", id, timeout)
 	}

@@ -123,7 +123,6 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.Registry, log zerolog.Logger, perFile io.Writer, stdout io.Writer) (*messages.Report, error) {
 	var nc *nats.Conn
 	embedded := cfg.NATS.URL == ""
-	replicas := cfg.Replicas
 	if embedded {
 		dir, err := os.MkdirTemp("", "jetcp-nats-")
 		if err != nil {
@@ -143,16 +142,12 @@ func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.R
 		}
 		defer c.Close()
 		nc = c
-		if replicas == 0 {
-			replicas = natsconn.Replicas(nc)
-		}
 	}
 	js, err := jetstream.New(nc)
 	if err != nil {
 		return nil, fmt.Errorf("jetstream: %w", err)
 	}
-	topo := messages.Topology{Storage: jetstream.FileStorage, Replicas: replicas}
-	if err := service.EnsureTopology(ctx, js, topo, 30*time.Second, log); err != nil {
+	if _, err := service.EnsureTopology(ctx, js, cfg.Replicas, 30*time.Second, log); err != nil {
 		return nil, err
 	}
 

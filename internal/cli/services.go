@@ -122,7 +122,7 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 	if sf.http != "" {
 		// Up before connecting, so an orchestrator sees "not ready" rather
 		// than nothing while the server is still starting.
-		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, func() error { return health() }, log); err != nil {
+		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, health, log); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return ExitUsage
 		}

@@ -20,21 +20,27 @@ import (
 	"github.com/jetcp/jetcp/messages"
 )
 
-// EnsureTopology creates the streams, retrying until limit: a cluster
-// answers JetStream requests only once it has elected a meta leader.
-func EnsureTopology(ctx context.Context, js jetstream.JetStream, t messages.Topology, limit time.Duration, log zerolog.Logger) error {
+// EnsureTopology creates the streams with file storage and the given
+// replication (0: as the connected server calls for), retrying until limit:
+// a cluster answers JetStream requests only once it has elected a meta
+// leader. It returns the replication used.
+func EnsureTopology(ctx context.Context, js jetstream.JetStream, replicas int, limit time.Duration, log zerolog.Logger) (int, error) {
+	if replicas == 0 {
+		replicas = natsconn.Replicas(js.Conn())
+	}
+	t := messages.Topology{Storage: jetstream.FileStorage, Replicas: replicas}
 	deadline := time.Now().Add(limit)
 	for {
 		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		err := messages.Ensure(actx, js, t)
 		cancel()
 		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
-			return err
+			return replicas, err
 		}
 		log.Warn().Err(err).Msg("JetStream not ready; retrying")
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return replicas, ctx.Err()
 		case <-time.After(time.Second):
 		}
 	}
@@ -63,11 +69,8 @@ func Connect(ctx context.Context, cfg natsconn.Config, name string, replicas int
 		nc.Close()
 		return nil, nil, fmt.Errorf("jetstream: %w", err)
 	}
-	if replicas == 0 {
-		replicas = natsconn.Replicas(nc)
-	}
-	t := messages.Topology{Storage: jetstream.FileStorage, Replicas: replicas}
-	if err := EnsureTopology(ctx, js, t, 2*time.Minute, log); err != nil {
+	replicas, err = EnsureTopology(ctx, js, replicas, 2*time.Minute, log)
+	if err != nil {
 		nc.Close()
 		return nil, nil, err
 	}
