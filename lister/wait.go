@@ -19,12 +19,12 @@ import (
 // it done, and returns the report. With a non-nil perFile it writes one
 // JSON line per file result (DistCp's -log: COPY/SKIP/FAIL).
 func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Writer) (*messages.Report, error) {
-	var enc *json.Encoder
-	if perFile != nil {
-		enc = json.NewEncoder(perFile)
+	if perFile == nil {
+		return WaitDone(ctx, js, job) // no need to replay every result
 	}
+	enc := json.NewEncoder(perFile)
 	return Follow(ctx, js, job, func(ev *messages.Event) error {
-		if enc != nil && ev.Type == messages.EventResult && ev.Result != nil && ev.Result.Kind == messages.KindFile {
+		if ev.Type == messages.EventResult && ev.Result != nil && ev.Result.Kind == messages.KindFile {
 			if err := enc.Encode(LogLine(ev)); err != nil {
 				return fmt.Errorf("write -log: %w", err)
 			}
