@@ -1,18 +1,6 @@
 // Command copier runs the copier service against a JetStream server (--nats).
 package main
 
-import (
-	"context"
-	"os"
-	"os/signal"
-	"syscall"
+import "github.com/jetcp/jetcp/internal/cli"
 
-	"github.com/jetcp/jetcp/internal/cli"
-)
-
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Copier(ctx, os.Args[1:], os.Stdout, os.Stderr)
-	stop()
-	os.Exit(code)
-}
+func main() { cli.Main(cli.Copier) }
