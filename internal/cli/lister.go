@@ -111,10 +111,7 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return ExitFailed
 		}
 	}
-	if rep.State != messages.StateSucceeded {
-		return ExitFailed
-	}
-	return ExitOK
+	return exitFor(rep)
 }
 
 // runJob connects to JetStream (or embeds it, with a committer and -m copier
