@@ -22,6 +22,15 @@ func parseDst(s string) (string, error) {
 // publishes the report. Steps after the copies only run when the copies
 // succeeded (or -i forgave the failures), as in DistCp.
 func (j *job) commit(ctx context.Context) error {
+	// A committer taking over a job whose created event was not acked
+	// replays every result before it reaches the done event: look first,
+	// since the commit steps (-atomic rename, -delete) must run once.
+	if done, err := messages.LastEvent(ctx, j.c.js, j.spec.ID, messages.EventDone); err != nil {
+		return err
+	} else if done != nil {
+		j.log.Info().Msg("job was committed already")
+		return nil
+	}
 	o := j.spec.Options
 	rep := &j.report
 	listErr := ""

@@ -3,7 +3,6 @@ package copier
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -47,34 +46,17 @@ func (jc *jobCache) get(ctx context.Context, id string) (*jobEntry, error) {
 	if err != nil {
 		return nil, err
 	}
-	canceled, err := jc.wasCanceled(ctx, id)
+	canceled, err := messages.LastEvent(ctx, jc.js, id, messages.EventCanceled)
 	if err != nil {
 		return nil, err
 	}
 	jctx, cancel := context.WithCancelCause(context.Background())
-	if canceled {
+	if canceled != nil {
 		cancel(errJobCanceled)
 	}
 	j := &jobEntry{spec: spec, ctx: jctx, cancel: cancel}
 	jc.jobs[id] = j
 	return j, nil
-}
-
-// wasCanceled looks for the job's canceled event, for jobs canceled while
-// this copier was not listening.
-func (jc *jobCache) wasCanceled(ctx context.Context, id string) (bool, error) {
-	st, err := jc.js.Stream(ctx, messages.EventStream)
-	if err != nil {
-		return false, fmt.Errorf("open stream %s: %w", messages.EventStream, err)
-	}
-	_, err = st.GetLastMsgForSubject(ctx, messages.EventSubjectFor(id, messages.EventCanceled))
-	if errors.Is(err, jetstream.ErrMsgNotFound) {
-		return false, nil
-	}
-	if err != nil {
-		return false, fmt.Errorf("check whether job %s was canceled: %w", id, err)
-	}
-	return true, nil
 }
 
 // cancel stops a loaded job's copies in flight and refuses its items.

@@ -54,11 +54,7 @@ func JobStatus(ctx context.Context, js jetstream.JetStream, id string) (*Status,
 		if count(typ) == 0 {
 			return nil, nil
 		}
-		m, err := st.GetLastMsgForSubject(ctx, messages.EventSubjectFor(id, typ))
-		if err != nil {
-			return nil, fmt.Errorf("job %s: read its %s event: %w", id, typ, err)
-		}
-		return messages.Decode[messages.Event](m.Data)
+		return messages.LastEvent(ctx, js, id, typ)
 	}
 	s := &Status{Job: spec, State: StateListing, Results: int64(count(messages.EventResult))}
 	if ev, err := last(messages.EventListed); err != nil {

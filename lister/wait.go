@@ -33,22 +33,41 @@ func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Wr
 	})
 }
 
+// WaitDone waits for a job's done event alone and returns its report.
+// Unlike Follow it replays nothing and needs no consumer (a consumer must
+// be recreated after a cluster node is lost, which can take minutes): a
+// core subscription hears the event at once, and reading the stream's last
+// done event every few seconds covers a message missed while reconnecting.
+func WaitDone(ctx context.Context, js jetstream.JetStream, job string) (*messages.Report, error) {
+	sub, err := js.Conn().SubscribeSync(messages.EventSubjectFor(job, messages.EventDone))
+	if err != nil {
+		return nil, fmt.Errorf("wait for job %s: %w", job, err)
+	}
+	defer sub.Unsubscribe()
+	for {
+		// An error here is a cluster in transition: look again.
+		if ev, err := messages.LastEvent(ctx, js, job, messages.EventDone); err == nil && ev != nil && ev.Report != nil {
+			return ev.Report, nil
+		}
+		nctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		m, err := sub.NextMsgWithContext(nctx)
+		cancel()
+		if err == nil {
+			if ev, err := messages.Decode[messages.Event](m.Data); err == nil && ev.Report != nil {
+				return ev.Report, nil
+			}
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+}
+
 // Follow calls fn with each of a job's events, replayed from the first and
 // then live, until the done event (fn sees it too), and returns the report.
 // Undecodable events are skipped: the stream is open to any publisher.
 func Follow(ctx context.Context, js jetstream.JetStream, job string, fn func(*messages.Event) error) (*messages.Report, error) {
-	return follow(ctx, js, job, "*", fn)
-}
-
-// WaitDone waits for a job's done event alone and returns its report:
-// unlike Follow, it does not replay the job's results.
-func WaitDone(ctx context.Context, js jetstream.JetStream, job string) (*messages.Report, error) {
-	return follow(ctx, js, job, messages.EventDone, func(*messages.Event) error { return nil })
-}
-
-// follow reads the job's events of type typ ("*" for all).
-func follow(ctx context.Context, js jetstream.JetStream, job, typ string, fn func(*messages.Event) error) (*messages.Report, error) {
-	it, err := openEvents(ctx, js, messages.EventSubjectFor(job, typ))
+	it, err := openEvents(ctx, js, messages.EventSubjectFor(job, "*"))
 	if err != nil {
 		return nil, fmt.Errorf("follow job %s: %w", job, err)
 	}

@@ -54,3 +54,21 @@ func PublishEvent(ctx context.Context, js jetstream.JetStream, ev *Event, msgID 
 func ResultMsgID(job string, index int64) string {
 	return job + "/result/" + strconv.FormatInt(index, 10)
 }
+
+// LastEvent reads a job's latest event of one type from the events
+// stream, or nil when there is none. It asks the stream directly, with no
+// consumer, so it works as soon as the stream has a leader.
+func LastEvent(ctx context.Context, js jetstream.JetStream, job, typ string) (*Event, error) {
+	st, err := js.Stream(ctx, EventStream)
+	if err != nil {
+		return nil, fmt.Errorf("open stream %s: %w", EventStream, err)
+	}
+	m, err := st.GetLastMsgForSubject(ctx, EventSubjectFor(job, typ))
+	if errors.Is(err, jetstream.ErrMsgNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("job %s: read its %s event: %w", job, typ, err)
+	}
+	return Decode[Event](m.Data)
+}
