@@ -9,6 +9,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/jetcp/jetcp/internal/bitset"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -19,7 +20,7 @@ type job struct {
 	log  zerolog.Logger
 
 	listed   *messages.Listed
-	seen     bitset
+	seen     bitset.Set
 	nseen    int64
 	report   messages.Report
 	dirs     []dirAttr       // directories whose attributes to apply at commit
@@ -120,7 +121,7 @@ func (j *job) apply(ev *messages.Event) {
 			// Results for indexes the listing never made can only come from
 			// forged or corrupt messages; they were counted before the total
 			// was known, so the counts cannot be trusted: say so.
-			if bogus := j.seen.countFrom(ev.Listed.Items); bogus > 0 {
+			if bogus := j.seen.CountFrom(ev.Listed.Items); bogus > 0 {
 				j.nseen -= bogus
 				j.bogus = bogus
 			}
@@ -135,7 +136,7 @@ func (j *job) apply(ev *messages.Event) {
 		}
 	case messages.EventResult:
 		r := ev.Result
-		if r == nil || r.Index < 0 || (j.listed != nil && r.Index >= j.listed.Items) || j.seen.testAndSet(r.Index) {
+		if r == nil || r.Index < 0 || (j.listed != nil && r.Index >= j.listed.Items) || j.seen.TestAndSet(r.Index) {
 			return
 		}
 		j.nseen++
@@ -223,7 +224,7 @@ func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered i
 	}
 	var lost int64
 	for i := range j.listed.Items {
-		if j.seen.test(i) {
+		if j.seen.Test(i) {
 			continue
 		}
 		lost++
@@ -238,34 +239,4 @@ func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered i
 		j.log.Error().Int64("lost", lost).Msg("recorded lost work items as failed")
 	}
 	return nil
-}
-
-// bitset records which indexes have a result: 100M items cost 12.5 MB.
-type bitset []uint64
-
-func (b *bitset) testAndSet(i int64) bool {
-	w := int(i / 64)
-	for w >= len(*b) {
-		*b = append(*b, make([]uint64, len(*b)+1)...)
-	}
-	m := uint64(1) << (i % 64)
-	old := (*b)[w]&m != 0
-	(*b)[w] |= m
-	return old
-}
-
-// countFrom counts set bits at index n and above.
-func (b bitset) countFrom(n int64) int64 {
-	var c int64
-	for i := n; i < int64(len(b))*64; i++ {
-		if b.test(i) {
-			c++
-		}
-	}
-	return c
-}
-
-func (b bitset) test(i int64) bool {
-	w := int(i / 64)
-	return w < len(b) && b[w]&(1<<(i%64)) != 0
 }

@@ -24,8 +24,14 @@ type Config struct {
 	Async      bool            // -async: return once the work is enqueued
 	Replicas   int             // --replicas of the streams; 0 = as the server suggests
 	Workers    int             // -m
-	Help       bool
-	Options    messages.Options
+	NoProgress bool            // --no-progress: no live progress line or progress log lines
+	// ProgressEvery is how often progress is logged without a terminal.
+	ProgressEvery time.Duration
+	// Notes are remarks on the command line for the log (-v), e.g. an
+	// accepted DistCp option that changes nothing in jetcp.
+	Notes   []string
+	Help    bool
+	Options messages.Options
 }
 
 // UsageError is bad input found before anything was copied (exit status 2).
@@ -112,6 +118,15 @@ var argSpecs = map[string]argSpec{
 	"report-json": valueArg(func(c *Config, v string) error { c.ReportJSON = v; return nil }),
 	"nats":        valueArg(func(c *Config, v string) error { c.NATS.URL = v; return nil }),
 	"async":       boolArg(func(c *Config) { c.Async = true }),
+	"no-progress": boolArg(func(c *Config) { c.NoProgress = true }),
+	"progress-interval": valueArg(func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond {
+			return usagef("--progress-interval %q: give a duration of at least 100ms, e.g. 10s", v)
+		}
+		c.ProgressEvery = d
+		return nil
+	}),
 	"replicas": valueArg(func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 5 {
@@ -126,6 +141,7 @@ var argSpecs = map[string]argSpec{
 		if v != "dynamic" && v != "uniformsize" {
 			return usagef("-strategy %q: DistCp knows dynamic and uniformsize (jetcp always balances dynamically)", v)
 		}
+		c.Notes = append(c.Notes, fmt.Sprintf("-strategy %s: accepted; jetcp always balances dynamically (copiers pull work items from the work stream as they free up)", v))
 		return nil
 	}),
 	"attempts": valueArg(func(c *Config, v string) error {

@@ -17,14 +17,28 @@ import (
 
 // Lister records jobs and streams their listings into the work stream.
 type Lister struct {
-	js  jetstream.JetStream
-	reg *fs.Registry
-	log zerolog.Logger
+	js     jetstream.JetStream
+	reg    *fs.Registry
+	log    zerolog.Logger
+	onItem func(kind string, size int64)
+}
+
+// Option configures a Lister.
+type Option func(*Lister)
+
+// WithProgress makes the lister count every entry it enqueues into p, so
+// a display shows the totals growing while the listing runs.
+func WithProgress(p *Progress) Option {
+	return func(l *Lister) { l.onItem = p.Listed }
 }
 
 // New returns a lister.
-func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger) *Lister {
-	return &Lister{js: js, reg: reg, log: log.With().Str("component", "lister").Logger()}
+func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Lister {
+	l := &Lister{js: js, reg: reg, log: log.With().Str("component", "lister").Logger()}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
 // Submit records the plan's job, walks its sources and publishes one work
@@ -60,6 +74,9 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			return err
 		}
 		listed.Items++
+		if l.onItem != nil {
+			l.onItem(kind, fi.Size)
+		}
 		if kind == messages.KindDir {
 			listed.Dirs++
 		} else {

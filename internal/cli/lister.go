@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -34,7 +35,12 @@ const (
 	ExitOK     = 0
 	ExitFailed = 1 // files failed (without -i), or the job could not run
 	ExitUsage  = 2 // bad input found before copying
+	// ExitInterrupted is a job stopped by Ctrl-C (128+SIGINT, as shells report it).
+	ExitInterrupted = 130
 )
+
+// DefaultProgressEvery is how often a run without a terminal logs progress.
+const DefaultProgressEvery = 5 * time.Second
 
 // Registry returns a registry of every backend this build supports;
 // backends read credentials and endpoints through getenv when first used.
@@ -62,7 +68,16 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprint(stdout, ListerUsage)
 		return ExitOK
 	}
-	log := NewLogger(stderr, cfg.Options.Verbose)
+	var term *termLine
+	logOut := stderr
+	if f, ok := stderr.(*os.File); ok && isTerminal(f) && !cfg.NoProgress && !cfg.Async {
+		term = &termLine{out: stderr}
+		logOut = term
+	}
+	log := newLogger(logOut, term != nil || isTerminalWriter(stderr), cfg.Options.Verbose)
+	for _, n := range cfg.Notes {
+		log.Debug().Msg(n) // -v
+	}
 	reg := Registry(os.Getenv)
 	defer reg.Close()
 
@@ -92,11 +107,15 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 	}
 
-	rep, err := runJob(ctx, cfg, plan, reg, log, perFile, stdout)
+	run := &jobRun{cfg: cfg, plan: plan, reg: reg, log: log, perFile: perFile, stdout: stdout, term: term}
+	rep, err := run.run(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "lister: %v\n", err)
-		if natsconn.IsAuth(err) {
+		switch {
+		case natsconn.IsAuth(err):
 			return ExitUsage
+		case ctx.Err() != nil:
+			return ExitInterrupted
 		}
 		return ExitFailed
 	}
@@ -111,13 +130,40 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return ExitFailed
 		}
 	}
+	if ctx.Err() != nil && rep.State == messages.StateCanceled {
+		again := "the same command with -update"
+		if cfg.Options.Update {
+			again = "the same command again"
+		}
+		fmt.Fprintf(stderr, "lister: interrupted: the files copied so far are complete and no temp files are left; run %s to copy the rest\n", again)
+		return ExitInterrupted
+	}
 	return exitFor(rep)
 }
 
-// runJob connects to JetStream (or embeds it, with a committer and -m copier
+// jobRun is one job submitted and waited for by the lister.
+type jobRun struct {
+	cfg     lister.Config
+	plan    *lister.Plan
+	reg     *fs.Registry
+	log     zerolog.Logger
+	perFile io.Writer
+	stdout  io.Writer
+	term    *termLine // the live progress line's terminal, if any
+}
+
+// interruptPatience bounds how long a Ctrl-C waits for the job to stop
+// cleanly (copies in flight abandoned, temp files removed, report made).
+const interruptPatience = 60 * time.Second
+
+// run connects to JetStream (or embeds it, with a committer and -m copier
 // workers in this process), submits the plan and waits for the report. With
-// -async it returns a nil report once the work is enqueued.
-func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.Registry, log zerolog.Logger, perFile io.Writer, stdout io.Writer) (*messages.Report, error) {
+// -async it returns a nil report once the work is enqueued. When ctx ends
+// (Ctrl-C) the job is canceled and its partial report returned.
+func (r *jobRun) run(ctx context.Context) (*messages.Report, error) {
+	cfg, plan, log := r.cfg, r.plan, r.log
+	// The services and the wait outlive an interrupt: they stop the job cleanly.
+	base := context.WithoutCancel(ctx)
 	var nc *nats.Conn
 	embedded := cfg.NATS.URL == ""
 	if embedded {
@@ -148,7 +194,7 @@ func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.R
 		return nil, err
 	}
 
-	svcCtx, stopServices := context.WithCancel(ctx)
+	svcCtx, stopServices := context.WithCancel(base)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer stopServices()
@@ -157,19 +203,34 @@ func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.R
 		if workers == 0 {
 			workers = messages.DefaultWorkers
 		}
-		cm := committer.New(js, reg, log)
-		cp := copier.New(js, reg, log, copier.WithWorkers(workers), copier.WithName("embedded"))
+		cm := committer.New(js, r.reg, log)
+		cp := copier.New(js, r.reg, log, copier.WithWorkers(workers), copier.WithName("embedded"))
 		wg.Go(func() { logIfErr(log, cm.Run(svcCtx)) })
 		wg.Go(func() { logIfErr(log, cp.Run(svcCtx)) })
 	}
 	if cfg.Async {
-		fmt.Fprintln(stdout, plan.Job.ID)
+		fmt.Fprintln(r.stdout, plan.Job.ID)
+	}
+	var opts []lister.Option
+	if !cfg.Async && !cfg.NoProgress {
+		p, err := lister.WatchProgress(nc, plan.Job.ID)
+		if err != nil {
+			return nil, err
+		}
+		defer p.Stop()
+		every := cfg.ProgressEvery
+		if every == 0 {
+			every = DefaultProgressEvery
+		}
+		display := startProgress(p.Snapshot, r.term, log.With().Str("component", "lister").Str("job", plan.Job.ID).Logger(), every)
+		defer display.Stop()
+		opts = append(opts, lister.WithProgress(p))
 	}
 
 	// Listing stops early when the job ends first (it was canceled).
 	submitCtx, stopSubmit := context.WithCancel(ctx)
 	defer stopSubmit()
-	waitCtx, cancelWait := context.WithCancel(ctx)
+	waitCtx, cancelWait := context.WithCancel(base)
 	defer cancelWait()
 	type waited struct {
 		rep *messages.Report
@@ -177,32 +238,54 @@ func runJob(ctx context.Context, cfg lister.Config, plan *lister.Plan, reg *fs.R
 	}
 	done := make(chan waited, 1)
 	go func() {
-		rep, err := lister.Wait(waitCtx, js, plan.Job.ID, perFile)
+		rep, err := lister.Wait(waitCtx, js, plan.Job.ID, r.perFile)
 		stopSubmit()
 		done <- waited{rep, err}
 	}()
-	closed, err := lister.New(js, reg, log).Submit(submitCtx, plan)
+	closed, err := lister.New(js, r.reg, log, opts...).Submit(submitCtx, plan)
 	switch {
 	case err == nil:
 	case closed != nil:
 		log.Error().Err(err).Str("job", plan.Job.ID).Msg("listing broke off; the job fails once the items listed are copied")
 	case ctx.Err() != nil:
-		return nil, ctx.Err()
+		// Interrupted while listing: stopped below.
 	case submitCtx.Err() != nil:
 		// The job ended while we listed: the report says why.
 	default:
 		log.Error().Err(err).Str("job", plan.Job.ID).Msg("listing failed")
 		// Make sure the job ends: a job whose listing never closed would
 		// wait for ever. Cancel it, unless it was never recorded.
-		if cerr := lister.Cancel(ctx, js, plan.Job.ID, "listing failed: "+err.Error()); cerr != nil {
+		if cerr := lister.Cancel(base, js, plan.Job.ID, "listing failed: "+err.Error()); cerr != nil {
 			return nil, fmt.Errorf("%w (and the job could not be closed: %w)", err, cerr)
 		}
 	}
 	if cfg.Async && err == nil {
 		return nil, nil
 	}
-	w := <-done
-	return w.rep, w.err
+	select {
+	case w := <-done:
+		return w.rep, w.err
+	case <-ctx.Done():
+	}
+
+	// Ctrl-C: cancel the job and wait for its partial report. The copies in
+	// flight are abandoned and their temp files removed; what was copied is
+	// whole, so -update finishes the job.
+	log.Warn().Str("job", plan.Job.ID).Msg("interrupted: stopping the job cleanly (Ctrl-C again to quit at once)")
+	stopCtx, stop := context.WithTimeout(base, interruptPatience)
+	defer stop()
+	if err := lister.Cancel(stopCtx, js, plan.Job.ID, "interrupted (Ctrl-C)"); err != nil {
+		if errors.Is(err, messages.ErrUnknownJob) {
+			return nil, fmt.Errorf("interrupted before the job was recorded: nothing was copied")
+		}
+		return nil, fmt.Errorf("interrupted, and the job could not be canceled: %w", err)
+	}
+	select {
+	case w := <-done:
+		return w.rep, w.err
+	case <-stopCtx.Done():
+		return nil, fmt.Errorf("interrupted, and job %s did not stop within %s", plan.Job.ID, interruptPatience)
+	}
 }
 
 func logIfErr(log zerolog.Logger, err error) {

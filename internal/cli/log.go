@@ -12,7 +12,11 @@ import (
 // terminal, JSON lines otherwise.
 // Its writer is serialised: services log from many goroutines.
 func NewLogger(w io.Writer, verbose bool) zerolog.Logger {
-	if f, ok := w.(*os.File); ok && isTerminal(f) {
+	return newLogger(w, isTerminalWriter(w), verbose)
+}
+
+func newLogger(w io.Writer, console, verbose bool) zerolog.Logger {
+	if console {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly}
 	}
 	w = zerolog.SyncWriter(w)
@@ -21,6 +25,11 @@ func NewLogger(w io.Writer, verbose bool) zerolog.Logger {
 		lvl = zerolog.DebugLevel
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+func isTerminalWriter(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && isTerminal(f)
 }
 
 func isTerminal(f *os.File) bool {

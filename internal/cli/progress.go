@@ -1,0 +1,217 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/lister"
+)
+
+// progressDisplay shows a running job's progress: on a terminal one line
+// redrawn in place (log lines are printed above it), otherwise a log line
+// every interval.
+type progressDisplay struct {
+	src      func() lister.Snapshot
+	log      zerolog.Logger
+	term     *termLine // nil without a terminal
+	every    time.Duration
+	window   []sample
+	stop     chan struct{}
+	done     chan struct{}
+	stopOnce sync.Once
+}
+
+type sample struct {
+	at    time.Duration
+	bytes int64
+	files int64
+}
+
+// rateWindow is how far back the rate and ETA look: long enough to smooth
+// per-file jitter, short enough to follow a change of pace.
+const rateWindow = 10 * time.Second
+
+// terminalRefresh is how often the line on a terminal is redrawn.
+const terminalRefresh = 500 * time.Millisecond
+
+func startProgress(src func() lister.Snapshot, term *termLine, log zerolog.Logger, every time.Duration) *progressDisplay {
+	d := &progressDisplay{src: src, term: term, log: log, every: every, stop: make(chan struct{}), done: make(chan struct{})}
+	if term != nil {
+		d.every = terminalRefresh
+	}
+	go d.run()
+	return d
+}
+
+func (d *progressDisplay) run() {
+	defer close(d.done)
+	t := time.NewTicker(d.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-t.C:
+			d.show(false)
+		}
+	}
+}
+
+// Stop shows the last counts (on a terminal the line stays, finished) and
+// ends the display.
+func (d *progressDisplay) Stop() {
+	d.stopOnce.Do(func() {
+		close(d.stop)
+		<-d.done
+		if d.term != nil {
+			d.show(true)
+		}
+	})
+}
+
+func (d *progressDisplay) show(final bool) {
+	s := d.src()
+	bps, fps := d.rate(s)
+	if d.term != nil {
+		d.term.Set(formatProgress(s, bps, fps), final)
+		return
+	}
+	ev := d.log.Info().Bool("listing", s.Listing).
+		Int64("files_done", s.FilesDone).Int64("files_total", s.FilesTotal).
+		Int64("bytes_done", s.BytesDone).Int64("bytes_total", s.BytesTotal).
+		Int64("failed", s.FilesFailed).
+		Float64("mib_per_s", float64(int64(bps/(1<<20)*10))/10).Float64("files_per_s", float64(int64(fps*10))/10)
+	if eta, ok := estimate(s, bps, fps); ok {
+		ev = ev.Int64("eta_s", int64(eta.Seconds()))
+	}
+	ev.Msg("progress")
+}
+
+// rate is bytes and files per second over the last rateWindow.
+func (d *progressDisplay) rate(s lister.Snapshot) (bps, fps float64) {
+	now := sample{at: s.Elapsed, bytes: s.BytesCopied, files: s.FilesDone}
+	d.window = append(d.window, now)
+	for len(d.window) > 2 && now.at-d.window[0].at > rateWindow {
+		d.window = d.window[1:]
+	}
+	first := d.window[0]
+	if len(d.window) == 1 {
+		first = sample{}
+	}
+	dt := (now.at - first.at).Seconds()
+	if dt <= 0 {
+		return 0, 0
+	}
+	return float64(now.bytes-first.bytes) / dt, float64(now.files-first.files) / dt
+}
+
+// estimate is the time left: the slower of the byte and the file estimate,
+// since either can dominate (huge files, or millions of tiny ones).
+func estimate(s lister.Snapshot, bps, fps float64) (time.Duration, bool) {
+	if s.Listing {
+		return 0, false
+	}
+	var eta float64
+	known := false
+	if left := s.BytesTotal - s.BytesDone; left > 0 && bps > 0 {
+		eta, known = float64(left)/bps, true
+	}
+	if left := s.FilesTotal - s.FilesDone; left > 0 && fps > 0 {
+		eta, known = max(eta, float64(left)/fps), true
+	}
+	if s.FilesDone >= s.FilesTotal {
+		return 0, true
+	}
+	return time.Duration(eta * float64(time.Second)), known
+}
+
+// formatProgress is the terminal line, e.g.
+// "12,345/20,000 files 61.7% | 1.2/2.0 GiB | 85.3 MiB/s | ETA 12s | 2 failed".
+func formatProgress(s lister.Snapshot, bps, fps float64) string {
+	var b strings.Builder
+	if s.Listing {
+		fmt.Fprintf(&b, "listing: %s files (%s) found, %s done", groupDigits(s.FilesTotal), humanBytes(s.BytesTotal), groupDigits(s.FilesDone))
+	} else {
+		pct := 100.0
+		if s.FilesTotal > 0 {
+			pct = 100 * float64(s.FilesDone) / float64(s.FilesTotal)
+		}
+		fmt.Fprintf(&b, "%s/%s files %.1f%% | %s/%s", groupDigits(s.FilesDone), groupDigits(s.FilesTotal), pct,
+			humanBytes(s.BytesDone), humanBytes(s.BytesTotal))
+	}
+	fmt.Fprintf(&b, " | %s/s, %.0f files/s", humanBytes(int64(bps)), fps)
+	if eta, ok := estimate(s, bps, fps); ok {
+		fmt.Fprintf(&b, " | ETA %s", eta.Round(time.Second))
+	}
+	if s.FilesFailed > 0 {
+		fmt.Fprintf(&b, " | %d failed", s.FilesFailed)
+	}
+	return b.String()
+}
+
+func groupDigits(n int64) string {
+	s := fmt.Sprint(n)
+	if n < 0 {
+		return s
+	}
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit && exp < 4; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTP"[exp])
+}
+
+// termLine is a terminal's last line, kept as a live status line: log
+// output written through it appears above the line, which is then redrawn.
+type termLine struct {
+	mu   sync.Mutex
+	out  io.Writer
+	line string
+}
+
+// Set redraws the status line; final leaves it on the screen for good.
+func (t *termLine) Set(line string, final bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.line = line
+	fmt.Fprintf(t.out, "\r%s\x1b[K", line)
+	if final {
+		fmt.Fprintln(t.out)
+		t.line = ""
+	}
+}
+
+// Write prints log output above the status line.
+func (t *termLine) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.line == "" {
+		return t.out.Write(p)
+	}
+	if _, err := fmt.Fprintf(t.out, "\r\x1b[K%s", p); err != nil {
+		return 0, err
+	}
+	_, err := fmt.Fprintf(t.out, "%s\x1b[K", t.line)
+	return len(p), err
+}

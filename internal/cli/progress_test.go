@@ -1,0 +1,139 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetcp/jetcp/internal/cli"
+)
+
+// Without a terminal, a running job logs a progress line every
+// --progress-interval; the counts grow and end at the listing's totals.
+func TestProgressLinesWithoutTerminal(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	const n = 12
+	for i := range n {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("d%d/f%d", i%3, i)), randBytes(t, 1<<20))
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	// 12 MiB at 2 copies of 2 MiB/s: about 3 s, so several lines at 300ms.
+	code, out, errs := run(t, "-m", "2", "-bandwidth", "2", "--progress-interval", "300ms", src, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	sameTree(t, src, dst)
+	type line struct {
+		Message    string
+		Job        string
+		Component  string
+		Listing    bool
+		FilesDone  int64 `json:"files_done"`
+		FilesTotal int64 `json:"files_total"`
+		BytesDone  int64 `json:"bytes_done"`
+		BytesTotal int64 `json:"bytes_total"`
+		MiBPerS    float64 `json:"mib_per_s"`
+	}
+	var lines []line
+	for _, l := range strings.Split(errs, "\n") {
+		var pl line
+		if json.Unmarshal([]byte(l), &pl) == nil && pl.Message == "progress" {
+			lines = append(lines, pl)
+		}
+	}
+	if len(lines) < 4 {
+		t.Fatalf("%d progress lines, want at least 4:\n%s", len(lines), errs)
+	}
+	last := lines[len(lines)-1]
+	if last.Listing || last.FilesTotal != n || last.BytesTotal != n<<20 || last.Job == "" || last.Component != "lister" {
+		t.Fatalf("last progress line %+v: want the listing's totals %d files, %d bytes, with job and component", last, n, n<<20)
+	}
+	moving := 0
+	for i := 1; i < len(lines); i++ {
+		if lines[i].FilesDone < lines[i-1].FilesDone || lines[i].BytesDone < lines[i-1].BytesDone {
+			t.Fatalf("progress went back: %+v then %+v", lines[i-1], lines[i])
+		}
+		if lines[i].FilesDone > lines[i-1].FilesDone {
+			moving++
+		}
+		if lines[i].FilesDone > n {
+			t.Fatalf("progress beyond the total: %+v", lines[i])
+		}
+	}
+	if moving < 2 || lines[len(lines)/2].MiBPerS <= 0 {
+		t.Fatalf("progress did not move (%d steps) or shows no rate:\n%s", moving, errs)
+	}
+
+	// --no-progress: none.
+	code, _, errs = run(t, "-update", "--no-progress", src, dst)
+	if code != cli.ExitOK || strings.Contains(errs, `"progress"`) {
+		t.Fatalf("--no-progress: exit %d\n%s", code, errs)
+	}
+}
+
+// Ctrl-C (the context ends) stops the job cleanly: exit 130, a partial
+// report, every file at the target whole, no temp files; the same command
+// with -update then copies exactly the rest.
+func TestInterruptLeavesResumableState(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	const n = 10
+	for i := range n {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("f%02d", i)), randBytes(t, 2<<20))
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	rj := filepath.Join(t.TempDir(), "report.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	// 2 copies at 2 MiB/s: one file a second each; stop after about 2.5 s.
+	timer := time.AfterFunc(2500*time.Millisecond, cancel)
+	defer timer.Stop()
+	var out, errb bytes.Buffer
+	code := cli.Lister(ctx, []string{"-m", "2", "-bandwidth", "2", "--report-json", rj, src, dst}, &out, &errb)
+	if code != cli.ExitInterrupted {
+		t.Fatalf("exit %d, want %d\n%s%s", code, cli.ExitInterrupted, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), "CANCELED") || !strings.Contains(errb.String(), "with -update to copy the rest") {
+		t.Fatalf("no partial report or no hint:\n%s%s", out.String(), errb.String())
+	}
+	var rep struct {
+		State       string
+		FilesCopied int64 `json:"files_copied"`
+		FilesFailed int64 `json:"files_failed"`
+	}
+	data, err := os.ReadFile(rj)
+	if err != nil {
+		t.Fatalf("no partial --report-json: %v", err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.State != "canceled" || rep.FilesCopied == 0 || rep.FilesCopied >= n || rep.FilesFailed != 0 {
+		t.Fatalf("partial report %+v: want some but not all of %d copied", rep, n)
+	}
+	noTemps(t, dst)
+	entries, err := os.ReadDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(entries)) != rep.FilesCopied {
+		t.Fatalf("%d files at the target, the report says %d", len(entries), rep.FilesCopied)
+	}
+	for _, e := range entries {
+		want, _ := os.ReadFile(filepath.Join(src, e.Name()))
+		got, _ := os.ReadFile(filepath.Join(dst, e.Name()))
+		if !bytes.Equal(want, got) {
+			t.Fatalf("%s at the target is not the source's bytes", e.Name())
+		}
+	}
+	code, rep2, logs := runReport(t, "-update", src, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("-update after the interrupt: exit %d\n%s", code, logs)
+	}
+	sameTree(t, src, dst)
+	wantCounts(t, rep2, n-rep.FilesCopied, rep.FilesCopied, 0)
+}

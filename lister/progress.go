@@ -1,0 +1,150 @@
+package lister
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcp/jetcp/internal/bitset"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Progress counts a job's results as copiers publish them, for a live
+// display while the job runs. It listens with a core subscription, which
+// needs no consumer and costs the server nothing to keep; a result
+// published twice (a retried publish) is counted once. The committer's
+// report stays the account of record: a message missed while reconnecting
+// only makes the display lag.
+type Progress struct {
+	mu       sync.Mutex
+	seen     bitset.Set
+	snap     Snapshot
+	sub      *nats.Subscription
+	listSub  *nats.Subscription
+	started  time.Time
+	listedOK bool
+}
+
+// Snapshot is a job's progress at one moment.
+type Snapshot struct {
+	Listing      bool  // the listing is still running: the totals grow
+	FilesTotal   int64 // files listed so far (all, once Listing is false)
+	BytesTotal   int64
+	ItemsTotal   int64
+	ItemsDone    int64 // work items with a result (files and directories)
+	FilesDone    int64 // files copied, skipped or failed
+	FilesCopied  int64
+	FilesSkipped int64
+	FilesFailed  int64
+	BytesDone    int64 // bytes of files copied or skipped
+	BytesCopied  int64
+	Elapsed      time.Duration
+}
+
+// WatchProgress starts counting job's results on nc. Start it before the
+// job's listing is submitted, or the first results are missed.
+func WatchProgress(nc *nats.Conn, job string) (*Progress, error) {
+	p := &Progress{started: time.Now(), snap: Snapshot{Listing: true}}
+	sub, err := nc.Subscribe(messages.EventSubjectFor(job, messages.EventResult), p.onResult)
+	if err != nil {
+		return nil, fmt.Errorf("watch progress of job %s: %w", job, err)
+	}
+	// A display may fall behind, never block the connection.
+	_ = sub.SetPendingLimits(1<<20, 256<<20)
+	lsub, err := nc.Subscribe(messages.EventSubjectFor(job, messages.EventListed), p.onListed)
+	if err != nil {
+		sub.Unsubscribe()
+		return nil, fmt.Errorf("watch progress of job %s: %w", job, err)
+	}
+	p.sub, p.listSub = sub, lsub
+	return p, nil
+}
+
+// Stop ends the subscriptions.
+func (p *Progress) Stop() {
+	p.sub.Unsubscribe()
+	p.listSub.Unsubscribe()
+}
+
+// Listed counts one entry the listing enqueued (a Lister calls it).
+func (p *Progress) Listed(kind string, size int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.listedOK {
+		return
+	}
+	p.snap.ItemsTotal++
+	if kind == messages.KindFile {
+		p.snap.FilesTotal++
+		p.snap.BytesTotal += size
+	}
+}
+
+// CatchUp reads the listed event from the stream when it was published
+// before the watch began (a job followed from elsewhere).
+func (p *Progress) CatchUp(ctx context.Context, js jetstream.JetStream, job string) {
+	if ev, err := messages.LastEvent(ctx, js, job, messages.EventListed); err == nil && ev != nil && ev.Listed != nil {
+		p.setListed(ev.Listed)
+	}
+}
+
+func (p *Progress) onListed(m *nats.Msg) {
+	ev, err := messages.Decode[messages.Event](m.Data)
+	if err != nil || ev.Listed == nil {
+		return
+	}
+	p.setListed(ev.Listed)
+}
+
+func (p *Progress) setListed(l *messages.Listed) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.listedOK = true
+	p.snap.Listing = false
+	p.snap.FilesTotal, p.snap.BytesTotal, p.snap.ItemsTotal = l.Files, l.Bytes, l.Items
+}
+
+func (p *Progress) onResult(m *nats.Msg) {
+	ev, err := messages.Decode[messages.Event](m.Data)
+	if err != nil || ev.Result == nil || ev.Result.Index < 0 {
+		return
+	}
+	r := ev.Result
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen.TestAndSet(r.Index) {
+		return
+	}
+	p.snap.ItemsDone++
+	if r.Kind != messages.KindFile {
+		if r.Status == messages.StatusFailed {
+			p.snap.FilesFailed++
+		}
+		return
+	}
+	p.snap.FilesDone++
+	switch r.Status {
+	case messages.StatusCopied:
+		p.snap.FilesCopied++
+		p.snap.BytesDone += r.Size
+		p.snap.BytesCopied += r.Size
+	case messages.StatusSkipped:
+		p.snap.FilesSkipped++
+		p.snap.BytesDone += r.Size
+	default:
+		p.snap.FilesFailed++
+	}
+}
+
+// Snapshot returns the counts now.
+func (p *Progress) Snapshot() Snapshot {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	s := p.snap
+	s.Elapsed = time.Since(p.started)
+	return s
+}
