@@ -34,10 +34,10 @@ func TestProgressLinesWithoutTerminal(t *testing.T) {
 		Job        string
 		Component  string
 		Listing    bool
-		FilesDone  int64 `json:"files_done"`
-		FilesTotal int64 `json:"files_total"`
-		BytesDone  int64 `json:"bytes_done"`
-		BytesTotal int64 `json:"bytes_total"`
+		FilesDone  int64   `json:"files_done"`
+		FilesTotal int64   `json:"files_total"`
+		BytesDone  int64   `json:"bytes_done"`
+		BytesTotal int64   `json:"bytes_total"`
 		MiBPerS    float64 `json:"mib_per_s"`
 	}
 	var lines []line
