@@ -43,7 +43,7 @@ type dirAttr struct {
 
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
 	return &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{},
-		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}}}
+		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
 }
 
 // follow replays and then tails the job's events until it is committed.
@@ -148,6 +148,10 @@ func (j *job) apply(ev *messages.Event) {
 func (j *job) count(r *messages.Result) {
 	rep := &j.report
 	rep.DirsCreated += int64(r.DirsCreated)
+	if r.Attempt > 1 {
+		rep.Retries += int64(r.Attempt - 1)
+		rep.FilesRetried++
+	}
 	if r.Attempt > 1 || r.Status == messages.StatusFailed {
 		if dst, err := parseDst(r.Dst); err == nil {
 			j.sweepIn[path.Dir(dst)] = true
@@ -166,6 +170,7 @@ func (j *job) count(r *messages.Result) {
 	case messages.StatusCopied:
 		rep.FilesCopied++
 		rep.BytesCopied += r.Size
+		rep.NoteSlow(messages.SlowFile{Src: r.Src, Dst: r.Dst, Size: r.Size, DurationMS: r.DurationMS, Attempt: r.Attempt})
 	case messages.StatusSkipped:
 		rep.FilesSkipped++
 		rep.BytesSkipped += r.Size

@@ -124,6 +124,9 @@ func TestProcessesCopierKilled(t *testing.T) {
 	if redelivered == 0 {
 		t.Errorf("no item was redelivered (results per copier %v): the kill did not hit copies in flight", by)
 	}
+	if rep.FilesRetried != int64(redelivered) {
+		t.Errorf("report says %d files retried, the events %d", rep.FilesRetried, redelivered)
+	}
 	if by["survivor"] == 0 {
 		t.Errorf("results per copier %v", by)
 	}

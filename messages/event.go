@@ -91,6 +91,18 @@ type Failure struct {
 	Error string `json:"error"`
 }
 
+// MaxReportSlowest caps the slowest files listed in a report.
+const MaxReportSlowest = 10
+
+// SlowFile is one of a job's slowest file copies.
+type SlowFile struct {
+	Src        string `json:"src"`
+	Dst        string `json:"dst"`
+	Size       int64  `json:"size"`
+	DurationMS int64  `json:"duration_ms"`
+	Attempt    int    `json:"attempt"`
+}
+
 // Report is a finished job's account. Its JSON form is --report-json's:
 // one flat object with exactly these keys.
 type Report struct {
@@ -106,5 +118,31 @@ type Report struct {
 	BytesFailed     int64     `json:"bytes_failed"`
 	BytesExpected   int64     `json:"bytes_expected"`
 	DurationSeconds float64   `json:"duration_seconds"`
-	Failures        []Failure `json:"failures"`
+	// Retries counts deliveries beyond each item's first: items retried
+	// after an error, or redelivered after their copier was lost.
+	Retries int64 `json:"retries"`
+	// FilesRetried counts the items that needed more than one delivery.
+	FilesRetried int64 `json:"files_retried"`
+	// Failures are the first MaxReportFailures failed items, with errors.
+	Failures []Failure `json:"failures"`
+	// Slowest are the MaxReportSlowest longest file copies, slowest first.
+	Slowest []SlowFile `json:"slowest"`
+}
+
+// NoteSlow keeps f if it is among the report's slowest copies.
+func (r *Report) NoteSlow(f SlowFile) {
+	n := len(r.Slowest)
+	if n == MaxReportSlowest && f.DurationMS <= r.Slowest[n-1].DurationMS {
+		return
+	}
+	i := n
+	for i > 0 && r.Slowest[i-1].DurationMS < f.DurationMS {
+		i--
+	}
+	r.Slowest = append(r.Slowest, SlowFile{})
+	copy(r.Slowest[i+1:], r.Slowest[i:])
+	r.Slowest[i] = f
+	if len(r.Slowest) > MaxReportSlowest {
+		r.Slowest = r.Slowest[:MaxReportSlowest]
+	}
 }

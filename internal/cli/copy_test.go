@@ -540,7 +540,8 @@ func TestLogDirAndReportJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{"job", "state", "files_copied", "files_skipped", "files_failed", "dirs_created", "files_deleted",
-		"bytes_copied", "bytes_skipped", "bytes_failed", "bytes_expected", "duration_seconds", "failures"}
+		"bytes_copied", "bytes_skipped", "bytes_failed", "bytes_expected", "duration_seconds", "retries", "files_retried",
+		"failures", "slowest"}
 	if len(raw) != len(want) {
 		t.Fatalf("report keys %v", raw)
 	}
@@ -549,8 +550,16 @@ func TestLogDirAndReportJSON(t *testing.T) {
 			t.Fatalf("report lacks %q: %s", k, data)
 		}
 	}
-	if raw["bytes_expected"].(float64) != 6 || raw["files_failed"].(float64) != 1 {
+	if raw["bytes_expected"].(float64) != 6 || raw["files_failed"].(float64) != 1 || raw["retries"].(float64) != 0 {
 		t.Fatalf("report %s", data)
+	}
+	// Only copies are timed: the skipped b and the failed c are not among the slowest.
+	slow := raw["slowest"].([]any)
+	if len(slow) != 1 || slow[0].(map[string]any)["size"].(float64) != 2 || !strings.HasSuffix(slow[0].(map[string]any)["src"].(string), "/a") {
+		t.Fatalf("slowest %v", slow)
+	}
+	if !strings.Contains(out, "Slowest copies:") || !strings.Contains(out, "Failures:") {
+		t.Fatalf("printed report lacks the slowest copies or the failures:\n%s", out)
 	}
 }
 

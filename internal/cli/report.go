@@ -28,14 +28,29 @@ func PrintReport(w io.Writer, r *messages.Report, dryRun bool) {
 		{"Bytes skipped", r.BytesSkipped},
 		{"Bytes failed", r.BytesFailed},
 		{"Bytes expected", r.BytesExpected},
+		{"Retries", fmt.Sprintf("%d (%d files)", r.Retries, r.FilesRetried)},
 		{"Duration", fmt.Sprintf("%.3fs", r.DurationSeconds)},
 		{"Throughput", throughput(r)},
 	}
 	for _, row := range rows {
 		fmt.Fprintf(w, "\t%-15s %v\n", row.k, row.v)
 	}
+	if len(r.Slowest) > 0 {
+		fmt.Fprintf(w, "Slowest copies:\n")
+		for _, f := range r.Slowest {
+			retry := ""
+			if f.Attempt > 1 {
+				retry = fmt.Sprintf(", attempt %d", f.Attempt)
+			}
+			fmt.Fprintf(w, "\t%8.3fs %10s  %s%s\n", float64(f.DurationMS)/1000, humanBytes(f.Size), f.Src, retry)
+		}
+	}
 	if len(r.Failures) > 0 {
-		fmt.Fprintf(w, "Failures (%d shown):\n", len(r.Failures))
+		if int64(len(r.Failures)) < r.FilesFailed {
+			fmt.Fprintf(w, "Failures (first %d of %d):\n", len(r.Failures), r.FilesFailed)
+		} else {
+			fmt.Fprintf(w, "Failures:\n")
+		}
 		for _, f := range r.Failures {
 			switch {
 			case f.Src != "":
