@@ -3,6 +3,7 @@ package lister
 import (
 	"errors"
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -29,9 +30,15 @@ type Config struct {
 	ProgressEvery time.Duration
 	// Notes are remarks on the command line for the log (-v), e.g. an
 	// accepted DistCp option that changes nothing in jetcp.
-	Notes   []string
-	Help    bool
-	Options messages.Options
+	Notes []string
+	// Warnings are remarks shown without -v: an option that has no effect.
+	Warnings []string
+	// HadoopSet holds Hadoop configuration overrides (-D key=value, -fs).
+	HadoopSet map[string]string
+	// PrintConfig (--print-config) shows the resolved configuration instead of copying.
+	PrintConfig bool
+	Help        bool
+	Options     messages.Options
 }
 
 // UsageError is bad input found before anything was copied (exit status 2).
@@ -166,10 +173,20 @@ var argSpecs = map[string]argSpec{
 	"xtrack":               unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
 	"blocksperchunk":       unsupported(1, "splitting files into chunks is not implemented yet"),
 	"numListstatusThreads": unsupported(1, "parallel listing is not implemented yet"),
-	"updateRoot":           unsupported(0, "preserving the target root's attributes is not implemented"),
-	"sizelimit":            unsupported(1, "DistCp deprecated it; select files with -filters"),
-	"filelimit":            unsupported(1, "DistCp deprecated it; select files with -filters"),
-	"mapredSslConf":        unsupported(1, "jetcp does not use MapReduce"),
+	"print-config":         boolArg(func(c *Config) { c.PrintConfig = true }),
+	// Hadoop's generic options, as GenericOptionsParser takes them (-D is parsed apart).
+	"fs":             valueArg(func(c *Config, v string) error { c.setHadoop("fs.defaultFS", v); return nil }),
+	"conf":           unsupported(1, "extra configuration files are not read; put them in HADOOP_CONF_DIR or pass properties with -D key=value"),
+	"libjars":        unsupported(1, "jetcp does not run on MapReduce and loads no jars: drop -libjars"),
+	"files":          unsupported(1, "jetcp does not run on MapReduce: drop -files"),
+	"archives":       unsupported(1, "jetcp does not run on MapReduce: drop -archives"),
+	"jt":             unsupported(1, "jetcp does not run on MapReduce: drop -jt"),
+	"tokenCacheFile": unsupported(1, "delegation token files are not read: use a Kerberos ticket cache (kinit)"),
+	"useiterator":    unsupported(0, "jetcp always streams its listing (bounded memory): drop -useiterator"),
+	"updateRoot":     unsupported(0, "preserving the target root's attributes is not implemented"),
+	"sizelimit":      unsupported(1, "DistCp deprecated it; select files with -filters"),
+	"filelimit":      unsupported(1, "DistCp deprecated it; select files with -filters"),
+	"mapredSslConf":  unsupported(1, "jetcp does not use MapReduce"),
 }
 
 // ParseArgs parses a DistCp-style command line (without the program name):
@@ -194,6 +211,20 @@ func ParseArgs(args []string) (Config, error) {
 		}
 		if len(a) < 2 || a[0] != '-' {
 			positional = append(positional, a)
+			continue
+		}
+		if strings.HasPrefix(a, "-D") {
+			prop := a[2:]
+			if prop == "" {
+				if i+1 >= len(args) {
+					return c, usagef("option -D needs key=value")
+				}
+				i++
+				prop = args[i]
+			}
+			if err := c.define(prop); err != nil {
+				return c, err
+			}
 			continue
 		}
 		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
@@ -247,6 +278,14 @@ func ParseArgs(args []string) (Config, error) {
 	if c.Help {
 		return c, nil
 	}
+	if c.PrintConfig {
+		// The configuration of a command line that may lack SRC and DST.
+		if len(positional) > 0 && c.Target == "" {
+			c.Target, positional = positional[len(positional)-1], positional[:len(positional)-1]
+		}
+		c.Sources = append(c.Sources, positional...)
+		return c, nil
+	}
 	if c.Target == "" {
 		if len(positional) > 0 {
 			c.Target = positional[len(positional)-1]
@@ -258,6 +297,34 @@ func ParseArgs(args []string) (Config, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// mapReduceOnly are prefixes of Hadoop properties that tune MapReduce or
+// DistCp's map tasks: they mean nothing to jetcp, which says so.
+var mapReduceOnly = []string{"mapreduce.", "mapred.", "yarn.", "distcp.", "tez.", "io.sort."}
+
+// define applies one -D key=value.
+func (c *Config) define(prop string) error {
+	k, v, ok := strings.Cut(prop, "=")
+	k = strings.TrimSpace(k)
+	if !ok || k == "" {
+		return usagef("-D %s: give a Hadoop property as -D key=value", prop)
+	}
+	for _, p := range mapReduceOnly {
+		if strings.HasPrefix(k, p) {
+			c.Warnings = append(c.Warnings, fmt.Sprintf("-D %s has no effect: jetcp does not run MapReduce jobs", k))
+			return nil
+		}
+	}
+	c.setHadoop(k, v)
+	return nil
+}
+
+func (c *Config) setHadoop(k, v string) {
+	if c.HadoopSet == nil {
+		c.HadoopSet = map[string]string{}
+	}
+	c.HadoopSet[k] = v
 }
 
 func isPreserveLetters(s string) bool {
@@ -338,6 +405,14 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	if len(unsupportedSeen) > 0 {
 		n := unsupportedSeen[0]
 		return usagef("-%s is not supported by jetcp: %s", n, argSpecs[n].why)
+	}
+	if c.NATS.URL != "" && len(c.HadoopSet) > 0 {
+		var keys []string
+		for k := range c.HadoopSet {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		return usagef("-D %s: with --nats the copiers read their own Hadoop configuration; set it in their core-site.xml (HADOOP_CONF_DIR) and drop -D", strings.Join(keys, ", -D "))
 	}
 	if c.NATS.URL == "" {
 		if c.Async {

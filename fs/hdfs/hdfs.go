@@ -29,9 +29,10 @@ type FS struct {
 
 // Opener returns an fs.Opener for "hdfs", configured from the environment
 // and the Hadoop configuration when a NameNode is first used.
-func Opener(getenv func(string) string) fs.Opener {
+func Opener(src hadoopconf.Source) fs.Opener {
+	getenv := src.Getenv
 	return func(ctx context.Context, u fs.URI) (fs.FS, error) {
-		conf, err := hadoopconf.Load(hadoopconf.Dir(getenv))
+		conf, err := src.Load()
 		if err != nil {
 			return nil, err
 		}

@@ -23,6 +23,7 @@ import (
 	"github.com/jetcp/jetcp/fs/cos"
 	"github.com/jetcp/jetcp/fs/hdfs"
 	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/hadoopconf"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/internal/service"
@@ -43,12 +44,12 @@ const (
 const DefaultProgressEvery = 5 * time.Second
 
 // Registry returns a registry of every backend this build supports;
-// backends read credentials and endpoints through getenv when first used.
-func Registry(getenv func(string) string) *fs.Registry {
+// backends read credentials and endpoints from src when first used.
+func Registry(src hadoopconf.Source) *fs.Registry {
 	reg := fs.NewRegistry()
 	reg.Register("file", local.Open)
-	reg.Register("cosn", cos.Opener(getenv))
-	reg.Register("hdfs", hdfs.Opener(getenv))
+	reg.Register("cosn", cos.Opener(src))
+	reg.Register("hdfs", hdfs.Opener(src))
 	return reg
 }
 
@@ -58,6 +59,9 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if cmd, ok := jobCommands[args[0]]; ok {
 			return cmd(ctx, args[1:], stdout, stderr)
 		}
+		if args[0] == "config" {
+			return listerConfig(args[1:], stdout, stderr)
+		}
 	}
 	cfg, err := lister.ParseArgs(args)
 	if err != nil {
@@ -66,6 +70,13 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	if cfg.Help {
 		fmt.Fprint(stdout, ListerUsage)
+		return ExitOK
+	}
+	if cfg.PrintConfig {
+		if err := PrintConfig(stdout, Resolve(cfg, os.Getenv), false); err != nil {
+			fmt.Fprintf(stderr, "lister: %v\n", err)
+			return ExitFailed
+		}
 		return ExitOK
 	}
 	var term *termLine
@@ -78,7 +89,10 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, n := range cfg.Notes {
 		log.Debug().Msg(n) // -v
 	}
-	reg := Registry(os.Getenv)
+	for _, w := range cfg.Warnings {
+		log.Warn().Msg(w)
+	}
+	reg := Registry(hadoopconf.Source{Getenv: os.Getenv, Set: cfg.HadoopSet})
 	defer reg.Close()
 
 	plan, err := lister.MakePlan(ctx, reg, cfg, time.Now())

@@ -17,6 +17,7 @@ import (
 
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/internal/hadoopconf"
 	"github.com/jetcp/jetcp/internal/metrics"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/internal/service"
@@ -66,7 +67,7 @@ func Copier(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if *name != "" {
 			opts = append(opts, copier.WithName(*name))
 		}
-		return copier.New(js, Registry(os.Getenv), log, opts...).Run(ctx)
+		return copier.New(js, Registry(hadoopconf.Env(os.Getenv)), log, opts...).Run(ctx)
 	})
 }
 
@@ -80,7 +81,7 @@ func Committer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	return runService(ctx, "committer", sf, stderr, func(ctx context.Context, js jetstream.JetStream, reg *prometheus.Registry, log zerolog.Logger) error {
-		return committer.New(js, Registry(os.Getenv), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
+		return committer.New(js, Registry(hadoopconf.Env(os.Getenv)), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
 	})
 }
 

@@ -1,16 +1,18 @@
 package cli
 
-// ListerUsage is `lister -h`.
+// ListerUsage is `lister -h`. Its groups follow DistCp's usage text.
 const ListerUsage = `usage: lister [options] SRC... DST
        lister [options] --src SRC [--src SRC2 ...] --dst DST
        lister status|wait|watch|cancel --nats URL [JOB]   (a job on a server; -h for each)
+       lister config [--json] [options] [SRC... DST]      (what the configuration resolves to)
 
 Copies file trees like Hadoop DistCp, through NATS JetStream. Without --nats
 it runs everything in this process (an embedded JetStream server, a
 committer and -m copier workers) and prints a report when done.
 Sources and target are local paths, file:// URIs, hdfs://namenode:port/path
-(or hdfs://nameservice/path, hdfs:///path via fs.defaultFS) or cosn://bucket-appid/path
-(COS credentials from COS_SECRET_ID, COS_SECRET_KEY, COS_REGION or core-site.xml). Options take one or two dashes.
+(or hdfs://nameservice/path, hdfs:///path via fs.defaultFS) or
+cosn://bucket-appid/path. DistCp command lines work as written: options take
+one or two dashes, -p letters are glued (-pugpt), options come before SRC DST.
 
 What to copy
   -f LIST               read source paths from LIST, one per line
@@ -32,15 +34,31 @@ How to write
   -m N                  simultaneous copies (default 20)
   -bandwidth MB         limit each copy to MB MiB/s
   -copybuffersize N     copy buffer in bytes (default 1MiB; 8KiB, 4MiB also accepted)
+  -strategy S           dynamic or uniformsize: accepted; jetcp always balances
+                        dynamically (copiers pull work as they free up; -v says so)
   --attempts N          tries per file before it fails (default 3)
   --retry-backoff D     first retry delay, doubled each time (default 500ms)
 
 Outcome
   -i                    ignore failures: the job succeeds, failures are reported
-  -log DIR              write one JSON line per file (COPY/SKIP/FAIL) to DIR
-  --report-json FILE    write the report as JSON
+  -log DIR              write one JSON line per file (COPY/SKIP/FAIL, size,
+                        duration, checksum) to DIR/jetcp-JOB.jsonl
+  --report-json FILE    write the report as JSON (keys in the README)
   --dry-run             report what would be copied, skipped and deleted; change nothing
   -v                    log every file
+  --no-progress         no live progress line (on a terminal) or progress log lines
+  --progress-interval D how often progress is logged without a terminal (default 5s)
+
+Configuration
+  HADOOP_CONF_DIR       core-site.xml and hdfs-site.xml: fs.defaultFS, nameservices
+                        (HA), Kerberos, fs.cosn.* keys
+  -D key=value          override a Hadoop property (embedded mode); mapreduce.*,
+                        yarn.* and distcp.* properties have no effect, and say so
+  -fs URI               fs.defaultFS
+  COS_SECRET_ID, COS_SECRET_KEY, COS_REGION, COS_ENDPOINT
+                        COS credentials and endpoint (else fs.cosn.userinfo.* in core-site.xml)
+  HADOOP_USER_NAME      the HDFS user (else the OS user)
+  --print-config        show what the command line resolves to (secrets masked); copy nothing
 
 Where
   --nats URL[,URL...]   use a running JetStream server (cluster) and its copiers and committer
@@ -52,11 +70,27 @@ Where
                         --nats-cert/--nats-key FILE for mutual TLS
   --replicas N          stream replication (default 3 on a cluster of 3 or more, else 1)
 
-Exit status: 0 succeeded, 1 files failed (without -i), 2 bad input, nothing copied.
+Not supported, refused with the reason: -append, -diff, -rdiff, -xtrack,
+-blocksperchunk, -numListstatusThreads, -updateRoot, -sizelimit, -filelimit,
+-useiterator, -mapredSslConf, -conf, -libjars, -files, -archives.
+
+While a job runs, a terminal shows a live line (files and bytes done of the
+total, rate, ETA, failures); Ctrl-C stops the job cleanly (no temp files
+left), prints the partial report and exits 130: run the same command with
+-update to finish it. A second Ctrl-C quits at once.
+
+Exit status: 0 succeeded, 1 files failed (without -i), 2 bad input (nothing
+copied), 130 interrupted.
 
 Examples
-  lister /data/logs /backup/logs
-  lister -update -delete -pugpt -m 8 /data/warehouse /mnt/replica/warehouse
-  lister --nats nats://nats:4222 -async -update hdfs://nn:9000/warehouse cosn://bucket-1250000000/warehouse
-  lister watch --nats nats://nats:4222 20261121-101500-ab12cd34
+  HDFS to COS (the migration):
+    export COS_SECRET_ID=... COS_SECRET_KEY=... COS_REGION=ap-guangzhou
+    lister -update -pugpt -m 20 hdfs://namenode:9000/warehouse cosn://bucket-1250000000/warehouse
+  COS back to HDFS, deleting what the source no longer has:
+    lister -update -delete -pugpt -m 20 -bandwidth 50 cosn://bucket-1250000000/warehouse hdfs://namenode:9000/warehouse
+  Local trees:
+    lister /data/logs /backup/logs
+  On running services (a cluster), detached, then followed:
+    lister --nats nats://nats:4222 -async -update hdfs://nn:9000/warehouse cosn://bucket-1250000000/warehouse
+    lister watch --nats nats://nats:4222 20261121-101500-ab12cd34
 `

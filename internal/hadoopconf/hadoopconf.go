@@ -72,3 +72,26 @@ func Load(dir string) (Conf, error) {
 	}
 	return c, nil
 }
+
+// Source is where a program's Hadoop configuration comes from: the
+// environment locates the directory, and Set (DistCp's generic -D
+// key=value options) overrides what its files say.
+type Source struct {
+	Getenv func(string) string
+	Set    Conf
+}
+
+// Env is a Source with no overrides.
+func Env(getenv func(string) string) Source { return Source{Getenv: getenv} }
+
+// Load reads the configuration and applies the overrides.
+func (s Source) Load() (Conf, error) {
+	c, err := Load(Dir(s.Getenv))
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range s.Set {
+		c[k] = v
+	}
+	return c, nil
+}
