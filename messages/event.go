@@ -106,18 +106,18 @@ type SlowFile struct {
 // Report is a finished job's account. Its JSON form is --report-json's:
 // one flat object with exactly these keys.
 type Report struct {
-	Job             string    `json:"job"`
-	State           string    `json:"state"`
-	FilesCopied     int64     `json:"files_copied"`
-	FilesSkipped    int64     `json:"files_skipped"`
-	FilesFailed     int64     `json:"files_failed"`
-	DirsCreated     int64     `json:"dirs_created"`
-	FilesDeleted    int64     `json:"files_deleted"`
-	BytesCopied     int64     `json:"bytes_copied"`
-	BytesSkipped    int64     `json:"bytes_skipped"`
-	BytesFailed     int64     `json:"bytes_failed"`
-	BytesExpected   int64     `json:"bytes_expected"`
-	DurationSeconds float64   `json:"duration_seconds"`
+	Job             string  `json:"job"`
+	State           string  `json:"state"`
+	FilesCopied     int64   `json:"files_copied"`
+	FilesSkipped    int64   `json:"files_skipped"`
+	FilesFailed     int64   `json:"files_failed"`
+	DirsCreated     int64   `json:"dirs_created"`
+	FilesDeleted    int64   `json:"files_deleted"`
+	BytesCopied     int64   `json:"bytes_copied"`
+	BytesSkipped    int64   `json:"bytes_skipped"`
+	BytesFailed     int64   `json:"bytes_failed"`
+	BytesExpected   int64   `json:"bytes_expected"`
+	DurationSeconds float64 `json:"duration_seconds"`
 	// Retries counts deliveries beyond each item's first: items retried
 	// after an error, or redelivered after their copier was lost.
 	Retries int64 `json:"retries"`
