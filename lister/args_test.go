@@ -41,6 +41,12 @@ func TestParseArgsDistCpCommandLines(t *testing.T) {
 			c.Options.Update, c.Options.SkipCRC, c.Options.Attempts = true, true, 5
 			c.Options.RetryBackoff = 10_000_000
 			c.Sources, c.Target = []string{"-odd-name"}, "/t"
+			c.Notes = []string{"-strategy dynamic: accepted; jetcp always balances dynamically (copiers pull work items from the work stream as they free up)"}
+		}},
+		{[]string{"-Dmapreduce.job.queuename=etl", "-D", "fs.defaultFS=hdfs://nn:8020", "-fs", "hdfs://other:8020", "-Ddfs.replication=2", "/a", "/b"}, func(c *Config) {
+			c.Warnings = []string{"-D mapreduce.job.queuename has no effect: jetcp does not run MapReduce jobs"}
+			c.HadoopSet = map[string]string{"fs.defaultFS": "hdfs://other:8020", "dfs.replication": "2"}
+			c.Sources, c.Target = []string{"/a"}, "/b"
 		}},
 		{[]string{"/a", "/b", "--nats", "nats://127.0.0.1:4222"}, func(c *Config) {
 			c.NATS.URL, c.Sources, c.Target = "nats://127.0.0.1:4222", []string{"/a"}, "/b"
