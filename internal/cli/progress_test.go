@@ -29,6 +29,30 @@ func TestProgressLinesWithoutTerminal(t *testing.T) {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	sameTree(t, src, dst)
+	checkProgressLines(t, errs, n, n<<20)
+
+	// --no-progress: none.
+	code, _, errs = run(t, "-update", "--no-progress", src, dst)
+	if code != cli.ExitOK || strings.Contains(errs, `"progress"`) {
+		t.Fatalf("--no-progress: exit %d\n%s", code, errs)
+	}
+
+	// With --nats the lister is fed by the services' result events alike.
+	url := startServer(t)
+	startServices(t, url, "-m", "2")
+	dst2 := filepath.Join(t.TempDir(), "dst2")
+	code, out, errs = run(t, "--nats", url, "-bandwidth", "2", "--progress-interval", "300ms", src, dst2)
+	if code != cli.ExitOK {
+		t.Fatalf("--nats: exit %d\n%s%s", code, out, errs)
+	}
+	sameTree(t, src, dst2)
+	checkProgressLines(t, errs, n, n<<20)
+}
+
+// checkProgressLines checks the progress log lines in logs: several, never
+// going back, moving, with a rate, ending at the listing's totals.
+func checkProgressLines(t *testing.T, logs string, files, bytes int64) {
+	t.Helper()
 	type line struct {
 		Message    string
 		Job        string
@@ -41,18 +65,18 @@ func TestProgressLinesWithoutTerminal(t *testing.T) {
 		MiBPerS    float64 `json:"mib_per_s"`
 	}
 	var lines []line
-	for _, l := range strings.Split(errs, "\n") {
+	for _, l := range strings.Split(logs, "\n") {
 		var pl line
 		if json.Unmarshal([]byte(l), &pl) == nil && pl.Message == "progress" {
 			lines = append(lines, pl)
 		}
 	}
 	if len(lines) < 4 {
-		t.Fatalf("%d progress lines, want at least 4:\n%s", len(lines), errs)
+		t.Fatalf("%d progress lines, want at least 4:\n%s", len(lines), logs)
 	}
 	last := lines[len(lines)-1]
-	if last.Listing || last.FilesTotal != n || last.BytesTotal != n<<20 || last.Job == "" || last.Component != "lister" {
-		t.Fatalf("last progress line %+v: want the listing's totals %d files, %d bytes, with job and component", last, n, n<<20)
+	if last.Listing || last.FilesTotal != files || last.BytesTotal != bytes || last.Job == "" || last.Component != "lister" {
+		t.Fatalf("last progress line %+v: want the listing's totals %d files, %d bytes, with job and component", last, files, bytes)
 	}
 	moving := 0
 	for i := 1; i < len(lines); i++ {
@@ -62,18 +86,12 @@ func TestProgressLinesWithoutTerminal(t *testing.T) {
 		if lines[i].FilesDone > lines[i-1].FilesDone {
 			moving++
 		}
-		if lines[i].FilesDone > n {
+		if lines[i].FilesDone > files {
 			t.Fatalf("progress beyond the total: %+v", lines[i])
 		}
 	}
 	if moving < 2 || lines[len(lines)/2].MiBPerS <= 0 {
-		t.Fatalf("progress did not move (%d steps) or shows no rate:\n%s", moving, errs)
-	}
-
-	// --no-progress: none.
-	code, _, errs = run(t, "-update", "--no-progress", src, dst)
-	if code != cli.ExitOK || strings.Contains(errs, `"progress"`) {
-		t.Fatalf("--no-progress: exit %d\n%s", code, errs)
+		t.Fatalf("progress did not move (%d steps) or shows no rate:\n%s", moving, logs)
 	}
 }
 
