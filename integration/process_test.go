@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -105,7 +108,8 @@ func startNATSAndCommitter(t *testing.T) string {
 // succeeds with byte-identical files, exact counts and no temp files.
 func TestProcessesCopierKilled(t *testing.T) {
 	url := startNATSAndCommitter(t)
-	victim := start(t, "copier", "--nats", url, "--name", "victim", "-m", "2")
+	victimHTTP := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	victim := start(t, "copier", "--nats", url, "--name", "victim", "-m", "2", "--http", victimHTTP)
 	start(t, "copier", "--nats", url, "--name", "survivor", "-m", "2")
 
 	src, dst := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "dst")
@@ -113,10 +117,14 @@ func TestProcessesCopierKilled(t *testing.T) {
 	total := makeTree(t, src, n, size)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	// At 1 MiB/s a 2 MiB file takes 2 s: after 1.5 s each copier holds two
+	// At 1 MiB/s a 2 MiB file takes 2 s: kill the victim while it holds two
 	// half-written files.
-	killed := time.AfterFunc(1500*time.Millisecond, func() { _ = victim.cmd.Process.Kill() })
-	defer killed.Stop()
+	go func() {
+		if waitInflight(ctx, victimHTTP, 2) {
+			time.Sleep(500 * time.Millisecond)
+			_ = victim.cmd.Process.Kill()
+		}
+	}()
 	code, rep, out := listerJob(ctx, t, url, "-bandwidth", "1", src, dst)
 	wantExact(t, code, rep, n, total, out)
 	sameFiles(t, src, dst)
@@ -137,7 +145,8 @@ func TestProcessesCopierKilled(t *testing.T) {
 // --drain and exits 0; nothing is redelivered, the other copier does the rest.
 func TestProcessesCopierDrainsOnSIGTERM(t *testing.T) {
 	url := startNATSAndCommitter(t)
-	leaving := start(t, "copier", "--nats", url, "--name", "leaving", "-m", "2", "--drain", "30s")
+	leavingHTTP := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	leaving := start(t, "copier", "--nats", url, "--name", "leaving", "-m", "2", "--drain", "30s", "--http", leavingHTTP)
 	start(t, "copier", "--nats", url, "--name", "staying", "-m", "2")
 
 	src, dst := filepath.Join(t.TempDir(), "src"), filepath.Join(t.TempDir(), "dst")
@@ -146,11 +155,15 @@ func TestProcessesCopierDrainsOnSIGTERM(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	exited := make(chan error, 1)
-	term := time.AfterFunc(1500*time.Millisecond, func() {
+	go func() {
+		// SIGTERM while the leaving copier holds two copies in flight.
+		if !waitInflight(ctx, leavingHTTP, 2) {
+			exited <- fmt.Errorf("the leaving copier never had 2 copies in flight")
+			return
+		}
 		_ = leaving.cmd.Process.Signal(syscall.SIGTERM)
 		exited <- leaving.cmd.Wait()
-	})
-	defer term.Stop()
+	}()
 	code, rep, out := listerJob(ctx, t, url, "-bandwidth", "1", src, dst)
 	wantExact(t, code, rep, n, total, out)
 	sameFiles(t, src, dst)
@@ -164,4 +177,21 @@ func TestProcessesCopierDrainsOnSIGTERM(t *testing.T) {
 	if rep.DurationSeconds > 20 {
 		t.Errorf("job took %.1fs: items waited for redelivery", rep.DurationSeconds)
 	}
+}
+
+// waitInflight polls a copier's /metrics until it has n copies in flight,
+// so faults hit copies in progress whatever the machine's load.
+func waitInflight(ctx context.Context, addr string, n int) bool {
+	want := fmt.Sprintf("jetcp_copier_inflight %d\n", n)
+	for ctx.Err() == nil {
+		if resp, err := http.Get("http://" + addr + "/metrics"); err == nil {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if strings.Contains(string(body), want) {
+				return true
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return false
 }

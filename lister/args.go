@@ -3,6 +3,7 @@ package lister
 import (
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,6 +55,16 @@ func IsUsage(err error) bool {
 
 func usagef(format string, a ...any) error { return &UsageError{Msg: fmt.Sprintf(format, a...)} }
 
+// shown is an argument as a usage error shows it: as typed, or quoted when
+// it holds a newline or another unprintable character, so that the error
+// stays one line.
+func shown(s string) string {
+	if strings.ContainsFunc(s, func(r rune) bool { return !strconv.IsPrint(r) }) {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
 type argKind int
 
 const (
@@ -104,7 +115,7 @@ var argSpecs = map[string]argSpec{
 	}),
 	"bandwidth": valueArg(func(c *Config, v string) error {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 {
+		if err != nil || !(f > 0) || math.IsInf(f, 0) { // not NaN or Inf: the job is JSON
 			return usagef("-bandwidth %q: give MB/s per copy as a positive number, e.g. -bandwidth 50", v)
 		}
 		c.Options.BandwidthMBps = f
@@ -244,7 +255,7 @@ func ParseArgs(args []string) (Config, error) {
 		}
 		spec, ok := argSpecs[name]
 		if !ok {
-			return c, usagef("unknown option %s: see -h for the options jetcp understands", a)
+			return c, usagef("unknown option %s: see -h for the options jetcp understands", shown(a))
 		}
 		switch spec.kind {
 		case argBool:
@@ -308,7 +319,7 @@ func (c *Config) define(prop string) error {
 	k, v, ok := strings.Cut(prop, "=")
 	k = strings.TrimSpace(k)
 	if !ok || k == "" {
-		return usagef("-D %s: give a Hadoop property as -D key=value", prop)
+		return usagef("-D %s: give a Hadoop property as -D key=value", shown(prop))
 	}
 	for _, p := range mapReduceOnly {
 		if strings.HasPrefix(k, p) {
@@ -363,7 +374,7 @@ func (c *Config) setPreserve(letters string) error {
 		case 't':
 			p.Times = true
 		default:
-			return usagef("-p%s: unknown preserve letter %q; use any of rbugpcaxt", letters, r)
+			return usagef("-p%s: unknown preserve letter %q; use any of rbugpcaxt", shown(letters), r)
 		}
 	}
 	return nil
@@ -409,7 +420,7 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	if c.NATS.URL != "" && len(c.HadoopSet) > 0 {
 		var keys []string
 		for k := range c.HadoopSet {
-			keys = append(keys, k)
+			keys = append(keys, shown(k))
 		}
 		sort.Strings(keys)
 		return usagef("-D %s: with --nats the copiers read their own Hadoop configuration; set it in their core-site.xml (HADOOP_CONF_DIR) and drop -D", strings.Join(keys, ", -D "))

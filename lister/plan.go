@@ -96,7 +96,7 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	tinfo, err := tfs.Stat(ctx, target.Path)
 	texists := err == nil
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, usagef("target %s: %v", target.Display(), err)
+		return nil, lookupErr("target "+target.Display(), err)
 	}
 
 	job := &messages.Job{ID: messages.NewJobID(now), Created: now.UTC(), Target: target.String(), Options: o}
@@ -191,11 +191,20 @@ func resolveSource(ctx context.Context, reg *fs.Registry, s string) ([]Root, err
 			return nil, usagef("source %s does not exist: check the path", su.Display())
 		}
 		if err != nil {
-			return nil, usagef("source %s: %v", su.Display(), err)
+			return nil, lookupErr("source "+su.Display(), err)
 		}
 		roots = append(roots, Root{Src: su, Info: fi})
 	}
 	return roots, nil
+}
+
+// lookupErr words a failed Stat: refused access is the user's to fix (exit
+// 2); a server failing is not bad input (exit 1).
+func lookupErr(what string, err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return usagef("%s: %v", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
 }
 
 // readSmallFile reads a list file (-f, -filters) from any file system.

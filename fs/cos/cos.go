@@ -122,14 +122,54 @@ func (f *FS) mapErr(op, p string, err error) error {
 		case status == http.StatusForbidden || status == http.StatusUnauthorized:
 			return fmt.Errorf("%s cosn://%s%s: COS refused the credentials (%s: %s): check COS_SECRET_ID/COS_SECRET_KEY or fs.cosn.userinfo.* and the bucket's permissions: %w",
 				op, f.bucket, p, e.Code, e.Message, fs.ErrPermission)
+		case status >= 500 || status == http.StatusTooManyRequests:
+			return fmt.Errorf("%s cosn://%s%s: COS answered %s (request %s), even after retries: COS is failing or throttling; try again later or lower -m",
+				op, f.bucket, p, describeStatus(status, e.Code, e.Message), requestID(e))
 		default:
-			return fmt.Errorf("%s cosn://%s%s: COS %d %s: %s (request %s)", op, f.bucket, p, status, e.Code, e.Message, e.RequestID)
+			return fmt.Errorf("%s cosn://%s%s: COS answered %s (request %s)", op, f.bucket, p, describeStatus(status, e.Code, e.Message), requestID(e))
 		}
 	}
 	return fmt.Errorf("%s cosn://%s%s: %w", op, f.bucket, p, err)
 }
 
 func isNotFound(err error) bool { return cossdk.IsNotFoundError(err) }
+
+// describeStatus names a COS error; HEAD answers carry no code or message.
+func describeStatus(status int, code, msg string) string {
+	d := fmt.Sprintf("%d %s", status, http.StatusText(status))
+	if code != "" {
+		d += " " + code
+	}
+	if msg != "" {
+		d += ": " + msg
+	}
+	return d
+}
+
+func requestID(e *cossdk.ErrorResponse) string {
+	if e.RequestID != "" {
+		return e.RequestID
+	}
+	if e.Response != nil {
+		if id := e.Response.Header.Get("X-Cos-Request-Id"); id != "" {
+			return id
+		}
+	}
+	return "unknown"
+}
+
+// transient reports errors worth another try: COS 5xx and 429, and a
+// connection lost or a body cut short. The SDK retries requests it got no
+// answer to, but not an answer whose body broke off (a listing's XML).
+func transient(err error) bool {
+	if e, ok := cossdk.IsCOSError(err); ok {
+		return e.Response != nil && (e.Response.StatusCode >= 500 || e.Response.StatusCode == http.StatusTooManyRequests)
+	}
+	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// listAttempts bounds the tries of one listing page.
+const listAttempts = 5
 
 func dirInfo(p string) fs.FileInfo {
 	return fs.FileInfo{Path: path.Clean("/" + p), Mode: iofs.ModeDir | 0o755}
@@ -225,8 +265,19 @@ func (f *FS) walk(ctx context.Context, prefix, delimiter string) iter.Seq2[fs.Fi
 				yield(fs.FileInfo{}, err)
 				return
 			}
-			res, _, err := f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{
-				Prefix: prefix, Delimiter: delimiter, Marker: marker, MaxKeys: 1000, EncodingType: "url"})
+			var res *cossdk.BucketGetResult
+			var err error
+			for try, wait := 1, 100*time.Millisecond; ; try, wait = try+1, wait*2 {
+				res, _, err = f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{
+					Prefix: prefix, Delimiter: delimiter, Marker: marker, MaxKeys: 1000, EncodingType: "url"})
+				if err == nil || !transient(err) || try == listAttempts || ctx.Err() != nil {
+					break
+				}
+				select {
+				case <-ctx.Done():
+				case <-time.After(wait):
+				}
+			}
 			if err != nil {
 				yield(fs.FileInfo{}, err)
 				return

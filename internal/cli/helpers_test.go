@@ -168,3 +168,17 @@ func wantCounts(t *testing.T, rep messages.Report, copied, skipped, failed int64
 			rep.FilesCopied, rep.FilesSkipped, rep.FilesFailed, copied, skipped, failed, rep.Failures)
 	}
 }
+
+// readReport decodes a --report-json file.
+func readReport(t *testing.T, p string) messages.Report {
+	t.Helper()
+	var rep messages.Report
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("no report: %v", err)
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	return rep
+}

@@ -27,13 +27,14 @@ type services struct {
 	wg      sync.WaitGroup
 	copierH string // the copier's --http address
 	commitH string
+	logs    [2]syncBuffer // the committer's and the copier's output
 }
 
 func startServices(t *testing.T, url string, copierArgs ...string) *services {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &services{cancel: cancel, copierH: freeAddr(t), commitH: freeAddr(t)}
-	var logs [2]syncBuffer
+	logs := &s.logs
 	codes := make([]int, 2)
 	s.wg.Go(func() {
 		codes[0] = cli.Committer(ctx, []string{"--nats", url, "--http", s.commitH}, &logs[0], &logs[0])

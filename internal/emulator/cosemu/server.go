@@ -22,7 +22,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -42,6 +44,17 @@ type Faults struct {
 	CutRate     float64       // fraction of requests whose connection is cut mid-response (hijack + close)
 	Latency     time.Duration // added before every response
 	BytesPerSec int64         // cap on bytes/s of request+response bodies, whole server; 0 = none
+	// Methods limits the faults to requests with these methods ("PUT",
+	// "POST", ...), e.g. a COS that lists and reads but refuses writes;
+	// empty means every request.
+	Methods []string
+}
+
+func (f *Faults) applies(r *http.Request) bool {
+	if len(f.Methods) == 0 {
+		return true
+	}
+	return slices.Contains(f.Methods, r.Method)
 }
 
 // Server is a COS emulator. It is an http.Handler.
@@ -226,7 +239,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.requests.Add(1)
 	w.Header().Set("x-cos-request-id", fmt.Sprintf("%s-%08x", s.idPrefix, s.reqSeq.Add(1)))
 	w.Header().Set("Server", "tencent-cos")
-	if f := s.faults.Load(); f != nil {
+	if f := s.faults.Load(); f != nil && f.applies(r) {
 		if f.Latency > 0 {
 			sleepCtx(r.Context(), f.Latency)
 		}
@@ -252,22 +265,59 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// cut drops the connection: GETs get a status line, headers and part of the
-// promised body first; other requests get nothing.
+// cut drops the connection: a GET is answered for real but the connection
+// is closed halfway through the body it announced (a listing's XML or an
+// object's bytes), so the client sees an unexpected EOF; other requests get
+// nothing at all.
 func (s *Server) cut(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet {
+		cw := &cutWriter{ResponseWriter: w}
+		if e := s.checkAuth(r); e != nil {
+			s.writeError(cw, r, e)
+		} else if e := s.route(cw, r); e != nil {
+			s.writeError(cw, r, e)
+		}
+		panic(http.ErrAbortHandler) // a body shorter than half was sent whole: cut after it
+	}
 	hj, ok := w.(http.Hijacker)
 	if !ok {
 		panic(http.ErrAbortHandler)
 	}
-	conn, buf, err := hj.Hijack()
+	conn, _, err := hj.Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	if r.Method == http.MethodGet {
-		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\nContent-Length: 65536\r\n\r\npartial-body")
-		_ = buf.Flush()
-	}
 	_ = conn.Close()
+}
+
+// cutWriter passes on half of the body its Content-Length announces (or of
+// its first write), then aborts the response.
+type cutWriter struct {
+	http.ResponseWriter
+	budget int64
+	known  bool
+}
+
+func (c *cutWriter) WriteHeader(code int) {
+	if n, err := strconv.ParseInt(c.Header().Get("Content-Length"), 10, 64); err == nil {
+		c.budget, c.known = n/2, true
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *cutWriter) Write(p []byte) (int, error) {
+	if !c.known {
+		c.budget, c.known = int64(len(p))/2, true
+	}
+	if int64(len(p)) <= c.budget {
+		c.budget -= int64(len(p))
+		return c.ResponseWriter.Write(p)
+	}
+	_, _ = c.ResponseWriter.Write(p[:c.budget])
+	if fl, ok := c.ResponseWriter.(http.Flusher); ok {
+		fl.Flush()
+	}
+	panic(http.ErrAbortHandler)
 }
 
 // hostBucket returns the bucket named by the Host header ("" for a service

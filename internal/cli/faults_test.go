@@ -1,0 +1,174 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jetcp/jetcp/internal/cli"
+	"github.com/jetcp/jetcp/internal/emulator/cosemu"
+	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
+)
+
+// A COS that answers some requests 503, cuts some connections and answers
+// slowly: retries with back-off bring every file over, byte-identical, in
+// both directions.
+func TestCOSTransientFaults(t *testing.T) {
+	srv := cosEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	files, _ := sampleTree(t, src)
+	remote := "cosn://" + cosBucket + "/faults"
+
+	srv.SetFaults(cosemu.Faults{ErrorRate: 0.2, Latency: 5 * time.Millisecond})
+	code, rep, out := runReport(t, "--attempts", "6", "--retry-backoff", "50ms", src, remote)
+	if code != cli.ExitOK {
+		t.Fatalf("to COS with 503s: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, int64(files), 0, 0)
+
+	srv.SetFaults(cosemu.Faults{CutRate: 0.1, Latency: 5 * time.Millisecond})
+	back := filepath.Join(t.TempDir(), "back")
+	code, rep, out = runReport(t, "--attempts", "8", "--retry-backoff", "50ms", remote, back)
+	if code != cli.ExitOK {
+		t.Fatalf("from COS with cut connections: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, int64(files), 0, 0)
+	srv.SetFaults(cosemu.Faults{})
+	sameTree(t, src, back)
+	noTemps(t, back)
+	if n := srv.OpenUploads(cosBucket); n != 0 {
+		t.Fatalf("%d multipart uploads left open", n)
+	}
+}
+
+// A COS that keeps failing: the job fails with every file listed as
+// failed, exit 1, and nothing (no object, no temp object, no open
+// multipart upload) left at the target.
+func TestCOSDownFailsExactly(t *testing.T) {
+	srv := cosEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	const n = 4
+	for i := range n {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("f%d", i)), randBytes(t, 1500<<10)) // multipart at 1 MiB parts
+	}
+	remote := "cosn://" + cosBucket + "/down"
+	// COS down altogether: the lister says so before copying, exit 1.
+	srv.SetFaults(cosemu.Faults{ErrorRate: 1})
+	code, out, errs := run(t, src, remote)
+	if code != cli.ExitFailed || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, "COS answered 503 Service Unavailable") ||
+		!strings.Contains(errs, "try again later") {
+		t.Fatalf("COS down: exit %d, want 1 and one line naming the cause\n%s%s", code, out, errs)
+	}
+	// Listing and reading work; every write fails.
+	srv.SetFaults(cosemu.Faults{ErrorRate: 1, Methods: []string{"PUT", "POST", "DELETE"}})
+	code, rep, out := runReport(t, "--attempts", "2", "--retry-backoff", "10ms", src, remote)
+	srv.SetFaults(cosemu.Faults{})
+	if code != cli.ExitFailed || rep.State != "failed" {
+		t.Fatalf("exit %d state %s, want 1 failed\n%s", code, rep.State, out)
+	}
+	if rep.FilesFailed < n || rep.FilesCopied != 0 {
+		t.Fatalf("report %+v: want all %d files failed", rep, n)
+	}
+	for _, f := range rep.Failures {
+		if f.Error == "" {
+			t.Fatalf("failure without an error: %+v", f)
+		}
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, _ := run(t, remote, back); code != cli.ExitUsage {
+		t.Fatalf("the target exists after a failed job (exit %d)", code)
+	}
+	if u := srv.OpenUploads(cosBucket); u != 0 {
+		t.Fatalf("%d multipart uploads left open", u)
+	}
+}
+
+// An HDFS whose NameNode answers some RPCs with RetriableException, drops
+// some connections and is slow: the job succeeds, byte-identical.
+func TestHDFSTransientFaults(t *testing.T) {
+	c := startHDFS(t)
+	src := filepath.Join(t.TempDir(), "src")
+	files, _ := sampleTree(t, src)
+	remote := "hdfs://" + c.Addr() + "/faults"
+	c.SetFaults(hdfsemu.Faults{RPCErrorRate: 0.02, Latency: 2 * time.Millisecond})
+	code, rep, out := runReport(t, "--attempts", "8", "--retry-backoff", "50ms", src, remote)
+	if code != cli.ExitOK {
+		t.Fatalf("to HDFS with RPC errors: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, int64(files), 0, 0)
+	c.SetFaults(hdfsemu.Faults{})
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, out := runReport(t, remote, back); code != cli.ExitOK {
+		t.Fatalf("back: exit %d\n%s", code, out)
+	}
+	sameTree(t, src, back)
+}
+
+// Sources that change after listing are detected and reported as failed,
+// never copied as a mix: one rewritten while it is being copied, one grown
+// before its turn. The rest is copied; -update then brings the new bytes.
+func TestSourceChangingDuringCopy(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	for _, f := range []struct {
+		name string
+		size int
+	}{{"a", 1 << 20}, {"b", 1 << 20}, {"c-mid", 2 << 20}, {"d-late", 1 << 20}} {
+		writeFile(t, filepath.Join(src, f.name), randBytes(t, f.size))
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	rj := filepath.Join(t.TempDir(), "report.json")
+	done := make(chan int, 1)
+	var out, errb bytes.Buffer
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		// One copy at a time, 1 MiB/s: a, b, c-mid (2 s), d-late, in order.
+		done <- cli.Lister(ctx, []string{"-m", "1", "-bandwidth", "1", "--attempts", "1", "--no-progress", "--report-json", rj, src, dst}, &out, &errb)
+	}()
+	// Once b is in place, c-mid is being copied and d-late waits.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(filepath.Join(dst, "b")); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("b never arrived")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	writeFile(t, filepath.Join(src, "c-mid"), randBytes(t, 2<<20)) // same size, new bytes and mtime
+	f, err := os.OpenFile(filepath.Join(src, "d-late"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Write([]byte("grown"))
+	f.Close()
+	code := <-done
+	rep := readReport(t, rj)
+	if code != cli.ExitFailed || rep.FilesCopied != 2 || rep.FilesFailed != 2 {
+		t.Fatalf("exit %d, report %+v; want 2 copied, 2 failed\n%s%s", code, rep, out.String(), errb.String())
+	}
+	for _, f := range rep.Failures {
+		if !strings.Contains(f.Error, "changed") && !strings.Contains(f.Error, "grew") || !strings.Contains(f.Error, "re-run with -update") {
+			t.Errorf("failure %+v does not say the source changed and what to do", f)
+		}
+	}
+	got := files(t, dst)
+	sort.Strings(got)
+	if strings.Join(got, ",") != "a,b" {
+		t.Fatalf("target holds %v, want only a and b", got)
+	}
+	noTemps(t, dst)
+	code, rep2, logs := runReport(t, "-update", src, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("-update: exit %d\n%s", code, logs)
+	}
+	wantCounts(t, rep2, 2, 2, 0)
+	sameTree(t, src, dst)
+}
