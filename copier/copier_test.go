@@ -71,6 +71,8 @@ func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 		item(1, goodSrc.String(), u(filepath.Join(dst, "..", "outside", "escaped"))),
 		item(2, goodSrc.String(), "file://"+dst+"/../outside/escaped2"),
 		item(3, u(filepath.Join(base, "secret")), u(filepath.Join(dst, "stolen"))),
+		item(4, goodSrc.String(), u(filepath.Join(outside, "absolute"))), // an absolute path elsewhere
+		item(5, goodSrc.String(), "hdfs://127.0.0.1:1/elsewhere"),        // another file system
 		item(0, goodSrc.String(), u(filepath.Join(dst, "good"))),
 	}
 	for _, m := range msgs {
@@ -85,7 +87,7 @@ func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 	go func() { copier.New(js, reg, zerolog.Nop(), copier.WithWorkers(2)).Run(runCtx); close(done) }()
 
 	got := map[int64]*messages.Result{}
-	for len(got) < 4 {
+	for len(got) < 6 {
 		m, err := results.Next(jetstream.FetchMaxWait(10 * time.Second))
 		if err != nil {
 			t.Fatalf("waiting for results (have %d): %v", len(got), err)
@@ -102,12 +104,12 @@ func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 	if data, _ := os.ReadFile(filepath.Join(dst, "good")); string(data) != "good bytes" {
 		t.Fatalf("good item bytes %q", data)
 	}
-	for _, i := range []int64{1, 2, 3} {
+	for _, i := range []int64{1, 2, 3, 4, 5} {
 		if r := got[i]; r.Status != messages.StatusFailed || !strings.Contains(r.Error, "refused") {
 			t.Fatalf("item %d: %+v", i, r)
 		}
 	}
-	for _, p := range []string{filepath.Join(outside, "escaped"), filepath.Join(outside, "escaped2"), filepath.Join(dst, "stolen")} {
+	for _, p := range []string{filepath.Join(outside, "escaped"), filepath.Join(outside, "escaped2"), filepath.Join(dst, "stolen"), filepath.Join(outside, "absolute")} {
 		if _, err := os.Stat(p); !os.IsNotExist(err) {
 			t.Fatalf("%s was written", p)
 		}

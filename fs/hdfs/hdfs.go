@@ -12,6 +12,7 @@ import (
 	"iter"
 	"os"
 	"path"
+	"strings"
 	"time"
 
 	hdfsclient "github.com/colinmarc/hdfs/v2"
@@ -82,7 +83,24 @@ func (f *FS) mapErr(op, p string, err error) error {
 	if errors.As(err, &pe) {
 		err = pe.Err
 	}
-	return fmt.Errorf("%s %s%s: %w", op, f.name, p, err)
+	return fmt.Errorf("%s %s%s: %w", op, f.name, p, explain(err))
+}
+
+// explain turns a NameNode's Java exception, which the client passes on
+// as is from some calls (a read's getBlockLocations), into an io/fs
+// sentinel with words a person can act on.
+func explain(err error) error {
+	var nn interface{ Exception() string }
+	if !errors.As(err, &nn) {
+		return err
+	}
+	switch ex := nn.Exception(); {
+	case strings.HasSuffix(ex, "AccessControlException"):
+		return fmt.Errorf("%w (HDFS %s: check the path's owner and mode, or HADOOP_USER_NAME)", fs.ErrPermission, ex)
+	case strings.HasSuffix(ex, "FileNotFoundException"):
+		return fmt.Errorf("%w (HDFS %s)", fs.ErrNotExist, ex)
+	}
+	return err
 }
 
 func (f *FS) info(p string, fi iofs.FileInfo) fs.FileInfo {
@@ -203,7 +221,11 @@ func (r *reader) Read(b []byte) (int, error) {
 	if err := r.ctx.Err(); err != nil {
 		return 0, err
 	}
-	return r.r.Read(b)
+	n, err := r.r.Read(b)
+	if err != nil && err != io.EOF {
+		err = explain(err)
+	}
+	return n, err
 }
 
 func (r *reader) Close() error { return r.r.Close() }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -171,4 +172,129 @@ func TestSourceChangingDuringCopy(t *testing.T) {
 	}
 	wantCounts(t, rep2, 2, 2, 0)
 	sameTree(t, src, dst)
+}
+
+// Permission denied on a source file or on the target directory is a
+// per-file failure naming the path; with -i the job goes on.
+func TestPermissionDenied(t *testing.T) {
+	c := startHDFS(t) // the OS user is the emulator's superuser
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "open.txt"), []byte("anyone may read"))
+	writeFile(t, filepath.Join(src, "private.txt"), []byte("owner only"))
+	if err := os.Chmod(filepath.Join(src, "private.txt"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	remote := "hdfs://" + c.Addr() + "/data"
+	if code, _, out := runReport(t, "-pp", src, remote); code != cli.ExitOK {
+		t.Fatalf("seed: exit %d\n%s", code, out)
+	}
+
+	t.Setenv("HADOOP_USER_NAME", "alice") // neither owner nor superuser
+	back := filepath.Join(t.TempDir(), "back")
+	code, rep, out := runReport(t, "-i", remote, back)
+	if code != cli.ExitOK || rep.FilesCopied != 1 || rep.FilesFailed != 1 || len(rep.Failures) != 1 {
+		t.Fatalf("-i with an unreadable source: exit %d, %+v\n%s", code, rep, out)
+	}
+	if f := rep.Failures[0]; !strings.HasSuffix(f.Src, "/private.txt") || !strings.Contains(strings.ToLower(f.Error), "permission denied") {
+		t.Fatalf("failure %+v: want private.txt, permission denied", f)
+	}
+	if data, _ := os.ReadFile(filepath.Join(back, "open.txt")); string(data) != "anyone may read" {
+		t.Fatalf("open.txt: %q", data)
+	}
+	noTemps(t, back)
+
+	// A target directory alice may not write: every file fails, exit 1,
+	// nothing appears.
+	code, rep, out = runReport(t, src, remote+"/sub")
+	if code != cli.ExitFailed || rep.FilesCopied != 0 || rep.FilesFailed == 0 {
+		t.Fatalf("unwritable target: exit %d, %+v\n%s", code, rep, out)
+	}
+	for _, f := range rep.Failures {
+		if !strings.Contains(strings.ToLower(f.Error), "permission denied") {
+			t.Fatalf("failure %+v does not say permission denied", f)
+		}
+	}
+	t.Setenv("HADOOP_USER_NAME", "")
+	if code, _, _ := run(t, remote+"/sub", filepath.Join(t.TempDir(), "x")); code != cli.ExitUsage {
+		t.Fatalf("the unwritable target was created (exit %d)", code)
+	}
+}
+
+// A target file system that fills up: the files that fit are copied, the
+// rest fail with "no space left on device", and no temp file is left.
+func TestDiskFull(t *testing.T) {
+	dst := filepath.Join(t.TempDir(), "small")
+	if err := os.Mkdir(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// A 3 MiB tmpfs: mounting needs root (CI runs as root).
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", dst).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a small tmpfs (needs root): %v %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", dst).Run() })
+	src := filepath.Join(t.TempDir(), "src")
+	for i := range 5 {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("f%d", i)), randBytes(t, 1<<20))
+	}
+	code, rep, out := runReport(t, "-m", "1", "--attempts", "1", src, dst+"/copy")
+	if code != cli.ExitFailed || rep.FilesCopied == 0 || rep.FilesFailed == 0 || rep.FilesCopied+rep.FilesFailed != 5 {
+		t.Fatalf("exit %d, %+v: want some copied, the rest failed\n%s", code, rep, out)
+	}
+	for _, f := range rep.Failures {
+		if !strings.Contains(f.Error, "no space left on device") {
+			t.Fatalf("failure %+v does not say the disk is full", f)
+		}
+	}
+	noTemps(t, dst)
+	got := files(t, dst)
+	if int64(len(got)) != rep.FilesCopied {
+		t.Fatalf("%d files at the target, the report says %d copied", len(got), rep.FilesCopied)
+	}
+	for _, f := range got {
+		want, _ := os.ReadFile(filepath.Join(src, filepath.Base(f)))
+		have, _ := os.ReadFile(filepath.Join(dst, f))
+		if !bytes.Equal(want, have) {
+			t.Fatalf("%s is not whole", f)
+		}
+	}
+}
+
+// Environment problems found before copying: one line naming the problem
+// and the fix, within seconds, nothing written.
+func TestEnvironmentErrors(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "f"), []byte("f"))
+	dst := filepath.Join(t.TempDir(), "dst")
+	t.Setenv("HADOOP_CONF_DIR", t.TempDir())
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"NameNode unreachable", nil, []string{src, "hdfs://127.0.0.1:1/x"}, "is it running? check the address or HADOOP_CONF_DIR"},
+		{"NameNode unreachable as source", nil, []string{"hdfs://127.0.0.1:1/x", dst}, "is it running?"},
+		{"COS credentials missing", map[string]string{"COS_SECRET_ID": "", "COS_SECRET_KEY": "", "COS_REGION": "ap-guangzhou"},
+			[]string{src, "cosn://bucket-1250000000/x"}, "COS credentials missing: set COS_SECRET_ID and COS_SECRET_KEY"},
+		{"COS region missing", map[string]string{"COS_SECRET_ID": "id", "COS_SECRET_KEY": "key", "COS_REGION": ""},
+			[]string{src, "cosn://bucket-1250000000/x"}, "COS region missing: set COS_REGION"},
+		{"hdfs:/// without fs.defaultFS", nil, []string{"hdfs:///data", dst}, "needs fs.defaultFS"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			for k, v := range c.env {
+				t.Setenv(k, v)
+			}
+			start := time.Now()
+			code, out, errs := run(t, c.args...)
+			if took := time.Since(start); took > 20*time.Second {
+				t.Errorf("took %s to fail", took)
+			}
+			if code != cli.ExitUsage || strings.Count(strings.TrimSpace(errs), "\n") != 0 || !strings.Contains(errs, c.want) {
+				t.Fatalf("exit %d, stderr %q; want exit 2 and one line with %q\n%s", code, errs, c.want, out)
+			}
+			if _, err := os.Stat(dst); !os.IsNotExist(err) {
+				t.Fatal("the target was created")
+			}
+		})
+	}
 }
