@@ -99,6 +99,16 @@ func (j *job) sweepTemps(ctx context.Context) {
 		j.log.Warn().Err(err).Msg("temp sweep: cannot open target")
 		return
 	}
+	if ua, ok := fsys.(fs.UploadAborter); ok {
+		for p := range j.sweepFiles {
+			n, err := ua.AbortUploads(ctx, p, j.spec.Created)
+			if err != nil {
+				j.log.Warn().Err(err).Str("path", p).Msg("cannot abort leftover uploads")
+			} else if n > 0 {
+				j.log.Info().Str("path", p).Int("uploads", n).Msg("aborted leftover multipart uploads")
+			}
+		}
+	}
 	prefix := copier.TempPrefixFor(j.spec.ID)
 	for dir := range j.sweepIn {
 		for fi, err := range fsys.List(ctx, dir) {

@@ -19,18 +19,24 @@ type job struct {
 	spec *messages.Job
 	log  zerolog.Logger
 
-	listed   *messages.Listed
-	seen     bitset.Set
-	nseen    int64
-	report   messages.Report
-	dirs     []dirAttr       // directories whose attributes to apply at commit
-	sweepIn  map[string]bool // target directories that may hold leftover temp files
-	progress time.Time
-	bogus    int64 // results counted for indexes beyond the listing
-	canceled *messages.Canceled
-	purged   bool // the job's remaining work items were removed after a cancel
-	ended    bool // this committer published the job's done event
+	listed  *messages.Listed
+	seen    bitset.Set
+	nseen   int64
+	report  messages.Report
+	dirs    []dirAttr       // directories whose attributes to apply at commit
+	sweepIn map[string]bool // target directories that may hold leftover temp files
+	// sweepFiles are targets of retried or failed items, which may have
+	// open multipart uploads of a killed copier (bounded: see maxSweepFiles).
+	sweepFiles map[string]bool
+	progress   time.Time
+	bogus      int64 // results counted for indexes beyond the listing
+	canceled   *messages.Canceled
+	purged     bool // the job's remaining work items were removed after a cancel
+	ended      bool // this committer published the job's done event
 }
+
+// maxSweepFiles bounds the targets remembered for the upload sweep.
+const maxSweepFiles = 100000
 
 // cancelSettle is how long a canceled job waits for no further results
 // (copiers abandon its items in flight) before it is closed.
@@ -42,7 +48,7 @@ type dirAttr struct {
 }
 
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
-	return &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{},
+	return &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
 		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
 }
 
@@ -155,6 +161,9 @@ func (j *job) count(r *messages.Result) {
 	if r.Attempt > 1 || r.Status == messages.StatusFailed {
 		if dst, err := parseDst(r.Dst); err == nil {
 			j.sweepIn[path.Dir(dst)] = true
+			if len(j.sweepFiles) < maxSweepFiles {
+				j.sweepFiles[dst] = true
+			}
 		}
 	}
 	if r.Kind == messages.KindDir {

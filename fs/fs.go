@@ -146,6 +146,14 @@ func ListOmitsAttrs(fsys FS) bool {
 	return ok && pl.ListOmitsAttrs()
 }
 
+// UploadAborter is implemented by object stores whose large writes are
+// multipart uploads, which outlive a writer killed before Close or Abort
+// (and cost storage until aborted). AbortUploads aborts the open uploads to
+// exactly p that were initiated at or after since, and says how many.
+type UploadAborter interface {
+	AbortUploads(ctx context.Context, p string, since time.Time) (int, error)
+}
+
 // Closer is implemented by backends holding connections.
 type Closer interface {
 	Close() error

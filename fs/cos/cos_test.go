@@ -201,3 +201,38 @@ func TestConfigFromEnvAndMasking(t *testing.T) {
 		t.Fatalf("bad endpoint: %v", err)
 	}
 }
+
+// A writer killed mid-upload leaves an open multipart upload; AbortUploads
+// finds it by path and start time and aborts it, leaving others alone.
+func TestAbortUploadsOfAKilledWriter(t *testing.T) {
+	srv, cfg := start(t)
+	f := newFS(t, cfg)
+	ctx := context.Background()
+	before := time.Now()
+	for _, p := range []string{"/x/orphan", "/x/orphan-other"} {
+		w, err := f.Create(ctx, p, fs.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(make([]byte, 2<<20+1)); err != nil {
+			t.Fatal(err)
+		}
+		// Neither Close nor Abort: the process died here.
+	}
+	if n := srv.OpenUploads(bucket); n != 2 {
+		t.Fatalf("%d uploads open, want 2", n)
+	}
+	if n, err := f.AbortUploads(ctx, "/x/orphan", time.Now().Add(time.Hour)); err != nil || n != 0 {
+		t.Fatalf("uploads started before since were aborted: %d %v", n, err)
+	}
+	n, err := f.AbortUploads(ctx, "/x/orphan", before)
+	if err != nil || n != 1 {
+		t.Fatalf("AbortUploads: %d, %v; want 1 (not the other key sharing the prefix)", n, err)
+	}
+	if n := srv.OpenUploads(bucket); n != 1 {
+		t.Fatalf("%d uploads open, want the other one only", n)
+	}
+	if _, err := f.Stat(ctx, "/x/orphan"); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("stat after abort: %v", err)
+	}
+}

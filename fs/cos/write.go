@@ -10,6 +10,7 @@ import (
 	"hash/crc64"
 	"net/http"
 	"strconv"
+	"time"
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
 
@@ -169,4 +170,33 @@ func (w *writer) abort() error {
 	}
 	_, err := w.f.c.Object.AbortMultipartUpload(context.WithoutCancel(w.ctx), w.key, w.uploadID)
 	return w.f.mapErr("abort upload", w.path, err)
+}
+
+// AbortUploads implements fs.UploadAborter: it finds the open multipart
+// uploads to p's key started at or after since (those of a copier killed
+// mid-write) and aborts them.
+func (f *FS) AbortUploads(ctx context.Context, p string, since time.Time) (int, error) {
+	k := key(p)
+	n := 0
+	opt := &cossdk.ListMultipartUploadsOptions{Prefix: k, MaxUploads: 1000}
+	for {
+		res, _, err := f.c.Bucket.ListMultipartUploads(ctx, opt)
+		if err != nil {
+			return n, f.mapErr("list uploads of", p, err)
+		}
+		for _, u := range res.Uploads {
+			at, err := time.Parse(time.RFC3339, u.Initiated)
+			if u.Key != k || err == nil && at.Before(since.Truncate(time.Second)) {
+				continue
+			}
+			if _, err := f.c.Object.AbortMultipartUpload(ctx, u.Key, u.UploadID); err != nil && !cossdk.IsNotFoundError(err) {
+				return n, f.mapErr("abort upload of", p, err)
+			}
+			n++
+		}
+		if !res.IsTruncated {
+			return n, nil
+		}
+		opt.KeyMarker, opt.UploadIDMarker = res.NextKeyMarker, res.NextUploadIDMarker
+	}
 }
