@@ -2,6 +2,8 @@ package copier
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -28,6 +30,9 @@ type Copier struct {
 	jobs    *jobCache
 	obs     Observer
 	drain   time.Duration
+	// token makes this process's temp names unique: after a server crash an
+	// item can be delivered to two copiers as the same attempt.
+	token string
 }
 
 // Option configures a Copier.
@@ -48,6 +53,7 @@ func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...O
 		workers: messages.DefaultWorkers,
 		name:    host + "-" + strconv.Itoa(os.Getpid()),
 		obs:     nopObserver{},
+		token:   newToken(),
 	}
 	for _, o := range opts {
 		o(c)
@@ -174,4 +180,10 @@ func sleep(ctx context.Context, d time.Duration) {
 	case <-t.C:
 	case <-ctx.Done():
 	}
+}
+
+func newToken() string {
+	b := make([]byte, 4)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return hex.EncodeToString(b)
 }

@@ -19,9 +19,10 @@ const TempPrefix = ".jetcp.tmp."
 // TempPrefixFor starts the names of one job's temp files.
 func TempPrefixFor(job string) string { return TempPrefix + job + "." }
 
-// TempName is the temp file for one attempt at one item, next to its target.
-func TempName(job string, index int64, attempt int) string {
-	return TempPrefixFor(job) + strconv.FormatInt(index, 10) + "." + strconv.Itoa(attempt)
+// TempName is the temp file for one attempt at one item by one copier
+// process (token), next to its target.
+func TempName(job string, index int64, attempt int, token string) string {
+	return TempPrefixFor(job) + strconv.FormatInt(index, 10) + "." + strconv.Itoa(attempt) + "." + token
 }
 
 func (t *task) file(ctx context.Context) (messages.Result, error) {
@@ -132,7 +133,7 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	}
 	tmp := t.dst.Path
 	if !direct {
-		tmp = path.Join(path.Dir(t.dst.Path), TempName(t.job.ID, t.item.Index, t.attempt))
+		tmp = path.Join(path.Dir(t.dst.Path), TempName(t.job.ID, t.item.Index, t.attempt, t.c.token))
 	}
 	perm := iofs.FileMode(t.item.Attr.Mode).Perm()
 	if perm == 0 || !o.Preserve.Permission {
