@@ -182,3 +182,24 @@ func readReport(t *testing.T, p string) messages.Report {
 	}
 	return rep
 }
+
+// landedWhole checks a stopped job's flat target: no temp files, exactly
+// copied files, each byte-identical to its source.
+func landedWhole(t *testing.T, src, dst string, copied int64) {
+	t.Helper()
+	noTemps(t, dst)
+	entries, err := os.ReadDir(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(entries)) != copied {
+		t.Fatalf("%d files at the target, the report says %d copied", len(entries), copied)
+	}
+	for _, e := range entries {
+		want, _ := os.ReadFile(filepath.Join(src, e.Name()))
+		got, _ := os.ReadFile(filepath.Join(dst, e.Name()))
+		if !bytes.Equal(want, got) {
+			t.Fatalf("%s at the target is not the source's bytes", e.Name())
+		}
+	}
+}

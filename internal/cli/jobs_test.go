@@ -8,7 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -306,21 +305,7 @@ func TestCancel(t *testing.T) {
 		t.Errorf("report does not say who canceled: %+v", rep.Failures)
 	}
 	time.Sleep(500 * time.Millisecond) // nothing may arrive after the end
-	noTemps(t, dst)
-	entries, err := os.ReadDir(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if int64(len(entries)) != rep.FilesCopied {
-		t.Fatalf("%d files at the target, report says %d copied", len(entries), rep.FilesCopied)
-	}
-	for _, e := range entries { // every file that landed is whole
-		want, _ := os.ReadFile(filepath.Join(src, e.Name()))
-		got, _ := os.ReadFile(filepath.Join(dst, e.Name()))
-		if !bytes.Equal(want, got) {
-			t.Fatalf("%s differs after cancel", e.Name())
-		}
-	}
+	landedWhole(t, src, dst, rep.FilesCopied)
 	code, rep2, out := runReport(t, "--nats", url, "-update", src, dst)
 	if code != cli.ExitOK {
 		t.Fatalf("-update after cancel: exit %d\n%s", code, out)

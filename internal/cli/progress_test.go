@@ -133,21 +133,7 @@ func TestInterruptLeavesResumableState(t *testing.T) {
 	if rep.State != "canceled" || rep.FilesCopied == 0 || rep.FilesCopied >= n || rep.FilesFailed != 0 {
 		t.Fatalf("partial report %+v: want some but not all of %d copied", rep, n)
 	}
-	noTemps(t, dst)
-	entries, err := os.ReadDir(dst)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if int64(len(entries)) != rep.FilesCopied {
-		t.Fatalf("%d files at the target, the report says %d", len(entries), rep.FilesCopied)
-	}
-	for _, e := range entries {
-		want, _ := os.ReadFile(filepath.Join(src, e.Name()))
-		got, _ := os.ReadFile(filepath.Join(dst, e.Name()))
-		if !bytes.Equal(want, got) {
-			t.Fatalf("%s at the target is not the source's bytes", e.Name())
-		}
-	}
+	landedWhole(t, src, dst, rep.FilesCopied)
 	code, rep2, logs := runReport(t, "-update", src, dst)
 	if code != cli.ExitOK {
 		t.Fatalf("-update after the interrupt: exit %d\n%s", code, logs)
