@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -100,12 +101,16 @@ func (j *job) sweepTemps(ctx context.Context) {
 		return
 	}
 	if ua, ok := fsys.(fs.UploadAborter); ok {
+		byDir := map[string]bool{}
 		for p := range j.sweepFiles {
-			n, err := ua.AbortUploads(ctx, p, j.spec.Created)
+			byDir[path.Dir(p)] = true
+		}
+		for dir := range byDir {
+			n, err := ua.AbortUploads(ctx, dir, j.spec.Created, func(p string) bool { return j.sweepFiles[p] })
 			if err != nil {
-				j.log.Warn().Err(err).Str("path", p).Msg("cannot abort leftover uploads")
+				j.log.Warn().Err(err).Str("dir", dir).Msg("cannot abort leftover uploads")
 			} else if n > 0 {
-				j.log.Info().Str("path", p).Int("uploads", n).Msg("aborted leftover multipart uploads")
+				j.log.Info().Str("dir", dir).Int("uploads", n).Msg("aborted leftover multipart uploads")
 			}
 		}
 	}

@@ -149,9 +149,10 @@ func ListOmitsAttrs(fsys FS) bool {
 // UploadAborter is implemented by object stores whose large writes are
 // multipart uploads, which outlive a writer killed before Close or Abort
 // (and cost storage until aborted). AbortUploads aborts the open uploads to
-// exactly p that were initiated at or after since, and says how many.
+// files directly in dir that match accepts and that were initiated at or
+// after since, and says how many: one listing serves a whole directory.
 type UploadAborter interface {
-	AbortUploads(ctx context.Context, p string, since time.Time) (int, error)
+	AbortUploads(ctx context.Context, dir string, since time.Time, match func(p string) bool) (int, error)
 }
 
 // Closer is implemented by backends holding connections.

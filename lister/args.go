@@ -3,8 +3,9 @@ package lister
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -419,10 +420,9 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	}
 	if c.NATS.URL != "" && len(c.HadoopSet) > 0 {
 		var keys []string
-		for k := range c.HadoopSet {
+		for _, k := range slices.Sorted(maps.Keys(c.HadoopSet)) {
 			keys = append(keys, shown(k))
 		}
-		sort.Strings(keys)
 		return usagef("-D %s: with --nats the copiers read their own Hadoop configuration; set it in their core-site.xml (HADOOP_CONF_DIR) and drop -D", strings.Join(keys, ", -D "))
 	}
 	if c.NATS.URL == "" {

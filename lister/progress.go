@@ -1,13 +1,11 @@
 package lister
 
 import (
-	"context"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcp/jetcp/internal/bitset"
 	"github.com/jetcp/jetcp/messages"
@@ -20,13 +18,12 @@ import (
 // report stays the account of record: a message missed while reconnecting
 // only makes the display lag.
 type Progress struct {
-	mu       sync.Mutex
-	seen     bitset.Set
-	snap     Snapshot
-	sub      *nats.Subscription
-	listSub  *nats.Subscription
-	started  time.Time
-	listedOK bool
+	mu      sync.Mutex
+	seen    bitset.Set
+	snap    Snapshot
+	sub     *nats.Subscription
+	listSub *nats.Subscription
+	started time.Time
 }
 
 // Snapshot is a job's progress at one moment.
@@ -74,21 +71,13 @@ func (p *Progress) Stop() {
 func (p *Progress) Listed(kind string, size int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.listedOK {
+	if !p.snap.Listing { // the listed event's totals are final
 		return
 	}
 	p.snap.ItemsTotal++
 	if kind == messages.KindFile {
 		p.snap.FilesTotal++
 		p.snap.BytesTotal += size
-	}
-}
-
-// CatchUp reads the listed event from the stream when it was published
-// before the watch began (a job followed from elsewhere).
-func (p *Progress) CatchUp(ctx context.Context, js jetstream.JetStream, job string) {
-	if ev, err := messages.LastEvent(ctx, js, job, messages.EventListed); err == nil && ev != nil && ev.Listed != nil {
-		p.setListed(ev.Listed)
 	}
 }
 
@@ -103,7 +92,6 @@ func (p *Progress) onListed(m *nats.Msg) {
 func (p *Progress) setListed(l *messages.Listed) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.listedOK = true
 	p.snap.Listing = false
 	p.snap.FilesTotal, p.snap.BytesTotal, p.snap.ItemsTotal = l.Files, l.Bytes, l.Items
 }

@@ -222,10 +222,11 @@ func TestAbortUploadsOfAKilledWriter(t *testing.T) {
 	if n := srv.OpenUploads(bucket); n != 2 {
 		t.Fatalf("%d uploads open, want 2", n)
 	}
-	if n, err := f.AbortUploads(ctx, "/x/orphan", time.Now().Add(time.Hour)); err != nil || n != 0 {
+	isOrphan := func(p string) bool { return p == "/x/orphan" }
+	if n, err := f.AbortUploads(ctx, "/x", time.Now().Add(time.Hour), isOrphan); err != nil || n != 0 {
 		t.Fatalf("uploads started before since were aborted: %d %v", n, err)
 	}
-	n, err := f.AbortUploads(ctx, "/x/orphan", before)
+	n, err := f.AbortUploads(ctx, "/x", before, isOrphan)
 	if err != nil || n != 1 {
 		t.Fatalf("AbortUploads: %d, %v; want 1 (not the other key sharing the prefix)", n, err)
 	}

@@ -172,25 +172,28 @@ func (w *writer) abort() error {
 	return w.f.mapErr("abort upload", w.path, err)
 }
 
-// AbortUploads implements fs.UploadAborter: it finds the open multipart
-// uploads to p's key started at or after since (those of a copier killed
-// mid-write) and aborts them.
-func (f *FS) AbortUploads(ctx context.Context, p string, since time.Time) (int, error) {
-	k := key(p)
+// AbortUploads implements fs.UploadAborter: it lists the open multipart
+// uploads in dir once and aborts those to matching files started at or
+// after since (those of a copier killed mid-write).
+func (f *FS) AbortUploads(ctx context.Context, dir string, since time.Time, match func(p string) bool) (int, error) {
+	prefix := key(dir)
+	if prefix != "" {
+		prefix += "/"
+	}
 	n := 0
-	opt := &cossdk.ListMultipartUploadsOptions{Prefix: k, MaxUploads: 1000}
+	opt := &cossdk.ListMultipartUploadsOptions{Prefix: prefix, Delimiter: "/", MaxUploads: 1000}
 	for {
 		res, _, err := f.c.Bucket.ListMultipartUploads(ctx, opt)
 		if err != nil {
-			return n, f.mapErr("list uploads of", p, err)
+			return n, f.mapErr("list uploads in", dir, err)
 		}
 		for _, u := range res.Uploads {
 			at, err := time.Parse(time.RFC3339, u.Initiated)
-			if u.Key != k || err == nil && at.Before(since.Truncate(time.Second)) {
+			if !match("/"+u.Key) || err == nil && at.Before(since.Truncate(time.Second)) {
 				continue
 			}
 			if _, err := f.c.Object.AbortMultipartUpload(ctx, u.Key, u.UploadID); err != nil && !cossdk.IsNotFoundError(err) {
-				return n, f.mapErr("abort upload of", p, err)
+				return n, f.mapErr("abort upload of", "/"+u.Key, err)
 			}
 			n++
 		}

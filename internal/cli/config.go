@@ -4,9 +4,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/jetcp/jetcp/fs/cos"
@@ -188,7 +189,7 @@ func PrintConfig(w io.Writer, r Resolved, asJSON bool) error {
 	row("directory", orNone(r.Hadoop.Dir)+"  ("+r.Hadoop.DirFrom+")")
 	row("files read", orNone(strings.Join(r.Hadoop.Files, ", ")))
 	row("fs.defaultFS", orNone(r.Hadoop.DefaultFS))
-	for _, k := range sortedKeys(r.Hadoop.Set) {
+	for _, k := range slices.Sorted(maps.Keys(r.Hadoop.Set)) {
 		row("-D "+k, r.Hadoop.Set[k])
 	}
 	if r.Hadoop.Error != "" {
@@ -198,7 +199,7 @@ func PrintConfig(w io.Writer, r Resolved, asJSON bool) error {
 	row("user", r.HDFS.User+"  (HADOOP_USER_NAME, else the OS user)")
 	row("authentication", r.HDFS.Authentication)
 	row("datanode hostnames", r.HDFS.DatanodeHostname)
-	for _, ns := range sortedKeys(r.HDFS.Nameservices) {
+	for _, ns := range slices.Sorted(maps.Keys(r.HDFS.Nameservices)) {
 		row("nameservice "+ns, strings.Join(r.HDFS.Nameservices[ns], ", "))
 	}
 	fmt.Fprintln(w, "COS")
@@ -231,15 +232,6 @@ func orNone(s string) string {
 		return "(none)"
 	}
 	return s
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // listerConfig runs `lister config [--json] [options] [SRC... DST]`.

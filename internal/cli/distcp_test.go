@@ -92,7 +92,6 @@ func TestDistCpDocumentedExamples(t *testing.T) {
 	}
 
 	// The line: -update -delete -pugpt -m 20 -bandwidth 50 SRC DST.
-	writeFile(t, filepath.Join(t.TempDir(), "unused"), nil)
 	stray := filepath.Join(t.TempDir(), "stray")
 	writeFile(t, filepath.Join(stray, "zz-stray"), []byte("stray"))
 	seed(stray, h2+"/bar/foo/stray-dir")

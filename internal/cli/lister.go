@@ -79,13 +79,14 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return ExitOK
 	}
+	tty := isTerminalWriter(stderr)
 	var term *termLine
 	logOut := stderr
-	if f, ok := stderr.(*os.File); ok && isTerminal(f) && !cfg.NoProgress && !cfg.Async {
+	if tty && !cfg.NoProgress && !cfg.Async {
 		term = &termLine{out: stderr}
 		logOut = term
 	}
-	log := newLogger(logOut, term != nil || isTerminalWriter(stderr), cfg.Options.Verbose)
+	log := newLogger(logOut, tty, cfg.Options.Verbose)
 	for _, n := range cfg.Notes {
 		log.Debug().Msg(n) // -v
 	}

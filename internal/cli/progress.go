@@ -116,6 +116,9 @@ func estimate(s lister.Snapshot, bps, fps float64) (time.Duration, bool) {
 	if s.Listing {
 		return 0, false
 	}
+	if s.FilesDone >= s.FilesTotal {
+		return 0, true
+	}
 	var eta float64
 	known := false
 	if left := s.BytesTotal - s.BytesDone; left > 0 && bps > 0 {
@@ -123,9 +126,6 @@ func estimate(s lister.Snapshot, bps, fps float64) (time.Duration, bool) {
 	}
 	if left := s.FilesTotal - s.FilesDone; left > 0 && fps > 0 {
 		eta, known = max(eta, float64(left)/fps), true
-	}
-	if s.FilesDone >= s.FilesTotal {
-		return 0, true
 	}
 	return time.Duration(eta * float64(time.Second)), known
 }

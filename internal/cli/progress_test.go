@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -118,18 +117,7 @@ func TestInterruptLeavesResumableState(t *testing.T) {
 	if !strings.Contains(out.String(), "CANCELED") || !strings.Contains(errb.String(), "with -update to copy the rest") {
 		t.Fatalf("no partial report or no hint:\n%s%s", out.String(), errb.String())
 	}
-	var rep struct {
-		State       string
-		FilesCopied int64 `json:"files_copied"`
-		FilesFailed int64 `json:"files_failed"`
-	}
-	data, err := os.ReadFile(rj)
-	if err != nil {
-		t.Fatalf("no partial --report-json: %v", err)
-	}
-	if err := json.Unmarshal(data, &rep); err != nil {
-		t.Fatal(err)
-	}
+	rep := readReport(t, rj)
 	if rep.State != "canceled" || rep.FilesCopied == 0 || rep.FilesCopied >= n || rep.FilesFailed != 0 {
 		t.Fatalf("partial report %+v: want some but not all of %d copied", rep, n)
 	}
