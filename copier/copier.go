@@ -33,7 +33,10 @@ type Copier struct {
 	// token makes this process's temp names unique: after a server crash an
 	// item can be delivered to two copiers as the same attempt.
 	token string
+	bufs  buffers
 }
+
+const defaultBufferSize = messages.DefaultCopyBufferSize
 
 // Option configures a Copier.
 type Option func(*Copier)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/jetcp/jetcp/fs"
-	"github.com/jetcp/jetcp/messages"
 )
 
 // stream reads the source once, checksumming and writing as it goes, with
@@ -21,11 +20,9 @@ func (t *task) stream(ctx context.Context, w io.Writer) (fs.Checksum, error) {
 		return fs.Checksum{}, fmt.Errorf("open source %s: %w", t.src.Display(), err)
 	}
 	defer r.Close()
-	size := o.CopyBufferSize
-	if size <= 0 {
-		size = messages.DefaultCopyBufferSize
-	}
-	buf := make([]byte, size)
+	bp := t.c.bufs.get(bufferSize(o.CopyBufferSize, t.item.Attr.Size))
+	defer t.c.bufs.put(bp)
+	buf := *bp
 	h := fs.NewCRC32C()
 	thr := newThrottle(o.BandwidthMBps, t.c.obs)
 	var n int64

@@ -66,7 +66,12 @@ func ChecksumByReading(ctx context.Context, fsys FS, path string, buf []byte) (C
 	defer r.Close()
 	h := NewCRC32C()
 	if buf == nil {
-		buf = make([]byte, 1<<20)
+		// Size the buffer to the file: most files are small.
+		n := int64(1 << 20)
+		if fi, err := fsys.Stat(ctx, path); err == nil && fi.Size < n {
+			n = max(fi.Size+1, 512)
+		}
+		buf = make([]byte, n)
 	}
 	if _, err := io.CopyBuffer(h, r, buf); err != nil {
 		return Checksum{}, fmt.Errorf("checksum %s: %w", path, err)
