@@ -55,6 +55,8 @@ func (j *job) commit(ctx context.Context) error {
 		rep.Failures = append(rep.Failures, messages.Failure{Error: "listing: " + listErr})
 	}
 	var commitErr error
+	j.assemblies.Wait()
+	j.abortAssemblies(ctx)
 	if !o.DryRun {
 		j.sweepTemps(ctx)
 	}

@@ -160,8 +160,8 @@ func TestSweepsLeftoverTempFiles(t *testing.T) {
 	root := fs.MustParseURI(dir).String()
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
 	sub := filepath.Join(dir, "sub")
-	mine := filepath.Join(sub, copier.TempName(job.ID, 0, 1, "0a1b2c3d"))
-	others := filepath.Join(sub, copier.TempName("20200101-000000-00000000", 0, 1, "0a1b2c3d"))
+	mine := filepath.Join(sub, copier.TempName(job.ID, "0", 1, "0a1b2c3d"))
+	others := filepath.Join(sub, copier.TempName("20200101-000000-00000000", "0", 1, "0a1b2c3d"))
 	for _, p := range []string{mine, others, filepath.Join(sub, "f")} {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)

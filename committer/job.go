@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -33,6 +34,11 @@ type job struct {
 	canceled   *messages.Canceled
 	purged     bool // the job's remaining work items were removed after a cancel
 	ended      bool // this committer published the job's done event
+	// chunks are the chunked files seen, by their file result index.
+	chunks     map[int64]*assembling
+	assemblies sync.WaitGroup
+	asmSlots   chan struct{}
+	ctx        context.Context // the follow's, for assemblies
 }
 
 // maxSweepFiles bounds the targets remembered for the upload sweep.
@@ -49,13 +55,16 @@ type dirAttr struct {
 
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
 	return &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
+		chunks: map[int64]*assembling{}, asmSlots: make(chan struct{}, maxAssemblies),
 		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
 }
 
 // follow replays and then tails the job's events until it is committed.
 func (j *job) follow(ctx context.Context) error {
+	defer j.assemblies.Wait() // after cancel, below: none outlives the follow
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	j.ctx = ctx
 	cons, err := j.c.js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{messages.EventSubjectFor(j.spec.ID, "*")},
 		DeliverPolicy:  jetstream.DeliverAllPolicy,
@@ -151,7 +160,19 @@ func (j *job) apply(ev *messages.Event) {
 	}
 }
 
+// count adds one item's result: each entry of a bundle counts as a file;
+// a chunk counts only towards its file's assembly.
 func (j *job) count(r *messages.Result) {
+	if r.Kind == messages.KindChunk {
+		j.chunkDone(j.ctx, r)
+		return
+	}
+	for e := range r.Entries() {
+		j.countEntry(e)
+	}
+}
+
+func (j *job) countEntry(r *messages.Result) {
 	rep := &j.report
 	rep.DirsCreated += int64(r.DirsCreated)
 	if r.Attempt > 1 {
@@ -240,6 +261,9 @@ func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered i
 	for i := range j.listed.Items {
 		if j.seen.Test(i) {
 			continue
+		}
+		if st := j.chunks[i]; st != nil && st.launched {
+			continue // being assembled: its result is on the way
 		}
 		lost++
 		res := &messages.Result{Index: i, Status: messages.StatusFailed, Kind: messages.KindFile,

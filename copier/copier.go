@@ -94,6 +94,7 @@ func (c *Copier) Run(ctx context.Context) error {
 	slots := make(chan struct{}, c.workers)
 	var wg sync.WaitGroup
 	defer c.drainWait(&wg, stopWork)
+	idle := false // the last fetch found nothing
 	for ctx.Err() == nil {
 		// Block for one free slot, then take whatever else is free.
 		select {
@@ -102,7 +103,7 @@ func (c *Copier) Run(ctx context.Context) error {
 			continue
 		}
 		free := 1
-		for free < c.workers {
+		for free < c.workers && !idle {
 			select {
 			case slots <- struct{}{}:
 				free++
@@ -111,8 +112,16 @@ func (c *Copier) Run(ctx context.Context) error {
 			}
 			break
 		}
+		// Take what is there at once; only when nothing is, wait (up to a
+		// second) for one item: a Fetch of n waits for all n, which at the
+		// end of a job is a second per fetch for nothing.
 		fctx, cancel := context.WithTimeout(ctx, time.Second)
-		batch, err := cons.Fetch(free, jetstream.FetchContext(fctx))
+		var batch jetstream.MessageBatch
+		if idle {
+			batch, err = cons.Fetch(1, jetstream.FetchContext(fctx))
+		} else {
+			batch, err = cons.FetchNoWait(free)
+		}
 		if err != nil {
 			cancel()
 			for range free {
@@ -126,6 +135,7 @@ func (c *Copier) Run(ctx context.Context) error {
 			continue
 		}
 		used := 0
+		idle = false
 		for msg := range batch.Messages() {
 			used++
 			wg.Go(func() {
@@ -137,6 +147,7 @@ func (c *Copier) Run(ctx context.Context) error {
 		for range free - used {
 			<-slots
 		}
+		idle = used == 0
 		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil &&
 			!errors.Is(err, context.DeadlineExceeded) {
 			// e.g. no responders while a cluster elects a leader: do not spin.

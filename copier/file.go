@@ -19,10 +19,11 @@ const TempPrefix = ".jetcp.tmp."
 // TempPrefixFor starts the names of one job's temp files.
 func TempPrefixFor(job string) string { return TempPrefix + job + "." }
 
-// TempName is the temp file for one attempt at one item by one copier
-// process (token), next to its target.
-func TempName(job string, index int64, attempt int, token string) string {
-	return TempPrefixFor(job) + strconv.FormatInt(index, 10) + "." + strconv.Itoa(attempt) + "." + token
+// TempName is the temp file for one attempt at one item (id: its index,
+// or a bundle's index and the file's position) by one copier process
+// (token), next to its target.
+func TempName(job, id string, attempt int, token string) string {
+	return TempPrefixFor(job) + id + "." + strconv.Itoa(attempt) + "." + token
 }
 
 func (t *task) file(ctx context.Context) (messages.Result, error) {
@@ -122,9 +123,7 @@ func (t *task) sameChecksum(ctx context.Context) (bool, error) {
 // complete, verified file ever appears at the final path.
 func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, error) {
 	o := t.job.Options
-	n, err := fs.MkdirAll(ctx, t.dstFS, path.Dir(t.dst.Path), 0o755)
-	res.DirsCreated = n
-	if err != nil {
+	if err := t.mkParent(ctx, res); err != nil {
 		return fs.Checksum{}, err
 	}
 	direct := o.Direct
@@ -133,7 +132,7 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	}
 	tmp := t.dst.Path
 	if !direct {
-		tmp = path.Join(path.Dir(t.dst.Path), TempName(t.job.ID, t.item.Index, t.attempt, t.c.token))
+		tmp = path.Join(path.Dir(t.dst.Path), TempName(t.job.ID, t.tempID, t.attempt, t.c.token))
 	}
 	perm := iofs.FileMode(t.item.Attr.Mode).Perm()
 	if perm == 0 || !o.Preserve.Permission {
@@ -166,15 +165,26 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 		_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
 		return sum, fmt.Errorf("close %s: %w", tmp, err)
 	}
-	// From here on a failure must remove what we wrote.
-	fail := func(err error) (fs.Checksum, error) {
+	return sum, t.finish(ctx, tmp, sum)
+}
+
+// finish takes a complete file written at tmp (the target itself when
+// tmp is the target's path) into place: it checks length and checksum,
+// sets the preserved attributes and the stored checksum, and renames it.
+// A failure removes what was written.
+func (t *task) finish(ctx context.Context, tmp string, sum fs.Checksum) error {
+	fail := func(err error) error {
 		_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
-		return sum, err
+		return err
 	}
 	if err := t.verify(ctx, tmp, sum); err != nil {
 		return fail(err)
 	}
-	if o.Preserve.Any() && !storesAttrs {
+	storesAttrs := false
+	if sa, ok := t.dstFS.(fs.AttrsAtCreate); ok && sa.StoresAttrsAtCreate() {
+		storesAttrs = true
+	}
+	if t.job.Options.Preserve.Any() && !storesAttrs {
 		if err := t.applyAttrs(ctx, tmp); err != nil {
 			return fail(err)
 		}
@@ -184,12 +194,29 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 			return fail(fmt.Errorf("store checksum of %s: %w", tmp, err))
 		}
 	}
-	if !direct {
+	if tmp != t.dst.Path {
 		if err := t.dstFS.Rename(ctx, tmp, t.dst.Path); err != nil {
 			return fail(fmt.Errorf("rename %s into place: %w", tmp, err))
 		}
 	}
-	return sum, nil
+	return nil
+}
+
+// mkParent makes sure the target's directory exists.
+func (t *task) mkParent(ctx context.Context, res *messages.Result) error {
+	dir := path.Dir(t.dst.Path)
+	if t.dirs[dir] {
+		return nil
+	}
+	n, err := fs.MkdirAll(ctx, t.dstFS, dir, 0o755)
+	res.DirsCreated = n
+	if err != nil {
+		return err
+	}
+	if t.dirs != nil {
+		t.dirs[dir] = true
+	}
+	return nil
 }
 
 func pick(on bool, v int64) int64 {

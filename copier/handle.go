@@ -78,8 +78,16 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 	stop := c.heartbeat(ictx, msg)
 	defer stop()
 	start := time.Now()
-	res, err := c.process(ictx, job, item, attempt)
+	var res messages.Result
+	if item.Kind == messages.KindBundle {
+		res, err = c.bundle(ictx, job, item, attempt, log)
+	} else {
+		res, err = c.process(ictx, job, item, attempt)
+	}
 	res.Index, res.Kind, res.Src, res.Dst, res.Size = item.Index, item.Kind, item.Src, item.Dst, item.Attr.Size
+	for _, f := range res.Files {
+		res.Size += f.Size
+	}
 	res.Attempt, res.Copier = attempt, c.name
 	res.DurationMS = time.Since(start).Milliseconds()
 
@@ -118,6 +126,20 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 	lvl := log.Debug()
 	if job.Options.Verbose {
 		lvl = log.Info()
+	}
+	if item.Kind == messages.KindBundle {
+		// Each file has its result; the bundle itself is done.
+		for _, f := range res.Files {
+			if f.Status == messages.StatusFailed {
+				log.Error().Str("src", f.Src).Str("error", f.Error).Int("attempt", f.Attempt).Msg("FAIL")
+			} else if lvl.Enabled() {
+				lvl.Str("status", f.Status).Str("src", f.Src).Str("dst", f.Dst).Int64("size", f.Size).Str("reason", f.Reason).Msg("done")
+			}
+		}
+		if err := msg.Ack(); err != nil {
+			log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
+		}
+		return res.Status, &res
 	}
 	if res.Status == messages.StatusFailed {
 		log.Error().Str("src", item.Src).Str("error", res.Error).Int("attempt", attempt).Msg("FAIL")

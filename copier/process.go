@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
@@ -13,27 +14,38 @@ import (
 // status and reason; an error means the item failed (maybe retriably).
 func (c *Copier) process(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int) (messages.Result, error) {
 	var res messages.Result
-	src, dst, err := checkPaths(job, item)
-	if err != nil {
-		return res, permanent(err)
-	}
-	srcFS, err := c.reg.FS(ctx, src)
+	t, err := c.newTask(ctx, job, item, attempt)
 	if err != nil {
 		return res, err
 	}
-	dstFS, err := c.reg.FS(ctx, dst)
-	if err != nil {
-		return res, err
-	}
-	t := &task{c: c, job: job, item: item, attempt: attempt, src: src, dst: dst, srcFS: srcFS, dstFS: dstFS}
 	switch item.Kind {
 	case messages.KindDir:
 		return t.dir(ctx)
 	case messages.KindFile:
 		return t.file(ctx)
+	case messages.KindChunk:
+		return t.chunk(ctx)
 	default:
 		return res, permanent(fmt.Errorf("unknown work item kind %q", item.Kind))
 	}
+}
+
+// newTask checks an item's paths and opens its file systems.
+func (c *Copier) newTask(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int) (*task, error) {
+	src, dst, err := checkPaths(job, item)
+	if err != nil {
+		return nil, permanent(err)
+	}
+	srcFS, err := c.reg.FS(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	dstFS, err := c.reg.FS(ctx, dst)
+	if err != nil {
+		return nil, err
+	}
+	return &task{c: c, job: job, item: item, attempt: attempt, src: src, dst: dst, srcFS: srcFS, dstFS: dstFS,
+		tempID: strconv.FormatInt(item.Index, 10)}, nil
 }
 
 // checkPaths parses the item's URIs and refuses any that escape the job: a
@@ -74,7 +86,12 @@ type task struct {
 	src, dst   fs.URI
 	srcFS      fs.FS
 	dstFS      fs.FS
-	dirsBefore int
+	// tempID names the item in temp file names (a bundle's files add
+	// their position to the bundle's index).
+	tempID string
+	// dirs, when set, remembers target directories known to exist, so a
+	// bundle's files in one directory look it up once.
+	dirs map[string]bool
 }
 
 func (t *task) dir(ctx context.Context) (messages.Result, error) {

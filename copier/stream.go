@@ -14,13 +14,22 @@ import (
 // the job's buffer size and bandwidth limit, and checks that the source did
 // not change since it was listed.
 func (t *task) stream(ctx context.Context, w io.Writer) (fs.Checksum, error) {
+	return t.streamRange(ctx, w, 0, t.item.Attr.Size)
+}
+
+// streamRange copies the length bytes at offset (a chunk, or the whole
+// file), and checks that the source did not change since it was listed.
+func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int64) (fs.Checksum, error) {
 	o := t.job.Options
-	r, err := t.srcFS.Open(ctx, t.src.Path, 0)
+	r, err := t.srcFS.Open(ctx, t.src.Path, offset)
 	if err != nil {
 		return fs.Checksum{}, fmt.Errorf("open source %s: %w", t.src.Display(), err)
 	}
 	defer r.Close()
-	bp := t.c.bufs.get(bufferSize(o.CopyBufferSize, t.item.Attr.Size))
+	// The end of a chunk is not the end of the file: read one byte past
+	// it only when the range ends the file, to see the file grow.
+	end := offset+length == t.item.Attr.Size
+	bp := t.c.bufs.get(bufferSize(o.CopyBufferSize, length))
 	defer t.c.bufs.put(bp)
 	buf := *bp
 	h := fs.NewCRC32C()
@@ -30,27 +39,31 @@ func (t *task) stream(ctx context.Context, w io.Writer) (fs.Checksum, error) {
 		if err := ctx.Err(); err != nil {
 			return fs.Checksum{}, err
 		}
-		k, rerr := r.Read(buf)
+		want := buf
+		if !end && int64(len(want)) > length-n {
+			want = buf[:length-n]
+		}
+		k, rerr := r.Read(want)
 		if k > 0 {
 			h.Write(buf[:k])
 			if _, err := w.Write(buf[:k]); err != nil {
 				return fs.Checksum{}, fmt.Errorf("write %s: %w", t.dst.Display(), err)
 			}
 			n += int64(k)
-			if n > t.item.Attr.Size {
+			if n > length {
 				return fs.Checksum{}, permanent(fmt.Errorf("source %s grew during the copy: listed %d bytes, read more: re-run with -update", t.src.Display(), t.item.Attr.Size))
 			}
 			thr.wait(ctx, int64(k))
 		}
-		if errors.Is(rerr, io.EOF) {
+		if errors.Is(rerr, io.EOF) || !end && n == length {
 			break
 		}
 		if rerr != nil {
 			return fs.Checksum{}, fmt.Errorf("read source %s: %w", t.src.Display(), rerr)
 		}
 	}
-	if n != t.item.Attr.Size {
-		return fs.Checksum{}, permanent(fmt.Errorf("source %s changed during the copy: listed %d bytes, read %d: re-run with -update", t.src.Display(), t.item.Attr.Size, n))
+	if n != length {
+		return fs.Checksum{}, permanent(fmt.Errorf("source %s changed during the copy: listed %d bytes, read %d: re-run with -update", t.src.Display(), t.item.Attr.Size, offset+n))
 	}
 	fi, err := t.srcFS.Stat(ctx, t.src.Path)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"hash"
 	"hash/crc32"
 	"io"
+	"strings"
 )
 
 // AlgCRC32C is the whole-file CRC32C (Castagnoli): the one content checksum
@@ -77,4 +78,75 @@ func ChecksumByReading(ctx context.Context, fsys FS, path string, buf []byte) (C
 		return Checksum{}, fmt.Errorf("checksum %s: %w", path, err)
 	}
 	return CRC32C(h.Sum32()), nil
+}
+
+// CombineCRC32C returns the CRC32C of A followed by B, given crcA, crcB and
+// B's length, without the bytes (zlib's crc32_combine over GF(2)): a file
+// copied in chunks gets its whole-file checksum from its chunks'.
+func CombineCRC32C(crcA, crcB uint32, lenB int64) uint32 {
+	if lenB <= 0 {
+		return crcA
+	}
+	var even, odd [32]uint32
+	odd[0] = 0x82f63b78 // the reflected Castagnoli polynomial: one zero bit
+	row := uint32(1)
+	for n := 1; n < 32; n++ {
+		odd[n] = row
+		row <<= 1
+	}
+	gf2Square(&even, &odd) // two zero bits
+	gf2Square(&odd, &even) // four zero bits
+	for {
+		gf2Square(&even, &odd)
+		if lenB&1 != 0 {
+			crcA = gf2Times(&even, crcA)
+		}
+		lenB >>= 1
+		if lenB == 0 {
+			break
+		}
+		gf2Square(&odd, &even)
+		if lenB&1 != 0 {
+			crcA = gf2Times(&odd, crcA)
+		}
+		lenB >>= 1
+		if lenB == 0 {
+			break
+		}
+	}
+	return crcA ^ crcB
+}
+
+func gf2Times(mat *[32]uint32, vec uint32) uint32 {
+	var sum uint32
+	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
+		if vec&1 != 0 {
+			sum ^= mat[i]
+		}
+	}
+	return sum
+}
+
+func gf2Square(square, mat *[32]uint32) {
+	for n := range 32 {
+		square[n] = gf2Times(mat, mat[n])
+	}
+}
+
+// Uint32 is a CRC32C checksum's value as a number (0 for other kinds).
+func (c Checksum) Uint32() (uint32, bool) {
+	if c.Algorithm != AlgCRC32C || len(c.Value) != 4 {
+		return 0, false
+	}
+	return uint32(c.Value[0])<<24 | uint32(c.Value[1])<<16 | uint32(c.Value[2])<<8 | uint32(c.Value[3]), true
+}
+
+// ParseChecksum reads String's form back ("CRC32C:1a2b3c4d").
+func ParseChecksum(s string) (Checksum, error) {
+	alg, v, ok := strings.Cut(s, ":")
+	b, err := hex.DecodeString(v)
+	if !ok || alg == "" || err != nil {
+		return Checksum{}, fmt.Errorf("checksum %q: want ALGORITHM:hex", s)
+	}
+	return Checksum{Algorithm: alg, Value: b}, nil
 }

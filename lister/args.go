@@ -27,7 +27,12 @@ type Config struct {
 	Async      bool            // -async: return once the work is enqueued
 	Replicas   int             // --replicas of the streams; 0 = as the server suggests
 	Workers    int             // -m
-	NoProgress bool            // --no-progress: no live progress line or progress log lines
+	// ListThreads is how many directories are listed at once
+	// (-numListstatusThreads); 0 = the default.
+	ListThreads int
+	// ChunkSet says -blocksperchunk or --chunk-size was given (0 means off).
+	ChunkSet   bool
+	NoProgress bool // --no-progress: no live progress line or progress log lines
 	// ProgressEvery is how often progress is logged without a terminal.
 	ProgressEvery time.Duration
 	// Notes are remarks on the command line for the log (-v), e.g. an
@@ -179,13 +184,51 @@ var argSpecs = map[string]argSpec{
 		c.Options.RetryBackoff = d
 		return nil
 	}),
-	"append":               unsupported(0, "copying only a file's missing tail is not implemented; use -update"),
-	"diff":                 unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
-	"rdiff":                unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
-	"xtrack":               unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
-	"blocksperchunk":       unsupported(1, "splitting files into chunks is not implemented yet"),
-	"numListstatusThreads": unsupported(1, "parallel listing is not implemented yet"),
-	"print-config":         boolArg(func(c *Config) { c.PrintConfig = true }),
+	"append": unsupported(0, "copying only a file's missing tail is not implemented; use -update"),
+	"diff":   unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
+	"rdiff":  unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
+	"xtrack": unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
+	"blocksperchunk": valueArg(func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1<<16 {
+			return usagef("-blocksperchunk %q: give the blocks per chunk, e.g. 8 (0 copies every file whole)", v)
+		}
+		c.Options.BlocksPerChunk, c.ChunkSet = n, true
+		return nil
+	}),
+	"chunk-size": valueArg(func(c *Config, v string) error {
+		n, err := ParseBytes(v)
+		if err != nil || n != 0 && (n < 1<<20 || n > 5<<30) {
+			return usagef("--chunk-size %q: give a size from 1MiB to 5GiB, e.g. 256MiB (0 copies every file whole)", v)
+		}
+		c.Options.ChunkSize, c.ChunkSet = n, true
+		return nil
+	}),
+	"bundle-files": valueArg(func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 1000 {
+			return usagef("--bundle-files %q: give the most small files per work item, 1 to 1000 (1 turns bundling off)", v)
+		}
+		c.Options.BundleFiles = n
+		return nil
+	}),
+	"bundle-bytes": valueArg(func(c *Config, v string) error {
+		n, err := ParseBytes(v)
+		if err != nil || n < 8<<10 || n > 1<<30 {
+			return usagef("--bundle-bytes %q: give the most bytes per bundle, 8KiB to 1GiB, e.g. 8MiB", v)
+		}
+		c.Options.BundleBytes = n
+		return nil
+	}),
+	"numListstatusThreads": valueArg(func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 40 {
+			return usagef("-numListstatusThreads %q: give the directories listed at once, 1 to 40 (as DistCp)", v)
+		}
+		c.ListThreads = n
+		return nil
+	}),
+	"print-config": boolArg(func(c *Config) { c.PrintConfig = true }),
 	// Hadoop's generic options, as GenericOptionsParser takes them (-D is parsed apart).
 	"fs":             valueArg(func(c *Config, v string) error { c.setHadoop("fs.defaultFS", v); return nil }),
 	"conf":           unsupported(1, "extra configuration files are not read; put them in HADOOP_CONF_DIR or pass properties with -D key=value"),

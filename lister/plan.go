@@ -39,6 +39,15 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	if o.CopyBufferSize == 0 {
 		o.CopyBufferSize = messages.DefaultCopyBufferSize
 	}
+	if !cfg.ChunkSet {
+		o.ChunkSize = messages.DefaultChunkSize
+	}
+	if o.BundleFiles == 0 {
+		o.BundleFiles = messages.DefaultBundleFiles
+	}
+	if o.BundleBytes == 0 {
+		o.BundleBytes = messages.DefaultBundleBytes
+	}
 	raw := cfg.Sources
 	if cfg.SourceList != "" {
 		var err error

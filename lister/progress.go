@@ -67,18 +67,17 @@ func (p *Progress) Stop() {
 	p.listSub.Unsubscribe()
 }
 
-// Listed counts one entry the listing enqueued (a Lister calls it).
-func (p *Progress) Listed(kind string, size int64) {
+// Listed counts work items, files and bytes the listing enqueued (a
+// Lister calls it).
+func (p *Progress) Listed(items, files, bytes int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if !p.snap.Listing { // the listed event's totals are final
 		return
 	}
-	p.snap.ItemsTotal++
-	if kind == messages.KindFile {
-		p.snap.FilesTotal++
-		p.snap.BytesTotal += size
-	}
+	p.snap.ItemsTotal += items
+	p.snap.FilesTotal += files
+	p.snap.BytesTotal += bytes
 }
 
 func (p *Progress) onListed(m *nats.Msg) {
@@ -108,6 +107,19 @@ func (p *Progress) onResult(m *nats.Msg) {
 		return
 	}
 	p.snap.ItemsDone++
+	if r.Kind == messages.KindChunk {
+		if r.Status != messages.StatusFailed && r.Chunk != nil {
+			p.snap.BytesDone += r.Chunk.Length
+			p.snap.BytesCopied += r.Chunk.Length
+		}
+		return
+	}
+	for e := range r.Entries() {
+		p.countEntry(e)
+	}
+}
+
+func (p *Progress) countEntry(r *messages.Result) {
 	if r.Kind != messages.KindFile {
 		if r.Status == messages.StatusFailed {
 			p.snap.FilesFailed++
@@ -115,6 +127,15 @@ func (p *Progress) onResult(m *nats.Msg) {
 		return
 	}
 	p.snap.FilesDone++
+	if r.Chunk != nil {
+		// An assembled file: its bytes were counted chunk by chunk.
+		if r.Status == messages.StatusFailed {
+			p.snap.FilesFailed++
+		} else {
+			p.snap.FilesCopied++
+		}
+		return
+	}
 	switch r.Status {
 	case messages.StatusCopied:
 		p.snap.FilesCopied++

@@ -20,7 +20,9 @@ type Lister struct {
 	js     jetstream.JetStream
 	reg    *fs.Registry
 	log    zerolog.Logger
-	onItem func(kind string, size int64)
+	onItem func(items, files, bytes int64)
+	// threads lists this many directories at once (-numListstatusThreads).
+	threads int
 }
 
 // Option configures a Lister.
@@ -31,6 +33,10 @@ type Option func(*Lister)
 func WithProgress(p *Progress) Option {
 	return func(l *Lister) { l.onItem = p.Listed }
 }
+
+// WithListThreads lists n directories at once (DistCp's
+// -numListstatusThreads).
+func WithListThreads(n int) Option { return func(l *Lister) { l.threads = n } }
 
 // New returns a lister.
 func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Lister {
@@ -67,41 +73,29 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 
 	pub := newPublisher(l.js, job.ID)
 	listed := &messages.Listed{}
-	add := func(kind string, src, dst fs.URI, fi fs.FileInfo, root, statted bool) error {
-		item := &messages.WorkItem{Job: job.ID, Index: listed.Items, Kind: kind, Src: src.String(), Dst: dst.String(),
-			Root: root, Attr: attrsOf(fi), Statted: statted}
-		if err := pub.add(ctx, item); err != nil {
-			return err
-		}
-		listed.Items++
-		if l.onItem != nil {
-			l.onItem(kind, fi.Size)
-		}
-		if kind == messages.KindDir {
-			listed.Dirs++
-		} else {
-			listed.Files++
-			listed.Bytes += fi.Size
-		}
-		return nil
-	}
+	e := &enqueuer{job: job, pub: pub, listed: listed, onItem: l.onItem}
 	for _, r := range p.Roots {
 		sfs, err := l.reg.FS(ctx, r.Src)
 		if err != nil {
 			return nil, err
 		}
+		dfs, err := l.reg.FS(ctx, r.Dst)
+		if err != nil {
+			return nil, err
+		}
 		if !r.Info.IsDir() {
-			if err := add(messages.KindFile, r.Src, r.Dst, r.Info, false, true); err != nil {
+			if err := e.file(ctx, r.Src, r.Dst, r.Info, true, dfs); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if err := add(messages.KindDir, r.Src, r.Dst, r.Info, true, true); err != nil {
+		if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true); err != nil {
 			return nil, err
 		}
 		// Preserving needs what only Stat tells on such backends.
 		statEach := job.Options.Preserve.Any() && fs.ListOmitsAttrs(sfs)
-		err = fs.Walk(ctx, sfs, r.Src.Path, func(fi fs.FileInfo) error {
+		statted := statEach || !fs.ListOmitsAttrs(sfs)
+		err = l.walk(ctx, sfs, r.Src.Path, func(fi fs.FileInfo) error {
 			src := r.Src
 			src.Path = fi.Path
 			if p.Filter.Excludes(src) {
@@ -119,19 +113,24 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			}
 			// Join, not concatenation: a root target ("/") must not give "//x".
 			dst := r.Dst.Join(strings.TrimPrefix(fi.Path, r.Src.Path))
-			kind := messages.KindFile
 			if fi.IsDir() {
-				kind = messages.KindDir
+				return e.dir(ctx, src, dst, fi, false, statted)
 			}
-			return add(kind, src, dst, fi, false, statEach || !fs.ListOmitsAttrs(sfs))
+			return e.file(ctx, src, dst, fi, statted, dfs)
 		})
+		if err == nil {
+			err = e.flush(ctx)
+		}
 		if err != nil {
 			cause := fmt.Errorf("list %s: %w", r.Src.Display(), err)
-			if l.abort(ctx, pub, listed, cause) {
+			if l.abort(ctx, e, cause) {
 				return listed, cause
 			}
 			return nil, cause
 		}
+	}
+	if err := e.flush(ctx); err != nil {
+		return nil, err
 	}
 	if err := pub.flush(ctx); err != nil {
 		return nil, err
@@ -146,8 +145,13 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 // abort closes a listing that broke off, so the job still ends: the items
 // already enqueued are copied and the job fails with the listing error. It
 // reports whether the listing could be closed.
-func (l *Lister) abort(ctx context.Context, pub *publisher, listed *messages.Listed, cause error) bool {
+func (l *Lister) abort(ctx context.Context, e *enqueuer, cause error) bool {
 	if ctx.Err() != nil {
+		return false
+	}
+	pub, listed := e.pub, e.listed
+	if err := e.flush(ctx); err != nil {
+		l.log.Warn().Err(err).Msg("cannot close the broken-off listing")
 		return false
 	}
 	if err := pub.flush(ctx); err != nil {

@@ -24,8 +24,14 @@ func Wait(ctx context.Context, js jetstream.JetStream, job string, perFile io.Wr
 	}
 	enc := json.NewEncoder(perFile)
 	return Follow(ctx, js, job, func(ev *messages.Event) error {
-		if ev.Type == messages.EventResult && ev.Result != nil && ev.Result.Kind == messages.KindFile {
-			if err := enc.Encode(LogLine(ev)); err != nil {
+		if ev.Type != messages.EventResult || ev.Result == nil {
+			return nil
+		}
+		for r := range ev.Result.Entries() {
+			if r.Kind != messages.KindFile {
+				continue
+			}
+			if err := enc.Encode(LogLine(ev.Time, r)); err != nil {
 				return fmt.Errorf("write -log: %w", err)
 			}
 		}
@@ -148,12 +154,11 @@ type LogEntry struct {
 }
 
 // LogLine renders a result event as a -log line.
-func LogLine(ev *messages.Event) LogEntry {
-	r := ev.Result
+func LogLine(t time.Time, r *messages.Result) LogEntry {
 	action := map[string]string{messages.StatusCopied: "COPY", messages.StatusSkipped: "SKIP"}[r.Status]
 	if action == "" {
 		action = "FAIL"
 	}
-	return LogEntry{Time: ev.Time.Format("2006-01-02T15:04:05.000Z07:00"), Action: action, Src: r.Src, Dst: r.Dst, Size: r.Size,
+	return LogEntry{Time: t.Format("2006-01-02T15:04:05.000Z07:00"), Action: action, Src: r.Src, Dst: r.Dst, Size: r.Size,
 		DurationMS: r.DurationMS, Checksum: r.Checksum, Reason: r.Reason, Error: r.Error, Attempt: r.Attempt}
 }

@@ -1,6 +1,9 @@
 package messages
 
-import "time"
+import (
+	"iter"
+	"time"
+)
 
 // Event types, the last token of an event's subject.
 const (
@@ -72,6 +75,31 @@ type Result struct {
 	Attr *Attrs `json:"attr,omitempty"`
 	// Copier names the worker, for audits.
 	Copier string `json:"copier,omitempty"`
+	// Files are a bundle's per-file results, in the bundle's order.
+	Files []Result `json:"files,omitempty"`
+	// Chunk echoes a chunk item's place; Checksum is then the chunk's own
+	// CRC32C and Part what the target needs to assemble it (an ETag).
+	Chunk *Chunk `json:"chunk,omitempty"`
+	Part  string `json:"part,omitempty"`
+}
+
+// Entries yields the results of single entries this item result carries:
+// itself for a file or a directory, each file of a bundle, and nothing for
+// a chunk (its file's result comes when the committer assembles it).
+func (r *Result) Entries() iter.Seq[*Result] {
+	return func(yield func(*Result) bool) {
+		switch r.Kind {
+		case KindBundle:
+			for i := range r.Files {
+				if !yield(&r.Files[i]) {
+					return
+				}
+			}
+		case KindChunk:
+		default:
+			yield(r)
+		}
+	}
 }
 
 // Job states in reports.

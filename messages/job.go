@@ -47,6 +47,17 @@ type Options struct {
 	RetryBackoff time.Duration `json:"retry_backoff,omitempty"`
 	// Verbose asks services to log every file.
 	Verbose bool `json:"verbose,omitempty"`
+	// ChunkSize splits files larger than it into chunks copied in
+	// parallel and assembled at the target; 0 copies every file whole.
+	ChunkSize int64 `json:"chunk_size,omitempty"`
+	// BlocksPerChunk (DistCp's -blocksperchunk) sizes chunks in the source
+	// file's blocks instead; it wins over ChunkSize.
+	BlocksPerChunk int `json:"blocks_per_chunk,omitempty"`
+	// BundleFiles and BundleBytes bound a bundle: small files (under
+	// BundleBytes/8) go many to a work item. BundleFiles <= 1 turns
+	// bundling off.
+	BundleFiles int   `json:"bundle_files,omitempty"`
+	BundleBytes int64 `json:"bundle_bytes,omitempty"`
 }
 
 // Job is a job's spec as the lister records it before enqueuing work.
@@ -74,6 +85,11 @@ const (
 	DefaultRetryBackoff   = 500 * time.Millisecond
 	DefaultCopyBufferSize = 1 << 20
 	DefaultWorkers        = 20
+	DefaultChunkSize      = 256 << 20
+	DefaultBundleFiles    = 32
+	DefaultBundleBytes    = 8 << 20
+	// DefaultBlockSize is HDFS's, for -blocksperchunk when a source has none.
+	DefaultBlockSize = 128 << 20
 )
 
 // NewJobID returns a sortable id that is also a valid subject token.

@@ -6,6 +6,13 @@ import "time"
 const (
 	KindFile = "file"
 	KindDir  = "dir"
+	// KindBundle carries many small files in one item, so that the queue,
+	// acks and results cost per bundle, not per file. Each file still gets
+	// its own result, inside the bundle's.
+	KindBundle = "bundle"
+	// KindChunk is one byte range of a large file; the file's chunks are
+	// copied in parallel and the committer assembles them.
+	KindChunk = "chunk"
 )
 
 // WorkItem asks a copier to bring one source entry to its target. It carries
@@ -25,6 +32,33 @@ type WorkItem struct {
 	// attributes (object stores): only then can a copier compare its own
 	// Stat's mtime with it to tell that the source changed.
 	Statted bool `json:"statted,omitempty"`
+	// Files are a bundle's files (Kind bundle), which share Statted; Src,
+	// Dst and Attr are then empty.
+	Files []BundledFile `json:"files,omitempty"`
+	// Chunk places a chunk item (Kind chunk) within its file.
+	Chunk *Chunk `json:"chunk,omitempty"`
+}
+
+// BundledFile is one file of a bundle.
+type BundledFile struct {
+	Src  string `json:"src"`
+	Dst  string `json:"dst"`
+	Attr Attrs  `json:"attr"`
+}
+
+// Chunk is one byte range of a file split across copiers. Src, Dst and
+// Attr of the item are the whole file's.
+type Chunk struct {
+	// File is the index of the file's own result, which the committer
+	// publishes once every chunk is in (no work item carries it).
+	File   int64 `json:"file"`
+	Seq    int   `json:"seq"`   // 0-based position of this chunk
+	Count  int   `json:"count"` // chunks of the file
+	Offset int64 `json:"offset"`
+	Length int64 `json:"length"`
+	// Upload names the assembly every chunk writes into: the shared temp
+	// file (local) or the multipart upload id (object stores).
+	Upload string `json:"upload"`
 }
 
 // Attrs are a source entry's attributes as listed.

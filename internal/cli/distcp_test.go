@@ -142,8 +142,6 @@ func TestDistCpUnsupportedRefused(t *testing.T) {
 		{[]string{"-update", "-rdiff", "s2", "s1"}, "-rdiff is not supported"},
 		{[]string{"-update", "-append"}, "-append is not supported"},
 		{[]string{"-update", "-xtrack", "/tmp/x"}, "-xtrack is not supported"},
-		{[]string{"-blocksperchunk", "32"}, "-blocksperchunk is not supported"},
-		{[]string{"-numListstatusThreads", "40"}, "-numListstatusThreads is not supported"},
 		{[]string{"-updateRoot", "-update"}, "-updateRoot is not supported"},
 		{[]string{"-useiterator"}, "-useiterator is not supported"},
 		{[]string{"-sizelimit", "100"}, "-sizelimit is not supported"},

@@ -330,15 +330,28 @@ func EventLine(ev *messages.Event) string {
 		}
 		return s
 	case ev.Type == messages.EventResult && ev.Result != nil:
-		le := lister.LogLine(ev)
-		if ev.Result.Kind == messages.KindDir {
-			le.Action = "DIR-" + le.Action
+		var lines []string
+		if c := ev.Result.Chunk; c != nil && ev.Result.Kind == messages.KindChunk {
+			le := lister.LogLine(ev.Time, ev.Result)
+			s := fmt.Sprintf("%s %-8s %s -> %s chunk %d/%d %d bytes %dms", t, "PART-"+le.Action, display(le.Src), display(le.Dst),
+				c.Seq+1, c.Count, c.Length, le.DurationMS)
+			if le.Error != "" {
+				s += ": " + le.Error
+			}
+			return s
 		}
-		s := fmt.Sprintf("%s %-8s %s -> %s %d bytes %dms", t, le.Action, display(le.Src), display(le.Dst), le.Size, le.DurationMS)
-		if le.Error != "" {
-			s += ": " + le.Error
+		for r := range ev.Result.Entries() {
+			le := lister.LogLine(ev.Time, r)
+			if r.Kind == messages.KindDir {
+				le.Action = "DIR-" + le.Action
+			}
+			s := fmt.Sprintf("%s %-8s %s -> %s %d bytes %dms", t, le.Action, display(le.Src), display(le.Dst), le.Size, le.DurationMS)
+			if le.Error != "" {
+				s += ": " + le.Error
+			}
+			lines = append(lines, s)
 		}
-		return s
+		return strings.Join(lines, "\n")
 	case ev.Type == messages.EventCanceled && ev.Canceled != nil:
 		return fmt.Sprintf("%s canceled by %s %s", t, ev.Canceled.By, ev.Canceled.Reason)
 	case ev.Type == messages.EventDone && ev.Report != nil:

@@ -257,6 +257,11 @@ func (r *jobRun) run(ctx context.Context) (*messages.Report, error) {
 		stopSubmit()
 		done <- waited{rep, err}
 	}()
+	threads := r.cfg.ListThreads
+	if threads == 0 {
+		threads = defaultListThreads
+	}
+	opts = append(opts, lister.WithListThreads(threads))
 	closed, err := lister.New(js, r.reg, log, opts...).Submit(submitCtx, plan)
 	switch {
 	case err == nil:
@@ -335,3 +340,7 @@ func writeJSON(p string, v any) error {
 	}
 	return os.Rename(tmp, p)
 }
+
+// defaultListThreads lists a few directories at once: a remote listing is
+// a round trip per page, and the lister would otherwise wait on each.
+const defaultListThreads = 4

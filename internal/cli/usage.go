@@ -36,6 +36,15 @@ How to write
   -copybuffersize N     copy buffer in bytes (default 1MiB; 8KiB, 4MiB also accepted)
   -strategy S           dynamic or uniformsize: accepted; jetcp always balances
                         dynamically (copiers pull work as they free up; -v says so)
+  --chunk-size N        split files larger than N into chunks copied in parallel and
+                        assembled at the target (default 256MiB; 0 = whole files;
+                        HDFS targets always take whole files)
+  -blocksperchunk N     chunks of N source blocks instead (DistCp's; 0 = whole files)
+  --bundle-files N      copy small files (under bundle-bytes/8) N to a work item
+                        (default 32; 1 = one file per item)
+  --bundle-bytes N      most bytes per bundle (default 8MiB)
+  -numListstatusThreads N
+                        directories listed at once (default 4)
   --attempts N          tries per file before it fails (default 3)
   --retry-backoff D     first retry delay, doubled each time (default 500ms)
 
@@ -71,8 +80,8 @@ Where
   --replicas N          stream replication (default 3 on a cluster of 3 or more, else 1)
 
 Not supported, refused with the reason: -append, -diff, -rdiff, -xtrack,
--blocksperchunk, -numListstatusThreads, -updateRoot, -sizelimit, -filelimit,
--useiterator, -mapredSslConf, -conf, -libjars, -files, -archives.
+-updateRoot, -sizelimit, -filelimit, -useiterator, -mapredSslConf, -conf,
+-libjars, -files, -archives.
 
 While a job runs, a terminal shows a live line (files and bytes done of the
 total, rate, ETA, failures); Ctrl-C stops the job cleanly (no temp files

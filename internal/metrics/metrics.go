@@ -81,9 +81,16 @@ func (m *Copier) End(outcome string, res *messages.Result, elapsed time.Duration
 	if res == nil {
 		return
 	}
-	m.files.WithLabelValues(res.Status, res.Kind).Inc()
-	if res.Kind == messages.KindFile {
-		m.bytes.WithLabelValues(res.Status).Add(float64(res.Size))
+	if res.Kind == messages.KindChunk {
+		if res.Chunk != nil {
+			m.bytes.WithLabelValues(res.Status).Add(float64(res.Chunk.Length))
+		}
+	}
+	for e := range res.Entries() {
+		m.files.WithLabelValues(e.Status, e.Kind).Inc()
+		if e.Kind == messages.KindFile {
+			m.bytes.WithLabelValues(e.Status).Add(float64(e.Size))
+		}
 	}
 	m.latency.Observe(elapsed.Seconds())
 }

@@ -1,0 +1,65 @@
+package copier
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/messages"
+)
+
+// bundle copies a bundle's small files one after another, each with its
+// own retries, and returns the bundle's result with one result per file.
+// It returns an error only when ctx ends (the copier stops or the job is
+// canceled): the whole bundle is then delivered again, and files already
+// in place are found so.
+func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int, log zerolog.Logger) (messages.Result, error) {
+	res := messages.Result{Status: messages.StatusCopied, Files: make([]messages.Result, 0, len(item.Files))}
+	attempts := job.Options.Attempts
+	if attempts <= 0 {
+		attempts = messages.DefaultAttempts
+	}
+	backoff := job.Options.RetryBackoff
+	if backoff == 0 {
+		backoff = messages.DefaultRetryBackoff
+	}
+	dirs := map[string]bool{} // directories this bundle found or made
+	for i, f := range item.Files {
+		sub := &messages.WorkItem{Job: item.Job, Index: item.Index, Kind: messages.KindFile,
+			Src: f.Src, Dst: f.Dst, Attr: f.Attr, Statted: item.Statted}
+		start := time.Now()
+		var r messages.Result
+		try := 1
+		for ; ; try++ {
+			t, err := c.newTask(ctx, job, sub, attempt+try-1)
+			if err == nil {
+				t.tempID = strconv.FormatInt(item.Index, 10) + "-" + strconv.Itoa(i)
+				t.dirs = dirs
+				r, err = t.file(ctx)
+			}
+			if err == nil {
+				break
+			}
+			if ctx.Err() != nil {
+				return res, ctx.Err()
+			}
+			if isPermanent(err) || try >= attempts {
+				r.Status, r.Error = messages.StatusFailed, err.Error()
+				break
+			}
+			delay := backoff << (try - 1)
+			log.Warn().Err(err).Str("src", f.Src).Int("attempt", try).Dur("retry_in", delay).Msg("copy failed; will retry")
+			sleep(ctx, delay)
+		}
+		r.Index, r.Kind, r.Src, r.Dst, r.Size = item.Index, messages.KindFile, f.Src, f.Dst, f.Attr.Size
+		r.Attempt, r.Copier = attempt+try-1, c.name
+		r.DurationMS = time.Since(start).Milliseconds()
+		if r.Status == messages.StatusFailed {
+			res.Status = messages.StatusFailed
+		}
+		res.Files = append(res.Files, r)
+	}
+	return res, nil
+}

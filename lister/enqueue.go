@@ -1,0 +1,177 @@
+package lister
+
+import (
+	"context"
+	"errors"
+	iofs "io/fs"
+
+	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// enqueuer turns listed entries into work items with dense indexes: small
+// files go many to a bundle, large files are split into chunks, the rest
+// go one to an item.
+type enqueuer struct {
+	job    *messages.Job
+	pub    *publisher
+	listed *messages.Listed
+	onItem func(items, files, bytes int64)
+
+	bundle        []messages.BundledFile
+	bundleBytes   int64
+	bundleStatted bool
+	bundles       int // bundles published, for the ramp-up
+}
+
+// publish enqueues item at the next index; reserve more indexes follow it
+// that no work item carries (a chunked file's own result).
+func (e *enqueuer) publish(ctx context.Context, item *messages.WorkItem, files, bytes, reserve int64) error {
+	item.Job, item.Index = e.job.ID, e.listed.Items
+	if err := e.pub.add(ctx, item); err != nil {
+		return err
+	}
+	e.count(1, files, bytes)
+	e.listed.Items += reserve
+	return nil
+}
+
+func (e *enqueuer) count(items, files, bytes int64) {
+	e.listed.Items += items
+	e.listed.Files += files
+	e.listed.Bytes += bytes
+	if e.onItem != nil && items+files > 0 {
+		e.onItem(items, files, bytes)
+	}
+}
+
+func (e *enqueuer) dir(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, root, statted bool) error {
+	e.listed.Dirs++
+	return e.publish(ctx, &messages.WorkItem{Kind: messages.KindDir, Src: src.String(), Dst: dst.String(),
+		Root: root, Attr: attrsOf(fi), Statted: statted}, 0, 0, 0)
+}
+
+// file enqueues one file: chunked, bundled or alone.
+func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted bool, dstFS fs.FS) error {
+	o := e.job.Options
+	if chunk := chunkSize(o, fi); chunk > 0 && fi.Size > chunk && !o.DryRun {
+		if pw, ok := dstFS.(fs.PartWriter); ok && mustCopy(ctx, o, dstFS, dst.Path, fi.Size) {
+			return e.chunked(ctx, src, dst, fi, statted, dstFS, pw, chunk)
+		}
+	}
+	if o.BundleFiles > 1 && fi.Size < o.BundleBytes/8 {
+		if len(e.bundle) > 0 && e.bundleStatted != statted {
+			if err := e.flush(ctx); err != nil {
+				return err
+			}
+		}
+		e.bundle = append(e.bundle, messages.BundledFile{Src: src.String(), Dst: dst.String(), Attr: attrsOf(fi)})
+		e.bundleBytes += fi.Size
+		e.bundleStatted = statted
+		// The first bundles are small, so that a small job still spreads
+		// over every copier.
+		limit := min(o.BundleFiles, 1<<min(e.bundles/8, 20))
+		if len(e.bundle) >= limit || e.bundleBytes >= o.BundleBytes {
+			return e.flush(ctx)
+		}
+		return nil
+	}
+	return e.publish(ctx, &messages.WorkItem{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(),
+		Attr: attrsOf(fi), Statted: statted}, 1, fi.Size, 0)
+}
+
+// flush enqueues the open bundle, if any.
+func (e *enqueuer) flush(ctx context.Context) error {
+	if len(e.bundle) == 0 {
+		return nil
+	}
+	item := &messages.WorkItem{Kind: messages.KindBundle, Files: e.bundle, Statted: e.bundleStatted}
+	if len(e.bundle) == 1 { // a bundle of one is a file
+		f := e.bundle[0]
+		item = &messages.WorkItem{Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Attr: f.Attr, Statted: e.bundleStatted}
+	}
+	if err := e.publish(ctx, item, int64(len(e.bundle)), e.bundleBytes, 0); err != nil {
+		return err
+	}
+	e.bundle, e.bundleBytes = nil, 0
+	e.bundles++
+	return nil
+}
+
+// chunked enqueues a large file as chunks of one assembly, followed by a
+// reserved index for the whole file's result, which the committer
+// publishes once it has assembled the chunks.
+func (e *enqueuer) chunked(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted bool, dstFS fs.FS, pw fs.PartWriter, chunk int64) error {
+	o := e.job.Options
+	count := (fi.Size + chunk - 1) / chunk
+	if count > maxChunks {
+		chunk = (fi.Size + maxChunks - 1) / maxChunks
+		count = (fi.Size + chunk - 1) / chunk
+	}
+	fileIndex := e.listed.Items + count
+	attr := attrsOf(fi)
+	perm := iofs.FileMode(attr.Mode).Perm()
+	if perm == 0 || !o.Preserve.Permission {
+		perm = 0o644
+	}
+	var attrs fs.Attrs
+	if sa, ok := dstFS.(fs.AttrsAtCreate); ok && sa.StoresAttrsAtCreate() {
+		attrs = copier.AttrsFor(o.Preserve, attr)
+	}
+	upload, err := pw.StartParts(ctx, copier.AssemblyPath(dstFS, e.job, fileIndex, dst.Path), fs.CreateOptions{Perm: perm, Attrs: attrs})
+	if err != nil {
+		// The copier meets the same error and reports it for this file.
+		return e.publish(ctx, &messages.WorkItem{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(),
+			Attr: attr, Statted: statted}, 1, fi.Size, 0)
+	}
+	for seq := range count {
+		off := seq * chunk
+		item := &messages.WorkItem{Kind: messages.KindChunk, Src: src.String(), Dst: dst.String(), Attr: attr, Statted: statted,
+			Chunk: &messages.Chunk{File: fileIndex, Seq: int(seq), Count: int(count), Offset: off,
+				Length: min(chunk, fi.Size-off), Upload: upload}}
+		files, bytes := int64(0), int64(0)
+		if seq == 0 {
+			files, bytes = 1, fi.Size
+		}
+		if err := e.publish(ctx, item, files, bytes, 0); err != nil {
+			return err
+		}
+	}
+	e.listed.Items++ // the file's own result
+	if e.onItem != nil {
+		e.onItem(1, 0, 0)
+	}
+	return nil
+}
+
+// maxChunks keeps a file within an object store's part limit.
+const maxChunks = 10000
+
+// chunkSize is the chunk size for a file, 0 for none.
+func chunkSize(o messages.Options, fi fs.FileInfo) int64 {
+	if o.BlocksPerChunk > 0 {
+		bs := fi.BlockSize
+		if bs <= 0 {
+			bs = messages.DefaultBlockSize
+		}
+		return int64(o.BlocksPerChunk) * bs
+	}
+	return o.ChunkSize
+}
+
+// mustCopy tells whether a file will be copied whatever a copier finds:
+// only then is it split, since deciding to skip it may need its checksum.
+func mustCopy(ctx context.Context, o messages.Options, dstFS fs.FS, dst string, size int64) bool {
+	fi, err := dstFS.Stat(ctx, dst)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return true
+	case err != nil || fi.IsDir():
+		return false // the copier reports it
+	case o.Overwrite:
+		return true
+	default:
+		return o.Update && fi.Size != size
+	}
+}

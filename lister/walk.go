@@ -1,0 +1,155 @@
+package lister
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/jetcp/jetcp/fs"
+)
+
+// walk visits the tree below root like fs.Walk, with l.threads directory
+// listings running at once (DistCp's -numListstatusThreads): on object
+// stores and HDFS a listing is a round trip per page, so one at a time
+// leaves the lister waiting. fn still runs on this goroutine only, parents
+// before children, and entries stream through a bounded channel: memory
+// holds the directories waiting to be listed, never a whole listing.
+func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, fn fs.WalkFunc) error {
+	if l.threads <= 1 {
+		return fs.Walk(ctx, fsys, root, fn)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	q := &dirQueue{dirs: []string{root}}
+	q.cond = sync.NewCond(&q.mu)
+	out := make(chan listed, 4*l.threads)
+	var wg sync.WaitGroup
+	defer func() {
+		q.close()
+		cancel()
+		// Workers blocked sending must see the cancel; drain until they stop.
+		go func() {
+			for range out {
+			}
+		}()
+		wg.Wait()
+		close(out)
+	}()
+	for range l.threads {
+		wg.Go(func() { q.work(ctx, fsys, out) })
+	}
+	pending := 1 // directories queued or being listed
+	for pending > 0 {
+		var b listed
+		select {
+		case b = <-out:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		for _, fi := range b.entries {
+			err := fn(fi)
+			if fi.IsDir() {
+				if errors.Is(err, fs.SkipDir) {
+					continue
+				}
+				if err == nil {
+					pending++
+					q.push(fi.Path)
+				}
+			}
+			if err != nil && !errors.Is(err, fs.SkipDir) {
+				return err
+			}
+		}
+		if b.done {
+			if b.err != nil {
+				return fmt.Errorf("list %s: %w", b.dir, b.err)
+			}
+			pending--
+		}
+	}
+	return nil
+}
+
+// listed is a batch of one directory's entries; done marks its last.
+type listed struct {
+	dir     string
+	entries []fs.FileInfo
+	done    bool
+	err     error
+}
+
+const listBatch = 256
+
+type dirQueue struct {
+	mu     sync.Mutex
+	cond   *sync.Cond
+	dirs   []string
+	closed bool
+}
+
+func (q *dirQueue) push(d string) {
+	q.mu.Lock()
+	q.dirs = append(q.dirs, d)
+	q.mu.Unlock()
+	q.cond.Signal()
+}
+
+func (q *dirQueue) close() {
+	q.mu.Lock()
+	q.closed = true
+	q.mu.Unlock()
+	q.cond.Broadcast()
+}
+
+func (q *dirQueue) pop() (string, bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for len(q.dirs) == 0 && !q.closed {
+		q.cond.Wait()
+	}
+	if q.closed {
+		return "", false
+	}
+	d := q.dirs[len(q.dirs)-1] // depth first keeps the queue short
+	q.dirs = q.dirs[:len(q.dirs)-1]
+	return d, true
+}
+
+// work lists directories until the queue closes.
+func (q *dirQueue) work(ctx context.Context, fsys fs.FS, out chan<- listed) {
+	send := func(b listed) bool {
+		select {
+		case out <- b:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	for {
+		dir, ok := q.pop()
+		if !ok {
+			return
+		}
+		b := listed{dir: dir}
+		var lerr error
+		for fi, err := range fsys.List(ctx, dir) {
+			if err != nil {
+				lerr = err
+				break
+			}
+			b.entries = append(b.entries, fi)
+			if len(b.entries) == listBatch {
+				if !send(b) {
+					return
+				}
+				b = listed{dir: dir}
+			}
+		}
+		b.done, b.err = true, lerr
+		if !send(b) {
+			return
+		}
+	}
+}
