@@ -83,6 +83,8 @@ func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, 
 		return true, "block size differs", nil
 	case o.SkipCRC:
 		return false, "same size (checksum not compared: -skipcrccheck)", nil
+	case t.sameOrigin(ctx):
+		return false, "same size and checksum (recorded when copied from this unchanged source)", nil
 	}
 	same, err := t.sameChecksum(ctx)
 	switch {
@@ -99,6 +101,20 @@ func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, 
 	default:
 		return true, "checksum differs", nil
 	}
+}
+
+// sameOrigin tells, without reading data, that the target was copied from
+// the source as it is now (--trust-mtime): the target's recorded origin
+// (valid while the target is unchanged) names the source's listed size and
+// mtime. Without it the source's checksum is compared, which reads a
+// source that keeps no checksum (local files).
+func (t *task) sameOrigin(ctx context.Context) bool {
+	or, ok := t.dstFS.(fs.OriginRecorder)
+	if !ok || !t.job.Options.TrustMtime || !t.item.Statted || t.item.Attr.ModTime.IsZero() {
+		return false
+	}
+	o, ok, err := or.Origin(ctx, t.dst.Path)
+	return err == nil && ok && o.SrcSize == t.item.Attr.Size && o.SrcModTime.Equal(t.item.Attr.ModTime)
 }
 
 func (t *task) sameChecksum(ctx context.Context) (bool, error) {
@@ -189,7 +205,15 @@ func (t *task) finish(ctx context.Context, tmp string, sum fs.Checksum) error {
 			return fail(err)
 		}
 	}
-	if cs, ok := t.dstFS.(fs.ChecksumStorer); ok && !sum.IsZero() {
+	if or, ok := t.dstFS.(fs.OriginRecorder); ok && !sum.IsZero() {
+		o := fs.Origin{Checksum: sum, SrcSize: t.item.Attr.Size}
+		if t.item.Statted {
+			o.SrcModTime = t.item.Attr.ModTime
+		}
+		if err := or.RecordOrigin(ctx, tmp, o); err != nil {
+			return fail(fmt.Errorf("record checksum of %s: %w", tmp, err))
+		}
+	} else if cs, ok := t.dstFS.(fs.ChecksumStorer); ok && !sum.IsZero() {
 		if err := cs.StoreChecksum(ctx, tmp, sum); err != nil {
 			return fail(fmt.Errorf("store checksum of %s: %w", tmp, err))
 		}

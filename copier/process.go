@@ -79,13 +79,13 @@ func checkPaths(job *messages.Job, item *messages.WorkItem) (src, dst fs.URI, er
 
 // task is one item being worked on.
 type task struct {
-	c          *Copier
-	job        *messages.Job
-	item       *messages.WorkItem
-	attempt    int
-	src, dst   fs.URI
-	srcFS      fs.FS
-	dstFS      fs.FS
+	c        *Copier
+	job      *messages.Job
+	item     *messages.WorkItem
+	attempt  int
+	src, dst fs.URI
+	srcFS    fs.FS
+	dstFS    fs.FS
 	// tempID names the item in temp file names (a bundle's files add
 	// their position to the bundle's index).
 	tempID string

@@ -159,3 +159,22 @@ type UploadAborter interface {
 type Closer interface {
 	Close() error
 }
+
+// Origin is what a copied file remembers of the source it was copied from:
+// the bytes' CRC32C and the source's size and modification time then.
+type Origin struct {
+	Checksum   Checksum
+	SrcSize    int64
+	SrcModTime time.Time // zero when the source's time was not known
+}
+
+// OriginRecorder is implemented by backends that can keep an Origin with a
+// file (an extended attribute), valid while the file's own size and mtime
+// are unchanged. A later -update then knows an unchanged source's target
+// is the same without reading either side. Call RecordOrigin after the
+// file's final attributes are set; Origin says ok=false when there is no
+// valid record.
+type OriginRecorder interface {
+	RecordOrigin(ctx context.Context, path string, o Origin) error
+	Origin(ctx context.Context, path string) (o Origin, ok bool, err error)
+}

@@ -109,6 +109,7 @@ var argSpecs = map[string]argSpec{
 	"direct":       boolArg(func(c *Config) { c.Options.Direct = true }),
 	"v":            boolArg(func(c *Config) { c.Options.Verbose = true }),
 	"dry-run":      boolArg(func(c *Config) { c.Options.DryRun = true }),
+	"trust-mtime":  boolArg(func(c *Config) { c.Options.TrustMtime = true }),
 	"h":            boolArg(func(c *Config) { c.Help = true }),
 	"help":         boolArg(func(c *Config) { c.Help = true }),
 	"m": valueArg(func(c *Config, v string) error {
@@ -444,6 +445,8 @@ func (c *Config) validate(unsupportedSeen []string) error {
 		return usagef("-atomic cannot be combined with -update or -delete: an atomic copy builds a new target; drop one of them")
 	case o.SkipCRC && !o.Update:
 		return usagef("-skipcrccheck is only valid with -update (as in DistCp): add -update or drop it")
+	case o.TrustMtime && !o.Update:
+		return usagef("--trust-mtime is only valid with -update: add -update or drop it")
 	case seen("append") && !o.Update:
 		return usagef("-append is only valid with -update")
 	case seen("append") && o.SkipCRC:

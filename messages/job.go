@@ -47,6 +47,11 @@ type Options struct {
 	RetryBackoff time.Duration `json:"retry_backoff,omitempty"`
 	// Verbose asks services to log every file.
 	Verbose bool `json:"verbose,omitempty"`
+	// TrustMtime lets -update skip a file whose target records that it was
+	// copied from the source at its current size and mtime, reading
+	// neither (rsync's and rclone's quick check), instead of comparing the
+	// source's checksum.
+	TrustMtime bool `json:"trust_mtime,omitempty"`
 	// ChunkSize splits files larger than it into chunks copied in
 	// parallel and assembled at the target; 0 copies every file whole.
 	ChunkSize int64 `json:"chunk_size,omitempty"`

@@ -523,11 +523,16 @@ func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 	return nil
 }
 
-// Checksum is the whole-file CRC32C of path, computed by reading it.
+// Checksum is the whole-file CRC32C of path: the one a copy recorded, or
+// else computed by reading it.
 func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 	p, err := start(ctx, "checksum", p)
 	if err != nil {
 		return fs.Checksum{}, err
+	}
+	// A checksum a copy recorded is the file's while it is unchanged.
+	if o, ok, err := f.Origin(ctx, p); err == nil && ok {
+		return o.Checksum, nil
 	}
 	return fs.ChecksumByReading(ctx, f, p, nil)
 }

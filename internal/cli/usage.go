@@ -24,6 +24,9 @@ How to decide, per file
   -update               copy only files whose size or checksum differ
   -overwrite            copy every file, replacing the target
   -skipcrccheck         with -update, compare sizes only
+  --trust-mtime         with -update, skip a file jetcp copied whose source still has
+                        the size and mtime it had then, reading neither side (as
+                        rsync and rclone do); without it the checksums are compared
   -delete               with -update/-overwrite, delete target files absent from the sources
   -p[rbugpct]           preserve replication, block size, user, group, permission,
                         checksum type, times (bare -p = -prbugpct)

@@ -1,0 +1,102 @@
+package local
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jetcp/jetcp/fs"
+)
+
+var _ fs.OriginRecorder = (*FS)(nil)
+
+// xattrOrigin holds "CRC32C:<hex> size=N mtime=NS src_size=N src_mtime=NS":
+// a copy's checksum and source, valid while size and mtime (ns) are the
+// file's own. The name is HDFS's, so the record reads the same everywhere.
+const xattrOrigin = "user.jetcp.crc32c"
+
+// RecordOrigin implements fs.OriginRecorder. A file system without user
+// extended attributes records nothing and says nothing: -update then
+// compares by reading, as it always could.
+func (f *FS) RecordOrigin(ctx context.Context, p string, o fs.Origin) error {
+	p, err := start(ctx, "record origin of", p)
+	if err != nil {
+		return err
+	}
+	if o.Checksum.Algorithm != fs.AlgCRC32C {
+		return nil
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return statErr(err)
+	}
+	v := fmt.Sprintf("%s size=%d mtime=%d src_size=%d src_mtime=%d", o.Checksum, fi.Size(), fi.ModTime().UnixNano(),
+		o.SrcSize, unixNano(o.SrcModTime))
+	if err := syscall.Setxattr(p, xattrOrigin, []byte(v), 0); err != nil {
+		if errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
+			return nil
+		}
+		return &os.PathError{Op: "setxattr", Path: p, Err: err}
+	}
+	return nil
+}
+
+// Origin implements fs.OriginRecorder.
+func (f *FS) Origin(ctx context.Context, p string) (fs.Origin, bool, error) {
+	p, err := start(ctx, "read origin of", p)
+	if err != nil {
+		return fs.Origin{}, false, err
+	}
+	fi, err := os.Stat(p)
+	if err != nil {
+		return fs.Origin{}, false, statErr(err)
+	}
+	var buf [160]byte
+	n, err := syscall.Getxattr(p, xattrOrigin, buf[:])
+	if err != nil {
+		return fs.Origin{}, false, nil // none, or no extended attributes here
+	}
+	o, ok := parseOrigin(string(buf[:n]), fi.Size(), fi.ModTime())
+	return o, ok, nil
+}
+
+func parseOrigin(v string, size int64, mtime time.Time) (fs.Origin, bool) {
+	var o fs.Origin
+	parts := strings.Fields(v)
+	if len(parts) != 5 {
+		return o, false
+	}
+	if parts[1] != "size="+strconv.FormatInt(size, 10) || parts[2] != "mtime="+strconv.FormatInt(mtime.UnixNano(), 10) {
+		return o, false // the file changed since
+	}
+	sum, ok := strings.CutPrefix(parts[0], fs.AlgCRC32C+":")
+	b, err := hex.DecodeString(sum)
+	if !ok || err != nil || len(b) != 4 {
+		return o, false
+	}
+	ss, ok1 := strings.CutPrefix(parts[3], "src_size=")
+	sm, ok2 := strings.CutPrefix(parts[4], "src_mtime=")
+	srcSize, err1 := strconv.ParseInt(ss, 10, 64)
+	srcMtime, err2 := strconv.ParseInt(sm, 10, 64)
+	if !ok1 || !ok2 || err1 != nil || err2 != nil {
+		return o, false
+	}
+	o = fs.Origin{Checksum: fs.Checksum{Algorithm: fs.AlgCRC32C, Value: b}, SrcSize: srcSize}
+	if srcMtime != 0 {
+		o.SrcModTime = time.Unix(0, srcMtime)
+	}
+	return o, true
+}
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
