@@ -24,7 +24,7 @@ func (f *FS) StoreChecksum(ctx context.Context, p string, c fs.Checksum) error {
 		return err
 	}
 	v := fmt.Sprintf("%s size=%d mtime=%d", c, fi.Size, fi.ModTime.UnixMilli())
-	return f.mapErr("set xattr on", p, f.c.SetXAttr(p, xattrCRC32C, v))
+	return f.mapErr("set xattr on", p, f.do(ctx, func(c *client, _ bool) error { return c.SetXAttr(p, xattrCRC32C, v) }))
 }
 
 // Checksum returns the stored CRC32C when it still belongs to the file, so
@@ -34,7 +34,8 @@ func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 	if err != nil {
 		return fs.Checksum{}, err
 	}
-	if attrs, err := f.c.GetXAttrs(p, xattrCRC32C); err == nil {
+	attrs, err := get(ctx, f, func(c *client, _ bool) (map[string]string, error) { return c.GetXAttrs(p, xattrCRC32C) })
+	if err == nil {
 		if c, ok := parseStored(attrs[xattrCRC32C], fi); ok {
 			return c, nil
 		}

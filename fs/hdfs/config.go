@@ -12,6 +12,8 @@ import (
 	krbconfig "github.com/jcmturner/gokrb5/v8/config"
 	"github.com/jcmturner/gokrb5/v8/credentials"
 
+	"github.com/rs/zerolog"
+
 	"github.com/jetcp/jetcp/internal/hadoopconf"
 )
 
@@ -23,6 +25,8 @@ type Config struct {
 	Kerberos            *krbclient.Client
 	KerberosServiceName string
 	UseDatanodeHostname bool
+	// Log gets the retries (debug level); the zero Logger logs nothing.
+	Log zerolog.Logger
 }
 
 // Resolve finds the NameNodes for host: "nn:9000" is itself; a nameservice

@@ -1,6 +1,16 @@
 // Package hdfs is jetcp's backend for HDFS (hdfs://namenode:port/path, or a
 // nameservice from the Hadoop configuration) on github.com/colinmarc/hdfs.
 // One client, and so one NameNode connection, serves every file of an FS.
+//
+// Failures that Hadoop's own client rides out are ridden out here too, in
+// two layers. Inside the NameNode connection (nnConn), a cut connection is
+// made again and the request sent again, and a RetriableException answer is
+// retried, per RPC, for every call the client makes, writers' included.
+// Around each metadata call (FS.do), what still fails with a retriable
+// error (RetriableException, StandbyException, SafeModeException, a lost
+// connection, colinmarc's "no available namenodes") is tried again with
+// back-off on a client made anew if the old one is broken; calls that are
+// not idempotent recognise their own earlier success when an answer was lost.
 package hdfs
 
 import (
@@ -10,12 +20,15 @@ import (
 	"io"
 	iofs "io/fs"
 	"iter"
+	"net"
 	"os"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	hdfsclient "github.com/colinmarc/hdfs/v2"
+	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
@@ -23,9 +36,21 @@ import (
 
 // FS is one HDFS namespace.
 type FS struct {
-	name string // for messages: hdfs://host
-	c    *hdfsclient.Client
-	defs hdfsclient.ServerDefaults
+	name     string // for messages: hdfs://host
+	opts     hdfsclient.ClientOptions
+	defs     hdfsclient.ServerDefaults
+	log      zerolog.Logger
+	retry    backoff // whole calls (do)
+	rpcRetry backoff // one RPC inside nnConn
+	dialer   net.Dialer
+	life     context.Context // ends at Close: stops nnConn's waits
+	stop     context.CancelFunc
+	stats    connStats
+
+	mu     sync.Mutex
+	cur    *client // nil after the last was retired: connect on next use
+	gens   uint64
+	closed bool
 }
 
 // Opener returns an fs.Opener for "hdfs", configured from the environment
@@ -41,37 +66,84 @@ func Opener(src hadoopconf.Source) fs.Opener {
 		if err != nil {
 			return nil, err
 		}
+		cfg.Log = *zerolog.Ctx(ctx)
 		return New(ctx, "hdfs://"+u.Host, cfg)
 	}
 }
 
-// New connects to the NameNode(s) of cfg.
+// tuning is what tests change.
+type tuning struct {
+	plain           bool // no nnConn: colinmarc's own connection, as with Kerberos
+	retry, rpcRetry backoff
+}
+
+// New connects to the NameNode(s) of cfg. A NameNode that cannot be reached
+// fails New at once; later calls ride out failures (see the package doc).
 func New(ctx context.Context, name string, cfg Config) (*FS, error) {
-	opts := hdfsclient.ClientOptions{
-		Addresses:           cfg.Addresses,
-		User:                cfg.User,
-		UseDatanodeHostname: cfg.UseDatanodeHostname,
-		KerberosClient:      cfg.Kerberos,
+	return newFS(ctx, name, cfg, tuning{retry: callRetry, rpcRetry: rpcRetry})
+}
+
+func newFS(ctx context.Context, name string, cfg Config, t tuning) (*FS, error) {
+	f := &FS{
+		name: name,
+		opts: hdfsclient.ClientOptions{
+			Addresses:           cfg.Addresses,
+			User:                cfg.User,
+			UseDatanodeHostname: cfg.UseDatanodeHostname,
+			KerberosClient:      cfg.Kerberos,
+		},
+		log:      cfg.Log,
+		retry:    t.retry,
+		rpcRetry: t.rpcRetry,
+		dialer:   net.Dialer{Timeout: 20 * time.Second, KeepAlive: 30 * time.Second},
 	}
 	if cfg.Kerberos != nil {
-		opts.KerberosServicePrincipleName = cfg.KerberosServiceName
+		f.opts.KerberosServicePrincipleName = cfg.KerberosServiceName
+	} else if !t.plain {
+		// SASL (Kerberos) wraps the RPCs, which nnConn must read.
+		f.opts.NamenodeDialFunc = f.dialNameNode
 	}
-	c, err := hdfsclient.NewClient(opts)
+	f.life, f.stop = context.WithCancel(context.WithoutCancel(ctx))
+	// The first connection is not retried: a wrong address fails at once.
+	c, err := f.acquire()
 	if err != nil {
+		f.stop()
 		return nil, fmt.Errorf("connect to HDFS NameNode %v: %w (is it running? check the address or HADOOP_CONF_DIR)", cfg.Addresses, err)
 	}
-	f := &FS{name: name, c: c}
-	defs, err := c.ServerDefaults()
+	f.release(c)
+	defs, err := get(ctx, f, func(c *client, _ bool) (hdfsclient.ServerDefaults, error) { return c.ServerDefaults() })
 	if err != nil {
-		c.Close()
+		f.Close()
 		return nil, fmt.Errorf("connect to HDFS NameNode %v: %w (is it running? check the address)", cfg.Addresses, err)
 	}
 	f.defs = defs
 	return f, nil
 }
 
-// Close ends the NameNode connection.
-func (f *FS) Close() error { return f.c.Close() }
+func (f *FS) connect() (*hdfsclient.Client, error) { return hdfsclient.NewClient(f.opts) }
+
+// Close ends the NameNode connection and stops the retries. Readers and
+// writers still open keep their client until they are closed.
+func (f *FS) Close() error {
+	f.mu.Lock()
+	if f.closed {
+		f.mu.Unlock()
+		return nil
+	}
+	f.closed = true
+	c := f.cur
+	f.cur = nil
+	idle := c != nil && c.refs == 0
+	if c != nil {
+		c.retired = true
+	}
+	f.mu.Unlock()
+	f.stop()
+	if idle {
+		return c.Close()
+	}
+	return nil
+}
 
 // mapErr keeps the client's os errors (which wrap io/fs's sentinels) and
 // adds the path.
@@ -123,7 +195,7 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 	if err := ctx.Err(); err != nil {
 		return fs.FileInfo{}, err
 	}
-	fi, err := f.c.Stat(p)
+	fi, err := f.stat(ctx, p)
 	if err != nil {
 		if isNotDir(err) {
 			return fs.FileInfo{}, fmt.Errorf("stat %s%s: %w", f.name, p, fs.ErrNotExist)
@@ -131,6 +203,11 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 		return fs.FileInfo{}, f.mapErr("stat", p, err)
 	}
 	return f.info(p, fi), nil
+}
+
+// stat is the client's Stat, retried.
+func (f *FS) stat(ctx context.Context, p string) (iofs.FileInfo, error) {
+	return get(ctx, f, func(c *client, _ bool) (iofs.FileInfo, error) { return c.Stat(p) })
 }
 
 // isNotDir reports HDFS's ParentNotDirectoryException (and friends), which
@@ -146,42 +223,71 @@ func isNotDir(err error) bool {
 	return false
 }
 
-// List pages through the directory 1000 entries at a time.
+// List pages through the directory 1000 entries at a time. A listing cut
+// short by a retriable failure starts again and skips up to the last entry
+// it yielded (never by comparing names: HDFS orders them its own way); its
+// tries are counted afresh whenever a try yielded something new.
 func (f *FS) List(ctx context.Context, dir string) iter.Seq2[fs.FileInfo, error] {
 	return func(yield func(fs.FileInfo, error) bool) {
-		if err := ctx.Err(); err != nil {
-			yield(fs.FileInfo{}, err)
-			return
-		}
-		// Open fetches the status once; no separate Stat round trip.
-		r, err := f.c.Open(dir)
-		if err != nil {
-			if isNotDir(err) {
-				err = fs.ErrNotExist
+		var last string // the name of the last entry yielded
+		yielded, stopped := false, false
+		list := func(c *client, _ bool) error {
+			// Open fetches the status once; no separate Stat round trip.
+			r, err := c.Open(dir)
+			if err != nil {
+				return err
 			}
-			yield(fs.FileInfo{}, f.mapErr("list", dir, err))
-			return
-		}
-		defer r.Close()
-		if !r.Stat().IsDir() {
-			yield(fs.FileInfo{}, fmt.Errorf("list %s%s: not a directory: %w", f.name, dir, fs.ErrNotExist))
-			return
-		}
-		for {
-			if err := ctx.Err(); err != nil {
-				yield(fs.FileInfo{}, err)
-				return
+			defer r.Close()
+			if !r.Stat().IsDir() {
+				return fmt.Errorf("not a directory: %w", fs.ErrNotExist)
 			}
-			batch, err := r.Readdir(1000)
-			for _, e := range batch {
-				if !yield(f.info(path.Join(dir, e.Name()), e), nil) {
-					return
+			skipping := yielded
+			if skipping {
+				f.stats.resumed.Add(1)
+			}
+			for {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				batch, err := r.Readdir(1000)
+				for _, e := range batch {
+					if skipping {
+						skipping = e.Name() != last
+						continue
+					}
+					if !yield(f.info(path.Join(dir, e.Name()), e), nil) {
+						stopped = true
+						return nil
+					}
+					last, yielded = e.Name(), true
+				}
+				// Only a bare io.EOF is the end: a failed getListing comes
+				// wrapped in an *os.PathError.
+				if err == io.EOF || err == nil && len(batch) == 0 {
+					if skipping {
+						return fmt.Errorf("the directory changed while its listing was started again after a NameNode failure (%q is gone): list it again", last)
+					}
+					return nil
+				}
+				if err != nil {
+					return err
 				}
 			}
-			if errors.Is(err, io.EOF) || err == nil && len(batch) == 0 {
+		}
+		r := retrier{f: f}
+		for {
+			before := last
+			err := r.try(ctx, list)
+			if err == nil || stopped {
 				return
 			}
-			if err != nil {
+			if last != before {
+				r.tries = 0
+			}
+			if !r.again(ctx, &err) {
+				if isNotDir(err) {
+					err = fs.ErrNotExist
+				}
 				yield(fs.FileInfo{}, f.mapErr("list", dir, err))
 				return
 			}
@@ -194,41 +300,134 @@ func (f *FS) Open(ctx context.Context, p string, offset int64) (io.ReadCloser, e
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r, err := f.c.Open(p)
+	r, err := f.open(ctx, p, offset)
 	if err != nil {
 		return nil, f.mapErr("open", p, err)
 	}
-	if r.Stat().IsDir() {
-		r.Close()
-		return nil, fmt.Errorf("open %s%s: is a directory", f.name, p)
-	}
-	if offset > 0 {
-		if _, err := r.Seek(offset, io.SeekStart); err != nil {
-			r.Close()
-			return nil, f.mapErr("seek", p, err)
-		}
-	}
-	return &reader{ctx: ctx, r: r}, nil
+	return r, nil
 }
 
-// reader stops a long read when its context ends (the client has none).
+var errIsDir = errors.New("is a directory")
+
+// open opens p at offset on the current client, which the reader holds.
+func (f *FS) open(ctx context.Context, p string, offset int64) (*reader, error) {
+	return get(ctx, f, func(c *client, _ bool) (*reader, error) {
+		r, err := c.Open(p)
+		if err != nil {
+			return nil, err
+		}
+		if r.Stat().IsDir() {
+			r.Close()
+			return nil, errIsDir
+		}
+		if offset > 0 {
+			if _, err := r.Seek(offset, io.SeekStart); err != nil {
+				r.Close()
+				return nil, fmt.Errorf("seek to %d: %w", offset, err)
+			}
+		}
+		f.hold(c)
+		return &reader{f: f, ctx: ctx, path: p, c: c, r: r, off: offset}, nil
+	})
+}
+
+// reader stops a long read when its context ends (the client has none),
+// and rides out a failed DataNode read (or a NameNode call for the block
+// locations) by opening the file again where it stopped.
 type reader struct {
-	ctx context.Context
-	r   *hdfsclient.FileReader
+	f     *FS
+	ctx   context.Context
+	path  string
+	c     *client // nil once closed, or after a failed reopen
+	r     *hdfsclient.FileReader
+	off   int64 // the next byte to read
+	tries int   // failed tries in a row
+	err   error // the error that ended the reader
 }
 
 func (r *reader) Read(b []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, err
+	for {
+		if err := r.ctx.Err(); err != nil {
+			return 0, err
+		}
+		if r.r == nil {
+			if r.err == nil {
+				r.err = fmt.Errorf("read %s%s: %w", r.f.name, r.path, os.ErrClosed)
+			}
+			return 0, r.err
+		}
+		n, err := r.r.Read(b)
+		r.off += int64(n)
+		if err == io.EOF && r.off < r.r.Stat().Size() {
+			// The client passes on an io.EOF from its NameNode connection
+			// (getBlockLocations) as is: not the end of the file, which
+			// it reports only at the size it opened.
+			err = fmt.Errorf("NameNode connection: %w", io.ErrUnexpectedEOF)
+		}
+		if err == nil || err == io.EOF {
+			if n > 0 {
+				r.tries = 0
+			}
+			return n, err
+		}
+		if n > 0 {
+			return n, nil // the failure, if it lasts, comes again next time
+		}
+		r.tries++
+		if !readRetriable(err) || r.tries >= r.f.retry.attempts {
+			if r.tries > 1 {
+				err = fmt.Errorf("%w (gave up after %d tries)", err, r.tries)
+			}
+			return 0, r.f.mapErr("read", r.path, err)
+		}
+		d := r.f.retry.delay(r.tries - 1)
+		r.f.log.Debug().Str("fs", r.f.name).Str("path", r.path).Int64("offset", r.off).Err(err).Dur("pause", d).Msg("HDFS read failed; opening again")
+		if !sleep(r.ctx, d) {
+			return 0, r.ctx.Err()
+		}
+		r.drop()
+		nr, err := r.f.open(r.ctx, r.path, r.off)
+		if err != nil {
+			r.err = r.f.mapErr("read (open again)", r.path, err)
+			return 0, r.err
+		}
+		r.c, r.r = nr.c, nr.r
 	}
-	n, err := r.r.Read(b)
-	if err != nil && err != io.EOF {
-		err = explain(err)
-	}
-	return n, err
 }
 
-func (r *reader) Close() error { return r.r.Close() }
+// readRetriable reports whether a read may succeed on a fresh open: not
+// when the NameNode refuses with a lasting answer (not found, permission).
+func readRetriable(err error) bool {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return false
+	}
+	var nn interface{ Exception() string }
+	if errors.As(err, &nn) || errors.Is(err, os.ErrNotExist) || errors.Is(err, os.ErrPermission) {
+		return classify(err).retry
+	}
+	return true // DataNode failures: connection, checksum, "no available datanodes"
+}
+
+func (r *reader) drop() {
+	if r.r != nil {
+		r.r.Close()
+		r.f.release(r.c)
+		r.r, r.c = nil, nil
+	}
+}
+
+func (r *reader) Close() error {
+	if r.r == nil {
+		return nil
+	}
+	err := r.r.Close()
+	r.f.release(r.c)
+	r.r, r.c = nil, nil
+	if r.err == nil {
+		r.err = fmt.Errorf("read %s%s: %w", r.f.name, r.path, os.ErrClosed)
+	}
+	return err
+}
 
 // Create writes a new file with the server's (or the requested) block
 // size and replication.
@@ -236,14 +435,14 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if fi, err := f.c.Stat(p); err == nil {
+	if fi, err := f.stat(ctx, p); err == nil {
 		if fi.IsDir() {
 			return nil, fmt.Errorf("create %s%s: is a directory: %w", f.name, p, fs.ErrExist)
 		}
 		if !opts.Overwrite {
 			return nil, fmt.Errorf("create %s%s: %w", f.name, p, fs.ErrExist)
 		}
-		if err := f.c.Remove(p); err != nil {
+		if err := f.removeFile(ctx, p); err != nil {
 			return nil, f.mapErr("create (replace)", p, err)
 		}
 	}
@@ -258,15 +457,35 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	if perm == 0 {
 		perm = 0o644
 	}
-	w, err := f.c.CreateFile(p, repl, bs, perm)
+	w, err := get(ctx, f, func(c *client, mayHaveRun bool) (*writer, error) {
+		fw, err := c.CreateFile(p, repl, bs, perm)
+		if err != nil && mayHaveRun && opts.Overwrite && errors.Is(err, os.ErrExist) {
+			// The file may be our own earlier try's, whose answer was
+			// lost (and replacing is allowed anyway).
+			if err := c.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+				return nil, err
+			}
+			fw, err = c.CreateFile(p, repl, bs, perm)
+		}
+		if err != nil {
+			return nil, err
+		}
+		f.hold(c)
+		return &writer{f: f, ctx: context.WithoutCancel(ctx), c: c, path: p, w: fw}, nil
+	})
 	if err != nil {
 		return nil, f.mapErr("create", p, err)
 	}
-	return &writer{f: f, path: p, w: w}, nil
+	return w, nil
 }
 
+// writer writes through the client that created the file: the file's
+// lease is that client's. Its NameNode calls (addBlock, complete) are
+// retried inside the connection (nnConn), not here.
 type writer struct {
 	f    *FS
+	ctx  context.Context // for Abort's remove
+	c    *client
 	path string
 	w    *hdfsclient.FileWriter
 	done bool
@@ -281,6 +500,7 @@ func (w *writer) Close() error {
 		return nil
 	}
 	w.done = true
+	defer w.f.release(w.c)
 	err := w.w.Close()
 	for wait := 50 * time.Millisecond; errors.Is(err, hdfsclient.ErrReplicating) && wait < 10*time.Second; wait *= 2 {
 		time.Sleep(wait)
@@ -296,10 +516,23 @@ func (w *writer) Abort() error {
 	}
 	w.done = true
 	_ = w.w.Close()
-	if err := w.f.c.Remove(w.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+	w.f.release(w.c)
+	if err := w.f.removeFile(w.ctx, w.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return w.f.mapErr("abort", w.path, err)
 	}
 	return nil
+}
+
+// removeFile removes a file or empty directory, retried; a missing path
+// after a try whose answer was lost counts as removed.
+func (f *FS) removeFile(ctx context.Context, p string) error {
+	return f.do(ctx, func(c *client, mayHaveRun bool) error {
+		err := c.Remove(p)
+		if mayHaveRun && errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		return err
+	})
 }
 
 // Mkdir creates one directory; the parent must exist.
@@ -307,7 +540,7 @@ func (f *FS) Mkdir(ctx context.Context, p string, perm iofs.FileMode) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := f.c.Stat(p); err == nil {
+	if _, err := f.stat(ctx, p); err == nil {
 		return fmt.Errorf("mkdir %s%s: %w", f.name, p, fs.ErrExist)
 	}
 	if parent := path.Dir(p); parent != p {
@@ -319,7 +552,22 @@ func (f *FS) Mkdir(ctx context.Context, p string, perm iofs.FileMode) error {
 			return fmt.Errorf("mkdir %s%s: parent is a file: %w", f.name, p, fs.ErrNotExist)
 		}
 	}
-	return f.mapErr("mkdir", p, f.c.Mkdir(p, perm))
+	err := f.do(ctx, func(c *client, mayHaveRun bool) error {
+		err := c.Mkdir(p, perm)
+		if err != nil && mayHaveRun && errors.Is(err, os.ErrExist) {
+			// A directory there now is our earlier try's, whose answer was
+			// lost (it was missing before this Mkdir began).
+			fi, serr := c.Stat(p)
+			if serr == nil && fi.IsDir() {
+				return nil
+			}
+			if classify(serr).retry {
+				return serr
+			}
+		}
+		return err
+	})
+	return f.mapErr("mkdir", p, err)
 }
 
 // Rename uses rename2 with overwrite, which replaces a file and refuses an
@@ -328,13 +576,35 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := f.c.Stat(oldpath); err != nil {
+	if _, err := f.stat(ctx, oldpath); err != nil {
 		return f.mapErr("rename", oldpath, err)
 	}
-	if ti, err := f.c.Stat(newpath); err == nil && ti.IsDir() {
+	if ti, err := f.stat(ctx, newpath); err == nil && ti.IsDir() {
 		return fmt.Errorf("rename %s%s: target %s is a directory: %w", f.name, oldpath, newpath, fs.ErrExist)
 	}
-	return f.mapErr("rename", oldpath, f.c.Rename(oldpath, newpath))
+	err := f.do(ctx, func(c *client, mayHaveRun bool) error {
+		err := c.Rename(oldpath, newpath)
+		if err == nil || !mayHaveRun || !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		// Our earlier try, whose answer was lost, may have moved it: the
+		// source gone and the target there say it did.
+		if _, serr := c.Stat(oldpath); !errors.Is(serr, os.ErrNotExist) {
+			if classify(serr).retry {
+				return serr
+			}
+			return err
+		}
+		_, terr := c.Stat(newpath)
+		if terr == nil {
+			return nil
+		}
+		if classify(terr).retry {
+			return terr
+		}
+		return err
+	})
+	return f.mapErr("rename", oldpath, err)
 }
 
 // Remove deletes a file or directory (a non-empty one only with recursive).
@@ -345,19 +615,20 @@ func (f *FS) Remove(ctx context.Context, p string, recursive bool) error {
 	if path.Clean(p) == "/" {
 		return fmt.Errorf("remove %s/: refusing to remove the root", f.name)
 	}
-	if _, err := f.c.Stat(p); err != nil {
+	if _, err := f.stat(ctx, p); err != nil {
 		return f.mapErr("remove", p, err)
 	}
-	if recursive {
-		return f.mapErr("remove", p, f.c.RemoveAll(p))
+	if !recursive {
+		return f.mapErr("remove", p, f.removeFile(ctx, p))
 	}
-	return f.mapErr("remove", p, f.c.Remove(p))
+	// RemoveAll of a missing path is nil, so a lost answer needs no care.
+	return f.mapErr("remove", p, f.do(ctx, func(c *client, _ bool) error { return c.RemoveAll(p) }))
 }
 
 // SetAttrs applies permission, owner and group (both are always sent: the
 // client would send "" for a missing one) and times. HDFS keeps times in
 // milliseconds and the client sends whole seconds. Replication cannot be set
-// through this client and is ignored.
+// through this client and is ignored. Each call is idempotent and retried.
 func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -367,7 +638,8 @@ func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 		return err
 	}
 	if a.Mode != nil {
-		if err := f.c.Chmod(p, *a.Mode&(iofs.ModePerm|iofs.ModeSticky)); err != nil {
+		mode := *a.Mode & (iofs.ModePerm | iofs.ModeSticky)
+		if err := f.do(ctx, func(c *client, _ bool) error { return c.Chmod(p, mode) }); err != nil {
 			return f.mapErr("chmod", p, err)
 		}
 	}
@@ -379,7 +651,7 @@ func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 		if group == "" {
 			group = fi.Group
 		}
-		if err := f.c.Chown(p, owner, group); err != nil {
+		if err := f.do(ctx, func(c *client, _ bool) error { return c.Chown(p, owner, group) }); err != nil {
 			return f.mapErr("chown", p, err)
 		}
 	}
@@ -391,7 +663,7 @@ func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 		if at.IsZero() {
 			at = fi.AccessTime
 		}
-		if err := f.c.Chtimes(p, at, mt); err != nil {
+		if err := f.do(ctx, func(c *client, _ bool) error { return c.Chtimes(p, at, mt) }); err != nil {
 			return f.mapErr("chtimes", p, err)
 		}
 	}

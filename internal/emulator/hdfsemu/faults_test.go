@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"slices"
 	"testing"
 	"time"
 
@@ -272,5 +273,70 @@ func TestRawWriteBlockBadChecksum(t *testing.T) {
 			t.Errorf("corrupt=%v: block stored=%v", corrupt, stored)
 		}
 		conn.Close()
+	}
+}
+
+// An answer lost after the call ran: the connection is cut, the call has
+// happened. Sent again with the same client id and call id, an at-most-once
+// call is answered from the retry cache; with a new call id it runs again.
+// A repeated addBlock gets the same block.
+func TestFaultLostReplyRetryCache(t *testing.T) {
+	c := startCluster(t, Options{})
+	lost := func(id int32, method string, req proto.Message) {
+		t.Helper()
+		c.SetFaults(Faults{LostReplyRate: 1})
+		defer c.SetFaults(Faults{})
+		conn, r := rawRPC(t, c, testSuper)
+		if _, err := conn.Write(rpcCall(t, id, method, req)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := r.ReadByte(); err == nil {
+			t.Fatalf("%s answered with LostReplyRate 1", method)
+		}
+	}
+	create := &pb.CreateRequestProto{Src: proto.String("/f"), Masked: &pb.FsPermissionProto{Perm: proto.Uint32(0o644)},
+		ClientName: proto.String("raw-client"), CreateFlag: proto.Uint32(uint32(pb.CreateFlagProto_CREATE)),
+		CreateParent: proto.Bool(false), Replication: proto.Uint32(1), BlockSize: proto.Uint64(testBlockSize)}
+	lost(5, "create", create)
+
+	conn, r := rawRPC(t, c, testSuper)
+	var b []byte
+	b = append(b, rpcCall(t, 5, "create", create)...) // the same call again
+	b = append(b, rpcCall(t, 6, "create", create)...) // a new call
+	if _, err := conn.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	cr := &pb.CreateResponseProto{}
+	if h := readReply(t, r, cr); h.GetCallId() != 5 || h.GetStatus() != pb.RpcResponseHeaderProto_SUCCESS || cr.GetFs().GetFileId() == 0 {
+		t.Fatalf("repeated create: %v %v", h, cr)
+	}
+	if h := readReply(t, r, &pb.CreateResponseProto{}); h.GetCallId() != 6 || h.GetExceptionClassName() != exAlreadyBeingCreated {
+		t.Fatalf("new create of the same file: %v, want %s", h, exAlreadyBeingCreated)
+	}
+
+	add := &pb.AddBlockRequestProto{Src: proto.String("/f"), ClientName: proto.String("raw-client"), FileId: cr.GetFs().FileId}
+	lost(7, "addBlock", add)
+	if _, err := conn.Write(rpcCall(t, 8, "addBlock", add)); err != nil {
+		t.Fatal(err)
+	}
+	ab := &pb.AddBlockResponseProto{}
+	if h := readReply(t, r, ab); h.GetStatus() != pb.RpcResponseHeaderProto_SUCCESS {
+		t.Fatalf("addBlock again: %v", h)
+	}
+	c.nn.mu.Lock()
+	n, _, _, _ := c.nn.ns.lookup(caller{user: testSuper, super: true}, "/f")
+	blocks := slices.Clone(n.Blocks)
+	c.nn.mu.Unlock()
+	if len(blocks) != 1 || blocks[0].ID != ab.GetBlock().GetB().GetBlockId() {
+		t.Fatalf("after a repeated addBlock the file has blocks %v (want only the one answered: %d)", blocks, ab.GetBlock().GetB().GetBlockId())
+	}
+
+	lost(9, "mkdirs", &pb.MkdirsRequestProto{Src: proto.String("/d"), Masked: &pb.FsPermissionProto{Perm: proto.Uint32(0o755)}, CreateParent: proto.Bool(false)})
+	if _, err := conn.Write(rpcCall(t, 10, "getFileInfo", &pb.GetFileInfoRequestProto{Src: proto.String("/d")})); err != nil {
+		t.Fatal(err)
+	}
+	fi := &pb.GetFileInfoResponseProto{}
+	if h := readReply(t, r, fi); h.GetStatus() != pb.RpcResponseHeaderProto_SUCCESS || fi.GetFs().GetFileType() != pb.HdfsFileStatusProto_IS_DIR {
+		t.Fatalf("mkdirs whose answer was lost did not run: %v %v", h, fi)
 	}
 }

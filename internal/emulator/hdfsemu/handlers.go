@@ -252,6 +252,17 @@ func addBlock(nn *nameNode, c caller, req *pb.AddBlockRequestProto) (proto.Messa
 		return nil, err
 	}
 	nn.syncBlockLengths(n)
+	// A repeated addBlock whose answer was lost (previous is still the
+	// block before the last, and the last has no data yet) gets the same
+	// block again, as the NameNode's FSDirWriteFileOp does.
+	if k := len(n.Blocks); k > 0 {
+		last := n.Blocks[k-1]
+		prev := req.GetPrevious()
+		retry := prev == nil && k == 1 || prev != nil && k > 1 && n.Blocks[k-2].ID == prev.GetBlockId()
+		if _, written := nn.c.dn.store.length(last.ID); retry && !written {
+			return &pb.AddBlockResponseProto{Block: nn.located(last, n.length()-last.NumBytes)}, nil
+		}
+	}
 	b := block{ID: nn.ns.NextBlockID, GenStamp: nn.ns.GenStamp}
 	nn.ns.NextBlockID++
 	off := n.length()

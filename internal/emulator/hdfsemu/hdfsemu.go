@@ -6,8 +6,10 @@
 //
 // One Cluster is one NameNode and one DataNode, each on its own port. The
 // namespace and block data live in memory, or under Options.Dir when set.
-// Faults (RPC errors, dropped connections, latency) can be injected at run
-// time with SetFaults.
+// Faults (RPC errors, dropped connections, answers lost after the call ran,
+// latency) can be injected at run time with SetFaults. Like a NameNode, the
+// emulator keeps a retry cache: an at-most-once call sent again with the
+// same client id and call id gets its first answer instead of running twice.
 package hdfsemu
 
 import (
@@ -46,8 +48,14 @@ type Faults struct {
 	// org.apache.hadoop.ipc.RetriableException error instead of being run.
 	RPCErrorRate float64
 	// DropRate is the fraction of NameNode RPCs and DataNode operations for
-	// which the connection is cut instead of answered.
+	// which the connection is cut instead of answered (the RPC is not run).
 	DropRate float64
+	// LostReplyRate is the fraction of NameNode RPCs that are run and whose
+	// connection is then cut before the answer is sent: the client cannot
+	// tell whether the call happened. A call sent again with the same client
+	// id and call id is answered from the retry cache if it is at-most-once
+	// (create, rename, delete, ...), as a NameNode does.
+	LostReplyRate float64
 	// Latency is added before every NameNode RPC and DataNode operation.
 	Latency time.Duration
 }
@@ -159,6 +167,13 @@ func (c *Cluster) injectedFault() (drop, rpcErr bool) {
 	drop = f.DropRate > 0 && rand.Float64() < f.DropRate
 	rpcErr = f.RPCErrorRate > 0 && rand.Float64() < f.RPCErrorRate
 	return drop, rpcErr
+}
+
+// lostReply reports whether the answer to a NameNode RPC that has run
+// should be lost (the connection cut instead).
+func (c *Cluster) lostReply() bool {
+	f := c.currentFaults()
+	return f.LostReplyRate > 0 && rand.Float64() < f.LostReplyRate
 }
 
 // Close stops both servers, cuts open connections and, with Options.Dir,

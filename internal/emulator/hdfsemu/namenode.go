@@ -22,6 +22,8 @@ type nameNode struct {
 	leases map[string]time.Time // client name -> last renewal
 	dirty  bool
 
+	retries retryCache
+
 	stopSaver chan struct{}
 	saverDone chan struct{}
 }

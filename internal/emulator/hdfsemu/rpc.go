@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"sync"
 
 	"google.golang.org/protobuf/proto"
 
@@ -155,14 +156,28 @@ func appendDelimited(b []byte, m proto.Message) ([]byte, error) {
 }
 
 func (rc *rpcConn) send(msgs ...proto.Message) error {
+	b, err := packet(msgs...)
+	if err != nil {
+		return err
+	}
+	return rc.write(b)
+}
+
+// packet frames msgs as one RPC packet: a 4-byte length, then each message
+// varint-length-prefixed.
+func packet(msgs ...proto.Message) ([]byte, error) {
 	b := make([]byte, 4, 256)
 	var err error
 	for _, m := range msgs {
 		if b, err = appendDelimited(b, m); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+	return b, nil
+}
+
+func (rc *rpcConn) write(b []byte) error {
 	if _, err := rc.w.Write(b); err != nil {
 		return err
 	}
@@ -216,11 +231,19 @@ func (rc *rpcConn) call(rrh *pb.RpcRequestHeaderProto, rest []byte) error {
 	if injectErr {
 		return answerErr(newErr(exRetriable, "hdfsemu: injected error for %s", rh.GetMethodName()))
 	}
-	h, ok := handlers[rh.GetMethodName()]
+	method := rh.GetMethodName()
+	h, ok := handlers[method]
 	if !ok {
 		return answerErr(&rpcError{class: exNoSuchMethod,
-			msg:    fmt.Sprintf("Unknown method %s called on %s protocol.", rh.GetMethodName(), clientProtocolName),
+			msg:    fmt.Sprintf("Unknown method %s called on %s protocol.", method, clientProtocolName),
 			detail: pb.RpcResponseHeaderProto_ERROR_NO_SUCH_METHOD})
+	}
+	// A repeated at-most-once call gets the answer it had.
+	key := retryKey(rrh)
+	if key != "" && atMostOnce[method] {
+		if b, ok := rc.nn.retries.get(key); ok {
+			return rc.write(b)
+		}
 	}
 	// The request body is itself varint-length-prefixed.
 	n, k := binary.Uvarint(body)
@@ -228,14 +251,78 @@ func (rc *rpcConn) call(rrh *pb.RpcRequestHeaderProto, rest []byte) error {
 		return answerErr(&rpcError{class: exServer, msg: "truncated request", detail: pb.RpcResponseHeaderProto_ERROR_RPC_SERVER})
 	}
 	out, err := h(rc.nn, caller{user: rc.user, super: rc.user == rc.nn.c.opts.Superuser}, body[k:k+int(n)])
+	lost := rc.nn.c.lostReply()
 	if err != nil {
+		if lost {
+			return errors.New("answer lost by fault injection")
+		}
 		var re *rpcError
 		if !errors.As(err, &re) {
 			re = newErr(exIO, "%v", err)
 		}
 		return answerErr(re)
 	}
-	return rc.send(resp, out)
+	b, err := packet(resp, out)
+	if err != nil {
+		return err
+	}
+	if key != "" && atMostOnce[method] {
+		rc.nn.retries.put(key, b)
+	}
+	if lost {
+		return errors.New("answer lost by fault injection")
+	}
+	return rc.write(b)
+}
+
+// atMostOnce are the ClientProtocol methods Hadoop marks @AtMostOnce: the
+// NameNode's retry cache answers a repeated call (same client id and call
+// id) with the first call's answer instead of running it again. The rest
+// are @Idempotent, safe to run twice.
+var atMostOnce = map[string]bool{
+	"create": true, "append": true, "rename": true, "rename2": true,
+	"delete": true, "setXAttr": true, "removeXAttr": true,
+}
+
+func retryKey(rrh *pb.RpcRequestHeaderProto) string {
+	if len(rrh.GetClientId()) == 0 || rrh.GetCallId() < 0 {
+		return ""
+	}
+	return fmt.Sprintf("%x/%d", rrh.GetClientId(), rrh.GetCallId())
+}
+
+// retryCache keeps the answers of successful at-most-once calls, as the
+// NameNode's does (dfs.namenode.enable.retrycache), bounded to the most
+// recent retryCacheSize.
+type retryCache struct {
+	mu    sync.Mutex
+	m     map[string][]byte
+	order []string
+}
+
+const retryCacheSize = 4096
+
+func (c *retryCache) get(key string) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b, ok := c.m[key]
+	return b, ok
+}
+
+func (c *retryCache) put(key string, answer []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil {
+		c.m = map[string][]byte{}
+	}
+	if _, ok := c.m[key]; !ok {
+		c.order = append(c.order, key)
+	}
+	c.m[key] = answer
+	if len(c.order) > retryCacheSize {
+		delete(c.m, c.order[0])
+		c.order = c.order[1:]
+	}
 }
 
 // handler runs one ClientProtocol method.
