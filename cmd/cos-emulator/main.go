@@ -1,7 +1,7 @@
 // Command cos-emulator serves the Tencent COS protocol emulator
 // (internal/emulator/cosemu) over HTTP:
 //
-//	cos-emulator -addr 127.0.0.1:9100 -secret-id ID -secret-key KEY [-dir DIR] [-bucket NAME ...]
+//	cos-emulator -addr 127.0.0.1:9100 -secret-id ID -secret-key KEY [-dir DIR] [-bucket NAME ...] [-latency D]
 //
 // Clients keep the real host name (<bucket>.cos.<region>.myqcloud.com) and
 // dial the emulator's address. It prints "cos-emulator serving <URL>" once
@@ -25,6 +25,7 @@ func main() {
 		id      = flag.String("secret-id", "", "SecretId requests must be signed with (required)")
 		key     = flag.String("secret-key", "", "SecretKey requests must be signed with (required)")
 		dir     = flag.String("dir", "", "keep objects on disk under this directory (default: in memory)")
+		latency = flag.Duration("latency", 0, "delay added before every response, e.g. 20ms (a distant COS region)")
 		buckets []string
 	)
 	flag.Func("bucket", "bucket that exists at start, e.g. examplebucket-1250000000 (repeatable)", func(v string) error {
@@ -42,6 +43,9 @@ func main() {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "cos-emulator:", err)
 		os.Exit(1)
+	}
+	if *latency > 0 {
+		srv.SetFaults(cosemu.Faults{Latency: *latency})
 	}
 	fmt.Println("cos-emulator serving " + url)
 	<-ctx.Done()
