@@ -301,7 +301,9 @@ func setUp(ctx context.Context, o *options) (*bench, error) {
 }
 
 // claimWorkDir creates dir, or accepts it when empty or used by bench
-// before (it has the marker file): bench deletes its subdirectories.
+// before (it has the marker file): bench deletes its subdirectories. The
+// marker stays locked (flock) while this process runs, so that a second
+// bench cannot delete the first one's files from under it.
 func claimWorkDir(dir string) error {
 	const marker = ".jetcp-bench"
 	if ents, err := os.ReadDir(dir); err == nil && len(ents) > 0 {
@@ -312,8 +314,22 @@ func claimWorkDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(dir, marker), []byte("work directory of jetcp's cmd/bench; its contents are deleted by the next run\n"), 0o644)
+	f, err := os.OpenFile(filepath.Join(dir, marker), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		owner, _ := os.ReadFile(f.Name())
+		f.Close()
+		return fmt.Errorf("work directory %s is in use by another bench run (%s): wait for it, or give another -dir", dir, strings.TrimSpace(string(owner)))
+	}
+	workDirLock = f // held until exit
+	_ = f.Truncate(0)
+	_, err = fmt.Fprintf(f, "pid %d, since %s\n", os.Getpid(), time.Now().Format(time.RFC3339))
+	return err
 }
+
+var workDirLock *os.File
 
 func (b *bench) rcloneConf() string { return filepath.Join(b.confDir, "rclone.conf") }
 
