@@ -26,7 +26,6 @@ type assembling struct {
 	longest  int64 // ms, the slowest chunk
 	dirs     int
 	launched bool
-	done     bool // its file result is published
 }
 
 // chunkDone records one chunk's result; once a file's chunks are all in,
@@ -43,9 +42,6 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 		st = &assembling{count: c.Count, sums: make([]string, c.Count), lengths: make([]int64, c.Count)}
 		st.a = copier.Assembly{Index: c.File, Upload: c.Upload, Receipts: make([]string, c.Count),
 			File: messages.WorkItem{Job: j.spec.ID, Index: c.File, Kind: messages.KindFile, Src: r.Src, Dst: r.Dst}}
-		if r.Attr != nil {
-			st.a.File.Attr = *r.Attr
-		}
 		j.chunks[c.File] = st
 	}
 	if st.launched || c.Count != st.count {

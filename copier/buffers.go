@@ -1,6 +1,10 @@
 package copier
 
-import "sync"
+import (
+	"sync"
+
+	"github.com/jetcp/jetcp/messages"
+)
 
 // buffers recycles copy buffers of one size: allocating (and clearing) a
 // megabyte per file would cost more than copying a small file.
@@ -37,7 +41,7 @@ func (b *buffers) put(s *[]byte) {
 // less for a smaller file (one byte over, to see EOF or growth in one read).
 func bufferSize(jobSize int, size int64) int {
 	if jobSize <= 0 {
-		jobSize = defaultBufferSize
+		jobSize = messages.DefaultCopyBufferSize
 	}
 	if size+1 < int64(jobSize) {
 		// Round up so files of similar sizes share a pool.

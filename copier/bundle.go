@@ -17,14 +17,7 @@ import (
 // in place are found so.
 func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int, log zerolog.Logger) (messages.Result, error) {
 	res := messages.Result{Status: messages.StatusCopied, Files: make([]messages.Result, 0, len(item.Files))}
-	attempts := job.Options.Attempts
-	if attempts <= 0 {
-		attempts = messages.DefaultAttempts
-	}
-	backoff := job.Options.RetryBackoff
-	if backoff == 0 {
-		backoff = messages.DefaultRetryBackoff
-	}
+	attempts := attemptsFor(job)
 	dirs := map[string]bool{} // directories this bundle found or made
 	for i, f := range item.Files {
 		sub := &messages.WorkItem{Job: item.Job, Index: item.Index, Kind: messages.KindFile,
@@ -49,7 +42,7 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 				r.Status, r.Error = messages.StatusFailed, err.Error()
 				break
 			}
-			delay := backoff << (try - 1)
+			delay := retryDelay(job, try)
 			log.Warn().Err(err).Str("src", f.Src).Int("attempt", try).Dur("retry_in", delay).Msg("copy failed; will retry")
 			sleep(ctx, delay)
 		}

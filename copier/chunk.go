@@ -15,7 +15,7 @@ import (
 // itself where files appear only complete (object stores) or with -direct,
 // else a temp file next to it that is renamed into place once whole.
 func AssemblyPath(fsys fs.FS, job *messages.Job, file int64, dst string) string {
-	if ac, ok := fsys.(fs.AtomicCreator); ok && ac.AtomicCreate() || job.Options.Direct {
+	if inPlace(fsys, job.Options) {
 		return dst
 	}
 	return path.Join(path.Dir(dst), TempName(job.ID, strconv.FormatInt(file, 10), 0, "chunks"))

@@ -36,8 +36,6 @@ type Copier struct {
 	bufs  buffers
 }
 
-const defaultBufferSize = messages.DefaultCopyBufferSize
-
 // Option configures a Copier.
 type Option func(*Copier)
 

@@ -83,7 +83,7 @@ func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, 
 		return true, "block size differs", nil
 	case o.SkipCRC:
 		return false, "same size (checksum not compared: -skipcrccheck)", nil
-	case t.sameOrigin(ctx):
+	case t.sameOrigin(ctx, dfi):
 		return false, "same size and checksum (recorded when copied from this unchanged source)", nil
 	}
 	same, err := t.sameChecksum(ctx)
@@ -108,12 +108,12 @@ func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, 
 // (valid while the target is unchanged) names the source's listed size and
 // mtime. Without it the source's checksum is compared, which reads a
 // source that keeps no checksum (local files).
-func (t *task) sameOrigin(ctx context.Context) bool {
+func (t *task) sameOrigin(ctx context.Context, dfi fs.FileInfo) bool {
 	or, ok := t.dstFS.(fs.OriginRecorder)
 	if !ok || !t.job.Options.TrustMtime || !t.item.Statted || t.item.Attr.ModTime.IsZero() {
 		return false
 	}
-	o, ok, err := or.Origin(ctx, t.dst.Path)
+	o, ok, err := or.Origin(ctx, dfi)
 	return err == nil && ok && o.SrcSize == t.item.Attr.Size && o.SrcModTime.Equal(t.item.Attr.ModTime)
 }
 
@@ -142,33 +142,13 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	if err := t.mkParent(ctx, res); err != nil {
 		return fs.Checksum{}, err
 	}
-	direct := o.Direct
-	if ac, ok := t.dstFS.(fs.AtomicCreator); ok && ac.AtomicCreate() {
-		direct = true // an object appears only complete: no temp + rename
-	}
 	tmp := t.dst.Path
-	if !direct {
+	if !inPlace(t.dstFS, o) {
 		tmp = path.Join(path.Dir(t.dst.Path), TempName(t.job.ID, t.tempID, t.attempt, t.c.token))
 	}
-	perm := iofs.FileMode(t.item.Attr.Mode).Perm()
-	if perm == 0 || !o.Preserve.Permission {
-		perm = 0o644
-	}
-	storesAttrs := false
-	if sa, ok := t.dstFS.(fs.AttrsAtCreate); ok && sa.StoresAttrsAtCreate() {
-		storesAttrs = true
-	}
-	var attrs fs.Attrs
-	if storesAttrs {
-		attrs = AttrsFor(o.Preserve, t.item.Attr)
-	}
-	w, err := t.dstFS.Create(ctx, tmp, fs.CreateOptions{
-		Attrs:       attrs,
-		Perm:        perm,
-		Overwrite:   true, // -direct replaces; a temp name is ours alone
-		BlockSize:   pick(o.Preserve.BlockSize, t.item.Attr.BlockSize),
-		Replication: int16(pick(o.Preserve.Replication, int64(t.item.Attr.Replication))),
-	})
+	co := CreateOptionsFor(t.dstFS, o, t.item.Attr)
+	co.Overwrite = true // -direct replaces; a temp name is ours alone
+	w, err := t.dstFS.Create(ctx, tmp, co)
 	if err != nil {
 		return fs.Checksum{}, fmt.Errorf("create %s: %w", tmp, err)
 	}
@@ -196,11 +176,7 @@ func (t *task) finish(ctx context.Context, tmp string, sum fs.Checksum) error {
 	if err := t.verify(ctx, tmp, sum); err != nil {
 		return fail(err)
 	}
-	storesAttrs := false
-	if sa, ok := t.dstFS.(fs.AttrsAtCreate); ok && sa.StoresAttrsAtCreate() {
-		storesAttrs = true
-	}
-	if t.job.Options.Preserve.Any() && !storesAttrs {
+	if t.job.Options.Preserve.Any() && !storesAttrs(t.dstFS) {
 		if err := t.applyAttrs(ctx, tmp); err != nil {
 			return fail(err)
 		}
@@ -241,6 +217,38 @@ func (t *task) mkParent(ctx context.Context, res *messages.Result) error {
 		t.dirs[dir] = true
 	}
 	return nil
+}
+
+// inPlace tells whether files are written at their final path: with
+// -direct, and where a file appears only complete (object stores), so a
+// temp file plus rename would only double the cost.
+func inPlace(fsys fs.FS, o messages.Options) bool {
+	ac, ok := fsys.(fs.AtomicCreator)
+	return o.Direct || ok && ac.AtomicCreate()
+}
+
+func storesAttrs(fsys fs.FS) bool {
+	sa, ok := fsys.(fs.AttrsAtCreate)
+	return ok && sa.StoresAttrsAtCreate()
+}
+
+// CreateOptionsFor is how a file with source attributes a is created on
+// fsys under the job's options: its permission, the attributes a backend
+// stores at creation, and HDFS block size and replication (-pb, -pr).
+func CreateOptionsFor(fsys fs.FS, o messages.Options, a messages.Attrs) fs.CreateOptions {
+	perm := iofs.FileMode(a.Mode).Perm()
+	if perm == 0 || !o.Preserve.Permission {
+		perm = 0o644
+	}
+	co := fs.CreateOptions{
+		Perm:        perm,
+		BlockSize:   pick(o.Preserve.BlockSize, a.BlockSize),
+		Replication: int16(pick(o.Preserve.Replication, int64(a.Replication))),
+	}
+	if storesAttrs(fsys) {
+		co.Attrs = AttrsFor(o.Preserve, a)
+	}
+	return co
 }
 
 func pick(on bool, v int64) int64 {

@@ -102,16 +102,8 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 			_ = msg.Nak()
 			return OutcomeReleased, nil
 		}
-		attempts := job.Options.Attempts
-		if attempts <= 0 {
-			attempts = messages.DefaultAttempts
-		}
-		if !isPermanent(err) && attempt < attempts {
-			backoff := job.Options.RetryBackoff
-			if backoff == 0 {
-				backoff = messages.DefaultRetryBackoff
-			}
-			delay := backoff << (attempt - 1)
+		if !isPermanent(err) && attempt < attemptsFor(job) {
+			delay := retryDelay(job, attempt)
 			log.Warn().Err(err).Int("attempt", attempt).Dur("retry_in", delay).Msg("copy failed; will retry")
 			_ = msg.NakWithDelay(delay)
 			return OutcomeRetry, nil
@@ -201,4 +193,22 @@ func (c *Copier) publishResult(ctx context.Context, job string, res messages.Res
 		sleep(ctx, delay)
 		delay = min(2*delay, 5*time.Second)
 	}
+}
+
+// attemptsFor is how often a job's files are tried before they fail.
+func attemptsFor(job *messages.Job) int {
+	if job.Options.Attempts <= 0 {
+		return messages.DefaultAttempts
+	}
+	return job.Options.Attempts
+}
+
+// retryDelay is the wait before the try after attempt: the job's back-off,
+// doubled for every try before.
+func retryDelay(job *messages.Job, attempt int) time.Duration {
+	backoff := job.Options.RetryBackoff
+	if backoff == 0 {
+		backoff = messages.DefaultRetryBackoff
+	}
+	return backoff << (attempt - 1)
 }

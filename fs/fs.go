@@ -172,9 +172,10 @@ type Origin struct {
 // file (an extended attribute), valid while the file's own size and mtime
 // are unchanged. A later -update then knows an unchanged source's target
 // is the same without reading either side. Call RecordOrigin after the
-// file's final attributes are set; Origin says ok=false when there is no
-// valid record.
+// file's final attributes are set. Origin takes the file as Stat just
+// described it (so a caller that has it stats once) and says ok=false when
+// there is no record valid for it.
 type OriginRecorder interface {
 	RecordOrigin(ctx context.Context, path string, o Origin) error
-	Origin(ctx context.Context, path string) (o Origin, ok bool, err error)
+	Origin(ctx context.Context, fi FileInfo) (o Origin, ok bool, err error)
 }

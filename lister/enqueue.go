@@ -3,7 +3,6 @@ package lister
 import (
 	"context"
 	"errors"
-	iofs "io/fs"
 
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
@@ -25,15 +24,13 @@ type enqueuer struct {
 	bundles       int // bundles published, for the ramp-up
 }
 
-// publish enqueues item at the next index; reserve more indexes follow it
-// that no work item carries (a chunked file's own result).
-func (e *enqueuer) publish(ctx context.Context, item *messages.WorkItem, files, bytes, reserve int64) error {
+// publish enqueues item at the next index.
+func (e *enqueuer) publish(ctx context.Context, item *messages.WorkItem, files, bytes int64) error {
 	item.Job, item.Index = e.job.ID, e.listed.Items
 	if err := e.pub.add(ctx, item); err != nil {
 		return err
 	}
 	e.count(1, files, bytes)
-	e.listed.Items += reserve
 	return nil
 }
 
@@ -49,7 +46,7 @@ func (e *enqueuer) count(items, files, bytes int64) {
 func (e *enqueuer) dir(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, root, statted bool) error {
 	e.listed.Dirs++
 	return e.publish(ctx, &messages.WorkItem{Kind: messages.KindDir, Src: src.String(), Dst: dst.String(),
-		Root: root, Attr: attrsOf(fi), Statted: statted}, 0, 0, 0)
+		Root: root, Attr: attrsOf(fi), Statted: statted}, 0, 0)
 }
 
 // file enqueues one file: chunked, bundled or alone.
@@ -78,7 +75,7 @@ func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, st
 		return nil
 	}
 	return e.publish(ctx, &messages.WorkItem{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(),
-		Attr: attrsOf(fi), Statted: statted}, 1, fi.Size, 0)
+		Attr: attrsOf(fi), Statted: statted}, 1, fi.Size)
 }
 
 // flush enqueues the open bundle, if any.
@@ -91,7 +88,7 @@ func (e *enqueuer) flush(ctx context.Context) error {
 		f := e.bundle[0]
 		item = &messages.WorkItem{Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Attr: f.Attr, Statted: e.bundleStatted}
 	}
-	if err := e.publish(ctx, item, int64(len(e.bundle)), e.bundleBytes, 0); err != nil {
+	if err := e.publish(ctx, item, int64(len(e.bundle)), e.bundleBytes); err != nil {
 		return err
 	}
 	e.bundle, e.bundleBytes = nil, 0
@@ -103,7 +100,6 @@ func (e *enqueuer) flush(ctx context.Context) error {
 // reserved index for the whole file's result, which the committer
 // publishes once it has assembled the chunks.
 func (e *enqueuer) chunked(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted bool, dstFS fs.FS, pw fs.PartWriter, chunk int64) error {
-	o := e.job.Options
 	count := (fi.Size + chunk - 1) / chunk
 	if count > maxChunks {
 		chunk = (fi.Size + maxChunks - 1) / maxChunks
@@ -111,19 +107,11 @@ func (e *enqueuer) chunked(ctx context.Context, src, dst fs.URI, fi fs.FileInfo,
 	}
 	fileIndex := e.listed.Items + count
 	attr := attrsOf(fi)
-	perm := iofs.FileMode(attr.Mode).Perm()
-	if perm == 0 || !o.Preserve.Permission {
-		perm = 0o644
-	}
-	var attrs fs.Attrs
-	if sa, ok := dstFS.(fs.AttrsAtCreate); ok && sa.StoresAttrsAtCreate() {
-		attrs = copier.AttrsFor(o.Preserve, attr)
-	}
-	upload, err := pw.StartParts(ctx, copier.AssemblyPath(dstFS, e.job, fileIndex, dst.Path), fs.CreateOptions{Perm: perm, Attrs: attrs})
+	upload, err := pw.StartParts(ctx, copier.AssemblyPath(dstFS, e.job, fileIndex, dst.Path), copier.CreateOptionsFor(dstFS, e.job.Options, attr))
 	if err != nil {
 		// The copier meets the same error and reports it for this file.
 		return e.publish(ctx, &messages.WorkItem{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(),
-			Attr: attr, Statted: statted}, 1, fi.Size, 0)
+			Attr: attr, Statted: statted}, 1, fi.Size)
 	}
 	for seq := range count {
 		off := seq * chunk
@@ -134,14 +122,11 @@ func (e *enqueuer) chunked(ctx context.Context, src, dst fs.URI, fi fs.FileInfo,
 		if seq == 0 {
 			files, bytes = 1, fi.Size
 		}
-		if err := e.publish(ctx, item, files, bytes, 0); err != nil {
+		if err := e.publish(ctx, item, files, bytes); err != nil {
 			return err
 		}
 	}
-	e.listed.Items++ // the file's own result
-	if e.onItem != nil {
-		e.onItem(1, 0, 0)
-	}
+	e.count(1, 0, 0) // the file's own result, which no work item carries
 	return nil
 }
 

@@ -24,12 +24,7 @@ func (f *FS) StartParts(ctx context.Context, p string, opts fs.CreateOptions) (s
 	if k == "" {
 		return "", fmt.Errorf("upload cosn://%s/: the bucket root is a directory", f.bucket)
 	}
-	a := opts.Attrs
-	if a.Mode == nil && opts.Perm != 0 {
-		m := opts.Perm
-		a.Mode = &m
-	}
-	meta := metaHeader(nil, a)
+	meta := createMeta(opts)
 	res, _, err := f.c.Object.InitiateMultipartUpload(ctx, k, &cossdk.InitiateMultipartUploadOptions{
 		ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{XCosMetaXXX: &meta, XOptionHeader: crcFlag()}})
 	if err != nil {

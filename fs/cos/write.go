@@ -41,13 +41,19 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
+	return &writer{ctx: ctx, f: f, path: p, key: k, meta: createMeta(opts),
+		crc32c: fs.NewCRC32C(), crc64: crc64.New(crc64Table), buf: make([]byte, 0, min(f.cfg.PartSize, 1<<20))}, nil
+}
+
+// createMeta is a new object's metadata: the attributes to keep, with the
+// permission given apart when no mode is.
+func createMeta(opts fs.CreateOptions) http.Header {
 	a := opts.Attrs
 	if a.Mode == nil && opts.Perm != 0 {
 		m := opts.Perm
 		a.Mode = &m
 	}
-	return &writer{ctx: ctx, f: f, path: p, key: k, meta: metaHeader(nil, a),
-		crc32c: fs.NewCRC32C(), crc64: crc64.New(crc64Table), buf: make([]byte, 0, min(f.cfg.PartSize, 1<<20))}, nil
+	return metaHeader(nil, a)
 }
 
 type writer struct {

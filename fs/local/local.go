@@ -531,8 +531,10 @@ func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 		return fs.Checksum{}, err
 	}
 	// A checksum a copy recorded is the file's while it is unchanged.
-	if o, ok, err := f.Origin(ctx, p); err == nil && ok {
-		return o.Checksum, nil
+	if fi, err := f.Stat(ctx, p); err == nil {
+		if o, ok, err := f.Origin(ctx, fi); err == nil && ok {
+			return o.Checksum, nil
+		}
 	}
 	return fs.ChecksumByReading(ctx, f, p, nil)
 }

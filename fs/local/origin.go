@@ -48,21 +48,17 @@ func (f *FS) RecordOrigin(ctx context.Context, p string, o fs.Origin) error {
 }
 
 // Origin implements fs.OriginRecorder.
-func (f *FS) Origin(ctx context.Context, p string) (fs.Origin, bool, error) {
-	p, err := start(ctx, "read origin of", p)
+func (f *FS) Origin(ctx context.Context, fi fs.FileInfo) (fs.Origin, bool, error) {
+	p, err := start(ctx, "read origin of", fi.Path)
 	if err != nil {
 		return fs.Origin{}, false, err
-	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		return fs.Origin{}, false, statErr(err)
 	}
 	var buf [160]byte
 	n, err := syscall.Getxattr(p, xattrOrigin, buf[:])
 	if err != nil {
 		return fs.Origin{}, false, nil // none, or no extended attributes here
 	}
-	o, ok := parseOrigin(string(buf[:n]), fi.Size(), fi.ModTime())
+	o, ok := parseOrigin(string(buf[:n]), fi.Size, fi.ModTime)
 	return o, ok, nil
 }
 
