@@ -222,8 +222,10 @@ func TestFaultsRetriedPerCall(t *testing.T) {
 // yielded entries starts again and yields every entry exactly once.
 func TestListResumes(t *testing.T) {
 	c := startEmu(t, "", "127.0.0.1:0")
-	// A larger budget: the rates are high so that listings are cut often.
-	f := newTestFS(t, c.Addr(), tuning{plain: true, retry: backoff{first: time.Millisecond, max: 10 * time.Millisecond, attempts: 12}})
+	// A larger budget: the rates are high so that listings are cut often,
+	// and a loaded machine (the whole suite on 2 cores) once ran 12 tries
+	// within 10ms pauses into the same outage.
+	f := newTestFS(t, c.Addr(), tuning{plain: true, retry: backoff{first: time.Millisecond, max: 100 * time.Millisecond, attempts: 20}})
 	ctx := context.Background()
 	if err := f.Mkdir(ctx, "/many", 0o755); err != nil {
 		t.Fatal(err)
