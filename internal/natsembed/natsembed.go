@@ -3,11 +3,13 @@
 package natsembed
 
 import (
+	"context"
 	"fmt"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 )
 
@@ -47,8 +49,17 @@ func Start(dir string, log zerolog.Logger) (*Server, error) {
 // Conn is the in-process connection.
 func (s *Server) Conn() *nats.Conn { return s.nc }
 
-// Close drains the connection and stops the server.
+// Close drains the connection and stops the server. The streams go first:
+// the server's Shutdown pauses 50ms whenever a consumer still holds a pull
+// request (an idle copier's Fetch), and the store is temporary anyway.
 func (s *Server) Close() {
+	if js, err := jetstream.New(s.nc); err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		for name := range js.StreamNames(ctx).Name() {
+			_ = js.DeleteStream(ctx, name)
+		}
+		cancel()
+	}
 	_ = s.nc.Drain()
 	s.nc.Close()
 	s.ns.Shutdown()
