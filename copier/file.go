@@ -69,22 +69,8 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 // decide applies DistCp's per-file rules (CopyMapper) to an existing or
 // missing target.
 func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, string, error) {
-	o := t.job.Options
-	switch {
-	case !exists:
-		return true, "target missing", nil
-	case o.Overwrite:
-		return true, "overwrite", nil
-	case !o.Update:
-		return false, "target exists", nil
-	case dfi.Size != t.item.Attr.Size:
-		return true, "size differs", nil
-	case o.Preserve.BlockSize && t.item.Attr.BlockSize > 0 && dfi.BlockSize > 0 && dfi.BlockSize != t.item.Attr.BlockSize:
-		return true, "block size differs", nil
-	case o.SkipCRC:
-		return false, "same size (checksum not compared: -skipcrccheck)", nil
-	case t.sameOrigin(ctx, dfi):
-		return false, "same size and checksum (recorded when copied from this unchanged source)", nil
+	if ok, copyIt, reason := QuickDecide(ctx, t.dstFS, t.job.Options, t.item.Attr, t.item.Statted, exists, dfi); ok {
+		return copyIt, reason, nil
 	}
 	same, err := t.sameChecksum(ctx)
 	switch {
@@ -103,18 +89,50 @@ func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, 
 	}
 }
 
+// QuickDecide applies the part of decide that metadata settles: the
+// target's existence, its size and block size, and its recorded origin,
+// for a source file with attributes a (statted: as Stat reports them) and
+// a target dfi (when exists). decided is false when only the checksums can
+// tell. The lister calls it too, to skip unchanged files without sending
+// them to a copier.
+func QuickDecide(ctx context.Context, dstFS fs.FS, o messages.Options, a messages.Attrs, statted, exists bool, dfi fs.FileInfo) (decided, copyIt bool, reason string) {
+	switch {
+	case !exists:
+		return true, true, "target missing"
+	case o.Overwrite:
+		return true, true, "overwrite"
+	case !o.Update:
+		return true, false, "target exists"
+	case dfi.Size != a.Size:
+		return true, true, "size differs"
+	case o.Preserve.BlockSize && a.BlockSize > 0 && dfi.BlockSize > 0 && dfi.BlockSize != a.BlockSize:
+		return true, true, "block size differs"
+	case o.SkipCRC:
+		return true, false, "same size (checksum not compared: -skipcrccheck)"
+	case sameOrigin(ctx, dstFS, o, a, statted, dfi):
+		return true, false, "same size and checksum (recorded when copied from this unchanged source)"
+	}
+	return false, false, ""
+}
+
 // sameOrigin tells, without reading data, that the target was copied from
-// the source as it is now (--trust-mtime): the target's recorded origin
-// (valid while the target is unchanged) names the source's listed size and
-// mtime. Without it the source's checksum is compared, which reads a
-// source that keeps no checksum (local files).
-func (t *task) sameOrigin(ctx context.Context, dfi fs.FileInfo) bool {
-	or, ok := t.dstFS.(fs.OriginRecorder)
-	if !ok || !t.job.Options.TrustMtime || !t.item.Statted || t.item.Attr.ModTime.IsZero() {
+// the source as it is now: the target's recorded origin (valid while the
+// target is unchanged) names the source's listed size, mtime and change
+// time. A change time nobody can set back makes this as sure as reading
+// the source (a rewrite under a restored mtime still moves it), so it
+// needs no flag; --trust-mtime drops the change time from the rule
+// (rsync's and rclone's), for sources without one. Otherwise the source's
+// checksum is compared, which reads a source that keeps no checksum.
+func sameOrigin(ctx context.Context, dstFS fs.FS, opts messages.Options, a messages.Attrs, statted bool, dfi fs.FileInfo) bool {
+	or, ok := dstFS.(fs.OriginRecorder)
+	if !ok || !statted || a.ModTime.IsZero() || a.ChangeTime.IsZero() && !opts.TrustMtime {
 		return false
 	}
 	o, ok, err := or.Origin(ctx, dfi)
-	return err == nil && ok && o.SrcSize == t.item.Attr.Size && o.SrcModTime.Equal(t.item.Attr.ModTime)
+	if err != nil || !ok || o.SrcSize != a.Size || !o.SrcModTime.Equal(a.ModTime) {
+		return false
+	}
+	return opts.TrustMtime || o.SrcChangeTime.Equal(a.ChangeTime)
 }
 
 func (t *task) sameChecksum(ctx context.Context) (bool, error) {
@@ -184,7 +202,7 @@ func (t *task) finish(ctx context.Context, tmp string, sum fs.Checksum) error {
 	if or, ok := t.dstFS.(fs.OriginRecorder); ok && !sum.IsZero() {
 		o := fs.Origin{Checksum: sum, SrcSize: t.item.Attr.Size}
 		if t.item.Statted {
-			o.SrcModTime = t.item.Attr.ModTime
+			o.SrcModTime, o.SrcChangeTime = t.item.Attr.ModTime, t.item.Attr.ChangeTime
 		}
 		if err := or.RecordOrigin(ctx, tmp, o); err != nil {
 			return fail(fmt.Errorf("record checksum of %s: %w", tmp, err))

@@ -77,6 +77,20 @@ func checkPaths(job *messages.Job, item *messages.WorkItem) (src, dst fs.URI, er
 	return src, dst, nil
 }
 
+// DirExists is the reason a directory item whose target exists gives.
+const DirExists = "directory exists"
+
+// DirResult starts a directory item's result: it echoes the source's
+// attributes for the committer to apply, except on the target root under
+// -update or -overwrite, which keeps its own (DistCp without -updateRoot).
+func DirResult(o messages.Options, item *messages.WorkItem) messages.Result {
+	res := messages.Result{Attr: &item.Attr}
+	if item.Root && (o.Update || o.Overwrite) {
+		res.Attr = nil
+	}
+	return res
+}
+
 // task is one item being worked on.
 type task struct {
 	c        *Copier
@@ -95,16 +109,13 @@ type task struct {
 }
 
 func (t *task) dir(ctx context.Context) (messages.Result, error) {
-	res := messages.Result{Attr: &t.item.Attr}
-	if o := t.job.Options; t.item.Root && (o.Update || o.Overwrite) {
-		res.Attr = nil // as DistCp without -updateRoot: the target root keeps its attributes
-	}
+	res := DirResult(t.job.Options, t.item)
 	fi, err := t.dstFS.Stat(ctx, t.dst.Path)
 	switch {
 	case err == nil && !fi.IsDir():
 		return res, permanent(fmt.Errorf("cannot replace file %s with directory %s", t.dst.Display(), t.src.Display()))
 	case err == nil:
-		res.Status, res.Reason = messages.StatusSkipped, "directory exists"
+		res.Status, res.Reason = messages.StatusSkipped, DirExists
 		return res, nil
 	case !errors.Is(err, fs.ErrNotExist):
 		return res, err

@@ -24,11 +24,16 @@ var (
 
 // FileInfo describes one entry. Fields a backend cannot know are left zero.
 type FileInfo struct {
-	Path        string        // absolute path inside the FS
-	Size        int64         // bytes; 0 for directories
-	Mode        iofs.FileMode // permission bits, plus iofs.ModeDir for directories
-	ModTime     time.Time
-	AccessTime  time.Time
+	Path       string        // absolute path inside the FS
+	Size       int64         // bytes; 0 for directories
+	Mode       iofs.FileMode // permission bits, plus iofs.ModeDir for directories
+	ModTime    time.Time
+	AccessTime time.Time
+	// ChangeTime is the inode's change time (local files): every write,
+	// chmod or utimes moves it and nobody can set it back, so an equal
+	// ChangeTime means the file was not touched, even if its mtime was
+	// restored. Zero where the file system has none (HDFS, COS).
+	ChangeTime  time.Time
 	Owner       string // user name
 	Group       string // group name
 	BlockSize   int64  // HDFS block size; 0 where meaningless
@@ -161,11 +166,13 @@ type Closer interface {
 }
 
 // Origin is what a copied file remembers of the source it was copied from:
-// the bytes' CRC32C and the source's size and modification time then.
+// the bytes' CRC32C and the source's size, modification and change times
+// then.
 type Origin struct {
-	Checksum   Checksum
-	SrcSize    int64
-	SrcModTime time.Time // zero when the source's time was not known
+	Checksum      Checksum
+	SrcSize       int64
+	SrcModTime    time.Time // zero when the source's time was not known
+	SrcChangeTime time.Time // zero when the source has none (see FileInfo.ChangeTime)
 }
 
 // OriginRecorder is implemented by backends that can keep an Origin with a

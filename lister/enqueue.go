@@ -3,6 +3,9 @@ package lister
 import (
 	"context"
 	"errors"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
@@ -22,7 +25,17 @@ type enqueuer struct {
 	bundleBytes   int64
 	bundleStatted bool
 	bundles       int // bundles published, for the ramp-up
+
+	// js publishes the lister's results for skipped entries.
+	js jetstream.JetStream
+	// skips are skipped entries' results waiting to be published together.
+	skips     []messages.Result
+	skipFiles int64
+	skipBytes int64
 }
+
+// maxSkips bounds the skipped entries one result event carries.
+const maxSkips = 512
 
 // publish enqueues item at the next index.
 func (e *enqueuer) publish(ctx context.Context, item *messages.WorkItem, files, bytes int64) error {
@@ -78,8 +91,52 @@ func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, st
 		Attr: attrsOf(fi), Statted: statted}, 1, fi.Size)
 }
 
-// flush enqueues the open bundle, if any.
+// skipped records an entry the listing found already in place (see
+// quickCheck): its result goes with others in one result event at the
+// next index, as a copier's bundle result would, and no work item is made.
+func (e *enqueuer) skipped(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, reason string) error {
+	r := messages.Result{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(), Attempt: 1, Copier: "lister"}
+	if fi.IsDir() {
+		e.listed.Dirs++
+		r = copier.DirResult(e.job.Options, &messages.WorkItem{Attr: attrsOf(fi)})
+		r.Kind, r.Src, r.Dst, r.Attempt, r.Copier = messages.KindDir, src.String(), dst.String(), 1, "lister"
+	} else {
+		r.Size = fi.Size
+		e.skipFiles++
+		e.skipBytes += fi.Size
+	}
+	r.Status, r.Reason = messages.StatusSkipped, reason
+	e.skips = append(e.skips, r)
+	if len(e.skips) >= maxSkips {
+		return e.flushSkips(ctx)
+	}
+	return nil
+}
+
+func (e *enqueuer) flushSkips(ctx context.Context) error {
+	if len(e.skips) == 0 {
+		return nil
+	}
+	idx := e.listed.Items
+	for i := range e.skips {
+		e.skips[i].Index = idx
+	}
+	ev := &messages.Event{Type: messages.EventResult, Job: e.job.ID, Time: time.Now().UTC(), Result: &messages.Result{
+		Index: idx, Kind: messages.KindBundle, Status: messages.StatusSkipped, Attempt: 1, Copier: "lister", Files: e.skips}}
+	if err := messages.PublishEvent(ctx, e.js, ev, messages.ResultMsgID(e.job.ID, idx)); err != nil {
+		return err
+	}
+	e.count(1, e.skipFiles, e.skipBytes)
+	e.skips, e.skipFiles, e.skipBytes = nil, 0, 0
+	return nil
+}
+
+// flush enqueues the open bundle, if any, and publishes the skipped
+// entries' results.
 func (e *enqueuer) flush(ctx context.Context) error {
+	if err := e.flushSkips(ctx); err != nil {
+		return err
+	}
 	if len(e.bundle) == 0 {
 		return nil
 	}

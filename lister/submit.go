@@ -73,7 +73,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 
 	pub := newPublisher(l.js, job.ID)
 	listed := &messages.Listed{}
-	e := &enqueuer{job: job, pub: pub, listed: listed, onItem: l.onItem}
+	e := &enqueuer{job: job, pub: pub, listed: listed, onItem: l.onItem, js: l.js}
 	for _, r := range p.Roots {
 		sfs, err := l.reg.FS(ctx, r.Src)
 		if err != nil {
@@ -95,7 +95,8 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 		// Preserving needs what only Stat tells on such backends.
 		statEach := job.Options.Preserve.Any() && fs.ListOmitsAttrs(sfs)
 		statted := statEach || !fs.ListOmitsAttrs(sfs)
-		err = l.walk(ctx, sfs, r.Src.Path, func(fi fs.FileInfo) error {
+		check := quickCheck(ctx, job.Options, p.Filter, r, dfs, statted && !statEach)
+		err = l.walk(ctx, sfs, r.Src.Path, check, func(fi fs.FileInfo, v verdict) error {
 			src := r.Src
 			src.Path = fi.Path
 			if p.Filter.Excludes(src) {
@@ -113,6 +114,9 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			}
 			// Join, not concatenation: a root target ("/") must not give "//x".
 			dst := r.Dst.Join(strings.TrimPrefix(fi.Path, r.Src.Path))
+			if v.skip {
+				return e.skipped(ctx, src, dst, fi, v.reason)
+			}
 			if fi.IsDir() {
 				return e.dir(ctx, src, dst, fi, false, statted)
 			}
@@ -173,7 +177,7 @@ func (l *Lister) event(ctx context.Context, ev *messages.Event) error {
 
 func attrsOf(fi fs.FileInfo) messages.Attrs {
 	return messages.Attrs{
-		Size: fi.Size, Mode: uint32(fi.Mode & fs.ModeAttrBits), ModTime: fi.ModTime, AccessTime: fi.AccessTime,
+		Size: fi.Size, Mode: uint32(fi.Mode & fs.ModeAttrBits), ModTime: fi.ModTime, AccessTime: fi.AccessTime, ChangeTime: fi.ChangeTime,
 		Owner: fi.Owner, Group: fi.Group, BlockSize: fi.BlockSize, Replication: fi.Replication,
 	}
 }

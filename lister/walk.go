@@ -15,9 +15,17 @@ import (
 // leaves the lister waiting. fn still runs on this goroutine only, parents
 // before children, and entries stream through a bounded channel: memory
 // holds the directories waiting to be listed, never a whole listing.
-func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, fn fs.WalkFunc) error {
+// check, when not nil, runs on the listing goroutines for every entry, so
+// its lookups (a target's Stat) run in parallel too; fn gets its verdict.
+func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, check func(fs.FileInfo) verdict, fn func(fs.FileInfo, verdict) error) error {
 	if l.threads <= 1 {
-		return fs.Walk(ctx, fsys, root, fn)
+		return fs.Walk(ctx, fsys, root, func(fi fs.FileInfo) error {
+			var v verdict
+			if check != nil {
+				v = check(fi)
+			}
+			return fn(fi, v)
+		})
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -37,7 +45,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, fn fs.WalkFu
 		close(out)
 	}()
 	for range l.threads {
-		wg.Go(func() { q.work(ctx, fsys, out) })
+		wg.Go(func() { q.work(ctx, fsys, check, out) })
 	}
 	pending := 1 // directories queued or being listed
 	for pending > 0 {
@@ -47,8 +55,12 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, fn fs.WalkFu
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		for _, fi := range b.entries {
-			err := fn(fi)
+		for i, fi := range b.entries {
+			var v verdict
+			if b.verdicts != nil {
+				v = b.verdicts[i]
+			}
+			err := fn(fi, v)
 			if fi.IsDir() {
 				if errors.Is(err, fs.SkipDir) {
 					continue
@@ -72,12 +84,22 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, fn fs.WalkFu
 	return nil
 }
 
-// listed is a batch of one directory's entries; done marks its last.
+// listed is a batch of one directory's entries (with their verdicts when
+// there is a check); done marks its last.
 type listed struct {
-	dir     string
-	entries []fs.FileInfo
-	done    bool
-	err     error
+	dir      string
+	entries  []fs.FileInfo
+	verdicts []verdict
+	done     bool
+	err      error
+}
+
+// verdict is what a listing goroutine settled about an entry ahead of the
+// enqueuer: nothing (the zero verdict: enqueue it), or that its target is
+// already as it should be, and why.
+type verdict struct {
+	skip   bool
+	reason string
 }
 
 const listBatch = 256
@@ -118,7 +140,7 @@ func (q *dirQueue) pop() (string, bool) {
 }
 
 // work lists directories until the queue closes.
-func (q *dirQueue) work(ctx context.Context, fsys fs.FS, out chan<- listed) {
+func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check func(fs.FileInfo) verdict, out chan<- listed) {
 	send := func(b listed) bool {
 		select {
 		case out <- b:
@@ -140,6 +162,9 @@ func (q *dirQueue) work(ctx context.Context, fsys fs.FS, out chan<- listed) {
 				break
 			}
 			b.entries = append(b.entries, fi)
+			if check != nil {
+				b.verdicts = append(b.verdicts, check(fi))
+			}
 			if len(b.entries) == listBatch {
 				if !send(b) {
 					return

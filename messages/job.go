@@ -49,8 +49,9 @@ type Options struct {
 	Verbose bool `json:"verbose,omitempty"`
 	// TrustMtime lets -update skip a file whose target records that it was
 	// copied from the source at its current size and mtime, reading
-	// neither (rsync's and rclone's quick check), instead of comparing the
-	// source's checksum.
+	// neither (rsync's and rclone's quick check). Without it the record
+	// must match the source's change time too (local sources), or the
+	// source's checksum is compared.
 	TrustMtime bool `json:"trust_mtime,omitempty"`
 	// ChunkSize splits files larger than it into chunks copied in
 	// parallel and assembled at the target; 0 copies every file whole.

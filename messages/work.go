@@ -63,10 +63,14 @@ type Chunk struct {
 
 // Attrs are a source entry's attributes as listed.
 type Attrs struct {
-	Size        int64     `json:"size"`
-	Mode        uint32    `json:"mode"` // permission bits
-	ModTime     time.Time `json:"mtime"`
-	AccessTime  time.Time `json:"atime,omitzero"`
+	Size       int64     `json:"size"`
+	Mode       uint32    `json:"mode"` // permission bits
+	ModTime    time.Time `json:"mtime"`
+	AccessTime time.Time `json:"atime,omitzero"`
+	// ChangeTime is the source's inode change time (local sources only):
+	// with size and mtime it tells -update the source is untouched since
+	// the copy recorded it, without reading data.
+	ChangeTime  time.Time `json:"ctime,omitzero"`
 	Owner       string    `json:"owner,omitempty"`
 	Group       string    `json:"group,omitempty"`
 	BlockSize   int64     `json:"block_size,omitempty"`

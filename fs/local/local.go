@@ -143,6 +143,7 @@ func (f *FS) info(p string, fi iofs.FileInfo) fs.FileInfo {
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
 		sec, nsec := st.Atim.Unix()
 		out.AccessTime = time.Unix(sec, nsec)
+		out.ChangeTime = time.Unix(st.Ctim.Unix())
 		out.Owner = f.userName(st.Uid)
 		out.Group = f.groupName(st.Gid)
 	}

@@ -16,9 +16,10 @@ import (
 
 var _ fs.OriginRecorder = (*FS)(nil)
 
-// xattrOrigin holds "CRC32C:<hex> size=N mtime=NS src_size=N src_mtime=NS":
-// a copy's checksum and source, valid while size and mtime (ns) are the
-// file's own. The name is HDFS's, so the record reads the same everywhere.
+// xattrOrigin holds "CRC32C:<hex> size=N mtime=NS src_size=N src_mtime=NS
+// src_ctime=NS": a copy's checksum and source, valid while size and mtime
+// (ns) are the file's own. The name is HDFS's, so the record reads the same
+// everywhere. Records written before src_ctime existed have 5 fields.
 const xattrOrigin = "user.jetcp.crc32c"
 
 // RecordOrigin implements fs.OriginRecorder. A file system without user
@@ -36,8 +37,8 @@ func (f *FS) RecordOrigin(ctx context.Context, p string, o fs.Origin) error {
 	if err != nil {
 		return statErr(err)
 	}
-	v := fmt.Sprintf("%s size=%d mtime=%d src_size=%d src_mtime=%d", o.Checksum, fi.Size(), fi.ModTime().UnixNano(),
-		o.SrcSize, unixNano(o.SrcModTime))
+	v := fmt.Sprintf("%s size=%d mtime=%d src_size=%d src_mtime=%d src_ctime=%d", o.Checksum, fi.Size(), fi.ModTime().UnixNano(),
+		o.SrcSize, unixNano(o.SrcModTime), unixNano(o.SrcChangeTime))
 	if err := syscall.Setxattr(p, xattrOrigin, []byte(v), 0); err != nil {
 		if errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 			return nil
@@ -53,7 +54,7 @@ func (f *FS) Origin(ctx context.Context, fi fs.FileInfo) (fs.Origin, bool, error
 	if err != nil {
 		return fs.Origin{}, false, err
 	}
-	var buf [160]byte
+	var buf [192]byte
 	n, err := syscall.Getxattr(p, xattrOrigin, buf[:])
 	if err != nil {
 		return fs.Origin{}, false, nil // none, or no extended attributes here
@@ -65,7 +66,7 @@ func (f *FS) Origin(ctx context.Context, fi fs.FileInfo) (fs.Origin, bool, error
 func parseOrigin(v string, size int64, mtime time.Time) (fs.Origin, bool) {
 	var o fs.Origin
 	parts := strings.Fields(v)
-	if len(parts) != 5 {
+	if len(parts) != 5 && len(parts) != 6 {
 		return o, false
 	}
 	if parts[1] != "size="+strconv.FormatInt(size, 10) || parts[2] != "mtime="+strconv.FormatInt(mtime.UnixNano(), 10) {
@@ -86,6 +87,16 @@ func parseOrigin(v string, size int64, mtime time.Time) (fs.Origin, bool) {
 	o = fs.Origin{Checksum: fs.Checksum{Algorithm: fs.AlgCRC32C, Value: b}, SrcSize: srcSize}
 	if srcMtime != 0 {
 		o.SrcModTime = time.Unix(0, srcMtime)
+	}
+	if len(parts) == 6 {
+		sc, ok := strings.CutPrefix(parts[5], "src_ctime=")
+		srcCtime, err := strconv.ParseInt(sc, 10, 64)
+		if !ok || err != nil {
+			return fs.Origin{}, false
+		}
+		if srcCtime != 0 {
+			o.SrcChangeTime = time.Unix(0, srcCtime)
+		}
 	}
 	return o, true
 }

@@ -34,6 +34,19 @@ func chunkTree(t *testing.T, root string) (files int, bytes int64) {
 // logLines reads a -log file: action per destination.
 func logLines(t *testing.T, dir string) map[string]string {
 	t.Helper()
+	got := map[string]string{}
+	for _, l := range readLog(t, dir) {
+		if _, dup := got[l.Dst]; dup {
+			t.Errorf("%s logged twice", l.Dst)
+		}
+		got[l.Dst] = l.Action
+	}
+	return got
+}
+
+// readLog reads the one -log file in dir.
+func readLog(t *testing.T, dir string) []struct{ Action, Dst, Reason string } {
+	t.Helper()
 	matches, _ := filepath.Glob(filepath.Join(dir, "jetcp-*.jsonl"))
 	if len(matches) != 1 {
 		t.Fatalf("log files %v", matches)
@@ -43,19 +56,16 @@ func logLines(t *testing.T, dir string) map[string]string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	got := map[string]string{}
+	var out []struct{ Action, Dst, Reason string }
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		var l struct{ Action, Dst string }
+		var l struct{ Action, Dst, Reason string }
 		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
 			t.Fatal(err)
 		}
-		if _, dup := got[l.Dst]; dup {
-			t.Errorf("%s logged twice", l.Dst)
-		}
-		got[l.Dst] = l.Action
+		out = append(out, l)
 	}
-	return got
+	return out
 }
 
 // Files over the chunk size are copied as chunks by several copiers and

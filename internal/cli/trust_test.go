@@ -3,6 +3,7 @@ package cli_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 // -update --trust-mtime skips what jetcp copied from an unchanged source
 // by the record kept with the target, and still copies a source whose
 // size or mtime moved; without the flag, a same-size change under an old
-// mtime is found by its checksum (TestCopyUpdateDeletePreserve).
+// mtime is found by its change time and checksum (TestUpdateByRecordReadsNoData).
 func TestUpdateTrustMtime(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	files, _ := chunkTree(t, src)
@@ -54,4 +55,61 @@ func TestUpdateTrustMtime(t *testing.T) {
 	if code, _, errs := run(t, "--trust-mtime", src, dst); code != cli.ExitUsage {
 		t.Fatalf("--trust-mtime without -update: exit %d\n%s", code, errs)
 	}
+}
+
+// -update without flags decides an unchanged local tree by metadata alone
+// (the target's record of the source's size, mtime and change time), and a
+// rewrite under a restored mtime still moves the change time, so it is read
+// and copied.
+func TestUpdateByRecordReadsNoData(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	files, _ := chunkTree(t, src)
+	dst := filepath.Join(t.TempDir(), "dst")
+	if code, _, out := run(t, src, dst); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s", code, out)
+	}
+	logs := t.TempDir()
+	code, rep, out := runReport(t, "-update", "-log", logs, src, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, 0, int64(files), 0)
+	reasons := logReasons(t, logs)
+	if len(reasons) != files {
+		t.Fatalf("%d -log lines, want %d", len(reasons), files)
+	}
+	for dst, r := range reasons {
+		if !strings.Contains(r, "recorded") {
+			t.Errorf("%s skipped for %q, want by the recorded origin (no data read)", dst, r)
+		}
+	}
+
+	p := filepath.Join(src, "big/three-mib.bin")
+	fi, _ := os.Stat(p)
+	data, _ := os.ReadFile(p)
+	data[len(data)-1] ^= 0xff
+	writeFile(t, p, data)
+	if err := os.Chtimes(p, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	logs = t.TempDir()
+	code, rep, out = runReport(t, "-update", "-log", logs, src, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, 1, int64(files-1), 0)
+	sameTree(t, src, dst)
+	if r := logReasons(t, logs)["file://"+filepath.Join(dst, "big/three-mib.bin")]; r != "checksum differs" {
+		t.Fatalf("rewritten file copied for %q, want \"checksum differs\"", r)
+	}
+}
+
+// logReasons reads a -log file: reason per destination.
+func logReasons(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	for _, l := range readLog(t, dir) {
+		got[l.Dst] = l.Reason
+	}
+	return got
 }

@@ -26,7 +26,8 @@ How to decide, per file
   -skipcrccheck         with -update, compare sizes only
   --trust-mtime         with -update, skip a file jetcp copied whose source still has
                         the size and mtime it had then, reading neither side (as
-                        rsync and rclone do); without it the checksums are compared
+                        rsync and rclone do); without it a local source's ctime must
+                        match too, else the checksums are compared
   -delete               with -update/-overwrite, delete target files absent from the sources
   -p[rbugpct]           preserve replication, block size, user, group, permission,
                         checksum type, times (bare -p = -prbugpct)

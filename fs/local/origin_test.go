@@ -1,0 +1,68 @@
+package local
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/jetcp/jetcp/fs"
+)
+
+// The origin record round-trips the checksum and the source's size, mtime
+// and ctime; a record of the older 5-field form still reads; a file
+// written since has no valid record.
+func TestOriginRecord(t *testing.T) {
+	ctx := context.Background()
+	f := New()
+	p := filepath.Join(t.TempDir(), "f")
+	if err := os.WriteFile(p, []byte("hello"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	h := fs.NewCRC32C()
+	h.Write([]byte("hello"))
+	want := fs.Origin{Checksum: fs.CRC32C(h.Sum32()), SrcSize: 5,
+		SrcModTime: time.Unix(100, 7), SrcChangeTime: time.Unix(200, 9)}
+	if err := f.RecordOrigin(ctx, p, want); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat(ctx, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, ok, err := f.Origin(ctx, fi)
+	if err != nil || !ok {
+		t.Fatalf("origin: ok %v err %v (xattrs unsupported here?)", ok, err)
+	}
+	if same, _ := got.Checksum.Equal(want.Checksum); !same || got.SrcSize != 5 ||
+		!got.SrcModTime.Equal(want.SrcModTime) || !got.SrcChangeTime.Equal(want.SrcChangeTime) {
+		t.Fatalf("origin %+v, want %+v", got, want)
+	}
+
+	legacy := want.Checksum.String() + " size=5 mtime=" + itoa(fi.ModTime.UnixNano()) + " src_size=5 src_mtime=100000000007"
+	if err := syscall.Setxattr(p, xattrOrigin, []byte(legacy), 0); err != nil {
+		t.Fatal(err)
+	}
+	got, ok, _ = f.Origin(ctx, fi)
+	if !ok || !got.SrcChangeTime.IsZero() || !got.SrcModTime.Equal(want.SrcModTime) {
+		t.Fatalf("legacy record: ok %v origin %+v", ok, got)
+	}
+
+	if err := os.WriteFile(p, []byte("HELLO"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	later := fi.ModTime.Add(time.Second)
+	os.Chtimes(p, later, later)
+	fi2, _ := f.Stat(ctx, p)
+	if _, ok, _ := f.Origin(ctx, fi2); ok {
+		t.Fatal("a record outlived a write to its file")
+	}
+	if fi2.ChangeTime.IsZero() || !fi2.ChangeTime.After(fi.ChangeTime) && !fi2.ChangeTime.Equal(fi.ChangeTime) {
+		t.Fatalf("change time %v after a write, was %v", fi2.ChangeTime, fi.ChangeTime)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

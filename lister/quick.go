@@ -1,0 +1,52 @@
+package lister
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/filter"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// quickCheck returns the check by which listing goroutines settle, from
+// metadata alone, entries whose target is already as the job wants it
+// (copier.QuickDecide: present, same size, a recorded origin matching the
+// source), or nil when the job's options leave nothing to settle early.
+// Such entries get their skipped result from the lister and never become
+// work items: an -update of a tree that barely changed costs a Stat per
+// file, not a trip through the work stream and a copier each.
+//
+// Files are only settled without -p: a copier sets the preserved
+// attributes on a skipped file too (DistCp does). Directories always are:
+// their result carries the attributes, which the committer applies.
+func quickCheck(ctx context.Context, o messages.Options, flt *filter.Filter, r Root, dfs fs.FS, statted bool) func(fs.FileInfo) verdict {
+	if o.Overwrite || !statted {
+		return nil
+	}
+	files := !o.Preserve.Any()
+	return func(fi fs.FileInfo) verdict {
+		if !fi.IsDir() && !files {
+			return verdict{}
+		}
+		src := r.Src
+		src.Path = fi.Path
+		if flt.Excludes(src) {
+			return verdict{}
+		}
+		dst := r.Dst.Join(strings.TrimPrefix(fi.Path, r.Src.Path))
+		dfi, err := dfs.Stat(ctx, dst.Path)
+		if err != nil || dfi.IsDir() != fi.IsDir() {
+			return verdict{} // missing, or a conflict the copier reports
+		}
+		if fi.IsDir() {
+			return verdict{skip: true, reason: copier.DirExists}
+		}
+		decided, copyIt, reason := copier.QuickDecide(ctx, dfs, o, attrsOf(fi), true, true, dfi)
+		if !decided || copyIt {
+			return verdict{}
+		}
+		return verdict{skip: true, reason: reason}
+	}
+}
