@@ -87,7 +87,7 @@ func Assemble(ctx context.Context, reg *fs.Registry, job *messages.Job, a Assemb
 		_ = pw.AbortParts(context.WithoutCancel(ctx), apath, a.Upload)
 		return fmt.Errorf("assemble %s: %w", t.dst.Display(), err)
 	}
-	return t.finish(ctx, apath, a.Sum)
+	return t.finish(ctx, apath, a.Sum, false)
 }
 
 // AbortAssembly discards the parts of a chunked file that cannot be made

@@ -24,15 +24,7 @@ import (
 func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	js, _ := jetstream.New(srv.Conn())
-	if err := messages.Ensure(ctx, js, messages.Topology{Storage: jetstream.MemoryStorage}); err != nil {
-		t.Fatal(err)
-	}
+	js := startBus(t, ctx)
 	base := t.TempDir()
 	src, dst, outside := filepath.Join(base, "src"), filepath.Join(base, "dst"), filepath.Join(base, "outside")
 	for _, d := range []string{src, dst, outside} {
@@ -42,16 +34,7 @@ func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 	os.WriteFile(filepath.Join(base, "secret"), []byte("not a source"), 0o644)
 	u := func(p string) string { return fs.MustParseURI(p).String() }
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{u(src)}, Target: u(dst), WriteRoot: u(dst)}
-	spec, _ := messages.Encode(job)
-	kv, _ := js.KeyValue(ctx, messages.JobBucket)
-	if _, err := kv.Create(ctx, job.ID, spec); err != nil {
-		t.Fatal(err)
-	}
-	results, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{messages.EventSubjectFor(job.ID, messages.EventResult)}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	results := recordJob(t, ctx, js, job)
 
 	goodSrc := fs.MustParseURI(filepath.Join(src, "good"))
 	item := func(i int64, s, d string) []byte {
@@ -129,4 +112,35 @@ func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 	}
 	stop()
 	<-done
+}
+
+// startBus starts an embedded JetStream server with jetcp's streams.
+func startBus(t *testing.T, ctx context.Context) jetstream.JetStream {
+	t.Helper()
+	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	js, _ := jetstream.New(srv.Conn())
+	if err := messages.Ensure(ctx, js, messages.Topology{Storage: jetstream.MemoryStorage}); err != nil {
+		t.Fatal(err)
+	}
+	return js
+}
+
+// recordJob records job as a lister would and follows its results.
+func recordJob(t *testing.T, ctx context.Context, js jetstream.JetStream, job *messages.Job) jetstream.Consumer {
+	t.Helper()
+	spec, _ := messages.Encode(job)
+	kv, _ := js.KeyValue(ctx, messages.JobBucket)
+	if _, err := kv.Create(ctx, job.ID, spec); err != nil {
+		t.Fatal(err)
+	}
+	results, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{messages.EventSubjectFor(job.ID, messages.EventResult)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return results
 }

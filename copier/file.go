@@ -175,24 +175,56 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 		_ = w.Abort()
 		return sum, err
 	}
+	verified, err := t.readBack(ctx, w, tmp, sum)
+	if err != nil {
+		_ = w.Abort()
+		return sum, err
+	}
 	if err := w.Close(); err != nil {
 		_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
 		return sum, fmt.Errorf("close %s: %w", tmp, err)
 	}
-	return sum, t.finish(ctx, tmp, sum)
+	return sum, t.finish(ctx, tmp, sum, verified)
+}
+
+// readBack verifies, before Close, a file whose Writer can read it back
+// (fs.ReadBacker): its length and checksum against the source's. It says
+// whether it did; if not, finish verifies by path.
+func (t *task) readBack(ctx context.Context, w fs.Writer, p string, sum fs.Checksum) (bool, error) {
+	rb, ok := w.(fs.ReadBacker)
+	if !ok || t.job.Options.SkipCRC || sum.IsZero() {
+		return false, nil
+	}
+	bp := t.c.bufs.get(bufferSize(t.job.Options.CopyBufferSize, t.item.Attr.Size))
+	defer t.c.bufs.put(bp)
+	size, got, err := rb.ReadBack(ctx, *bp)
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("verify %s: %w", p, err)
+	case size != t.item.Attr.Size:
+		return false, fmt.Errorf("verify %s: wrote %d bytes, source has %d", p, size, t.item.Attr.Size)
+	}
+	if same, err := got.Equal(sum); err == nil && !same {
+		return false, fmt.Errorf("verify %s: checksum %s, source bytes had %s", p, got, sum)
+	}
+	return true, nil
 }
 
 // finish takes a complete file written at tmp (the target itself when
-// tmp is the target's path) into place: it checks length and checksum,
-// sets the preserved attributes and the stored checksum, and renames it.
-// A failure removes what was written.
-func (t *task) finish(ctx context.Context, tmp string, sum fs.Checksum) error {
+// tmp is the target's path) into place: it checks length and checksum
+// (unless verified already), sets the preserved attributes and the stored
+// checksum, and renames it. A failure removes what was written.
+func (t *task) finish(ctx context.Context, tmp string, sum fs.Checksum, verified bool) error {
 	fail := func(err error) error {
 		_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
 		return err
 	}
-	if err := t.verify(ctx, tmp, sum); err != nil {
-		return fail(err)
+	if !verified {
+		if err := t.verify(ctx, tmp, sum); err != nil {
+			return fail(err)
+		}
 	}
 	if t.job.Options.Preserve.Any() && !storesAttrs(t.dstFS) {
 		if err := t.applyAttrs(ctx, tmp); err != nil {

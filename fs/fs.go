@@ -67,6 +67,16 @@ type Writer interface {
 	Abort() error
 }
 
+// ReadBacker is implemented by Writers that can read back what they wrote
+// through the open handle, before Close (local files). Verifying a copy
+// then costs a read, where verifying by path costs a Stat, an open, a read
+// and a close. ReadBack returns the length and CRC32C of the whole file;
+// an error wrapping errors.ErrUnsupported says this handle cannot, and
+// the caller verifies by path instead.
+type ReadBacker interface {
+	ReadBack(ctx context.Context, buf []byte) (size int64, sum Checksum, err error)
+}
+
 // FS is the small core every backend implements.
 type FS interface {
 	// Stat describes path, or fails with an error wrapping ErrNotExist.

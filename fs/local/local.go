@@ -344,11 +344,18 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	if perm == 0 {
 		perm = 0o644
 	}
-	flag := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	flag := os.O_CREATE | os.O_EXCL
 	if opts.Overwrite {
-		flag = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+		flag = os.O_CREATE | os.O_TRUNC
 	}
-	file, err := os.OpenFile(p, flag, perm)
+	// Read-write, for ReadBack; a file we may write but not read (an
+	// existing one, overwritten) is opened write-only.
+	readable := true
+	file, err := os.OpenFile(p, flag|os.O_RDWR, perm)
+	if opts.Overwrite && errors.Is(err, iofs.ErrPermission) {
+		readable = false
+		file, err = os.OpenFile(p, flag|os.O_WRONLY, perm)
+	}
 	if err != nil {
 		return nil, err // *PathError naming p, wrapping EEXIST/ENOENT/EACCES
 	}
@@ -366,15 +373,48 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 			return nil, fmt.Errorf("create %s: %w", p, err)
 		}
 	}
-	return &writer{f: file, path: p}, nil
+	return &writer{f: file, path: p, readable: readable}, nil
 }
 
 // writer is a fs.Writer over an *os.File.
 type writer struct {
-	mu     sync.Mutex
-	f      *os.File
-	path   string
-	closed bool // by Close or Abort
+	mu       sync.Mutex
+	f        *os.File
+	path     string
+	readable bool
+	closed   bool // by Close or Abort
+}
+
+var _ fs.ReadBacker = (*writer)(nil)
+
+// ReadBack implements fs.ReadBacker with positioned reads of the open file.
+func (w *writer) ReadBack(ctx context.Context, buf []byte) (int64, fs.Checksum, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	switch {
+	case w.closed:
+		return 0, fs.Checksum{}, fmt.Errorf("read back %s: %w", w.path, os.ErrClosed)
+	case !w.readable:
+		return 0, fs.Checksum{}, fmt.Errorf("read back %s: opened write-only: %w", w.path, errors.ErrUnsupported)
+	case len(buf) == 0:
+		return 0, fs.Checksum{}, fmt.Errorf("read back %s: empty buffer", w.path)
+	}
+	h := fs.NewCRC32C()
+	var off int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return off, fs.Checksum{}, fmt.Errorf("read back %s: %w", w.path, err)
+		}
+		n, err := w.f.ReadAt(buf, off)
+		h.Write(buf[:n])
+		off += int64(n)
+		if errors.Is(err, io.EOF) {
+			return off, fs.CRC32C(h.Sum32()), nil
+		}
+		if err != nil {
+			return off, fs.Checksum{}, fmt.Errorf("read back %s: %w", w.path, err)
+		}
+	}
 }
 
 func (w *writer) Write(b []byte) (int, error) {

@@ -66,3 +66,34 @@ func TestOriginRecord(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// ReadBack reads what was written through the open handle: the whole
+// length and its CRC32C, whatever the buffer size; not after Close.
+func TestReadBack(t *testing.T) {
+	ctx := context.Background()
+	f := New()
+	p := filepath.Join(t.TempDir(), "f")
+	w, err := f.Create(ctx, p, fs.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, 10000)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	w.Write(data)
+	h := fs.NewCRC32C()
+	h.Write(data)
+	for _, n := range []int{1, 4096, 10000, 20000} {
+		size, sum, err := w.(fs.ReadBacker).ReadBack(ctx, make([]byte, n))
+		if err != nil || size != int64(len(data)) || sum.String() != fs.CRC32C(h.Sum32()).String() {
+			t.Fatalf("buffer %d: size %d sum %s err %v, want %d %s", n, size, sum, err, len(data), fs.CRC32C(h.Sum32()))
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.(fs.ReadBacker).ReadBack(ctx, make([]byte, 10)); err == nil {
+		t.Fatal("ReadBack after Close succeeded")
+	}
+}
