@@ -110,7 +110,7 @@ func QuickDecide(ctx context.Context, dstFS fs.FS, o messages.Options, a message
 	case o.SkipCRC:
 		return true, false, "same size (checksum not compared: -skipcrccheck)"
 	case sameOrigin(ctx, dstFS, o, a, statted, dfi):
-		return true, false, "same size and checksum (recorded when copied from this unchanged source)"
+		return true, false, "unchanged since copied (recorded)"
 	}
 	return false, false, ""
 }

@@ -95,11 +95,13 @@ func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, st
 // quickCheck): its result goes with others in one result event at the
 // next index, as a copier's bundle result would, and no work item is made.
 func (e *enqueuer) skipped(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, reason string) error {
-	r := messages.Result{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(), Attempt: 1, Copier: "lister"}
+	// Each entry names its paths, status and reason; the bundle's result
+	// names the lister as their producer, once.
+	r := messages.Result{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(), Attempt: 1}
 	if fi.IsDir() {
 		e.listed.Dirs++
 		r = copier.DirResult(e.job.Options, &messages.WorkItem{Attr: attrsOf(fi)})
-		r.Kind, r.Src, r.Dst, r.Attempt, r.Copier = messages.KindDir, src.String(), dst.String(), 1, "lister"
+		r.Kind, r.Src, r.Dst, r.Attempt = messages.KindDir, src.String(), dst.String(), 1
 	} else {
 		r.Size = fi.Size
 		e.skipFiles++
