@@ -35,6 +35,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/jetcp/jetcp/fs"
 )
 
@@ -131,23 +133,68 @@ func statErr(err error) error {
 
 // info converts an os.FileInfo (of a followed link, never of the link).
 func (f *FS) info(p string, fi iofs.FileInfo) fs.FileInfo {
-	m := fi.Mode()
-	out := fs.FileInfo{
-		Path:    p,
-		Mode:    m & infoBits,
-		ModTime: fi.ModTime(),
-	}
-	if m.IsRegular() {
+	out := fs.FileInfo{Path: p, Mode: fi.Mode() & infoBits, ModTime: fi.ModTime()}
+	if fi.Mode().IsRegular() {
 		out.Size = fi.Size()
 	}
 	if st, ok := fi.Sys().(*syscall.Stat_t); ok {
-		sec, nsec := st.Atim.Unix()
-		out.AccessTime = time.Unix(sec, nsec)
-		out.ChangeTime = time.Unix(st.Ctim.Unix())
-		out.Owner = f.userName(st.Uid)
-		out.Group = f.groupName(st.Gid)
+		f.owners(&out, st.Uid, st.Gid, st.Atim, st.Ctim)
 	}
 	return out
+}
+
+// statAt describes name in the open directory dirfd, not following a
+// symbolic link: one name to look up, where a Stat by path walks every
+// component of the path again (on tmpfs 1.0µs against 1.7µs a call).
+func (f *FS) statAt(dirfd int, dir, name string) (fs.FileInfo, error) {
+	var st unix.Stat_t
+	p := path.Join(dir, name)
+	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+		return fs.FileInfo{}, &iofs.PathError{Op: "lstat", Path: p, Err: err}
+	}
+	out := fs.FileInfo{Path: p, Mode: modeOf(st.Mode) & infoBits, ModTime: time.Unix(st.Mtim.Unix())}
+	if out.Mode.IsRegular() {
+		out.Size = st.Size
+	}
+	f.owners(&out, st.Uid, st.Gid, syscall.Timespec(st.Atim), syscall.Timespec(st.Ctim))
+	return out, nil
+}
+
+// owners fills in what only the stat structure tells.
+func (f *FS) owners(out *fs.FileInfo, uid, gid uint32, atim, ctim syscall.Timespec) {
+	out.AccessTime = time.Unix(atim.Unix())
+	out.ChangeTime = time.Unix(ctim.Unix())
+	out.Owner = f.userName(uid)
+	out.Group = f.groupName(gid)
+}
+
+// modeOf converts st_mode as os.Stat does.
+func modeOf(m uint32) iofs.FileMode {
+	mode := iofs.FileMode(m & 0o777)
+	switch m & unix.S_IFMT {
+	case unix.S_IFDIR:
+		mode |= iofs.ModeDir
+	case unix.S_IFLNK:
+		mode |= iofs.ModeSymlink
+	case unix.S_IFIFO:
+		mode |= iofs.ModeNamedPipe
+	case unix.S_IFSOCK:
+		mode |= iofs.ModeSocket
+	case unix.S_IFCHR:
+		mode |= iofs.ModeDevice | iofs.ModeCharDevice
+	case unix.S_IFBLK:
+		mode |= iofs.ModeDevice
+	}
+	if m&unix.S_ISUID != 0 {
+		mode |= iofs.ModeSetuid
+	}
+	if m&unix.S_ISGID != 0 {
+		mode |= iofs.ModeSetgid
+	}
+	if m&unix.S_ISVTX != 0 {
+		mode |= iofs.ModeSticky
+	}
+	return mode
 }
 
 func (f *FS) userName(uid uint32) string {
@@ -252,6 +299,7 @@ func (f *FS) List(ctx context.Context, dir string) iter.Seq2[fs.FileInfo, error]
 			return
 		}
 		defer d.Close()
+		dirfd := int(d.Fd())
 		for {
 			if err := ctx.Err(); err != nil {
 				yield(fs.FileInfo{}, fmt.Errorf("list %s: %w", dir, err))
@@ -259,23 +307,24 @@ func (f *FS) List(ctx context.Context, dir string) iter.Seq2[fs.FileInfo, error]
 			}
 			entries, err := d.ReadDir(listBatch)
 			for _, e := range entries {
-				p := path.Join(dir, e.Name())
-				var fi iofs.FileInfo
+				var info fs.FileInfo
 				var ierr error
 				if e.Type()&iofs.ModeSymlink != 0 {
-					fi, ierr = os.Stat(p)
-					if ierr != nil {
+					p := path.Join(dir, e.Name())
+					fi, serr := os.Stat(p)
+					switch {
+					case serr == nil:
+						info = f.info(p, fi)
+					case errors.Is(serr, iofs.ErrNotExist):
 						if _, lerr := os.Lstat(p); errors.Is(lerr, iofs.ErrNotExist) {
 							continue // the link itself went away
 						}
-						if errors.Is(ierr, iofs.ErrNotExist) {
-							ierr = fmt.Errorf("list %s: dangling symbolic link %s: %w", dir, p, ierr)
-						} else {
-							ierr = fmt.Errorf("list %s: symbolic link %s: %w", dir, p, ierr)
-						}
+						ierr = fmt.Errorf("list %s: dangling symbolic link %s: %w", dir, p, serr)
+					default:
+						ierr = fmt.Errorf("list %s: symbolic link %s: %w", dir, p, serr)
 					}
 				} else {
-					fi, ierr = e.Info()
+					info, ierr = f.statAt(dirfd, dir, e.Name())
 					if errors.Is(ierr, iofs.ErrNotExist) {
 						continue // deleted since ReadDir
 					}
@@ -287,7 +336,7 @@ func (f *FS) List(ctx context.Context, dir string) iter.Seq2[fs.FileInfo, error]
 					yield(fs.FileInfo{}, ierr)
 					return
 				}
-				if !yield(f.info(p, fi), nil) {
+				if !yield(info, nil) {
 					return
 				}
 			}
