@@ -71,7 +71,7 @@ type Assembly struct {
 // Trying again after a crash is safe: a file already in place and whole
 // is found so.
 func Assemble(ctx context.Context, reg *fs.Registry, job *messages.Job, a Assembly) error {
-	t, err := assemblyTask(ctx, reg, job, &a)
+	t, err := openTask(ctx, reg, job, &a.File)
 	if err != nil {
 		return err
 	}
@@ -93,7 +93,7 @@ func Assemble(ctx context.Context, reg *fs.Registry, job *messages.Job, a Assemb
 // AbortAssembly discards the parts of a chunked file that cannot be made
 // whole (a chunk failed, or the job was canceled).
 func AbortAssembly(ctx context.Context, reg *fs.Registry, job *messages.Job, a Assembly) error {
-	t, err := assemblyTask(ctx, reg, job, &a)
+	t, err := openTask(ctx, reg, job, &a.File)
 	if err != nil {
 		return err
 	}
@@ -102,20 +102,4 @@ func AbortAssembly(ctx context.Context, reg *fs.Registry, job *messages.Job, a A
 		return nil
 	}
 	return pw.AbortParts(ctx, AssemblyPath(t.dstFS, job, a.Index, t.dst.Path), a.Upload)
-}
-
-func assemblyTask(ctx context.Context, reg *fs.Registry, job *messages.Job, a *Assembly) (*task, error) {
-	src, dst, err := checkPaths(job, &a.File)
-	if err != nil {
-		return nil, err
-	}
-	srcFS, err := reg.FS(ctx, src)
-	if err != nil {
-		return nil, err
-	}
-	dstFS, err := reg.FS(ctx, dst)
-	if err != nil {
-		return nil, err
-	}
-	return &task{job: job, item: &a.File, src: src, dst: dst, srcFS: srcFS, dstFS: dstFS}, nil
 }

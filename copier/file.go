@@ -203,13 +203,21 @@ func (t *task) readBack(ctx context.Context, w fs.Writer, p string, sum fs.Check
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("verify %s: %w", p, err)
-	case size != t.item.Attr.Size:
-		return false, fmt.Errorf("verify %s: wrote %d bytes, source has %d", p, size, t.item.Attr.Size)
+	}
+	return true, t.checkWritten(p, size, got, sum)
+}
+
+// checkWritten compares what was written at p (size bytes, checksum got,
+// zero when not known) with the source's length and the checksum of the
+// bytes read from it.
+func (t *task) checkWritten(p string, size int64, got, sum fs.Checksum) error {
+	if size != t.item.Attr.Size {
+		return fmt.Errorf("verify %s: wrote %d bytes, source has %d", p, size, t.item.Attr.Size)
 	}
 	if same, err := got.Equal(sum); err == nil && !same {
-		return false, fmt.Errorf("verify %s: checksum %s, source bytes had %s", p, got, sum)
+		return fmt.Errorf("verify %s: checksum %s, source bytes had %s", p, got, sum)
 	}
-	return true, nil
+	return nil
 }
 
 // finish takes a complete file written at tmp (the target itself when
@@ -315,24 +323,18 @@ func (t *task) verify(ctx context.Context, p string, sum fs.Checksum) error {
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", p, err)
 	}
-	if fi.Size != t.item.Attr.Size {
-		return fmt.Errorf("verify %s: wrote %d bytes, source has %d", p, fi.Size, t.item.Attr.Size)
-	}
-	if t.job.Options.SkipCRC || fi.Size == 0 {
-		return nil
+	if err := t.checkWritten(p, fi.Size, fs.Checksum{}, sum); err != nil {
+		return err // the length first: no need to read a short file
 	}
 	dc, ok := t.dstFS.(fs.Checksummer)
-	if !ok {
+	if !ok || t.job.Options.SkipCRC || fi.Size == 0 {
 		return nil // length is all such a target can tell
 	}
 	got, err := dc.Checksum(ctx, p)
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", p, err)
 	}
-	if same, err := got.Equal(sum); err == nil && !same {
-		return fmt.Errorf("verify %s: checksum %s, source bytes had %s", p, got, sum)
-	}
-	return nil
+	return t.checkWritten(p, fi.Size, got, sum)
 }
 
 // applyAttrs sets the preserved attributes (-p letters) on p.

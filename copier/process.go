@@ -32,20 +32,30 @@ func (c *Copier) process(ctx context.Context, job *messages.Job, item *messages.
 
 // newTask checks an item's paths and opens its file systems.
 func (c *Copier) newTask(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int) (*task, error) {
+	t, err := openTask(ctx, c.reg, job, item)
+	if err != nil {
+		return nil, err
+	}
+	t.c, t.attempt, t.tempID = c, attempt, strconv.FormatInt(item.Index, 10)
+	return t, nil
+}
+
+// openTask checks an item's paths (a refusal is permanent) and opens its
+// file systems.
+func openTask(ctx context.Context, reg *fs.Registry, job *messages.Job, item *messages.WorkItem) (*task, error) {
 	src, dst, err := checkPaths(job, item)
 	if err != nil {
 		return nil, permanent(err)
 	}
-	srcFS, err := c.reg.FS(ctx, src)
+	srcFS, err := reg.FS(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	dstFS, err := c.reg.FS(ctx, dst)
+	dstFS, err := reg.FS(ctx, dst)
 	if err != nil {
 		return nil, err
 	}
-	return &task{c: c, job: job, item: item, attempt: attempt, src: src, dst: dst, srcFS: srcFS, dstFS: dstFS,
-		tempID: strconv.FormatInt(item.Index, 10)}, nil
+	return &task{job: job, item: item, src: src, dst: dst, srcFS: srcFS, dstFS: dstFS}, nil
 }
 
 // checkPaths parses the item's URIs and refuses any that escape the job: a
@@ -80,15 +90,14 @@ func checkPaths(job *messages.Job, item *messages.WorkItem) (src, dst fs.URI, er
 // DirExists is the reason a directory item whose target exists gives.
 const DirExists = "directory exists"
 
-// DirResult starts a directory item's result: it echoes the source's
-// attributes for the committer to apply, except on the target root under
+// DirResult starts the result of a directory with source attributes a: it
+// echoes them for the committer to apply, except on the target root under
 // -update or -overwrite, which keeps its own (DistCp without -updateRoot).
-func DirResult(o messages.Options, item *messages.WorkItem) messages.Result {
-	res := messages.Result{Attr: &item.Attr}
-	if item.Root && (o.Update || o.Overwrite) {
-		res.Attr = nil
+func DirResult(o messages.Options, a *messages.Attrs, root bool) messages.Result {
+	if root && (o.Update || o.Overwrite) {
+		return messages.Result{}
 	}
-	return res
+	return messages.Result{Attr: a}
 }
 
 // task is one item being worked on.
@@ -109,7 +118,7 @@ type task struct {
 }
 
 func (t *task) dir(ctx context.Context) (messages.Result, error) {
-	res := DirResult(t.job.Options, t.item)
+	res := DirResult(t.job.Options, &t.item.Attr, t.item.Root)
 	fi, err := t.dstFS.Stat(ctx, t.dst.Path)
 	switch {
 	case err == nil && !fi.IsDir():

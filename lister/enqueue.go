@@ -66,7 +66,7 @@ func (e *enqueuer) dir(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, roo
 func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted bool, dstFS fs.FS) error {
 	o := e.job.Options
 	if chunk := chunkSize(o, fi); chunk > 0 && fi.Size > chunk && !o.DryRun {
-		if pw, ok := dstFS.(fs.PartWriter); ok && mustCopy(ctx, o, dstFS, dst.Path, fi.Size) {
+		if pw, ok := dstFS.(fs.PartWriter); ok && mustCopy(ctx, o, dstFS, dst.Path, attrsOf(fi)) {
 			return e.chunked(ctx, src, dst, fi, statted, dstFS, pw, chunk)
 		}
 	}
@@ -97,17 +97,17 @@ func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, st
 func (e *enqueuer) skipped(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, reason string) error {
 	// Each entry names its paths, status and reason; the bundle's result
 	// names the lister as their producer, once.
-	r := messages.Result{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(), Attempt: 1}
+	r := messages.Result{Kind: messages.KindFile, Size: fi.Size}
 	if fi.IsDir() {
 		e.listed.Dirs++
-		r = copier.DirResult(e.job.Options, &messages.WorkItem{Attr: attrsOf(fi)})
-		r.Kind, r.Src, r.Dst, r.Attempt = messages.KindDir, src.String(), dst.String(), 1
+		a := attrsOf(fi)
+		r = copier.DirResult(e.job.Options, &a, false)
+		r.Kind = messages.KindDir
 	} else {
-		r.Size = fi.Size
 		e.skipFiles++
 		e.skipBytes += fi.Size
 	}
-	r.Status, r.Reason = messages.StatusSkipped, reason
+	r.Src, r.Dst, r.Attempt, r.Status, r.Reason = src.String(), dst.String(), 1, messages.StatusSkipped, reason
 	e.skips = append(e.skips, r)
 	if len(e.skips) >= maxSkips {
 		return e.flushSkips(ctx)
@@ -204,18 +204,15 @@ func chunkSize(o messages.Options, fi fs.FileInfo) int64 {
 	return o.ChunkSize
 }
 
-// mustCopy tells whether a file will be copied whatever a copier finds:
-// only then is it split, since deciding to skip it may need its checksum.
-func mustCopy(ctx context.Context, o messages.Options, dstFS fs.FS, dst string, size int64) bool {
+// mustCopy tells whether a file will be copied whatever a copier finds
+// (metadata alone says so: copier.QuickDecide): only then is it split,
+// since deciding to skip it may need its checksum.
+func mustCopy(ctx context.Context, o messages.Options, dstFS fs.FS, dst string, a messages.Attrs) bool {
 	fi, err := dstFS.Stat(ctx, dst)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return true
-	case err != nil || fi.IsDir():
+	exists := err == nil
+	if err != nil && !errors.Is(err, fs.ErrNotExist) || exists && fi.IsDir() {
 		return false // the copier reports it
-	case o.Overwrite:
-		return true
-	default:
-		return o.Update && fi.Size != size
 	}
+	decided, copyIt, _ := copier.QuickDecide(ctx, dstFS, o, a, false, exists, fi)
+	return decided && copyIt
 }
