@@ -58,22 +58,16 @@ func CRC32C(sum uint32) Checksum {
 }
 
 // ChecksumByReading computes the CRC32C of path by reading it all: the
-// fallback for backends that store no checksum.
-func ChecksumByReading(ctx context.Context, fsys FS, path string, buf []byte) (Checksum, error) {
+// fallback for backends that store no checksum. size, the file's length as
+// the caller's Stat saw it, sizes the buffer (most files are small).
+func ChecksumByReading(ctx context.Context, fsys FS, path string, size int64) (Checksum, error) {
 	r, err := fsys.Open(ctx, path, 0)
 	if err != nil {
 		return Checksum{}, err
 	}
 	defer r.Close()
 	h := NewCRC32C()
-	if buf == nil {
-		// Size the buffer to the file: most files are small.
-		n := int64(1 << 20)
-		if fi, err := fsys.Stat(ctx, path); err == nil && fi.Size < n {
-			n = max(fi.Size+1, 512)
-		}
-		buf = make([]byte, n)
-	}
+	buf := make([]byte, min(max(size+1, 512), 1<<20))
 	if _, err := io.CopyBuffer(h, r, buf); err != nil {
 		return Checksum{}, fmt.Errorf("checksum %s: %w", path, err)
 	}

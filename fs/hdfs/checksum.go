@@ -40,7 +40,7 @@ func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 			return c, nil
 		}
 	}
-	return fs.ChecksumByReading(ctx, f, p, nil)
+	return fs.ChecksumByReading(ctx, f, p, fi.Size)
 }
 
 func parseStored(v string, fi fs.FileInfo) (fs.Checksum, bool) {

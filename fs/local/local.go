@@ -620,11 +620,13 @@ func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 	if err != nil {
 		return fs.Checksum{}, err
 	}
-	// A checksum a copy recorded is the file's while it is unchanged.
-	if fi, err := f.Stat(ctx, p); err == nil {
-		if o, ok, err := f.Origin(ctx, fi); err == nil && ok {
-			return o.Checksum, nil
-		}
+	fi, err := f.Stat(ctx, p)
+	if err != nil {
+		return fs.Checksum{}, fmt.Errorf("checksum: %w", err)
 	}
-	return fs.ChecksumByReading(ctx, f, p, nil)
+	// A checksum a copy recorded is the file's while it is unchanged.
+	if o, ok, err := f.Origin(ctx, fi); err == nil && ok {
+		return o.Checksum, nil
+	}
+	return fs.ChecksumByReading(ctx, f, p, fi.Size)
 }
