@@ -2,7 +2,6 @@ package cos
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	iofs "io/fs"
@@ -225,7 +224,5 @@ func parseCRC32C(v string) (fs.Checksum, bool) {
 	if err != nil {
 		return fs.Checksum{}, false
 	}
-	var b [4]byte
-	binary.BigEndian.PutUint32(b[:], uint32(n))
-	return fs.Checksum{Algorithm: fs.AlgCRC32C, Value: b[:]}, true
+	return fs.CRC32C(uint32(n)), true
 }

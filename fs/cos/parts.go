@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
@@ -24,8 +25,13 @@ func (f *FS) StartParts(ctx context.Context, p string, opts fs.CreateOptions) (s
 	if k == "" {
 		return "", fmt.Errorf("upload cosn://%s/: the bucket root is a directory", f.bucket)
 	}
-	meta := createMeta(opts)
-	res, _, err := f.c.Object.InitiateMultipartUpload(ctx, k, &cossdk.InitiateMultipartUploadOptions{
+	return f.initiate(ctx, p, createMeta(opts))
+}
+
+// initiate starts a multipart upload of p carrying meta, with COS
+// computing the object's CRC32C.
+func (f *FS) initiate(ctx context.Context, p string, meta http.Header) (string, error) {
+	res, _, err := f.c.Object.InitiateMultipartUpload(ctx, key(p), &cossdk.InitiateMultipartUploadOptions{
 		ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{XCosMetaXXX: &meta, XOptionHeader: crcFlag()}})
 	if err != nil {
 		return "", f.mapErr("initiate upload", p, err)

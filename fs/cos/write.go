@@ -102,16 +102,15 @@ func crcFlag() *http.Header {
 
 func (w *writer) flushPart() error {
 	if w.uploadID == "" {
-		res, _, err := w.f.c.Object.InitiateMultipartUpload(w.ctx, w.key, &cossdk.InitiateMultipartUploadOptions{
-			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{XCosMetaXXX: &w.meta, XOptionHeader: crcFlag()}})
+		id, err := w.f.initiate(w.ctx, w.path, w.meta)
 		if err != nil {
-			return w.f.mapErr("initiate upload", w.path, err)
+			return err
 		}
-		w.uploadID = res.UploadID
+		w.uploadID = id
 	}
 	num := len(w.parts) + 1
-	if num > 10000 {
-		return fmt.Errorf("upload cosn://%s%s: more than 10000 parts: raise the part size (COS_PART_SIZE)", w.f.bucket, w.path)
+	if num > maxParts {
+		return fmt.Errorf("upload cosn://%s%s: more than %d parts: raise the part size (COS_PART_SIZE)", w.f.bucket, w.path, maxParts)
 	}
 	// A seekable body lets the SDK retry; it checks the part's CRC64.
 	resp, err := w.f.c.Object.UploadPart(w.ctx, w.key, w.uploadID, num, bytes.NewReader(w.buf),
@@ -133,7 +132,7 @@ func (w *writer) Close() error {
 	sum := w.crc32c.Sum32()
 	if w.uploadID == "" {
 		meta := w.meta.Clone()
-		meta.Set(metaCRC32C, hex.EncodeToString([]byte{byte(sum >> 24), byte(sum >> 16), byte(sum >> 8), byte(sum)}))
+		meta.Set(metaCRC32C, hex.EncodeToString(fs.CRC32C(sum).Value))
 		meta.Set(metaCRC32CSize, strconv.FormatInt(w.size, 10))
 		_, err := w.f.c.Object.Put(w.ctx, w.key, bytes.NewReader(w.buf), &cossdk.ObjectPutOptions{
 			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}})

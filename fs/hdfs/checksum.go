@@ -2,7 +2,6 @@ package hdfs
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"strconv"
 	"strings"
@@ -45,15 +44,15 @@ func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 
 func parseStored(v string, fi fs.FileInfo) (fs.Checksum, bool) {
 	parts := strings.Fields(v)
-	if len(parts) != 3 || !strings.HasPrefix(parts[0], fs.AlgCRC32C+":") {
+	if len(parts) != 3 {
 		return fs.Checksum{}, false
 	}
 	if parts[1] != "size="+strconv.FormatInt(fi.Size, 10) || parts[2] != "mtime="+strconv.FormatInt(fi.ModTime.UnixMilli(), 10) {
 		return fs.Checksum{}, false
 	}
-	b, err := hex.DecodeString(strings.TrimPrefix(parts[0], fs.AlgCRC32C+":"))
-	if err != nil || len(b) != 4 {
+	c, err := fs.ParseChecksum(parts[0])
+	if _, ok := c.Uint32(); err != nil || !ok {
 		return fs.Checksum{}, false
 	}
-	return fs.Checksum{Algorithm: fs.AlgCRC32C, Value: b}, true
+	return c, true
 }

@@ -151,11 +151,7 @@ func (f *FS) mapErr(op, p string, err error) error {
 	if err == nil {
 		return nil
 	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		err = pe.Err
-	}
-	return fmt.Errorf("%s %s%s: %w", op, f.name, p, explain(err))
+	return fmt.Errorf("%s %s%s: %w", op, f.name, p, explain(unwrapPath(err)))
 }
 
 // explain turns a NameNode's Java exception, which the client passes on

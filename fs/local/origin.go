@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -72,9 +71,8 @@ func parseOrigin(v string, size int64, mtime time.Time) (fs.Origin, bool) {
 	if parts[1] != "size="+strconv.FormatInt(size, 10) || parts[2] != "mtime="+strconv.FormatInt(mtime.UnixNano(), 10) {
 		return o, false // the file changed since
 	}
-	sum, ok := strings.CutPrefix(parts[0], fs.AlgCRC32C+":")
-	b, err := hex.DecodeString(sum)
-	if !ok || err != nil || len(b) != 4 {
+	sum, err := fs.ParseChecksum(parts[0])
+	if _, ok := sum.Uint32(); err != nil || !ok {
 		return o, false
 	}
 	ss, ok1 := strings.CutPrefix(parts[3], "src_size=")
@@ -84,7 +82,7 @@ func parseOrigin(v string, size int64, mtime time.Time) (fs.Origin, bool) {
 	if !ok1 || !ok2 || err1 != nil || err2 != nil {
 		return o, false
 	}
-	o = fs.Origin{Checksum: fs.Checksum{Algorithm: fs.AlgCRC32C, Value: b}, SrcSize: srcSize}
+	o = fs.Origin{Checksum: sum, SrcSize: srcSize}
 	if srcMtime != 0 {
 		o.SrcModTime = time.Unix(0, srcMtime)
 	}
