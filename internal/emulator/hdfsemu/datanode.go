@@ -57,15 +57,19 @@ func (d *dataNode) close() error {
 	return err
 }
 
+// usage is the bytes the store holds and what is left of fakeCapacity.
+func (d *dataNode) usage() (used, remaining uint64) {
+	used = uint64(d.store.used())
+	if used < fakeCapacity {
+		remaining = fakeCapacity - used
+	}
+	return used, remaining
+}
+
 // datanodeInfo describes this DataNode in LocatedBlockProtos.
 func (d *dataNode) datanodeInfo() *pb.DatanodeInfoProto {
 	addr := d.ln.Addr().(*net.TCPAddr)
-	used := uint64(d.store.used())
-	const capacity = 1 << 40
-	remaining := uint64(0)
-	if used < capacity {
-		remaining = capacity - used
-	}
+	used, remaining := d.usage()
 	return &pb.DatanodeInfoProto{
 		Id: &pb.DatanodeIDProto{
 			IpAddr:       proto.String(addr.IP.String()),
@@ -75,7 +79,7 @@ func (d *dataNode) datanodeInfo() *pb.DatanodeInfoProto {
 			InfoPort:     proto.Uint32(0),
 			IpcPort:      proto.Uint32(0),
 		},
-		Capacity:      proto.Uint64(capacity),
+		Capacity:      proto.Uint64(fakeCapacity),
 		DfsUsed:       proto.Uint64(used),
 		Remaining:     proto.Uint64(remaining),
 		BlockPoolUsed: proto.Uint64(used),

@@ -97,13 +97,14 @@ func getBlockLocations(nn *nameNode, c caller, req *pb.GetBlockLocationsRequestP
 		IsLastBlockComplete: proto.Bool(n.LeaseHolder == ""),
 	}
 	var off uint64
+	dn := nn.c.dn.datanodeInfo()
 	for i, b := range n.Blocks {
 		end := off + b.NumBytes
 		if end > from && off < to {
-			lbs.Blocks = append(lbs.Blocks, nn.located(b, off))
+			lbs.Blocks = append(lbs.Blocks, located(b, off, dn))
 		}
 		if i == len(n.Blocks)-1 {
-			lbs.LastBlock = nn.located(b, off)
+			lbs.LastBlock = located(b, off, dn)
 		}
 		off = end
 	}
@@ -236,7 +237,7 @@ func appendFile(nn *nameNode, c caller, req *pb.AppendRequestProto) (proto.Messa
 	resp := &pb.AppendResponseProto{Stat: nn.status(n, "")}
 	if k := len(n.Blocks); k > 0 && n.Blocks[k-1].NumBytes < n.BlockSize {
 		last := n.Blocks[k-1]
-		resp.Block = nn.located(last, n.length()-last.NumBytes)
+		resp.Block = located(last, n.length()-last.NumBytes, nn.c.dn.datanodeInfo())
 	}
 	return resp, nil
 }
@@ -260,7 +261,7 @@ func addBlock(nn *nameNode, c caller, req *pb.AddBlockRequestProto) (proto.Messa
 		prev := req.GetPrevious()
 		retry := prev == nil && k == 1 || prev != nil && k > 1 && n.Blocks[k-2].ID == prev.GetBlockId()
 		if _, written := nn.c.dn.store.length(last.ID); retry && !written {
-			return &pb.AddBlockResponseProto{Block: nn.located(last, n.length()-last.NumBytes)}, nil
+			return &pb.AddBlockResponseProto{Block: located(last, n.length()-last.NumBytes, nn.c.dn.datanodeInfo())}, nil
 		}
 	}
 	b := block{ID: nn.ns.NextBlockID, GenStamp: nn.ns.GenStamp}
@@ -268,7 +269,7 @@ func addBlock(nn *nameNode, c caller, req *pb.AddBlockRequestProto) (proto.Messa
 	off := n.length()
 	n.Blocks = append(n.Blocks, b)
 	nn.changed()
-	return &pb.AddBlockResponseProto{Block: nn.located(b, off)}, nil
+	return &pb.AddBlockResponseProto{Block: located(b, off, nn.c.dn.datanodeInfo())}, nil
 }
 
 func abandonBlock(nn *nameNode, c caller, req *pb.AbandonBlockRequestProto) (proto.Message, error) {
@@ -329,7 +330,7 @@ func updateBlockForPipeline(nn *nameNode, c caller, req *pb.UpdateBlockForPipeli
 	if l, ok := nn.c.dn.store.length(id); ok {
 		b.NumBytes = uint64(l)
 	}
-	return &pb.UpdateBlockForPipelineResponseProto{Block: nn.located(b, 0)}, nil
+	return &pb.UpdateBlockForPipelineResponseProto{Block: located(b, 0, nn.c.dn.datanodeInfo())}, nil
 }
 
 func mkdirs(nn *nameNode, c caller, req *pb.MkdirsRequestProto) (proto.Message, error) {
@@ -635,11 +636,7 @@ func getContentSummary(nn *nameNode, c caller, req *pb.GetContentSummaryRequestP
 }
 
 func getFsStats(nn *nameNode, c caller, req *pb.GetFsStatusRequestProto) (proto.Message, error) {
-	used := uint64(nn.c.dn.store.used())
-	remaining := uint64(0)
-	if used < fakeCapacity {
-		remaining = fakeCapacity - used
-	}
+	used, remaining := nn.c.dn.usage()
 	return &pb.GetFsStatsResponseProto{
 		Capacity:              proto.Uint64(fakeCapacity),
 		Used:                  proto.Uint64(used),

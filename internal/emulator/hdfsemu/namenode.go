@@ -153,11 +153,13 @@ func extBlock(b block) *pb.ExtendedBlockProto {
 	}
 }
 
-func (nn *nameNode) located(b block, off uint64) *pb.LocatedBlockProto {
+// located places block b at off on the DataNode dn describes (built once
+// per answer: describing it sums the store's usage).
+func located(b block, off uint64, dn *pb.DatanodeInfoProto) *pb.LocatedBlockProto {
 	return &pb.LocatedBlockProto{
 		B:            extBlock(b),
 		Offset:       proto.Uint64(off),
-		Locs:         []*pb.DatanodeInfoProto{nn.c.dn.datanodeInfo()},
+		Locs:         []*pb.DatanodeInfoProto{dn},
 		Corrupt:      proto.Bool(false),
 		BlockToken:   emptyToken(),
 		IsCached:     []bool{false},

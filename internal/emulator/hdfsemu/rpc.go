@@ -61,14 +61,13 @@ func newErr(class, format string, args ...any) *rpcError {
 // rpcConn is one client connection to the NameNode.
 type rpcConn struct {
 	nn   *nameNode
-	conn net.Conn
 	r    *bufio.Reader
 	w    *bufio.Writer
 	user string
 }
 
 func (nn *nameNode) handleConn(conn net.Conn) {
-	rc := &rpcConn{nn: nn, conn: conn, r: bufio.NewReaderSize(conn, 64<<10), w: bufio.NewWriterSize(conn, 64<<10)}
+	rc := &rpcConn{nn: nn, r: bufio.NewReaderSize(conn, 64<<10), w: bufio.NewWriterSize(conn, 64<<10)}
 	var hdr [7]byte
 	if _, err := io.ReadFull(rc.r, hdr[:]); err != nil {
 		return
