@@ -9,6 +9,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jetcp/jetcp/messages"
 )
 
 // This file says, per workload, what each tool runs, how its target is made
@@ -136,16 +138,6 @@ func (inv *invocation) emuCPU() time.Duration {
 	return processCPU(inv.emu.cmd.Process.Pid)
 }
 
-// jetcpReport is the part of --report-json the checks read.
-type jetcpReport struct {
-	State        string `json:"state"`
-	FilesCopied  int64  `json:"files_copied"`
-	FilesSkipped int64  `json:"files_skipped"`
-	FilesFailed  int64  `json:"files_failed"`
-	BytesCopied  int64  `json:"bytes_copied"`
-	BytesSkipped int64  `json:"bytes_skipped"`
-}
-
 // checkReport reads jetcp's report and wants it succeeded with copied
 // files and bytes as given.
 func checkReport(path string, files, bytes, skipped int64) error {
@@ -153,11 +145,11 @@ func checkReport(path string, files, bytes, skipped int64) error {
 	if err != nil {
 		return fmt.Errorf("jetcp report: %w", err)
 	}
-	var r jetcpReport
+	var r messages.Report
 	if err := json.Unmarshal(b, &r); err != nil {
 		return fmt.Errorf("jetcp report %s: %w", path, err)
 	}
-	if r.State != "succeeded" || r.FilesFailed != 0 || r.FilesCopied != files || r.BytesCopied != bytes || r.FilesSkipped != skipped {
+	if r.State != messages.StateSucceeded || r.FilesFailed != 0 || r.FilesCopied != files || r.BytesCopied != bytes || r.FilesSkipped != skipped {
 		return fmt.Errorf("jetcp report %s: state %s, %d files copied (%d bytes), %d skipped, %d failed; want succeeded, %d copied (%d bytes), %d skipped, 0 failed",
 			path, r.State, r.FilesCopied, r.BytesCopied, r.FilesSkipped, r.FilesFailed, files, bytes, skipped)
 	}

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"hash/crc32"
 	"io"
 	"io/fs"
 	"math/rand/v2"
@@ -14,11 +13,11 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	jfs "github.com/jetcp/jetcp/fs"
 )
 
 // This file generates the source trees and checks copies of them.
-
-var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // genFile is one file of a generated tree: its slash-separated path under
 // the tree's root and its size.
@@ -151,18 +150,18 @@ func writeFile(path string, size int64, seed [32]byte, buf []byte) (uint32, erro
 		return 0, err
 	}
 	rng := rand.NewChaCha8(seed)
-	var crc uint32
+	h := jfs.NewCRC32C()
 	for left := size; left > 0; {
 		n := int(min(left, int64(len(buf))))
 		_, _ = rng.Read(buf[:n])
-		crc = crc32.Update(crc, castagnoli, buf[:n])
+		h.Write(buf[:n])
 		if _, err := f.Write(buf[:n]); err != nil {
 			f.Close()
 			return 0, err
 		}
 		left -= int64(n)
 	}
-	return crc, f.Close()
+	return h.Sum32(), f.Close()
 }
 
 // scanTree reads the tree at root (every file's bytes) into a manifest.
@@ -205,7 +204,7 @@ func sumFile(path string, buf []byte) (entry, error) {
 		return entry{}, err
 	}
 	defer f.Close()
-	h := crc32.New(castagnoli)
+	h := jfs.NewCRC32C()
 	n, err := io.CopyBuffer(h, f, buf)
 	if err != nil {
 		return entry{}, err

@@ -137,10 +137,13 @@ func Connect(c Config, name string, timeout time.Duration, extra ...nats.Option)
 // their server (compose, Kubernetes); a refused authentication ends it at
 // once, since retrying cannot fix it.
 func ConnectRetry(ctx context.Context, c Config, name string, onRetry func(error), extra ...nats.Option) (*nats.Conn, error) {
+	if err := c.Check(); err != nil {
+		return nil, err
+	}
 	delay := 250 * time.Millisecond
 	for {
 		nc, err := Connect(c, name, 5*time.Second, extra...)
-		if err == nil || IsAuth(err) || c.Check() != nil {
+		if err == nil || IsAuth(err) {
 			return nc, err
 		}
 		if onRetry != nil {
