@@ -184,7 +184,31 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 		_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
 		return sum, fmt.Errorf("close %s: %w", tmp, err)
 	}
+	if !verified {
+		if verified, err = t.checkStored(ctx, w, tmp, sum); err != nil {
+			_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
+			return sum, err
+		}
+	}
 	return sum, t.finish(ctx, tmp, sum, verified)
+}
+
+// checkStored verifies, after Close, a file whose store can confirm it
+// without a read (fs.StoreChecker). It says whether it did; if not, finish
+// verifies by path.
+func (t *task) checkStored(ctx context.Context, w fs.Writer, p string, sum fs.Checksum) (bool, error) {
+	sc, ok := w.(fs.StoreChecker)
+	if !ok || t.job.Options.SkipCRC || sum.IsZero() {
+		return false, nil
+	}
+	size, got, err := sc.CheckStored(ctx)
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("verify %s: %w", p, err)
+	}
+	return true, t.checkWritten(p, size, got, sum)
 }
 
 // readBack verifies, before Close, a file whose Writer can read it back

@@ -77,6 +77,17 @@ type ReadBacker interface {
 	ReadBack(ctx context.Context, buf []byte) (size int64, sum Checksum, err error)
 }
 
+// StoreChecker is implemented by Writers whose store can confirm, after
+// Close, what it holds without the data being read back (HDFS: the
+// DataNodes' block checksums, made from the chunk CRCs they checked on
+// receipt, against those of the bytes sent). CheckStored returns the
+// stored length and the CRC32C of the whole file as the confirmed chunk
+// checksums make it; a failed confirmation is an error. An error wrapping
+// errors.ErrUnsupported says it cannot, and the caller verifies by path.
+type StoreChecker interface {
+	CheckStored(ctx context.Context) (size int64, sum Checksum, err error)
+}
+
 // FS is the small core every backend implements.
 type FS interface {
 	// Stat describes path, or fails with an error wrapping ErrNotExist.

@@ -14,6 +14,7 @@
 package hdfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -467,7 +468,7 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 			return nil, err
 		}
 		f.hold(c)
-		return &writer{f: f, ctx: context.WithoutCancel(ctx), c: c, path: p, w: fw}, nil
+		return &writer{f: f, ctx: context.WithoutCancel(ctx), c: c, path: p, w: fw, sums: newBlockSums(bs)}, nil
 	})
 	if err != nil {
 		return nil, f.mapErr("create", p, err)
@@ -479,15 +480,21 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 // lease is that client's. Its NameNode calls (addBlock, complete) are
 // retried inside the connection (nnConn), not here.
 type writer struct {
-	f    *FS
-	ctx  context.Context // for Abort's remove
-	c    *client
-	path string
-	w    *hdfsclient.FileWriter
-	done bool
+	f      *FS
+	ctx    context.Context // for Abort's remove
+	c      *client
+	path   string
+	w      *hdfsclient.FileWriter
+	sums   *blockSums // of what was sent, for CheckStored
+	done   bool
+	closed bool // completed without an error
 }
 
-func (w *writer) Write(b []byte) (int, error) { return w.w.Write(b) }
+func (w *writer) Write(b []byte) (int, error) {
+	n, err := w.w.Write(b)
+	w.sums.Write(b[:n])
+	return n, err
+}
 
 // Close completes the file, waiting while the NameNode says the last block
 // is still replicating (as the Java client retries).
@@ -502,7 +509,39 @@ func (w *writer) Close() error {
 		time.Sleep(wait)
 		err = w.w.Close()
 	}
+	w.closed = err == nil
 	return w.f.mapErr("close", w.path, err)
+}
+
+// CheckStored has the DataNodes confirm the closed file without reading
+// it back (fs.StoreChecker): their block checksums, made from the chunk
+// CRCs each checked on receipt, must equal those of the bytes sent. The
+// CRC32C it returns is derived from those same chunk CRCs.
+func (w *writer) CheckStored(ctx context.Context) (int64, fs.Checksum, error) {
+	if !w.closed {
+		return 0, fs.Checksum{}, fmt.Errorf("%s%s was not completed", w.f.name, w.path)
+	}
+	want, crc := w.sums.finish()
+	type stored struct {
+		size int64
+		sum  []byte
+	}
+	got, err := get(ctx, w.f, func(c *client, _ bool) (stored, error) {
+		r, err := c.Open(w.path)
+		if err != nil {
+			return stored{}, err
+		}
+		defer r.Close()
+		sum, err := r.Checksum()
+		return stored{r.Stat().Size(), sum}, err
+	})
+	if err != nil {
+		return 0, fs.Checksum{}, w.f.mapErr("block checksums of", w.path, err)
+	}
+	if !bytes.Equal(got.sum, want) {
+		return got.size, fs.Checksum{}, fmt.Errorf("the DataNodes' file checksum %x differs from %x, that of the bytes sent", got.sum, want)
+	}
+	return got.size, crc, nil
 }
 
 // Abort closes what was written and removes it.

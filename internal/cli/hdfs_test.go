@@ -3,6 +3,7 @@ package cli_test
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -88,6 +89,47 @@ func TestHDFSToHDFS(t *testing.T) {
 	back := filepath.Join(t.TempDir(), "back")
 	if code, _, out := runReport(t, ub, back); code != cli.ExitOK {
 		t.Fatalf("b->local: %d\n%s", code, out)
+	}
+	sameTree(t, src, back)
+}
+
+// A DataNode that stores other bytes than it was sent, self-consistently
+// (its block reads back without an error), is caught by comparing its
+// block checksums with those of the bytes sent, without reading a block
+// back: every file with data fails, none is left at the target, and a
+// re-run on a healthy DataNode copies them.
+func TestHDFSMisstoredBlocks(t *testing.T) {
+	c := startHDFS(t)
+	src := filepath.Join(t.TempDir(), "src")
+	files, _ := sampleTree(t, src)
+	remote := "hdfs://" + c.Addr() + "/misstored"
+	c.SetFaults(hdfsemu.Faults{MisstoreRate: 1})
+	code, rep, out := runReport(t, "--attempts", "1", src, remote)
+	if code != cli.ExitFailed {
+		t.Fatalf("to a DataNode storing wrong bytes: exit %d, want %d\n%s", code, cli.ExitFailed, out)
+	}
+	wantCounts(t, rep, 1, 0, int64(files-1)) // only the empty file has no block
+	for _, f := range rep.Failures {
+		if !strings.Contains(f.Error, "checksum") {
+			t.Errorf("failure %s: %q, want a checksum mismatch", f.Src, f.Error)
+		}
+	}
+	if n := c.BlockReads(); n != 0 {
+		t.Errorf("verification read %d blocks back", n)
+	}
+	c.SetFaults(hdfsemu.Faults{})
+	back := filepath.Join(t.TempDir(), "back")
+	if code, rep, out = runReport(t, remote, back); code != cli.ExitOK {
+		t.Fatalf("from HDFS: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, 1, 0, 0)
+	if code, rep, out = runReport(t, "-update", src, remote); code != cli.ExitOK {
+		t.Fatalf("-update on a healthy DataNode: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, int64(files-1), 1, 0)
+	back = filepath.Join(t.TempDir(), "back2")
+	if code, _, out = runReport(t, remote, back); code != cli.ExitOK {
+		t.Fatalf("from HDFS: exit %d\n%s", code, out)
 	}
 	sameTree(t, src, back)
 }

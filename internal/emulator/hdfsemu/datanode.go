@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
 	"hash/crc32"
 	"io"
 	"net"
@@ -233,6 +234,13 @@ func (d *dataNode) writeBlock(r *bufio.Reader, w *bufio.Writer) error {
 			rw.abort()
 		}
 	}()
+	// A new replica keeps its block checksum, made from the chunk CRCs as
+	// they arrive (a DataNode's meta file). An appended one is computed
+	// from its data when asked for.
+	var meta hash.Hash
+	if op.GetStage() == pb.OpWriteBlockProto_PIPELINE_SETUP_CREATE && tab == castagnoli && bpc == bytesPerChecksum {
+		meta = md5.New()
+	}
 
 	if err := sendDelimited(w, &pb.BlockOpResponseProto{
 		Status:       pb.Status_SUCCESS.Enum(),
@@ -302,14 +310,29 @@ func (d *dataNode) writeBlock(r *bufio.Reader, w *bufio.Writer) error {
 				}
 			}
 		}
+		if dataLen > 0 && d.c.misstore() {
+			// A faulty DataNode: one byte stored wrong, with a checksum
+			// to match, so the block reads back without an error.
+			data[0] ^= 0xff
+			if tab != nil {
+				binary.BigEndian.PutUint32(sums, crc32.Checksum(data[:min(bpc, dataLen)], tab))
+			}
+		}
 		if _, err := rw.Write(data); err != nil {
 			ack(ph.GetSeqno(), pb.Status_ERROR)
 			return err
 		}
+		if meta != nil {
+			meta.Write(sums)
+		}
 		offset += int64(dataLen)
 		if ph.GetLastPacketInBlock() {
 			committed = true
-			if err := rw.commit(); err != nil {
+			var sum []byte
+			if meta != nil {
+				sum = meta.Sum(nil)
+			}
+			if err := rw.commit(sum); err != nil {
 				ack(ph.GetSeqno(), pb.Status_ERROR)
 				return err
 			}
@@ -421,7 +444,9 @@ func writePacket(w *bufio.Writer, offset, seqno int64, last bool, sums, data []b
 }
 
 // blockChecksum serves BLOCK_CHECKSUM like HDFS's MD5CRC: the MD5 of the
-// big-endian CRC32C checksums of the block's 512-byte chunks.
+// big-endian CRC32C checksums of the block's 512-byte chunks. Like a
+// DataNode it answers from the checksums kept with the replica, and
+// computes them from the data only for a replica that has none.
 func (d *dataNode) blockChecksum(r *bufio.Reader, w *bufio.Writer) error {
 	op := &pb.OpBlockChecksumProto{}
 	if err := readDelimited(r, op); err != nil {
@@ -433,16 +458,20 @@ func (d *dataNode) blockChecksum(r *bufio.Reader, w *bufio.Writer) error {
 		return opError(w, pb.Status_ERROR, fmt.Sprintf("block %d: %v", id, err))
 	}
 	defer rep.Close()
-	h := md5.New()
-	buf := make([]byte, readPacketSize)
 	size := rep.size()
-	for pos := int64(0); pos < size; {
-		k := min(int64(len(buf)), size-pos)
-		if _, err := rep.ReadAt(buf[:k], pos); err != nil && !errors.Is(err, io.EOF) {
-			return opError(w, pb.Status_ERROR, err.Error())
+	sum := rep.checksum()
+	if sum == nil {
+		h := md5.New()
+		buf := make([]byte, readPacketSize)
+		for pos := int64(0); pos < size; {
+			k := min(int64(len(buf)), size-pos)
+			if _, err := rep.ReadAt(buf[:k], pos); err != nil && !errors.Is(err, io.EOF) {
+				return opError(w, pb.Status_ERROR, err.Error())
+			}
+			h.Write(chunkChecksums(buf[:k]))
+			pos += k
 		}
-		h.Write(chunkChecksums(buf[:k]))
-		pos += k
+		sum = h.Sum(nil)
 	}
 	return sendDelimited(w, &pb.BlockOpResponseProto{
 		Status:       pb.Status_SUCCESS.Enum(),
@@ -450,7 +479,7 @@ func (d *dataNode) blockChecksum(r *bufio.Reader, w *bufio.Writer) error {
 		ChecksumResponse: &pb.OpBlockChecksumResponseProto{
 			BytesPerCrc:   proto.Uint32(bytesPerChecksum),
 			CrcPerBlock:   proto.Uint64(uint64((size + bytesPerChecksum - 1) / bytesPerChecksum)),
-			BlockChecksum: h.Sum(nil),
+			BlockChecksum: sum,
 			CrcType:       pb.ChecksumTypeProto_CHECKSUM_CRC32C.Enum(),
 		},
 	})

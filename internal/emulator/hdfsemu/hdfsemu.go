@@ -58,6 +58,12 @@ type Faults struct {
 	LostReplyRate float64
 	// Latency is added before every NameNode RPC and DataNode operation.
 	Latency time.Duration
+	// MisstoreRate is the fraction of data packets the DataNode stores with
+	// one byte changed and the chunk's checksum recomputed to match: a
+	// faulty DataNode whose block is the right length and reads back
+	// without an error, but holds other bytes than were sent. Only a
+	// comparison with the source finds it.
+	MisstoreRate float64
 }
 
 // Cluster is a running NameNode + DataNode pair.
@@ -167,6 +173,12 @@ func (c *Cluster) injectedFault() (drop, rpcErr bool) {
 	drop = f.DropRate > 0 && rand.Float64() < f.DropRate
 	rpcErr = f.RPCErrorRate > 0 && rand.Float64() < f.RPCErrorRate
 	return drop, rpcErr
+}
+
+// misstore reports whether a data packet should be stored wrong.
+func (c *Cluster) misstore() bool {
+	f := c.currentFaults()
+	return f.MisstoreRate > 0 && rand.Float64() < f.MisstoreRate
 }
 
 // lostReply reports whether the answer to a NameNode RPC that has run

@@ -2,11 +2,13 @@ package hdfsemu
 
 import (
 	"bytes"
+	"crypto/md5"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"sort"
 	"syscall"
 	"testing"
@@ -482,35 +484,85 @@ func TestIdleLeaseRenewal(t *testing.T) {
 	}
 }
 
+// TestChecksum checks BLOCK_CHECKSUM against HDFS's MD5MD5CRC32C computed
+// here from the bytes, on both block stores: from the checksums kept at
+// write time (a new file) and from the data (an appended one, whose kept
+// checksum no longer applies).
 func TestChecksum(t *testing.T) {
-	c := startCluster(t, Options{})
-	cl := newClient(t, c, testSuper)
-	data := randomBytes(2*testBlockSize+testBlockSize/3, 8)
-	other := append([]byte{}, data...)
-	other[testBlockSize+5] ^= 1
-	writeFile(t, cl, "/a", data)
-	writeFile(t, cl, "/b", data)
-	writeFile(t, cl, "/c", other)
-	sum := func(name string) []byte {
-		r, err := cl.Open(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Close()
-		s, err := r.Checksum()
-		if err != nil {
-			t.Fatalf("Checksum %s: %v", name, err)
-		}
-		return s
-	}
-	a, b, cc := sum("/a"), sum("/b"), sum("/c")
-	if len(a) != 16 || !bytes.Equal(a, b) {
-		t.Errorf("same bytes, checksums %x %x", a, b)
-	}
-	if bytes.Equal(a, cc) {
-		t.Errorf("different bytes, same checksum %x", a)
+	for _, store := range []string{"memory", "disk"} {
+		t.Run(store, func(t *testing.T) {
+			o := Options{}
+			if store == "disk" {
+				o.Dir = t.TempDir()
+			}
+			c := startCluster(t, o)
+			cl := newClient(t, c, testSuper)
+			data := randomBytes(2*testBlockSize+testBlockSize/3, 8)
+			other := append([]byte{}, data...)
+			other[testBlockSize+5] ^= 1
+			writeFile(t, cl, "/a", data)
+			writeFile(t, cl, "/b", data)
+			writeFile(t, cl, "/c", other)
+			writeFile(t, cl, "/d", data[:testBlockSize/2+100])
+			w, err := cl.Append("/d")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.Write(data[testBlockSize/2+100:]); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Close(); err != nil {
+				t.Fatal(err)
+			}
+			sum := func(name string) []byte {
+				r, err := cl.Open(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer r.Close()
+				s, err := r.Checksum()
+				if err != nil {
+					t.Fatalf("Checksum %s: %v", name, err)
+				}
+				return s
+			}
+			want := md5md5crc(data, testBlockSize)
+			for _, name := range []string{"/a", "/b", "/d"} {
+				if got := sum(name); !bytes.Equal(got, want) {
+					t.Errorf("%s: checksum %x, want %x", name, got, want)
+				}
+			}
+			if got := sum("/c"); bytes.Equal(got, want) {
+				t.Errorf("different bytes, same checksum %x", got)
+			}
+			if store == "disk" {
+				// /a, /b and /c keep 3 checksums each; /d's appended block none.
+				metas, _ := filepath.Glob(filepath.Join(o.Dir, "blocks", "*.meta"))
+				if len(metas) != 3*3+2 {
+					t.Errorf("%d block checksum files, want 11: %q", len(metas), metas)
+				}
+			}
+		})
 	}
 }
+
+// md5md5crc is HDFS's file checksum of data stored in blocks of
+// blockSize: the MD5 of the blocks' MD5s of their 512-byte chunks'
+// big-endian CRC32Cs, zero-padded as the client pads it.
+func md5md5crc(data []byte, blockSize int) []byte {
+	var blocks []byte
+	for off := 0; off < len(data); off += blockSize {
+		blk := data[off:min(off+blockSize, len(data))]
+		blocks = append(blocks, md5Sum(chunkChecksums(blk))...)
+	}
+	padded := 32
+	for padded < len(blocks) {
+		padded *= 2
+	}
+	return md5Sum(append(blocks, make([]byte, padded-len(blocks))...))
+}
+
+func md5Sum(b []byte) []byte { s := md5.Sum(b); return s[:] }
 
 func TestPersistence(t *testing.T) {
 	dir := t.TempDir()
