@@ -77,6 +77,16 @@ type ReadBacker interface {
 	ReadBack(ctx context.Context, buf []byte) (size int64, sum Checksum, err error)
 }
 
+// ChecksummingWriter is implemented by Writers that checksum what they
+// are given anyway (HDFS keeps a CRC32C per 512-byte chunk for the
+// DataNodes' block checksums and derives the file's from them). Checksum,
+// after the last Write, is the CRC32C of all bytes written; a copier takes
+// it instead of hashing the same bytes a second time.
+type ChecksummingWriter interface {
+	Writer
+	Checksum() Checksum
+}
+
 // StoreChecker is implemented by Writers whose store can confirm, after
 // Close, what it holds without the data being read back (HDFS: the
 // DataNodes' block checksums, made from the chunk CRCs they checked on

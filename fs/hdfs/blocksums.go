@@ -118,6 +118,11 @@ func (s *blockSums) endBlock() {
 	s.inBlock = 0
 }
 
+// crc32c is the CRC32C of everything written so far.
+func (s *blockSums) crc32c() fs.Checksum {
+	return fs.CRC32C(fs.CombineCRC32C(s.whole, s.chunk, int64(s.chunkLen)))
+}
+
 // finish ends the last block and returns the file's checksum as the
 // client's FileReader.Checksum computes it from the DataNodes' block
 // checksums (the MD5 of the block MD5s, zero-padded to a power of two of

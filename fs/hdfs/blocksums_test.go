@@ -50,6 +50,9 @@ func TestBlockSums(t *testing.T) {
 				for off := 0; off < len(in); off += piece {
 					s.Write(in[off:min(off+piece, len(in))])
 				}
+				if got, want := s.crc32c(), fs.CRC32C(crc32.Checksum(in, castagnoli)); got.String() != want.String() {
+					t.Fatalf("block size %d, pieces of %d, %d bytes: CRC32C before finish %s, want %s", bs, piece, len(in), got, want)
+				}
 				gotMD5, gotCRC := s.finish()
 				if want := md5md5crc(in, bs); !bytes.Equal(gotMD5, want) {
 					t.Fatalf("block size %d, pieces of %d, %d bytes: file checksum %x, want %x", bs, piece, len(in), gotMD5, want)
@@ -79,6 +82,9 @@ func TestCheckStored(t *testing.T) {
 		}
 		if _, err := w.Write(b); err != nil {
 			t.Fatal(err)
+		}
+		if got, want := w.(fs.ChecksummingWriter).Checksum(), fs.CRC32C(crc32.Checksum(b, castagnoli)); got.String() != want.String() {
+			t.Fatalf("writer's checksum %s, want %s", got, want)
 		}
 		sc := w.(fs.StoreChecker)
 		if _, _, err := sc.CheckStored(ctx); err == nil {

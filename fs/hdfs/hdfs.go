@@ -496,6 +496,10 @@ func (w *writer) Write(b []byte) (int, error) {
 	return n, err
 }
 
+// Checksum is the CRC32C of the bytes written (fs.ChecksummingWriter),
+// derived from the chunk CRCs kept for CheckStored.
+func (w *writer) Checksum() fs.Checksum { return w.sums.crc32c() }
+
 // Close completes the file, waiting while the NameNode says the last block
 // is still replicating (as the Java client retries).
 func (w *writer) Close() error {
