@@ -427,21 +427,12 @@ func (r *reader) Close() error {
 }
 
 // Create writes a new file with the server's (or the requested) block
-// size and replication.
+// size and replication. It asks the NameNode to create first and looks at
+// what is there only when told the path exists: a copy's temp name is new,
+// so the common case is one create call.
 func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Writer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
-	}
-	if fi, err := f.stat(ctx, p); err == nil {
-		if fi.IsDir() {
-			return nil, fmt.Errorf("create %s%s: is a directory: %w", f.name, p, fs.ErrExist)
-		}
-		if !opts.Overwrite {
-			return nil, fmt.Errorf("create %s%s: %w", f.name, p, fs.ErrExist)
-		}
-		if err := f.removeFile(ctx, p); err != nil {
-			return nil, f.mapErr("create (replace)", p, err)
-		}
 	}
 	bs, repl := opts.BlockSize, int(opts.Replication)
 	if bs <= 0 {
@@ -456,11 +447,22 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	}
 	w, err := get(ctx, f, func(c *client, mayHaveRun bool) (*writer, error) {
 		fw, err := c.CreateFile(p, repl, bs, perm)
-		if err != nil && mayHaveRun && opts.Overwrite && errors.Is(err, os.ErrExist) {
-			// The file may be our own earlier try's, whose answer was
-			// lost (and replacing is allowed anyway).
-			if err := c.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err != nil && errors.Is(err, os.ErrExist) {
+			// A directory is never replaced; a file only with Overwrite.
+			// (With Overwrite the file may also be our own earlier try's,
+			// whose answer was lost.)
+			fi, serr := c.Stat(p)
+			switch {
+			case serr != nil && !errors.Is(serr, os.ErrNotExist):
+				return nil, serr
+			case serr == nil && fi.IsDir():
+				return nil, fmt.Errorf("is a directory: %w", fs.ErrExist)
+			case serr == nil && !opts.Overwrite:
 				return nil, err
+			case serr == nil:
+				if err := c.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+					return nil, err
+				}
 			}
 			fw, err = c.CreateFile(p, repl, bs, perm)
 		}
@@ -579,23 +581,16 @@ func (f *FS) Mkdir(ctx context.Context, p string, perm iofs.FileMode) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := f.stat(ctx, p); err == nil {
-		return fmt.Errorf("mkdir %s%s: %w", f.name, p, fs.ErrExist)
-	}
-	if parent := path.Dir(p); parent != p {
-		pi, err := f.Stat(ctx, parent)
-		if err != nil {
-			return fmt.Errorf("mkdir %s%s: parent: %w", f.name, p, err)
-		}
-		if !pi.IsDir() {
-			return fmt.Errorf("mkdir %s%s: parent is a file: %w", f.name, p, fs.ErrNotExist)
-		}
-	}
+	// The client's Mkdir looks first (mkdirs succeeds on an existing
+	// directory) and says ErrExist; the parent is looked at only when
+	// mkdirs fails.
 	err := f.do(ctx, func(c *client, mayHaveRun bool) error {
 		err := c.Mkdir(p, perm)
 		if err != nil && mayHaveRun && errors.Is(err, os.ErrExist) {
-			// A directory there now is our earlier try's, whose answer was
-			// lost (it was missing before this Mkdir began).
+			// A directory there now is taken for our earlier try's, whose
+			// answer was lost. (Had it been there before, that try's
+			// answer was the ErrExist: a lost one makes a pre-existing
+			// directory count as made, which MkdirAll treats alike.)
 			fi, serr := c.Stat(p)
 			if serr == nil && fi.IsDir() {
 				return nil
@@ -606,6 +601,15 @@ func (f *FS) Mkdir(ctx context.Context, p string, perm iofs.FileMode) error {
 		}
 		return err
 	})
+	if err != nil && !errors.Is(err, os.ErrExist) {
+		if parent := path.Dir(p); parent != p {
+			if pi, perr := f.Stat(ctx, parent); perr != nil {
+				return fmt.Errorf("mkdir %s%s: parent: %w", f.name, p, perr)
+			} else if !pi.IsDir() {
+				return fmt.Errorf("mkdir %s%s: parent is a file: %w", f.name, p, fs.ErrNotExist)
+			}
+		}
+	}
 	return f.mapErr("mkdir", p, err)
 }
 
@@ -615,9 +619,8 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if _, err := f.stat(ctx, oldpath); err != nil {
-		return f.mapErr("rename", oldpath, err)
-	}
+	// rename2 replaces an empty directory with a directory; this one
+	// refuses any. A missing oldpath is rename2's own FileNotFound.
 	if ti, err := f.stat(ctx, newpath); err == nil && ti.IsDir() {
 		return fmt.Errorf("rename %s%s: target %s is a directory: %w", f.name, oldpath, newpath, fs.ErrExist)
 	}
