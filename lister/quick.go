@@ -2,6 +2,7 @@ package lister
 
 import (
 	"context"
+	"errors"
 	"strings"
 
 	"github.com/jetcp/jetcp/copier"
@@ -37,6 +38,9 @@ func quickCheck(ctx context.Context, o messages.Options, flt *filter.Filter, r R
 		}
 		dst := r.Dst.Join(strings.TrimPrefix(fi.Path, r.Src.Path))
 		dfi, err := dfs.Stat(ctx, dst.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return verdict{missing: true}
+		}
 		if err != nil || dfi.IsDir() != fi.IsDir() {
 			return verdict{} // missing, or a conflict the copier reports
 		}

@@ -96,7 +96,12 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 		statEach := job.Options.Preserve.Any() && fs.ListOmitsAttrs(sfs)
 		statted := statEach || !fs.ListOmitsAttrs(sfs)
 		check := quickCheck(ctx, job.Options, p.Filter, r, dfs, statted && !statEach)
-		err = l.walk(ctx, sfs, r.Src.Path, check, func(fi fs.FileInfo, v verdict) error {
+		rootMissing := false
+		if check != nil {
+			_, err := dfs.Stat(ctx, r.Dst.Path)
+			rootMissing = errors.Is(err, fs.ErrNotExist)
+		}
+		err = l.walk(ctx, sfs, r.Src.Path, rootMissing, check, func(fi fs.FileInfo, v verdict) error {
 			src := r.Src
 			src.Path = fi.Path
 			if p.Filter.Excludes(src) {

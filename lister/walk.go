@@ -17,7 +17,10 @@ import (
 // holds the directories waiting to be listed, never a whole listing.
 // check, when not nil, runs on the listing goroutines for every entry, so
 // its lookups (a target's Stat) run in parallel too; fn gets its verdict.
-func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, check func(fs.FileInfo) verdict, fn func(fs.FileInfo, verdict) error) error {
+// Below a directory whose target is missing (rootMissing: root's) check
+// is not asked: every entry's target is missing too, and a fresh copy
+// costs no target lookups.
+func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing bool, check func(fs.FileInfo) verdict, fn func(fs.FileInfo, verdict) error) error {
 	if l.threads <= 1 {
 		return fs.Walk(ctx, fsys, root, func(fi fs.FileInfo) error {
 			var v verdict
@@ -29,7 +32,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, check func(f
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := &dirQueue{dirs: []string{root}}
+	q := &dirQueue{dirs: []queued{{root, rootMissing}}}
 	q.cond = sync.NewCond(&q.mu)
 	out := make(chan listed, 4*l.threads)
 	var wg sync.WaitGroup
@@ -67,7 +70,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, check func(f
 				}
 				if err == nil {
 					pending++
-					q.push(fi.Path)
+					q.push(queued{fi.Path, v.missing})
 				}
 			}
 			if err != nil && !errors.Is(err, fs.SkipDir) {
@@ -95,11 +98,18 @@ type listed struct {
 }
 
 // verdict is what a listing goroutine settled about an entry ahead of the
-// enqueuer: nothing (the zero verdict: enqueue it), or that its target is
-// already as it should be, and why.
+// enqueuer: nothing (the zero verdict: enqueue it), that its target is
+// already as it should be, and why, or that its target is missing.
 type verdict struct {
-	skip   bool
-	reason string
+	skip    bool
+	reason  string
+	missing bool
+}
+
+// queued is a directory waiting to be listed; missing: its target is.
+type queued struct {
+	path    string
+	missing bool
 }
 
 const listBatch = 256
@@ -107,11 +117,11 @@ const listBatch = 256
 type dirQueue struct {
 	mu     sync.Mutex
 	cond   *sync.Cond
-	dirs   []string
+	dirs   []queued
 	closed bool
 }
 
-func (q *dirQueue) push(d string) {
+func (q *dirQueue) push(d queued) {
 	q.mu.Lock()
 	q.dirs = append(q.dirs, d)
 	q.mu.Unlock()
@@ -125,14 +135,14 @@ func (q *dirQueue) close() {
 	q.cond.Broadcast()
 }
 
-func (q *dirQueue) pop() (string, bool) {
+func (q *dirQueue) pop() (queued, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	for len(q.dirs) == 0 && !q.closed {
 		q.cond.Wait()
 	}
 	if q.closed {
-		return "", false
+		return queued{}, false
 	}
 	d := q.dirs[len(q.dirs)-1] // depth first keeps the queue short
 	q.dirs = q.dirs[:len(q.dirs)-1]
@@ -150,10 +160,11 @@ func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check func(fs.FileInfo)
 		}
 	}
 	for {
-		dir, ok := q.pop()
+		d, ok := q.pop()
 		if !ok {
 			return
 		}
+		dir := d.path
 		b := listed{dir: dir}
 		var lerr error
 		for fi, err := range fsys.List(ctx, dir) {
@@ -162,7 +173,11 @@ func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check func(fs.FileInfo)
 				break
 			}
 			b.entries = append(b.entries, fi)
-			if check != nil {
+			switch {
+			case check == nil:
+			case d.missing:
+				b.verdicts = append(b.verdicts, verdict{missing: true})
+			default:
 				b.verdicts = append(b.verdicts, check(fi))
 			}
 			if len(b.entries) == listBatch {
