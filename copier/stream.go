@@ -27,9 +27,8 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 		return fs.Checksum{}, fmt.Errorf("open source %s: %w", t.src.Display(), err)
 	}
 	defer r.Close()
-	// The end of a chunk is not the end of the file: read one byte past
-	// it only when the range ends the file, to see the file grow.
-	end := offset+length == t.item.Attr.Size
+	// Reading stops at the listed length. A file that grew shows in the
+	// Stat after it; one that shrank, in a short read.
 	bp := t.c.bufs.get(bufferSize(o.CopyBufferSize, length))
 	defer t.c.bufs.put(bp)
 	buf := *bp
@@ -46,7 +45,7 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 			return fs.Checksum{}, err
 		}
 		want := buf
-		if !end && int64(len(want)) > length-n {
+		if int64(len(want)) > length-n {
 			want = buf[:length-n]
 		}
 		k, rerr := r.Read(want)
@@ -58,12 +57,9 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 				return fs.Checksum{}, fmt.Errorf("write %s: %w", t.dst.Display(), err)
 			}
 			n += int64(k)
-			if n > length {
-				return fs.Checksum{}, permanent(fmt.Errorf("source %s grew during the copy: listed %d bytes, read more: re-run with -update", t.src.Display(), t.item.Attr.Size))
-			}
 			thr.wait(ctx, int64(k))
 		}
-		if errors.Is(rerr, io.EOF) || !end && n == length {
+		if errors.Is(rerr, io.EOF) || n == length {
 			break
 		}
 		if rerr != nil {

@@ -70,7 +70,8 @@ type Writer interface {
 // ReadBacker is implemented by Writers that can read back what they wrote
 // through the open handle, before Close (local files). Verifying a copy
 // then costs a read, where verifying by path costs a Stat, an open, a read
-// and a close. ReadBack returns the length and CRC32C of the whole file;
+// and a close. ReadBack returns the length and CRC32C of what is stored of
+// the bytes written (it reads no further: a short file shows in the length);
 // an error wrapping errors.ErrUnsupported says this handle cannot, and
 // the caller verifies by path instead.
 type ReadBacker interface {

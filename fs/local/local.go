@@ -54,6 +54,7 @@ const infoBits = permBits | iofs.ModeType&^iofs.ModeSymlink
 // FS is the local file system. Its zero value is not usable; call New. It is
 // safe for concurrent use.
 type FS struct {
+	umask  uint32 // the process's, read once: files it would not strip need no chmod
 	mu     sync.Mutex
 	users  map[uint32]string // uid -> user name
 	groups map[uint32]string // gid -> group name
@@ -71,6 +72,7 @@ var (
 // New returns a local file system.
 func New() *FS {
 	return &FS{
+		umask:  processUmask(),
 		users:  map[uint32]string{},
 		groups: map[uint32]string{},
 		uids:   map[string]int{},
@@ -360,26 +362,12 @@ func (f *FS) Open(ctx context.Context, p string, offset int64) (io.ReadCloser, e
 	if offset < 0 {
 		return nil, &iofs.PathError{Op: "open", Path: p, Err: fmt.Errorf("negative offset %d: %w", offset, iofs.ErrInvalid)}
 	}
-	file, err := os.Open(p)
+	// No fstat to refuse a directory: its first Read fails with EISDIR.
+	file, err := openFile(p, unix.O_RDONLY, 0)
 	if err != nil {
 		return nil, statErr(err)
 	}
-	fi, err := file.Stat()
-	if err != nil {
-		file.Close()
-		return nil, err
-	}
-	if fi.IsDir() {
-		file.Close()
-		return nil, &iofs.PathError{Op: "open", Path: p, Err: syscall.EISDIR}
-	}
-	if offset > 0 {
-		if _, err := file.Seek(offset, io.SeekStart); err != nil {
-			file.Close()
-			return nil, fmt.Errorf("open %s at offset %d: %w", p, offset, err)
-		}
-	}
-	return file, nil
+	return &reader{f: file, off: offset}, nil
 }
 
 // Create starts writing path. Without opts.Overwrite it fails with an error
@@ -393,30 +381,35 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	if perm == 0 {
 		perm = 0o644
 	}
-	flag := os.O_CREATE | os.O_EXCL
-	if opts.Overwrite {
-		flag = os.O_CREATE | os.O_TRUNC
-	}
-	// Read-write, for ReadBack; a file we may write but not read (an
-	// existing one, overwritten) is opened write-only.
-	readable := true
-	file, err := os.OpenFile(p, flag|os.O_RDWR, perm)
-	if opts.Overwrite && errors.Is(err, iofs.ErrPermission) {
-		readable = false
-		file, err = os.OpenFile(p, flag|os.O_WRONLY, perm)
+	mode := syscallMode(perm)
+	// Read-write, for ReadBack. A new file first (a copy's temp name is
+	// new); with Overwrite an existing one is truncated, write-only when
+	// we may write but not read it.
+	readable, created := true, true
+	file, err := openFile(p, unix.O_CREAT|unix.O_EXCL|unix.O_RDWR, mode)
+	if opts.Overwrite && errors.Is(err, iofs.ErrExist) {
+		created = false
+		file, err = openFile(p, unix.O_CREAT|unix.O_TRUNC|unix.O_RDWR, mode)
+		if errors.Is(err, iofs.ErrPermission) {
+			readable = false
+			file, err = openFile(p, unix.O_CREAT|unix.O_TRUNC|unix.O_WRONLY, mode)
+		}
 	}
 	if err != nil {
 		return nil, err // *PathError naming p, wrapping EEXIST/ENOENT/EACCES
 	}
+	if created && mode&^0o777 == 0 && mode&f.umask == 0 {
+		return &writer{f: file, path: p, readable: readable}, nil // made with exactly perm
+	}
 	// Undo the umask, and give an overwritten file the requested mode too.
 	// Someone else's file opened for overwrite keeps its mode.
-	if fi, err := file.Stat(); err != nil || fi.Mode()&permBits != perm {
+	if st, err := file.stat(); err != nil || st.Mode&0o7777 != mode {
 		if err == nil {
-			err = file.Chmod(perm)
+			err = file.chmod(mode)
 		}
 		if err != nil && !(opts.Overwrite && errors.Is(err, iofs.ErrPermission)) {
-			file.Close()
-			if !opts.Overwrite {
+			file.close()
+			if created {
 				os.Remove(p)
 			}
 			return nil, fmt.Errorf("create %s: %w", p, err)
@@ -425,12 +418,28 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	return &writer{f: file, path: p, readable: readable}, nil
 }
 
-// writer is a fs.Writer over an *os.File.
+// syscallMode is perm as chmod(2) and open(2) take it.
+func syscallMode(perm iofs.FileMode) uint32 {
+	m := uint32(perm.Perm())
+	if perm&iofs.ModeSetuid != 0 {
+		m |= unix.S_ISUID
+	}
+	if perm&iofs.ModeSetgid != 0 {
+		m |= unix.S_ISGID
+	}
+	if perm&iofs.ModeSticky != 0 {
+		m |= unix.S_ISVTX
+	}
+	return m
+}
+
+// writer is a fs.Writer over a file.
 type writer struct {
 	mu       sync.Mutex
-	f        *os.File
+	f        *file
 	path     string
 	readable bool
+	written  int64
 	closed   bool // by Close or Abort
 }
 
@@ -448,22 +457,26 @@ func (w *writer) ReadBack(ctx context.Context, buf []byte) (int64, fs.Checksum, 
 	case len(buf) == 0:
 		return 0, fs.Checksum{}, fmt.Errorf("read back %s: empty buffer", w.path)
 	}
+	// What was written is read, no further: a file shorter than that
+	// shows in the length returned, and asking past it would cost a read
+	// per file that only says "end".
 	h := fs.NewCRC32C()
 	var off int64
-	for {
+	for off < w.written {
 		if err := ctx.Err(); err != nil {
 			return off, fs.Checksum{}, fmt.Errorf("read back %s: %w", w.path, err)
 		}
-		n, err := w.f.ReadAt(buf, off)
-		h.Write(buf[:n])
-		off += int64(n)
-		if errors.Is(err, io.EOF) {
-			return off, fs.CRC32C(h.Sum32()), nil
-		}
+		n, err := w.f.pread(buf[:min(int64(len(buf)), w.written-off)], off)
 		if err != nil {
 			return off, fs.Checksum{}, fmt.Errorf("read back %s: %w", w.path, err)
 		}
+		if n == 0 {
+			break
+		}
+		h.Write(buf[:n])
+		off += int64(n)
 	}
+	return off, fs.CRC32C(h.Sum32()), nil
 }
 
 func (w *writer) Write(b []byte) (int, error) {
@@ -475,7 +488,9 @@ func (w *writer) Write(b []byte) (int, error) {
 	if closed {
 		return 0, fmt.Errorf("write %s: %w", w.path, os.ErrClosed)
 	}
-	return w.f.Write(b)
+	n, err := w.f.write(b, -1)
+	w.written += int64(n)
+	return n, err
 }
 
 // Close completes the file. It does not fsync. A second Close returns nil.
@@ -486,7 +501,7 @@ func (w *writer) Close() error {
 		return nil
 	}
 	w.closed = true
-	if err := w.f.Close(); err != nil {
+	if err := w.f.close(); err != nil {
 		return fmt.Errorf("close %s: %w", w.path, err)
 	}
 	return nil
@@ -500,7 +515,7 @@ func (w *writer) Abort() error {
 		return nil
 	}
 	w.closed = true
-	cerr := w.f.Close()
+	cerr := w.f.close()
 	if err := os.Remove(w.path); err != nil && !errors.Is(err, iofs.ErrNotExist) {
 		return fmt.Errorf("abort %s: %w", w.path, err)
 	}
@@ -539,8 +554,12 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 	if newpath, err = clean("rename", newpath); err != nil {
 		return err
 	}
+	// A missing newpath (a copy's usual case) is one system call; else
 	// os.Rename refuses an existing directory target (EEXIST) instead of
 	// letting rename(2) replace an empty one.
+	if ok, err := renameNoReplace(oldpath, newpath); ok || err != nil {
+		return err
+	}
 	return os.Rename(oldpath, newpath)
 }
 

@@ -7,6 +7,8 @@ import (
 	iofs "io/fs"
 	"os"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/jetcp/jetcp/fs"
 )
 
@@ -35,7 +37,7 @@ func (f *FS) CreatePart(ctx context.Context, p, upload string, n int, offset, si
 	if upload != partsUpload || n < 1 || offset < 0 || size < 0 {
 		return nil, &iofs.PathError{Op: "write part of", Path: p, Err: fmt.Errorf("part %d at %d (%d bytes) of upload %q: %w", n, offset, size, upload, iofs.ErrInvalid)}
 	}
-	file, err := os.OpenFile(p, os.O_WRONLY|os.O_CREATE, 0o644)
+	file, err := openFile(p, unix.O_WRONLY|unix.O_CREAT, 0o644)
 	if err != nil {
 		return nil, err
 	}
@@ -68,7 +70,7 @@ func (f *FS) AbortParts(ctx context.Context, p, upload string) error {
 
 // part writes one byte range of a shared file.
 type part struct {
-	f      *os.File
+	f      *file
 	path   string
 	off    int64
 	size   int64
@@ -83,7 +85,7 @@ func (w *part) Write(b []byte) (int, error) {
 	if w.n+int64(len(b)) > w.size {
 		return 0, fmt.Errorf("write %s: part of %d bytes at %d would overrun", w.path, w.size, w.off)
 	}
-	k, err := w.f.WriteAt(b, w.off+w.n)
+	k, err := w.f.write(b, w.off+w.n)
 	w.n += int64(k)
 	return k, err
 }
@@ -94,7 +96,7 @@ func (w *part) Close() error {
 		return nil
 	}
 	w.closed = true
-	if err := w.f.Close(); err != nil {
+	if err := w.f.close(); err != nil {
 		return fmt.Errorf("close %s: %w", w.path, err)
 	}
 	if w.n != w.size {
@@ -109,7 +111,7 @@ func (w *part) Abort() error {
 		return nil
 	}
 	w.closed = true
-	return w.f.Close()
+	return w.f.close()
 }
 
 func (w *part) Receipt() string { return "" }
