@@ -34,6 +34,7 @@ type Copier struct {
 	// item can be delivered to two copiers as the same attempt.
 	token string
 	bufs  buffers
+	paths sync.Map // *messages.Job -> *jobPaths
 }
 
 // Option configures a Copier.

@@ -32,7 +32,7 @@ func (c *Copier) process(ctx context.Context, job *messages.Job, item *messages.
 
 // newTask checks an item's paths and opens its file systems.
 func (c *Copier) newTask(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int) (*task, error) {
-	t, err := openTask(ctx, c.reg, job, item)
+	t, err := openTaskIn(ctx, c.reg, job, c.pathsOf(job), item)
 	if err != nil {
 		return nil, err
 	}
@@ -40,10 +40,24 @@ func (c *Copier) newTask(ctx context.Context, job *messages.Job, item *messages.
 	return t, nil
 }
 
+// pathsOf parses a job's write root and sources once per job spec (specs
+// never change; the job cache keeps one per job).
+func (c *Copier) pathsOf(job *messages.Job) *jobPaths {
+	if jp, ok := c.paths.Load(job); ok {
+		return jp.(*jobPaths)
+	}
+	jp, _ := c.paths.LoadOrStore(job, parseJobPaths(job))
+	return jp.(*jobPaths)
+}
+
 // openTask checks an item's paths (a refusal is permanent) and opens its
 // file systems.
 func openTask(ctx context.Context, reg *fs.Registry, job *messages.Job, item *messages.WorkItem) (*task, error) {
-	src, dst, err := checkPaths(job, item)
+	return openTaskIn(ctx, reg, job, parseJobPaths(job), item)
+}
+
+func openTaskIn(ctx context.Context, reg *fs.Registry, job *messages.Job, jp *jobPaths, item *messages.WorkItem) (*task, error) {
+	src, dst, err := jp.check(item)
 	if err != nil {
 		return nil, permanent(err)
 	}
@@ -58,25 +72,43 @@ func openTask(ctx context.Context, reg *fs.Registry, job *messages.Job, item *me
 	return &task{job: job, item: item, src: src, dst: dst, srcFS: srcFS, dstFS: dstFS}, nil
 }
 
-// checkPaths parses the item's URIs and refuses any that escape the job: a
+// jobPaths are a job's write root and sources, parsed.
+type jobPaths struct {
+	writeRoot string
+	root      fs.URI
+	rootErr   error
+	sources   []fs.URI // those that parse
+}
+
+func parseJobPaths(job *messages.Job) *jobPaths {
+	jp := &jobPaths{writeRoot: job.WriteRoot}
+	jp.root, jp.rootErr = fs.ParseURI(job.WriteRoot)
+	for _, s := range job.Sources {
+		if su, err := fs.ParseURI(s); err == nil {
+			jp.sources = append(jp.sources, su)
+		}
+	}
+	return jp
+}
+
+// check parses the item's URIs and refuses any that escape the job: a
 // copier only ever writes under the job's write root and reads its sources.
-func checkPaths(job *messages.Job, item *messages.WorkItem) (src, dst fs.URI, err error) {
+func (jp *jobPaths) check(item *messages.WorkItem) (src, dst fs.URI, err error) {
 	if src, err = fs.ParseURI(item.Src); err != nil {
 		return src, dst, err
 	}
 	if dst, err = fs.ParseURI(item.Dst); err != nil {
 		return src, dst, err
 	}
-	root, err := fs.ParseURI(job.WriteRoot)
-	if err != nil {
-		return src, dst, fmt.Errorf("job write root: %w", err)
+	if jp.rootErr != nil {
+		return src, dst, fmt.Errorf("job write root: %w", jp.rootErr)
 	}
-	if !root.Contains(dst) || item.Dst != dst.String() {
-		return src, dst, fmt.Errorf("target %s is outside the job's target %s: refused", item.Dst, job.WriteRoot)
+	if !jp.root.Contains(dst) || item.Dst != dst.String() {
+		return src, dst, fmt.Errorf("target %s is outside the job's target %s: refused", item.Dst, jp.writeRoot)
 	}
 	inSource := false
-	for _, s := range job.Sources {
-		if su, err := fs.ParseURI(s); err == nil && su.Contains(src) {
+	for _, su := range jp.sources {
+		if su.Contains(src) {
 			inSource = true
 			break
 		}

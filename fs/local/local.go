@@ -117,11 +117,29 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 	if err != nil {
 		return fs.FileInfo{}, err
 	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		return fs.FileInfo{}, statErr(err)
+	var st unix.Stat_t
+	if err := ignoringEINTR(func() error { return unix.Stat(p, &st) }); err != nil {
+		return fs.FileInfo{}, statErr(&iofs.PathError{Op: "stat", Path: p, Err: err})
 	}
-	return f.info(p, fi), nil
+	return f.infoOf(p, &st), nil
+}
+
+// infoOf describes p from its stat structure.
+func (f *FS) infoOf(p string, st *unix.Stat_t) fs.FileInfo {
+	out := fs.FileInfo{Path: p, Mode: modeOf(st.Mode) & infoBits, ModTime: time.Unix(st.Mtim.Unix())}
+	if out.Mode.IsRegular() {
+		out.Size = st.Size
+	}
+	f.owners(&out, st.Uid, st.Gid, syscall.Timespec(st.Atim), syscall.Timespec(st.Ctim))
+	return out
+}
+
+func ignoringEINTR(call func() error) error {
+	for {
+		if err := call(); err != unix.EINTR {
+			return err
+		}
+	}
 }
 
 // statErr makes "a parent is a file" (ENOTDIR) read as "does not exist", as
@@ -154,12 +172,7 @@ func (f *FS) statAt(dirfd int, dir, name string) (fs.FileInfo, error) {
 	if err := unix.Fstatat(dirfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fs.FileInfo{}, &iofs.PathError{Op: "lstat", Path: p, Err: err}
 	}
-	out := fs.FileInfo{Path: p, Mode: modeOf(st.Mode) & infoBits, ModTime: time.Unix(st.Mtim.Unix())}
-	if out.Mode.IsRegular() {
-		out.Size = st.Size
-	}
-	f.owners(&out, st.Uid, st.Gid, syscall.Timespec(st.Atim), syscall.Timespec(st.Ctim))
-	return out, nil
+	return f.infoOf(p, &st), nil
 }
 
 // owners fills in what only the stat structure tells.

@@ -3,12 +3,13 @@ package local
 import (
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/jetcp/jetcp/fs"
 )
@@ -32,13 +33,20 @@ func (f *FS) RecordOrigin(ctx context.Context, p string, o fs.Origin) error {
 	if o.Checksum.Algorithm != fs.AlgCRC32C {
 		return nil
 	}
-	fi, err := os.Stat(p)
-	if err != nil {
-		return statErr(err)
+	var st unix.Stat_t
+	if err := ignoringEINTR(func() error { return unix.Stat(p, &st) }); err != nil {
+		return statErr(&os.PathError{Op: "stat", Path: p, Err: err})
 	}
-	v := fmt.Sprintf("%s size=%d mtime=%d src_size=%d src_mtime=%d src_ctime=%d", o.Checksum, fi.Size(), fi.ModTime().UnixNano(),
-		o.SrcSize, unixNano(o.SrcModTime), unixNano(o.SrcChangeTime))
-	if err := syscall.Setxattr(p, xattrOrigin, []byte(v), 0); err != nil {
+	v := make([]byte, 0, 160)
+	v = append(v, o.Checksum.String()...)
+	for _, kv := range [...]struct {
+		k string
+		v int64
+	}{{" size=", st.Size}, {" mtime=", st.Mtim.Nano()}, {" src_size=", o.SrcSize},
+		{" src_mtime=", unixNano(o.SrcModTime)}, {" src_ctime=", unixNano(o.SrcChangeTime)}} {
+		v = strconv.AppendInt(append(v, kv.k...), kv.v, 10)
+	}
+	if err := syscall.Setxattr(p, xattrOrigin, v, 0); err != nil {
 		if errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 			return nil
 		}
