@@ -21,31 +21,31 @@ type file struct {
 	path string
 }
 
-func openFile(p string, flag int, perm uint32) (*file, error) {
+// eintr retries a system call interrupted by a signal.
+func eintr[T any](call func() (T, error)) (T, error) {
 	for {
-		fd, err := unix.Open(p, flag|unix.O_CLOEXEC, perm)
-		if err == unix.EINTR {
-			continue
+		v, err := call()
+		if err != unix.EINTR {
+			return v, err
 		}
-		if err != nil {
-			return nil, &iofs.PathError{Op: "open", Path: p, Err: err}
-		}
-		return &file{fd: fd, path: p}, nil
 	}
+}
+
+func openFile(p string, flag int, perm uint32) (*file, error) {
+	fd, err := eintr(func() (int, error) { return unix.Open(p, flag|unix.O_CLOEXEC, perm) })
+	if err != nil {
+		return nil, &iofs.PathError{Op: "open", Path: p, Err: err}
+	}
+	return &file{fd: fd, path: p}, nil
 }
 
 // pread reads once at off; 0 bytes read with no error is the end.
 func (f *file) pread(b []byte, off int64) (int, error) {
-	for {
-		n, err := unix.Pread(f.fd, b, off)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return 0, &iofs.PathError{Op: "read", Path: f.path, Err: err}
-		}
-		return n, nil
+	n, err := eintr(func() (int, error) { return unix.Pread(f.fd, b, off) })
+	if err != nil {
+		return 0, &iofs.PathError{Op: "read", Path: f.path, Err: err}
 	}
+	return n, nil
 }
 
 // ReadAt implements io.ReaderAt.
@@ -86,22 +86,16 @@ func (f *file) write(b []byte, off int64) (int, error) {
 	return n, nil
 }
 
-func (f *file) stat() (unix.Stat_t, error) {
+// ensureMode gives the file mode unless it has it already.
+func (f *file) ensureMode(mode uint32) error {
 	var st unix.Stat_t
-	for {
-		err := unix.Fstat(f.fd, &st)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return st, &iofs.PathError{Op: "stat", Path: f.path, Err: err}
-		}
-		return st, nil
+	if _, err := eintr(func() (int, error) { return 0, unix.Fstat(f.fd, &st) }); err != nil {
+		return &iofs.PathError{Op: "stat", Path: f.path, Err: err}
 	}
-}
-
-func (f *file) chmod(perm uint32) error {
-	if err := unix.Fchmod(f.fd, perm); err != nil {
+	if st.Mode&0o7777 == mode {
+		return nil
+	}
+	if err := unix.Fchmod(f.fd, mode); err != nil {
 		return &iofs.PathError{Op: "chmod", Path: f.path, Err: err}
 	}
 	return nil

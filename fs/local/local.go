@@ -118,7 +118,7 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 		return fs.FileInfo{}, err
 	}
 	var st unix.Stat_t
-	if err := ignoringEINTR(func() error { return unix.Stat(p, &st) }); err != nil {
+	if _, err := eintr(func() (int, error) { return 0, unix.Stat(p, &st) }); err != nil {
 		return fs.FileInfo{}, statErr(&iofs.PathError{Op: "stat", Path: p, Err: err})
 	}
 	return f.infoOf(p, &st), nil
@@ -132,14 +132,6 @@ func (f *FS) infoOf(p string, st *unix.Stat_t) fs.FileInfo {
 	}
 	f.owners(&out, st.Uid, st.Gid, syscall.Timespec(st.Atim), syscall.Timespec(st.Ctim))
 	return out
-}
-
-func ignoringEINTR(call func() error) error {
-	for {
-		if err := call(); err != unix.EINTR {
-			return err
-		}
-	}
 }
 
 // statErr makes "a parent is a file" (ENOTDIR) read as "does not exist", as
@@ -411,16 +403,12 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	if err != nil {
 		return nil, err // *PathError naming p, wrapping EEXIST/ENOENT/EACCES
 	}
-	if created && mode&^0o777 == 0 && mode&f.umask == 0 {
-		return &writer{f: file, path: p, readable: readable}, nil // made with exactly perm
-	}
-	// Undo the umask, and give an overwritten file the requested mode too.
-	// Someone else's file opened for overwrite keeps its mode.
-	if st, err := file.stat(); err != nil || st.Mode&0o7777 != mode {
-		if err == nil {
-			err = file.chmod(mode)
-		}
-		if err != nil && !(opts.Overwrite && errors.Is(err, iofs.ErrPermission)) {
+	// A new file made with only permission bits the umask leaves alone has
+	// exactly its mode. Otherwise undo the umask, and give an overwritten
+	// file the requested mode too; someone else's file opened for
+	// overwrite keeps its mode.
+	if exact := created && mode&^0o777 == 0 && mode&f.umask == 0; !exact {
+		if err := file.ensureMode(mode); err != nil && !(opts.Overwrite && errors.Is(err, iofs.ErrPermission)) {
 			file.close()
 			if created {
 				os.Remove(p)

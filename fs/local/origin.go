@@ -34,7 +34,7 @@ func (f *FS) RecordOrigin(ctx context.Context, p string, o fs.Origin) error {
 		return nil
 	}
 	var st unix.Stat_t
-	if err := ignoringEINTR(func() error { return unix.Stat(p, &st) }); err != nil {
+	if _, err := eintr(func() (int, error) { return 0, unix.Stat(p, &st) }); err != nil {
 		return statErr(&os.PathError{Op: "stat", Path: p, Err: err})
 	}
 	v := make([]byte, 0, 160)
