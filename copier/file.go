@@ -201,14 +201,7 @@ func (t *task) checkStored(ctx context.Context, w fs.Writer, p string, sum fs.Ch
 	if !ok || t.job.Options.SkipCRC || sum.IsZero() {
 		return false, nil
 	}
-	size, got, err := sc.CheckStored(ctx)
-	switch {
-	case errors.Is(err, errors.ErrUnsupported):
-		return false, nil
-	case err != nil:
-		return false, fmt.Errorf("verify %s: %w", p, err)
-	}
-	return true, t.checkWritten(p, size, got, sum)
+	return t.checkVia(p, sum, func() (int64, fs.Checksum, error) { return sc.CheckStored(ctx) })
 }
 
 // readBack verifies, before Close, a file whose Writer can read it back
@@ -221,7 +214,13 @@ func (t *task) readBack(ctx context.Context, w fs.Writer, p string, sum fs.Check
 	}
 	bp := t.c.bufs.get(bufferSize(t.job.Options.CopyBufferSize, t.item.Attr.Size))
 	defer t.c.bufs.put(bp)
-	size, got, err := rb.ReadBack(ctx, *bp)
+	return t.checkVia(p, sum, func() (int64, fs.Checksum, error) { return rb.ReadBack(ctx, *bp) })
+}
+
+// checkVia verifies p by what a writer's own check reports; an
+// ErrUnsupported answer leaves it to the check by path.
+func (t *task) checkVia(p string, sum fs.Checksum, check func() (int64, fs.Checksum, error)) (bool, error) {
+	size, got, err := check()
 	switch {
 	case errors.Is(err, errors.ErrUnsupported):
 		return false, nil
