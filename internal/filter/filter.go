@@ -61,10 +61,3 @@ func (f *Filter) Excludes(u fs.URI) bool {
 	return false
 }
 
-// Len is the number of expressions.
-func (f *Filter) Len() int {
-	if f == nil {
-		return 0
-	}
-	return len(f.res)
-}

@@ -230,12 +230,6 @@ func (b *bucket) put(o *object) error {
 	return nil
 }
 
-func (b *bucket) get(key string) *object {
-	b.mu.RLock()
-	defer b.mu.RUnlock()
-	return b.objects[key]
-}
-
 // openObject returns the object and an open reader on its data.
 func (b *bucket) openObject(key string) (*object, io.ReadSeekCloser, error) {
 	b.mu.RLock()
