@@ -60,4 +60,3 @@ func (f *Filter) Excludes(u fs.URI) bool {
 	}
 	return false
 }
-
