@@ -94,25 +94,7 @@ func TestCOSDownFailsExactly(t *testing.T) {
 // slow: each RPC is retried with back-off (as Hadoop's client does), so the
 // job succeeds, byte-identical, in both directions.
 func TestHDFSTransientFaults(t *testing.T) {
-	c := startHDFS(t)
-	src := filepath.Join(t.TempDir(), "src")
-	files, _ := sampleTree(t, src)
-	remote := "hdfs://" + c.Addr() + "/faults"
-	c.SetFaults(hdfsemu.Faults{RPCErrorRate: 0.05, Latency: 2 * time.Millisecond})
-	code, rep, out := runReport(t, "--attempts", "8", "--retry-backoff", "50ms", src, remote)
-	if code != cli.ExitOK {
-		t.Fatalf("to HDFS with RPC errors: exit %d\n%s", code, out)
-	}
-	wantCounts(t, rep, int64(files), 0, 0)
-	back := filepath.Join(t.TempDir(), "back")
-	code, rep, out = runReport(t, "--attempts", "8", "--retry-backoff", "50ms", remote, back)
-	if code != cli.ExitOK {
-		t.Fatalf("from HDFS with RPC errors: exit %d\n%s", code, out)
-	}
-	wantCounts(t, rep, int64(files), 0, 0)
-	c.SetFaults(hdfsemu.Faults{})
-	sameTree(t, src, back)
-	noTemps(t, back)
+	hdfsRoundTripUnder(t, "faults", "RPC errors", hdfsemu.Faults{RPCErrorRate: 0.05, Latency: 2 * time.Millisecond})
 }
 
 // An HDFS cutting 5% of NameNode connections before the call ran and 2%
@@ -122,24 +104,32 @@ func TestHDFSTransientFaults(t *testing.T) {
 // stopped, a cut write is written again. The job succeeds in both
 // directions, every file byte-identical, and no temp file is left.
 func TestHDFSCutConnections(t *testing.T) {
+	hdfsRoundTripUnder(t, "cut", "cut connections", hdfsemu.Faults{DropRate: 0.05, LostReplyRate: 0.02, Latency: time.Millisecond})
+}
+
+// hdfsRoundTripUnder copies a sample tree to HDFS and back while the
+// emulator injects faults (what: for messages), retrying with back-off:
+// both jobs succeed, every file byte-identical, and no temp file is left
+// (one left at the HDFS side would have come back as an extra).
+func hdfsRoundTripUnder(t *testing.T, dir, what string, faults hdfsemu.Faults) {
+	t.Helper()
 	c := startHDFS(t)
 	src := filepath.Join(t.TempDir(), "src")
 	files, _ := sampleTree(t, src)
-	remote := "hdfs://" + c.Addr() + "/cut"
-	c.SetFaults(hdfsemu.Faults{DropRate: 0.05, LostReplyRate: 0.02, Latency: time.Millisecond})
+	remote := "hdfs://" + c.Addr() + "/" + dir
+	c.SetFaults(faults)
 	code, rep, out := runReport(t, "--attempts", "8", "--retry-backoff", "50ms", src, remote)
 	if code != cli.ExitOK {
-		t.Fatalf("to HDFS with cut connections: exit %d\n%s", code, out)
+		t.Fatalf("to HDFS with %s: exit %d\n%s", what, code, out)
 	}
 	wantCounts(t, rep, int64(files), 0, 0)
 	back := filepath.Join(t.TempDir(), "back")
 	code, rep, out = runReport(t, "--attempts", "8", "--retry-backoff", "50ms", remote, back)
 	if code != cli.ExitOK {
-		t.Fatalf("from HDFS with cut connections: exit %d\n%s", code, out)
+		t.Fatalf("from HDFS with %s: exit %d\n%s", what, code, out)
 	}
 	wantCounts(t, rep, int64(files), 0, 0)
 	c.SetFaults(hdfsemu.Faults{})
-	// A temp file left at the HDFS side would have come back as an extra.
 	sameTree(t, src, back)
 	noTemps(t, back)
 }
