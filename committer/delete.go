@@ -59,10 +59,15 @@ func (j *job) deleteMissing(ctx context.Context) error {
 	return j.deleteIn(ctx, tfs, target, "", srcs, flt)
 }
 
+// deleteIn deletes what the target holds at rel that no source has there.
+// srcs are the sources with a directory at rel (at the top: every source,
+// where a file source counts by its name).
 func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string, srcs []source, flt *filter.Filter) error {
-	// Names the sources have at rel; filtered names are kept apart so their
-	// target twins are spared too.
+	// Names the sources have at rel, and which of them have a directory
+	// there to look into; filtered names are kept apart so their target
+	// twins are spared too.
 	have, filtered := map[string]bool{}, map[string]bool{}
+	dirsAt := map[string][]source{}
 	for _, s := range srcs {
 		if !s.dir {
 			if rel == "" {
@@ -84,11 +89,17 @@ func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string
 			} else {
 				have[fi.Name()] = true
 			}
+			if fi.IsDir() {
+				dirsAt[fi.Name()] = append(dirsAt[fi.Name()], s)
+			}
 		}
 	}
 	dir := target.Join(rel)
 	var subdirs []string
 	for fi, err := range tfs.List(ctx, dir.Path) {
+		if rel == "" && errors.Is(err, fs.ErrNotExist) {
+			return nil // nothing was made (a dry run, or nothing listed)
+		}
 		if err != nil {
 			return fmt.Errorf("delete phase: list target %s: %w", dir.Display(), err)
 		}
@@ -97,19 +108,21 @@ func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string
 		u.Path = fi.Path
 		switch {
 		case strings.HasPrefix(name, copier.TempPrefix):
-		case have[name]:
+		case have[name], filtered[name] || flt.Excludes(u):
+			// Kept. Each path is filtered on its own, so an excluded
+			// directory's entries are looked at in turn, as are those of
+			// a directory where a source has a file (that copy failed).
 			if fi.IsDir() {
-				subdirs = append(subdirs, joinRel(rel, name))
+				subdirs = append(subdirs, name)
 			}
-		case filtered[name] || flt.Excludes(u):
 		default:
 			if err := j.remove(ctx, tfs, fi); err != nil {
 				return err
 			}
 		}
 	}
-	for _, sd := range subdirs {
-		if err := j.deleteIn(ctx, tfs, target, sd, srcs, flt); err != nil {
+	for _, name := range subdirs {
+		if err := j.deleteIn(ctx, tfs, target, joinRel(rel, name), dirsAt[name], flt); err != nil {
 			return err
 		}
 	}

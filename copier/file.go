@@ -43,6 +43,11 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 	}
 	res.Reason = reason
 	if o.DryRun {
+		if !exists {
+			if err := parentNotFile(ctx, t.dstFS, t.dst.Path); err != nil {
+				return res, err
+			}
+		}
 		res.Status = messages.StatusSkipped
 		if copyIt {
 			res.Status, res.Reason = messages.StatusCopied, "dry run: would copy ("+reason+")"

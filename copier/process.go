@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strconv"
 
 	"github.com/jetcp/jetcp/fs"
@@ -162,6 +163,9 @@ func (t *task) dir(ctx context.Context) (messages.Result, error) {
 		return res, err
 	}
 	if t.job.Options.DryRun {
+		if err := parentNotFile(ctx, t.dstFS, t.dst.Path); err != nil {
+			return res, err
+		}
 		res.Status, res.Reason, res.DirsCreated = messages.StatusCopied, "dry run: would create directory", 1
 		return res, nil
 	}
@@ -172,4 +176,24 @@ func (t *task) dir(ctx context.Context) (messages.Result, error) {
 	}
 	res.Status, res.Reason = messages.StatusCopied, "directory created"
 	return res, nil
+}
+
+// parentNotFile fails, as the copy would, when a parent of the missing
+// path p is a file: a dry run then reports the failure a run would meet
+// (only dry runs look; a run finds out when it makes the directories).
+func parentNotFile(ctx context.Context, fsys fs.FS, p string) error {
+	for d := path.Dir(p); ; d = path.Dir(d) {
+		fi, err := fsys.Stat(ctx, d)
+		switch {
+		case err == nil && !fi.IsDir():
+			return permanent(fmt.Errorf("cannot create %s: %s is a file, not a directory", p, d))
+		case err == nil:
+			return nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return err
+		}
+		if d == "/" {
+			return nil
+		}
+	}
 }

@@ -19,6 +19,9 @@ type Plan struct {
 	Job    *messages.Job
 	Roots  []Root
 	Filter *filter.Filter
+	// Notes are remarks for the log (-v) on what the plan decided that the
+	// command line does not say.
+	Notes []string
 }
 
 // Root is one source and where its tree lands.
@@ -143,7 +146,6 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	}
 	tdir := texists && tinfo.IsDir()
 	job.TargetIsDir = tdir || multi || anyDir
-	seen := map[string]string{}
 	for i := range roots {
 		r := &roots[i]
 		switch {
@@ -152,16 +154,19 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 		default:
 			r.Dst = writeRoot.Join(r.Src.Base())
 		}
-		if other, dup := seen[r.Dst.String()]; dup && !(merge && r.Info.IsDir()) {
-			return nil, usagef("sources %s and %s would both land at %s: copy them separately or rename one", other, r.Src.Display(), r.Dst.Display())
-		}
-		seen[r.Dst.String()] = r.Src.Display()
 		job.Sources = append(job.Sources, r.Src.String())
-		if flt.Excludes(r.Src) {
-			return nil, usagef("source %s is excluded by -filters %s: nothing would be copied", r.Src.Display(), cfg.Filters)
-		}
 	}
-	return &Plan{Job: job, Roots: roots, Filter: flt}, nil
+	if err := checkDuplicates(ctx, reg, roots, writeRoot, flt); err != nil {
+		return nil, err
+	}
+	var notes []string
+	if texists && !tdir && !o.Update && !o.Overwrite {
+		// DistCp's CopyMapper.setup: when the job's target is an existing
+		// file, it is overwritten (a single file source: checked above).
+		job.Options.Overwrite = true
+		notes = append(notes, fmt.Sprintf("target %s is an existing file: it is overwritten, as DistCp does", target.Display()))
+	}
+	return &Plan{Job: job, Roots: roots, Filter: flt, Notes: notes}, nil
 }
 
 func parse(s, what string) (fs.URI, error) {

@@ -83,14 +83,23 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 		if err != nil {
 			return nil, err
 		}
+		// -filters test every path on its own (DistCp's SimpleCopyListing):
+		// an excluded root or directory is not copied, its children are
+		// listed and tested in turn.
+		excluded := p.Filter.Excludes(r.Src)
 		if !r.Info.IsDir() {
+			if excluded {
+				continue
+			}
 			if err := e.file(ctx, r.Src, r.Dst, r.Info, true, dfs); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true); err != nil {
-			return nil, err
+		if !excluded {
+			if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true); err != nil {
+				return nil, err
+			}
 		}
 		// Preserving needs what only Stat tells on such backends.
 		statEach := job.Options.Preserve.Any() && fs.ListOmitsAttrs(sfs)
@@ -105,10 +114,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			src := r.Src
 			src.Path = fi.Path
 			if p.Filter.Excludes(src) {
-				if fi.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
+				return nil // a directory's children are still walked
 			}
 			if statEach {
 				full, err := sfs.Stat(ctx, fi.Path)

@@ -67,6 +67,29 @@ func (s *suite) testCreate(t *testing.T) {
 		s.wantPerm(t, fi, 0o644) // the default
 		s.wantContent(t, p, []byte("hello"))
 	})
+	t.Run("EmptyWrites", func(t *testing.T) {
+		// Writers are io.Writers: a Write of no bytes is legal anywhere,
+		// also first and last (an HDFS writer once started a block on it
+		// that no DataNode ever received, and Close then never completed).
+		d := s.dir(t)
+		for _, data := range [][]byte{nil, []byte("x")} {
+			p := join(d, fmt.Sprintf("f%d", len(data)))
+			w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
+			if err != nil {
+				t.Fatalf("Create(%s): %v", p, err)
+			}
+			for _, b := range [][]byte{nil, data, {}} {
+				if n, err := w.Write(b); n != len(b) || err != nil {
+					w.Abort()
+					t.Fatalf("Write(%s, %d bytes) = %d, %v", p, len(b), n, err)
+				}
+			}
+			if err := w.Close(); err != nil {
+				t.Fatalf("Close(%s) after empty writes: %v", p, err)
+			}
+			s.wantContent(t, p, data)
+		}
+	})
 	t.Run("Perm", func(t *testing.T) {
 		d := s.dir(t)
 		for _, perm := range []iofs.FileMode{0o600, 0o640, 0o750} {

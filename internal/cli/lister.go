@@ -104,6 +104,9 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return ExitFailed
 	}
+	for _, n := range plan.Notes {
+		log.Debug().Msg(n) // -v
+	}
 	var perFile io.Writer
 	if cfg.LogDir != "" {
 		f, err := openLog(cfg.LogDir, plan.Job.ID)
@@ -139,6 +142,9 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	PrintReport(stdout, rep, cfg.Options.DryRun)
+	if cfg.Filters != "" && rep.FilesCopied+rep.FilesSkipped+rep.FilesFailed+rep.DirsCreated == 0 && rep.State == messages.StateSucceeded {
+		fmt.Fprintf(stderr, "lister: -filters %s excluded every path of the sources: nothing was copied\n", cfg.Filters)
+	}
 	if cfg.ReportJSON != "" {
 		if err := writeJSON(cfg.ReportJSON, rep); err != nil {
 			fmt.Fprintf(stderr, "lister: --report-json: %v\n", err)
