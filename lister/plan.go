@@ -22,6 +22,9 @@ type Plan struct {
 	// Notes are remarks for the log (-v) on what the plan decided that the
 	// command line does not say.
 	Notes []string
+	// Warnings are shown without -v: the plan may not do what the user
+	// meant.
+	Warnings []string
 }
 
 // Root is one source and where its tree lands.
@@ -159,14 +162,17 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	if err := checkDuplicates(ctx, reg, roots, writeRoot, flt); err != nil {
 		return nil, err
 	}
-	var notes []string
+	var notes, warnings []string
+	if o.Delete && tdir {
+		warnings = landingWarnings(ctx, reg, roots, writeRoot, tfs)
+	}
 	if texists && !tdir && !o.Update && !o.Overwrite {
 		// DistCp's CopyMapper.setup: when the job's target is an existing
 		// file, it is overwritten (a single file source: checked above).
 		job.Options.Overwrite = true
 		notes = append(notes, fmt.Sprintf("target %s is an existing file: it is overwritten, as DistCp does", target.Display()))
 	}
-	return &Plan{Job: job, Roots: roots, Filter: flt, Notes: notes}, nil
+	return &Plan{Job: job, Roots: roots, Filter: flt, Notes: notes, Warnings: warnings}, nil
 }
 
 func parse(s, what string) (fs.URI, error) {
@@ -253,4 +259,31 @@ func (p *Plan) Describe() string {
 		fmt.Fprintf(&b, "%s -> %s", r.Src.Display(), r.Dst.Display())
 	}
 	return b.String()
+}
+
+// landingWarnings warns of -update/-overwrite -delete jobs that would
+// delete a whole earlier copy: a directory source SRC merges into DST
+// itself, so a DST/SRC made by an earlier plain copy (which lands there)
+// is not in the source, and -delete removes it with everything in it.
+func landingWarnings(ctx context.Context, reg *fs.Registry, roots []Root, writeRoot fs.URI, tfs fs.FS) []string {
+	var w []string
+	for _, r := range roots {
+		if !r.Info.IsDir() || r.Dst != writeRoot {
+			continue
+		}
+		earlier := writeRoot.Join(r.Src.Base())
+		if fi, err := tfs.Stat(ctx, earlier.Path); err != nil || !fi.IsDir() {
+			continue
+		}
+		sfs, err := reg.FS(ctx, r.Src)
+		if err != nil {
+			continue
+		}
+		if _, err := sfs.Stat(ctx, r.Src.Join(r.Src.Base()).Path); !errors.Is(err, fs.ErrNotExist) {
+			continue // the source has it too: nothing is deleted for it
+		}
+		w = append(w, fmt.Sprintf("-delete: the contents of %s land in %s itself (DistCp's rule with -update and -overwrite), so %s, which the source does not have, will be deleted with everything in it; if it is an earlier copy of %s to update, give %s as the target instead",
+			r.Src.Display(), writeRoot.Display(), earlier.Display(), r.Src.Display(), earlier.Display()))
+	}
+	return w
 }

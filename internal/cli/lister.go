@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,6 +108,9 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, n := range plan.Notes {
 		log.Debug().Msg(n) // -v
 	}
+	for _, w := range plan.Warnings {
+		log.Warn().Msg(w)
+	}
 	var perFile io.Writer
 	if cfg.LogDir != "" {
 		f, err := openLog(cfg.LogDir, plan.Job.ID)
@@ -151,13 +155,13 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return ExitFailed
 		}
 	}
+	resume := strings.Join(lister.ResumeCommands(args, cfg, plan), "\n  ")
 	if ctx.Err() != nil && rep.State == messages.StateCanceled {
-		again := "the same command with -update"
-		if cfg.Options.Update {
-			again = "the same command again"
-		}
-		fmt.Fprintf(stderr, "lister: interrupted: the files copied so far are complete and no temp files are left; run %s to copy the rest\n", again)
+		fmt.Fprintf(stderr, "lister: interrupted: the files copied so far are complete and no temp files are left; to copy the rest, run:\n  %s\n", resume)
 		return ExitInterrupted
+	}
+	if rep.State == messages.StateFailed && rep.FilesFailed > 0 && !cfg.Options.DryRun {
+		fmt.Fprintf(stderr, "lister: %d files failed; once their causes are fixed, copy them with:\n  %s\n", rep.FilesFailed, resume)
 	}
 	return exitFor(rep)
 }

@@ -114,8 +114,9 @@ func TestInterruptLeavesResumableState(t *testing.T) {
 	if code != cli.ExitInterrupted {
 		t.Fatalf("exit %d, want %d\n%s%s", code, cli.ExitInterrupted, out.String(), errb.String())
 	}
-	if !strings.Contains(out.String(), "CANCELED") || !strings.Contains(errb.String(), "with -update to copy the rest") {
-		t.Fatalf("no partial report or no hint:\n%s%s", out.String(), errb.String())
+	resume := "lister -update -m 2 -bandwidth 2 --report-json " + rj + " " + src + " " + dst
+	if !strings.Contains(out.String(), "CANCELED") || !strings.Contains(errb.String(), "to copy the rest, run:\n  "+resume+"\n") {
+		t.Fatalf("no partial report or no hint %q:\n%s%s", resume, out.String(), errb.String())
 	}
 	rep := readReport(t, rj)
 	if rep.State != "canceled" || rep.FilesCopied == 0 || rep.FilesCopied >= n || rep.FilesFailed != 0 {
