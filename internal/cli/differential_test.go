@@ -122,15 +122,18 @@ func (e *diffEnv) root(b string, id string) string {
 
 // genJob is one generated job.
 type genJob struct {
-	seed     uint64
-	index    int
-	srcFS    []string // backend of each source
-	dstFS    string
-	srcs     []genSource
-	target   distcpmodel.Entry
-	opts     distcpmodel.Options
-	extra    []string // options that must not change the outcome
-	describe string
+	seed   uint64
+	index  int
+	srcFS  []string // backend of each source
+	dstFS  string
+	srcs   []genSource
+	target distcpmodel.Entry
+	opts   distcpmodel.Options
+	extra  []string // options that must not change the outcome
+	// How the sources are named: one by one, by a glob, or with -f.
+	naming string
+	// insideSource puts the target inside source 0 (refused).
+	insideSource bool
 }
 
 type genSource struct {
@@ -251,6 +254,43 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	if r.IntN(5) == 0 {
 		c.extra = append(c.extra, "-numListstatusThreads", fmt.Sprint(1+r.IntN(8)))
 	}
+	if r.IntN(4) == 0 {
+		// Preserving attributes changes no bytes and no decision here:
+		// the sources' block sizes are the default everywhere.
+		// Owners and groups of HDFS and COS (supergroup) are not names on
+		// this machine: a local target fails those files, as DistCp does.
+		choice := "ugpt"
+		if c.dstFS == "local" && slices.ContainsFunc(c.srcFS, func(b string) bool { return b != "local" }) {
+			choice = "pt"
+		}
+		letters := ""
+		for _, l := range choice {
+			if r.IntN(2) == 0 {
+				letters += string(l)
+			}
+		}
+		switch {
+		case r.IntN(4) == 0 && choice == "ugpt":
+			letters = "" // bare -p: DistCp's rbugpct
+		case letters == "":
+			letters = "t"
+		}
+		c.extra = append(c.extra, "-p"+letters)
+	}
+	if r.IntN(8) == 0 {
+		c.extra = append(c.extra, "--chunk-size", "1MiB")
+	}
+	sameDir := true
+	for i, s := range c.srcs {
+		sameDir = sameDir && s.parent == "p0" && c.srcFS[i] == c.srcFS[0]
+	}
+	switch k := r.IntN(8); {
+	case k == 0 && sameDir:
+		c.naming = "glob"
+	case k == 1:
+		c.naming = "list"
+	}
+	c.insideSource = c.srcs[0].Dir && r.IntN(60) == 0
 	return c
 }
 
@@ -270,7 +310,11 @@ func genTree(r *rand.Rand, depth int, prefix string, n int) distcpmodel.Tree {
 			}
 			continue
 		}
-		t[rel] = distcpmodel.Node{Data: genData(r, sizes[r.IntN(len(sizes))])}
+		n := sizes[r.IntN(len(sizes))]
+		if r.IntN(60) == 0 {
+			n = 1<<20 + r.IntN(3)<<19 + r.IntN(3) - 1 // around --chunk-size 1MiB
+		}
+		t[rel] = distcpmodel.Node{Data: genData(r, n)}
 	}
 	return t
 }
@@ -346,6 +390,9 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 		model = append(model, distcpmodel.Source{Path: mustURI(t, u).String(), Entry: s.Entry})
 	}
 	dstParent := e.root(c.dstFS, id) + "/dst"
+	if c.insideSource {
+		dstParent = srcURIs[0] + "/dst"
+	}
 	e.mkdirAll(t, ctx, dstParent)
 	target := dstParent + "/out"
 	e.materialize(t, ctx, target, c.target)
@@ -360,7 +407,16 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 	}
 	args = append(args, c.extra...)
 	args = append(args, "--no-progress")
-	args = append(args, srcURIs...)
+	switch c.naming {
+	case "glob":
+		args = append(args, e.root(c.srcFS[0], id)+"/src/p0/s*")
+	case "list":
+		list := filepath.Join(t.TempDir(), "sources")
+		writeFile(t, list, []byte(strings.Join(srcURIs, "\n")+"\n"))
+		args = append(args, "-f", list)
+	default:
+		args = append(args, srcURIs...)
+	}
 	args = append(args, target)
 	if *diffVerbose {
 		t.Logf("lister %s", strings.Join(args, " "))
