@@ -109,6 +109,24 @@ func newDiffEnv(t *testing.T, backends []string) *diffEnv {
 	return e
 }
 
+// setFaults turns the emulators' transient faults on or off.
+func (e *diffEnv) setFaults(on bool) {
+	if e.hdfs != nil {
+		f := hdfsemu.Faults{}
+		if on {
+			f = hdfsemu.Faults{RPCErrorRate: 0.02, DropRate: 0.01, LostReplyRate: 0.01}
+		}
+		e.hdfs.SetFaults(f)
+	}
+	if e.cos != nil {
+		f := cosemu.Faults{}
+		if on {
+			f = cosemu.Faults{ErrorRate: 0.02}
+		}
+		e.cos.SetFaults(f)
+	}
+}
+
 // root is where a case on backend b keeps its files.
 func (e *diffEnv) root(b string, id string) string {
 	switch b {
@@ -134,6 +152,10 @@ type genJob struct {
 	naming string
 	// insideSource puts the target inside source 0 (refused).
 	insideSource bool
+	// faults makes the HDFS and COS emulators fail a few requests while
+	// the job runs (errors, cut connections, lost replies); with enough
+	// attempts the outcome must not change.
+	faults bool
 }
 
 type genSource struct {
@@ -291,6 +313,7 @@ func genCase(seed uint64, i int, backends []string) genJob {
 		c.naming = "list"
 	}
 	c.insideSource = c.srcs[0].Dir && r.IntN(60) == 0
+	c.faults = r.IntN(5) == 0
 	return c
 }
 
@@ -426,7 +449,12 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 			c.seed, c.index, c.seed, c.index, args, describeSources(c), describeEntry(c.target), summary(want))
 	}
 	rj := filepath.Join(t.TempDir(), "report.json")
+	if c.faults {
+		args = append([]string{"--attempts", "9", "--retry-backoff", "1ms"}, args...)
+		e.setFaults(true)
+	}
 	code, out, errs := run(t, append([]string{"--report-json", rj}, args...)...)
+	e.setFaults(false)
 	if code != want.Exit {
 		t.Fatalf("exit %d, model %d (%s)\n%s\nstdout:\n%s\nstderr:\n%s", code, want.Exit, want.Refusal, describe(), out, lastLines(errs, 30))
 	}
