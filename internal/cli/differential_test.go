@@ -45,14 +45,14 @@ var (
 )
 
 // shortDiffCases is the fixed-seed run CI makes.
-const shortDiffCases = 60
+const shortDiffCases = 200
 
 func TestDifferential(t *testing.T) {
 	n := *diffCases
 	if n == 0 {
 		n = shortDiffCases
 		if testing.Short() {
-			n = 15
+			n = 40
 		}
 	}
 	env := newDiffEnv(t, strings.Split(*diffBackends, ","))
