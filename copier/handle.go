@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
@@ -115,17 +116,21 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		_ = msg.NakWithDelay(time.Second)
 		return OutcomeRetry, nil
 	}
-	lvl := log.Debug()
-	if job.Options.Verbose {
-		lvl = log.Info()
+	// A new event per line: zerolog events are pooled, and one sent must
+	// not be touched again.
+	done := func() *zerolog.Event {
+		if job.Options.Verbose {
+			return log.Info()
+		}
+		return log.Debug()
 	}
 	if item.Kind == messages.KindBundle {
 		// Each file has its result; the bundle itself is done.
 		for _, f := range res.Files {
 			if f.Status == messages.StatusFailed {
 				log.Error().Str("src", f.Src).Str("error", f.Error).Int("attempt", f.Attempt).Msg("FAIL")
-			} else if lvl.Enabled() {
-				lvl.Str("status", f.Status).Str("src", f.Src).Str("dst", f.Dst).Int64("size", f.Size).Str("reason", f.Reason).Msg("done")
+			} else if ev := done(); ev.Enabled() {
+				ev.Str("status", f.Status).Str("src", f.Src).Str("dst", f.Dst).Int64("size", f.Size).Str("reason", f.Reason).Msg("done")
 			}
 		}
 		if err := msg.Ack(); err != nil {
@@ -139,7 +144,7 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		_ = msg.TermWithReason("failed: " + res.Error)
 		return res.Status, &res
 	}
-	lvl.Str("status", res.Status).Str("src", item.Src).Str("dst", item.Dst).Int64("size", item.Attr.Size).Str("reason", res.Reason).Msg("done")
+	done().Str("status", res.Status).Str("src", item.Src).Str("dst", item.Dst).Int64("size", item.Attr.Size).Str("reason", res.Reason).Msg("done")
 	if err := msg.Ack(); err != nil {
 		log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
 	}
