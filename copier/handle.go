@@ -3,6 +3,8 @@ package copier
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -83,7 +85,7 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 	if item.Kind == messages.KindBundle {
 		res, err = c.bundle(ictx, job, item, attempt, log)
 	} else {
-		res, err = c.process(ictx, job, item, attempt)
+		res, err = guard(log, func() (messages.Result, error) { return c.process(ictx, job, item, attempt) })
 	}
 	res.Index, res.Kind, res.Src, res.Dst, res.Size = item.Index, item.Kind, item.Src, item.Dst, item.Attr.Size
 	for _, f := range res.Files {
@@ -149,6 +151,21 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
 	}
 	return res.Status, &res
+}
+
+// guard runs one copy and turns a panic in it (a bug) into a permanent
+// error with the panic's message, so that the item fails through the one
+// outcome its delivery has, the log has the stack, and the process (with
+// the other copies, their temp files and an embedded store) goes on.
+// Deferred clean-ups in the copy (its temp file) run as the panic unwinds.
+func guard(log zerolog.Logger, copy func() (messages.Result, error)) (res messages.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).Msg("BUG: the copy panicked; it fails")
+			res, err = messages.Result{}, permanent(fmt.Errorf("panic (a bug in jetcp): %v", p))
+		}
+	}()
+	return copy()
 }
 
 // heartbeat keeps the item ours during a long copy: InProgress resets the
