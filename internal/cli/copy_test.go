@@ -582,6 +582,8 @@ func TestVerbose(t *testing.T) {
 // logged, the job succeeds, the target is the source's bytes and no temp
 // file is left (issue #16: a zerolog event was used again after it was sent).
 func TestVerboseBundled(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the embedded store goes
 	src := filepath.Join(t.TempDir(), "src")
 	const n = 40 // the first bundles hold one file each, later ones more
 	for i := range n {
@@ -611,5 +613,8 @@ func TestVerboseBundled(t *testing.T) {
 		if len(snapshot(t, dry)) != 0 {
 			t.Fatalf("--dry-run -v wrote to the target")
 		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "jetcp-nats-*")); len(left) > 0 {
+		t.Fatalf("embedded store left: %v", left)
 	}
 }
