@@ -26,12 +26,16 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 		var r messages.Result
 		try := 1
 		for ; ; try++ {
-			t, err := c.newTask(ctx, job, sub, attempt+try-1)
-			if err == nil {
+			var err error
+			r, err = guard(log.With().Str("src", f.Src).Logger(), func() (messages.Result, error) {
+				t, err := c.newTask(ctx, job, sub, attempt+try-1)
+				if err != nil {
+					return messages.Result{}, err
+				}
 				t.tempID = strconv.FormatInt(item.Index, 10) + "-" + strconv.Itoa(i)
 				t.dirs = dirs
-				r, err = t.file(ctx)
-			}
+				return t.file(ctx)
+			})
 			if err == nil {
 				break
 			}

@@ -175,6 +175,19 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	if err != nil {
 		return fs.Checksum{}, fmt.Errorf("create %s: %w", tmp, err)
 	}
+	closed := false
+	defer func() {
+		if p := recover(); p != nil {
+			// A bug: take away what this copy wrote, then pass the panic on
+			// (the worker's guard fails the item).
+			if closed {
+				_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
+			} else {
+				_ = w.Abort()
+			}
+			panic(p)
+		}
+	}()
 	sum, err := t.stream(ctx, w)
 	if err != nil {
 		_ = w.Abort()
@@ -185,6 +198,7 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 		_ = w.Abort()
 		return sum, err
 	}
+	closed = true
 	if err := w.Close(); err != nil {
 		_ = t.dstFS.Remove(context.WithoutCancel(ctx), tmp, false)
 		return sum, fmt.Errorf("close %s: %w", tmp, err)

@@ -3,9 +3,12 @@ package copier
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
@@ -82,7 +85,7 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 	if item.Kind == messages.KindBundle {
 		res, err = c.bundle(ictx, job, item, attempt, log)
 	} else {
-		res, err = c.process(ictx, job, item, attempt)
+		res, err = guard(log, func() (messages.Result, error) { return c.process(ictx, job, item, attempt) })
 	}
 	res.Index, res.Kind, res.Src, res.Dst, res.Size = item.Index, item.Kind, item.Src, item.Dst, item.Attr.Size
 	for _, f := range res.Files {
@@ -115,17 +118,21 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		_ = msg.NakWithDelay(time.Second)
 		return OutcomeRetry, nil
 	}
-	lvl := log.Debug()
-	if job.Options.Verbose {
-		lvl = log.Info()
+	// A new event per line: zerolog events are pooled, and one sent must
+	// not be touched again.
+	done := func() *zerolog.Event {
+		if job.Options.Verbose {
+			return log.Info()
+		}
+		return log.Debug()
 	}
 	if item.Kind == messages.KindBundle {
 		// Each file has its result; the bundle itself is done.
 		for _, f := range res.Files {
 			if f.Status == messages.StatusFailed {
 				log.Error().Str("src", f.Src).Str("error", f.Error).Int("attempt", f.Attempt).Msg("FAIL")
-			} else if lvl.Enabled() {
-				lvl.Str("status", f.Status).Str("src", f.Src).Str("dst", f.Dst).Int64("size", f.Size).Str("reason", f.Reason).Msg("done")
+			} else if ev := done(); ev.Enabled() {
+				ev.Str("status", f.Status).Str("src", f.Src).Str("dst", f.Dst).Int64("size", f.Size).Str("reason", f.Reason).Msg("done")
 			}
 		}
 		if err := msg.Ack(); err != nil {
@@ -139,11 +146,26 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		_ = msg.TermWithReason("failed: " + res.Error)
 		return res.Status, &res
 	}
-	lvl.Str("status", res.Status).Str("src", item.Src).Str("dst", item.Dst).Int64("size", item.Attr.Size).Str("reason", res.Reason).Msg("done")
+	done().Str("status", res.Status).Str("src", item.Src).Str("dst", item.Dst).Int64("size", item.Attr.Size).Str("reason", res.Reason).Msg("done")
 	if err := msg.Ack(); err != nil {
 		log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
 	}
 	return res.Status, &res
+}
+
+// guard runs one copy and turns a panic in it (a bug) into a permanent
+// error with the panic's message, so that the item fails through the one
+// outcome its delivery has, the log has the stack, and the process (with
+// the other copies, their temp files and an embedded store) goes on.
+// Deferred clean-ups in the copy (its temp file) run as the panic unwinds.
+func guard(log zerolog.Logger, copy func() (messages.Result, error)) (res messages.Result, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).Msg("BUG: the copy panicked; it fails")
+			res, err = messages.Result{}, permanent(fmt.Errorf("panic (a bug in jetcp): %v", p))
+		}
+	}()
+	return copy()
 }
 
 // heartbeat keeps the item ours during a long copy: InProgress resets the

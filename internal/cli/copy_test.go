@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -574,5 +575,46 @@ func TestVerbose(t *testing.T) {
 	_, _, errs = run(t, src, filepath.Join(t.TempDir(), "dst2"))
 	if strings.Contains(errs, "visible-name") {
 		t.Fatalf("file logged without -v:\n%s", errs)
+	}
+}
+
+// -v (and --dry-run -v) on small files that are bundled: every file is
+// logged, the job succeeds, the target is the source's bytes and no temp
+// file is left (issue #16: a zerolog event was used again after it was sent).
+func TestVerboseBundled(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp) // where the embedded store goes
+	src := filepath.Join(t.TempDir(), "src")
+	const n = 40 // the first bundles hold one file each, later ones more
+	for i := range n {
+		writeFile(t, filepath.Join(src, fmt.Sprintf("small-%d", i)), randBytes(t, 100+i))
+	}
+	dst := filepath.Join(t.TempDir(), "dst")
+	code, rep, out := runReport(t, "-v", src, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("-v: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, n, 0, 0)
+	for i := range n {
+		if name := fmt.Sprintf("small-%d", i); !strings.Contains(out, name) {
+			t.Errorf("-v did not log %s", name)
+		}
+	}
+	sameTree(t, src, dst)
+	noTemps(t, dst)
+
+	dry := filepath.Join(t.TempDir(), "dry")
+	code, _, out = runReport(t, "--dry-run", "-v", src, dry)
+	if code != cli.ExitOK {
+		t.Fatalf("--dry-run -v: exit %d\n%s", code, out)
+	}
+	if _, err := os.Stat(dry); err == nil {
+		noTemps(t, dry)
+		if len(snapshot(t, dry)) != 0 {
+			t.Fatalf("--dry-run -v wrote to the target")
+		}
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "jetcp-nats-*")); len(left) > 0 {
+		t.Fatalf("embedded store left: %v", left)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -55,7 +54,7 @@ func Registry(src hadoopconf.Source) *fs.Registry {
 }
 
 // Lister runs `lister [options] SRC... DST` and returns the exit status.
-func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	if len(args) > 0 {
 		if cmd, ok := jobCommands[args[0]]; ok {
 			return cmd(ctx, args[1:], stdout, stderr)
@@ -111,22 +110,29 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for _, w := range plan.Warnings {
 		log.Warn().Msg(w)
 	}
-	var perFile io.Writer
-	if cfg.LogDir != "" {
-		f, err := openLog(cfg.LogDir, plan.Job.ID)
-		if err != nil {
-			fmt.Fprintf(stderr, "lister: -log %s: %v: give a writable local directory\n", cfg.LogDir, err)
-			return ExitUsage
-		}
-		defer f.Close()
-		perFile = f
-	}
 	if cfg.ReportJSON != "" {
 		// Fail now, not after hours of copying.
 		if err := checkWritable(cfg.ReportJSON); err != nil {
 			fmt.Fprintf(stderr, "lister: --report-json %s: %v: give a writable file path\n", cfg.ReportJSON, err)
 			return ExitUsage
 		}
+	}
+	var perFile io.Writer
+	if cfg.LogDir != "" {
+		f, err := openLog(ctx, reg, cfg.LogDir, plan.Job.ID)
+		if err != nil {
+			fmt.Fprintf(stderr, "lister: -log %s: %v: give a directory jetcp can write (a local path, hdfs://namenode:8020/logs or cosn://bucket/logs)\n", cfg.LogDir, err)
+			return ExitUsage
+		}
+		// Closed when the job has ended, however it ended: a log that
+		// cannot be completed fails the run.
+		defer func() {
+			if err := f.Close(); err != nil {
+				fmt.Fprintf(stderr, "lister: -log: %v\n", err)
+				code = max(code, ExitFailed)
+			}
+		}()
+		perFile = f
 	}
 
 	run := &jobRun{cfg: cfg, plan: plan, reg: reg, log: log, perFile: perFile, stdout: stdout, term: term}
@@ -322,13 +328,6 @@ func logIfErr(log zerolog.Logger, err error) {
 	if err != nil {
 		log.Error().Err(err).Msg("service stopped")
 	}
-}
-
-func openLog(dir, job string) (*os.File, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, err
-	}
-	return os.Create(filepath.Join(dir, "jetcp-"+job+".jsonl"))
 }
 
 func checkWritable(p string) error {
