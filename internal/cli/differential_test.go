@@ -152,6 +152,8 @@ type genJob struct {
 	naming string
 	// insideSource puts the target inside source 0 (refused).
 	insideSource bool
+	// logTo is the backend -log writes to ("": no -log).
+	logTo string
 	// faults makes the HDFS and COS emulators fail a few requests while
 	// the job runs (errors, cut connections, lost replies); with enough
 	// attempts the outcome must not change.
@@ -314,6 +316,9 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	}
 	c.insideSource = c.srcs[0].Dir && r.IntN(60) == 0
 	c.faults = r.IntN(5) == 0
+	if r.IntN(4) == 0 {
+		c.logTo = pick()
+	}
 	return c
 }
 
@@ -448,6 +453,11 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 		return fmt.Sprintf("seed %d case %d (rerun: -diff.seed %d -diff.case %d)\nlister %q\nsources: %s\ntarget before: %s\nmodel: %+v",
 			c.seed, c.index, c.seed, c.index, args, describeSources(c), describeEntry(c.target), summary(want))
 	}
+	logDir := ""
+	if c.logTo != "" {
+		logDir = e.root(c.logTo, id) + "/logs"
+		args = append([]string{"-log", logDir}, args...)
+	}
 	rj := filepath.Join(t.TempDir(), "report.json")
 	if c.faults {
 		args = append([]string{"--attempts", "9", "--retry-backoff", "1ms"}, args...)
@@ -482,6 +492,12 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 		want.BytesCopied, want.BytesSkipped, want.BytesFailed, want.Deleted}
 	if gotC != wantC {
 		t.Fatalf("counters copied/skipped/failed bytes copied/skipped/failed deleted:\n got %v\nwant %v\nfailures: %+v\n%s", gotC, wantC, rep.Failures, describe())
+	}
+	if logDir != "" {
+		got := e.logActions(t, ctx, logDir)
+		if want := [3]int64{want.Copied, want.Skipped, want.Failed}; got != want {
+			t.Errorf("-log COPY/SKIP/FAIL lines %v, want %v\n%s", got, want, describe())
+		}
 	}
 	if rep.BytesExpected != rep.BytesCopied+rep.BytesSkipped+rep.BytesFailed {
 		t.Errorf("bytes expected %d != copied %d + skipped %d + failed %d", rep.BytesExpected, rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed)
@@ -620,6 +636,49 @@ func readFS(t *testing.T, ctx context.Context, fsys fs.FS, p string) string {
 		t.Fatalf("read %s: %v", p, err)
 	}
 	return string(b)
+}
+
+// logActions reads the one -log file in dir: how many files it says were
+// copied, skipped and failed (each file once).
+func (e *diffEnv) logActions(t *testing.T, ctx context.Context, dir string) [3]int64 {
+	t.Helper()
+	fsys, u := e.fs(t, ctx, dir)
+	var logs []string
+	for fi, err := range fsys.List(ctx, u.Path) {
+		if err != nil {
+			t.Fatalf("list -log %s: %v", dir, err)
+		}
+		logs = append(logs, fi.Path)
+	}
+	if len(logs) != 1 || !strings.HasSuffix(logs[0], ".jsonl") {
+		t.Fatalf("-log %s holds %v, want one jetcp-<job>.jsonl", dir, logs)
+	}
+	var n [3]int64
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(readFS(t, ctx, fsys, logs[0])), "\n") {
+		if line == "" {
+			continue
+		}
+		var l struct{ Action, Dst string }
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("-log line %q: %v", line, err)
+		}
+		if seen[l.Dst] {
+			t.Errorf("-log: %s logged twice", l.Dst)
+		}
+		seen[l.Dst] = true
+		switch l.Action {
+		case "COPY":
+			n[0]++
+		case "SKIP":
+			n[1]++
+		case "FAIL":
+			n[2]++
+		default:
+			t.Errorf("-log line %q: unknown action", line)
+		}
+	}
+	return n
 }
 
 // noLeftovers fails on temp files or work trees under dir, and on
