@@ -313,6 +313,8 @@ func genCase(seed uint64, i int, backends []string) genJob {
 		c.naming = "glob"
 	case k == 1:
 		c.naming = "list"
+	case k == 2:
+		c.naming = "flags"
 	}
 	c.insideSource = c.srcs[0].Dir && r.IntN(60) == 0
 	c.faults = r.IntN(5) == 0
@@ -442,10 +444,21 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 		list := filepath.Join(t.TempDir(), "sources")
 		writeFile(t, list, []byte(strings.Join(srcURIs, "\n")+"\n"))
 		args = append(args, "-f", list)
+	case "flags":
+		for _, u := range srcURIs {
+			args = append(args, "--src", u)
+		}
 	default:
 		args = append(args, srcURIs...)
 	}
-	args = append(args, target)
+	if c.naming == "flags" {
+		args = append(args, "--dst="+target)
+	} else {
+		args = append(args, target)
+	}
+	if c.opts.Atomic && c.index%2 == 0 {
+		args = append(args, "-tmp", dstParent+"/work")
+	}
 	if *diffVerbose {
 		t.Logf("lister %s", strings.Join(args, " "))
 	}
