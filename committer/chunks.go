@@ -25,6 +25,7 @@ type assembling struct {
 	attempt  int
 	longest  int64 // ms, the slowest chunk
 	dirs     int
+	size     int64 // the whole file's, which every chunk's result carries
 	launched bool
 }
 
@@ -55,6 +56,7 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 	st.attempt = max(st.attempt, r.Attempt)
 	st.longest = max(st.longest, r.DurationMS)
 	st.dirs += r.DirsCreated
+	st.size = max(st.size, r.Size)
 	if r.Attr != nil {
 		st.a.File.Attr = *r.Attr
 	}
@@ -90,7 +92,9 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 // chunk failed, and returns the file's result.
 func (j *job) assemble(ctx context.Context, st *assembling) *messages.Result {
 	f := &st.a.File
-	r := &messages.Result{Index: st.a.Index, Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Size: f.Attr.Size,
+	// The size comes from the chunks' results, failed ones too: the
+	// attributes only come with chunks that were copied.
+	r := &messages.Result{Index: st.a.Index, Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Size: max(st.size, f.Attr.Size),
 		Attempt: st.attempt, DirsCreated: st.dirs, Copier: "committer",
 		Chunk: &messages.Chunk{File: st.a.Index, Count: st.count}}
 	start := time.Now()

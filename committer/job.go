@@ -258,18 +258,49 @@ func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered i
 		return nil
 	}
 	var lost int64
+	publish := func(res *messages.Result) error {
+		lost++
+		res.Status = messages.StatusFailed
+		res.Error = fmt.Sprintf("work item %d lost: it left the work stream without a result (malformed, or its copier gave up)", res.Index)
+		ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
+		return messages.PublishEvent(ctx, j.c.js, ev, messages.ResultMsgID(j.spec.ID, res.Index))
+	}
+	// A lost chunk of a file whose other chunks came in fails as a chunk:
+	// its file then fails once, when the committer has all its chunks,
+	// with its own result. (The lister puts a file's chunks at the Count
+	// indexes just before the file's.)
+	settled := map[int64]bool{} // lost chunks, and their files when those complete so
+	for f, st := range j.chunks {
+		first := f - int64(st.count)
+		if st.launched || first < 0 {
+			continue
+		}
+		missing := 0
+		for seq := range st.count {
+			i := first + int64(seq)
+			if j.seen.Test(i) {
+				continue
+			}
+			missing++
+			settled[i] = true
+			res := &messages.Result{Index: i, Kind: messages.KindChunk, Src: st.a.File.Src, Dst: st.a.File.Dst, Size: st.size,
+				Chunk: &messages.Chunk{File: f, Seq: seq, Count: st.count}}
+			if err := publish(res); err != nil {
+				return err
+			}
+		}
+		if st.got+missing == st.count {
+			settled[f] = true // its assembly fails it, once
+		}
+	}
 	for i := range j.listed.Items {
-		if j.seen.Test(i) {
+		if j.seen.Test(i) || settled[i] {
 			continue
 		}
 		if st := j.chunks[i]; st != nil && st.launched {
 			continue // being assembled: its result is on the way
 		}
-		lost++
-		res := &messages.Result{Index: i, Status: messages.StatusFailed, Kind: messages.KindFile,
-			Error: fmt.Sprintf("work item %d lost: it left the work stream without a result (malformed, or its copier gave up)", i)}
-		ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
-		if err := messages.PublishEvent(ctx, j.c.js, ev, messages.ResultMsgID(j.spec.ID, i)); err != nil {
+		if err := publish(&messages.Result{Index: i, Kind: messages.KindFile}); err != nil {
 			return err
 		}
 	}
