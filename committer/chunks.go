@@ -24,7 +24,6 @@ type assembling struct {
 	err      string // the first failed chunk's error
 	attempt  int
 	longest  int64 // ms, the slowest chunk
-	dirs     int
 	size     int64 // the whole file's, which every chunk's result carries
 	launched bool
 }
@@ -55,7 +54,6 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 	}
 	st.attempt = max(st.attempt, r.Attempt)
 	st.longest = max(st.longest, r.DurationMS)
-	st.dirs += r.DirsCreated
 	st.size = max(st.size, r.Size)
 	if r.Attr != nil {
 		st.a.File.Attr = *r.Attr
@@ -95,7 +93,7 @@ func (j *job) assemble(ctx context.Context, st *assembling) *messages.Result {
 	// The size comes from the chunks' results, failed ones too: the
 	// attributes only come with chunks that were copied.
 	r := &messages.Result{Index: st.a.Index, Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Size: max(st.size, f.Attr.Size),
-		Attempt: st.attempt, DirsCreated: st.dirs, Copier: "committer",
+		Attempt: st.attempt, Copier: "committer", // its chunks' results count the directories they made
 		Chunk: &messages.Chunk{File: st.a.Index, Count: st.count}}
 	start := time.Now()
 	defer func() { r.DurationMS = st.longest + time.Since(start).Milliseconds() }()

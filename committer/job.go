@@ -3,6 +3,7 @@ package committer
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"path"
 	"sync"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/bitset"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -34,6 +36,13 @@ type job struct {
 	canceled   *messages.Canceled
 	purged     bool // the job's remaining work items were removed after a cancel
 	ended      bool // this committer published the job's done event
+	// made holds the target directories counted in dirs_created (hashes
+	// of their paths), so that one made by several copies at once counts
+	// once; root is the job's write root, the tree they are counted in.
+	made     map[uint64]struct{}
+	madeSeed maphash.Seed
+	root     fs.URI
+	rootErr  error
 	// chunks are the chunked files seen, by their file result index.
 	chunks     map[int64]*assembling
 	assemblies sync.WaitGroup
@@ -54,9 +63,12 @@ type dirAttr struct {
 }
 
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
-	return &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
+	j := &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
 		chunks: map[int64]*assembling{}, asmSlots: make(chan struct{}, maxAssemblies),
+		made: map[uint64]struct{}{}, madeSeed: maphash.MakeSeed(),
 		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
+	j.root, j.rootErr = fs.ParseURI(spec.WriteRoot)
+	return j
 }
 
 // follow replays and then tails the job's events until it is committed.
@@ -164,17 +176,54 @@ func (j *job) apply(ev *messages.Event) {
 // a chunk counts only towards its file's assembly.
 func (j *job) count(r *messages.Result) {
 	if r.Kind == messages.KindChunk {
+		j.countDirs(r)
 		j.chunkDone(j.ctx, r)
 		return
 	}
 	for e := range r.Entries() {
+		j.countDirs(e)
 		j.countEntry(e)
+	}
+}
+
+// countDirs adds the directories a result says its copy made to
+// dirs_created, each directory once. DistCp counts the listing's
+// directories it copied; here a directory counts when it is the job's
+// target root or below it (the listing's directories, and any a filter
+// left out but whose files were copied) and this job made it: not one
+// that existed, and not the target's missing parents. Several copies may
+// make the same directory at once (a directory's item, its files, a
+// file's chunks; an object store's marker or HDFS's mkdirs cannot tell the
+// racers apart), so the directories are counted by path. A result's
+// DirsCreated are the deepest ones of its path (fs.MkdirAll makes the
+// missing tail): the directory itself for a directory item, else the
+// file's parent, then theirs.
+func (j *job) countDirs(r *messages.Result) {
+	if r.DirsCreated <= 0 || j.rootErr != nil {
+		return
+	}
+	u, err := fs.ParseURI(r.Dst)
+	if err != nil {
+		return
+	}
+	if r.Kind != messages.KindDir {
+		u = u.Dir()
+	}
+	for range r.DirsCreated {
+		if !j.root.Contains(u) {
+			return
+		}
+		h := maphash.String(j.madeSeed, u.Path)
+		if _, ok := j.made[h]; !ok {
+			j.made[h] = struct{}{}
+			j.report.DirsCreated++
+		}
+		u = u.Dir()
 	}
 }
 
 func (j *job) countEntry(r *messages.Result) {
 	rep := &j.report
-	rep.DirsCreated += int64(r.DirsCreated)
 	if r.Attempt > 1 {
 		rep.Retries += int64(r.Attempt - 1)
 		rep.FilesRetried++

@@ -64,7 +64,9 @@ type Result struct {
 	Size     int64  `json:"size"`
 	Checksum string `json:"checksum,omitempty"` // "CRC32C:<hex>" of the copied bytes
 	// DirsCreated counts target directories this item created (its own, or
-	// missing parents of a file).
+	// missing parents of a file or chunk): the deepest of its path, the
+	// directory itself or the file's parent first. Copies racing to make
+	// one directory may both count it; the committer counts it once.
 	DirsCreated int    `json:"dirs_created,omitempty"`
 	Reason      string `json:"reason,omitempty"` // why skipped or copied
 	Error       string `json:"error,omitempty"`
@@ -134,11 +136,14 @@ type SlowFile struct {
 // Report is a finished job's account. Its JSON form is --report-json's:
 // one flat object with exactly these keys.
 type Report struct {
-	Job             string  `json:"job"`
-	State           string  `json:"state"`
-	FilesCopied     int64   `json:"files_copied"`
-	FilesSkipped    int64   `json:"files_skipped"`
-	FilesFailed     int64   `json:"files_failed"`
+	Job          string `json:"job"`
+	State        string `json:"state"`
+	FilesCopied  int64  `json:"files_copied"`
+	FilesSkipped int64  `json:"files_skipped"`
+	FilesFailed  int64  `json:"files_failed"`
+	// DirsCreated counts the directories the job made at the target, each
+	// once: the target root and those below it that did not exist before
+	// (not the target's missing parents).
 	DirsCreated     int64   `json:"dirs_created"`
 	FilesDeleted    int64   `json:"files_deleted"`
 	BytesCopied     int64   `json:"bytes_copied"`
