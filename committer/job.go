@@ -180,9 +180,22 @@ func (j *job) count(r *messages.Result) {
 		j.chunkDone(j.ctx, r)
 		return
 	}
+	first := 1 // an entry's first delivery
+	if r.Kind == messages.KindBundle {
+		// A bundle delivered again (its copier stopped or was lost during
+		// it) is one retry, and one file needed another attempt: the one
+		// the earlier delivery was copying (a bundle's files are copied one
+		// after another; which one cannot be told, the count can). Its
+		// files' Attempt is the bundle's delivery plus their own tries.
+		if r.Attempt > 1 && len(r.Files) > 0 {
+			j.report.Retries += int64(r.Attempt - 1)
+			j.report.FilesRetried++
+		}
+		first = max(r.Attempt, 1)
+	}
 	for e := range r.Entries() {
 		j.countDirs(e)
-		j.countEntry(e)
+		j.countEntry(e, first)
 	}
 }
 
@@ -222,10 +235,12 @@ func (j *job) countDirs(r *messages.Result) {
 	}
 }
 
-func (j *job) countEntry(r *messages.Result) {
+// countEntry counts one file or directory; first is the attempt its
+// item's delivery started at (a bundle's files start at the bundle's).
+func (j *job) countEntry(r *messages.Result, first int) {
 	rep := &j.report
-	if r.Attempt > 1 {
-		rep.Retries += int64(r.Attempt - 1)
+	if r.Attempt > first {
+		rep.Retries += int64(r.Attempt - first)
 		rep.FilesRetried++
 	}
 	if r.Attempt > 1 || r.Status == messages.StatusFailed {

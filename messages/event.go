@@ -70,7 +70,7 @@ type Result struct {
 	DirsCreated int    `json:"dirs_created,omitempty"`
 	Reason      string `json:"reason,omitempty"` // why skipped or copied
 	Error       string `json:"error,omitempty"`
-	Attempt     int    `json:"attempt"` // delivery number that produced it
+	Attempt     int    `json:"attempt"` // delivery number that produced it (a bundled file: plus its own tries beyond the first)
 	DurationMS  int64  `json:"duration_ms"`
 	// Attr echoes a directory's source attributes so the committer can apply
 	// them after all files are in.
@@ -151,10 +151,16 @@ type Report struct {
 	BytesFailed     int64   `json:"bytes_failed"`
 	BytesExpected   int64   `json:"bytes_expected"`
 	DurationSeconds float64 `json:"duration_seconds"`
-	// Retries counts deliveries beyond each item's first: items retried
-	// after an error, or redelivered after their copier was lost.
+	// Retries counts attempts beyond the first: deliveries of a work item
+	// beyond its first (retried after an error, or redelivered after its
+	// copier stopped or was lost; a bundle once per redelivery), and the
+	// tries of a bundle's file beyond its first.
 	Retries int64 `json:"retries"`
-	// FilesRetried counts the items that needed more than one delivery.
+	// FilesRetried counts the files (and directories) that needed more
+	// than one attempt: tried again after an error, or delivered again
+	// after their copier stopped or was lost. A bundle delivered again
+	// counts one file, the one its earlier delivery was copying, not all
+	// of its files.
 	FilesRetried int64 `json:"files_retried"`
 	// Failures are the first MaxReportFailures failed items, with errors.
 	Failures []Failure `json:"failures"`
