@@ -24,7 +24,7 @@ type assembling struct {
 	err      string // the first failed chunk's error
 	attempt  int
 	longest  int64 // ms, the slowest chunk
-	dirs     int
+	size     int64 // the whole file's, which every chunk's result carries
 	launched bool
 }
 
@@ -54,7 +54,7 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 	}
 	st.attempt = max(st.attempt, r.Attempt)
 	st.longest = max(st.longest, r.DurationMS)
-	st.dirs += r.DirsCreated
+	st.size = max(st.size, r.Size)
 	if r.Attr != nil {
 		st.a.File.Attr = *r.Attr
 	}
@@ -90,8 +90,10 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 // chunk failed, and returns the file's result.
 func (j *job) assemble(ctx context.Context, st *assembling) *messages.Result {
 	f := &st.a.File
-	r := &messages.Result{Index: st.a.Index, Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Size: f.Attr.Size,
-		Attempt: st.attempt, DirsCreated: st.dirs, Copier: "committer",
+	// The size comes from the chunks' results, failed ones too: the
+	// attributes only come with chunks that were copied.
+	r := &messages.Result{Index: st.a.Index, Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Size: max(st.size, f.Attr.Size),
+		Attempt: st.attempt, Copier: "committer", // its chunks' results count the directories they made
 		Chunk: &messages.Chunk{File: st.a.Index, Count: st.count}}
 	start := time.Now()
 	defer func() { r.DurationMS = st.longest + time.Since(start).Milliseconds() }()

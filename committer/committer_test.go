@@ -186,3 +186,41 @@ func TestSweepsLeftoverTempFiles(t *testing.T) {
 		t.Fatalf("another job's temp file was removed: %v", err)
 	}
 }
+
+// A chunk lost from the work stream fails its file once: the file counts
+// once among files failed, with its whole size in bytes failed, and the
+// lost chunk is not counted as a file of its own.
+func TestLostChunkFailsItsFileOnce(t *testing.T) {
+	ctx, js := setup(t)
+	dir := t.TempDir()
+	root := fs.MustParseURI(dir).String()
+	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root},
+		Target: root, WriteRoot: root, TargetIsDir: true}
+	spec, _ := messages.Encode(job)
+	kv, err := js.KeyValue(ctx, messages.JobBucket)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kv.Create(ctx, job.ID, spec); err != nil {
+		t.Fatal(err)
+	}
+	startCommitter(t, ctx, js, job, committer.WithSweepAfter(200*time.Millisecond))
+	// Indexes 0 and 1 are the chunks of the file whose own result is index 2.
+	pub(t, ctx, js, &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{
+		Index: 0, Kind: messages.KindChunk, Status: messages.StatusCopied, Size: 30, Attempt: 1,
+		Src: root + "/src/big", Dst: root + "/dst/big", Checksum: "CRC32C:00000000",
+		Chunk: &messages.Chunk{File: 2, Seq: 0, Count: 2, Offset: 0, Length: 20}}})
+	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 3, Files: 1, Bytes: 30}})
+	// Index 1 never gets a result and is not in the work stream: lost.
+	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.FilesFailed != 1 || rep.BytesFailed != 30 || rep.FilesCopied != 0 || len(rep.Failures) != 1 {
+		t.Fatalf("files failed %d, bytes failed %d, copied %d, failures %+v: want the file failed once with its 30 bytes",
+			rep.FilesFailed, rep.BytesFailed, rep.FilesCopied, rep.Failures)
+	}
+	if f := rep.Failures[0]; !strings.HasSuffix(f.Dst, "/dst/big") || !strings.Contains(f.Error, "lost") {
+		t.Fatalf("failure %+v: want big, lost", f)
+	}
+}

@@ -3,6 +3,7 @@ package committer
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"path"
 	"sync"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/bitset"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -34,6 +36,13 @@ type job struct {
 	canceled   *messages.Canceled
 	purged     bool // the job's remaining work items were removed after a cancel
 	ended      bool // this committer published the job's done event
+	// made holds the target directories counted in dirs_created (hashes
+	// of their paths), so that one made by several copies at once counts
+	// once; root is the job's write root, the tree they are counted in.
+	made     map[uint64]struct{}
+	madeSeed maphash.Seed
+	root     fs.URI
+	rootErr  error
 	// chunks are the chunked files seen, by their file result index.
 	chunks     map[int64]*assembling
 	assemblies sync.WaitGroup
@@ -54,9 +63,12 @@ type dirAttr struct {
 }
 
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
-	return &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
+	j := &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
 		chunks: map[int64]*assembling{}, asmSlots: make(chan struct{}, maxAssemblies),
+		made: map[uint64]struct{}{}, madeSeed: maphash.MakeSeed(),
 		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
+	j.root, j.rootErr = fs.ParseURI(spec.WriteRoot)
+	return j
 }
 
 // follow replays and then tails the job's events until it is committed.
@@ -164,19 +176,71 @@ func (j *job) apply(ev *messages.Event) {
 // a chunk counts only towards its file's assembly.
 func (j *job) count(r *messages.Result) {
 	if r.Kind == messages.KindChunk {
+		j.countDirs(r)
 		j.chunkDone(j.ctx, r)
 		return
 	}
+	first := 1 // an entry's first delivery
+	if r.Kind == messages.KindBundle {
+		// A bundle delivered again (its copier stopped or was lost during
+		// it) is one retry, and one file needed another attempt: the one
+		// the earlier delivery was copying (a bundle's files are copied one
+		// after another; which one cannot be told, the count can). Its
+		// files' Attempt is the bundle's delivery plus their own tries.
+		if r.Attempt > 1 && len(r.Files) > 0 {
+			j.report.Retries += int64(r.Attempt - 1)
+			j.report.FilesRetried++
+		}
+		first = max(r.Attempt, 1)
+	}
 	for e := range r.Entries() {
-		j.countEntry(e)
+		j.countDirs(e)
+		j.countEntry(e, first)
 	}
 }
 
-func (j *job) countEntry(r *messages.Result) {
+// countDirs adds the directories a result says its copy made to
+// dirs_created, each directory once. DistCp counts the listing's
+// directories it copied; here a directory counts when it is the job's
+// target root or below it (the listing's directories, and any a filter
+// left out but whose files were copied) and this job made it: not one
+// that existed, and not the target's missing parents. Several copies may
+// make the same directory at once (a directory's item, its files, a
+// file's chunks; an object store's marker or HDFS's mkdirs cannot tell the
+// racers apart), so the directories are counted by path. A result's
+// DirsCreated are the deepest ones of its path (fs.MkdirAll makes the
+// missing tail): the directory itself for a directory item, else the
+// file's parent, then theirs.
+func (j *job) countDirs(r *messages.Result) {
+	if r.DirsCreated <= 0 || j.rootErr != nil {
+		return
+	}
+	u, err := fs.ParseURI(r.Dst)
+	if err != nil {
+		return
+	}
+	if r.Kind != messages.KindDir {
+		u = u.Dir()
+	}
+	for range r.DirsCreated {
+		if !j.root.Contains(u) {
+			return
+		}
+		h := maphash.String(j.madeSeed, u.Path)
+		if _, ok := j.made[h]; !ok {
+			j.made[h] = struct{}{}
+			j.report.DirsCreated++
+		}
+		u = u.Dir()
+	}
+}
+
+// countEntry counts one file or directory; first is the attempt its
+// item's delivery started at (a bundle's files start at the bundle's).
+func (j *job) countEntry(r *messages.Result, first int) {
 	rep := &j.report
-	rep.DirsCreated += int64(r.DirsCreated)
-	if r.Attempt > 1 {
-		rep.Retries += int64(r.Attempt - 1)
+	if r.Attempt > first {
+		rep.Retries += int64(r.Attempt - first)
 		rep.FilesRetried++
 	}
 	if r.Attempt > 1 || r.Status == messages.StatusFailed {
@@ -258,18 +322,49 @@ func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered i
 		return nil
 	}
 	var lost int64
+	publish := func(res *messages.Result) error {
+		lost++
+		res.Status = messages.StatusFailed
+		res.Error = fmt.Sprintf("work item %d lost: it left the work stream without a result (malformed, or its copier gave up)", res.Index)
+		ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
+		return messages.PublishEvent(ctx, j.c.js, ev, messages.ResultMsgID(j.spec.ID, res.Index))
+	}
+	// A lost chunk of a file whose other chunks came in fails as a chunk:
+	// its file then fails once, when the committer has all its chunks,
+	// with its own result. (The lister puts a file's chunks at the Count
+	// indexes just before the file's.)
+	settled := map[int64]bool{} // lost chunks, and their files when those complete so
+	for f, st := range j.chunks {
+		first := f - int64(st.count)
+		if st.launched || first < 0 {
+			continue
+		}
+		missing := 0
+		for seq := range st.count {
+			i := first + int64(seq)
+			if j.seen.Test(i) {
+				continue
+			}
+			missing++
+			settled[i] = true
+			res := &messages.Result{Index: i, Kind: messages.KindChunk, Src: st.a.File.Src, Dst: st.a.File.Dst, Size: st.size,
+				Chunk: &messages.Chunk{File: f, Seq: seq, Count: st.count}}
+			if err := publish(res); err != nil {
+				return err
+			}
+		}
+		if st.got+missing == st.count {
+			settled[f] = true // its assembly fails it, once
+		}
+	}
 	for i := range j.listed.Items {
-		if j.seen.Test(i) {
+		if j.seen.Test(i) || settled[i] {
 			continue
 		}
 		if st := j.chunks[i]; st != nil && st.launched {
 			continue // being assembled: its result is on the way
 		}
-		lost++
-		res := &messages.Result{Index: i, Status: messages.StatusFailed, Kind: messages.KindFile,
-			Error: fmt.Sprintf("work item %d lost: it left the work stream without a result (malformed, or its copier gave up)", i)}
-		ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
-		if err := messages.PublishEvent(ctx, j.c.js, ev, messages.ResultMsgID(j.spec.ID, i)); err != nil {
+		if err := publish(&messages.Result{Index: i, Kind: messages.KindFile}); err != nil {
 			return err
 		}
 	}

@@ -24,6 +24,7 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 			Src: f.Src, Dst: f.Dst, Attr: f.Attr, Statted: item.Statted}
 		start := time.Now()
 		var r messages.Result
+		made := 0 // directories made, by failed tries too
 		try := 1
 		for ; ; try++ {
 			var err error
@@ -36,6 +37,7 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 				t.dirs = dirs
 				return t.file(ctx)
 			})
+			made += r.DirsCreated
 			if err == nil {
 				break
 			}
@@ -51,7 +53,7 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 			sleep(ctx, delay)
 		}
 		r.Index, r.Kind, r.Src, r.Dst, r.Size = item.Index, messages.KindFile, f.Src, f.Dst, f.Attr.Size
-		r.Attempt, r.Copier = attempt+try-1, c.name
+		r.Attempt, r.Copier, r.DirsCreated = attempt+try-1, c.name, made
 		r.DurationMS = time.Since(start).Milliseconds()
 		if r.Status == messages.StatusFailed {
 			res.Status = messages.StatusFailed

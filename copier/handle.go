@@ -88,6 +88,9 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		res, err = guard(log, func() (messages.Result, error) { return c.process(ictx, job, item, attempt) })
 	}
 	res.Index, res.Kind, res.Src, res.Dst, res.Size = item.Index, item.Kind, item.Src, item.Dst, item.Attr.Size
+	if item.Kind == messages.KindChunk && res.Chunk == nil {
+		res.Chunk = item.Chunk // a chunk that failed early still names its file
+	}
 	for _, f := range res.Files {
 		res.Size += f.Size
 	}

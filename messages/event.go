@@ -64,11 +64,13 @@ type Result struct {
 	Size     int64  `json:"size"`
 	Checksum string `json:"checksum,omitempty"` // "CRC32C:<hex>" of the copied bytes
 	// DirsCreated counts target directories this item created (its own, or
-	// missing parents of a file).
+	// missing parents of a file or chunk): the deepest of its path, the
+	// directory itself or the file's parent first. Copies racing to make
+	// one directory may both count it; the committer counts it once.
 	DirsCreated int    `json:"dirs_created,omitempty"`
 	Reason      string `json:"reason,omitempty"` // why skipped or copied
 	Error       string `json:"error,omitempty"`
-	Attempt     int    `json:"attempt"` // delivery number that produced it
+	Attempt     int    `json:"attempt"` // delivery number that produced it (a bundled file: plus its own tries beyond the first)
 	DurationMS  int64  `json:"duration_ms"`
 	// Attr echoes a directory's source attributes so the committer can apply
 	// them after all files are in.
@@ -134,11 +136,14 @@ type SlowFile struct {
 // Report is a finished job's account. Its JSON form is --report-json's:
 // one flat object with exactly these keys.
 type Report struct {
-	Job             string  `json:"job"`
-	State           string  `json:"state"`
-	FilesCopied     int64   `json:"files_copied"`
-	FilesSkipped    int64   `json:"files_skipped"`
-	FilesFailed     int64   `json:"files_failed"`
+	Job          string `json:"job"`
+	State        string `json:"state"`
+	FilesCopied  int64  `json:"files_copied"`
+	FilesSkipped int64  `json:"files_skipped"`
+	FilesFailed  int64  `json:"files_failed"`
+	// DirsCreated counts the directories the job made at the target, each
+	// once: the target root and those below it that did not exist before
+	// (not the target's missing parents).
 	DirsCreated     int64   `json:"dirs_created"`
 	FilesDeleted    int64   `json:"files_deleted"`
 	BytesCopied     int64   `json:"bytes_copied"`
@@ -146,10 +151,16 @@ type Report struct {
 	BytesFailed     int64   `json:"bytes_failed"`
 	BytesExpected   int64   `json:"bytes_expected"`
 	DurationSeconds float64 `json:"duration_seconds"`
-	// Retries counts deliveries beyond each item's first: items retried
-	// after an error, or redelivered after their copier was lost.
+	// Retries counts attempts beyond the first: deliveries of a work item
+	// beyond its first (retried after an error, or redelivered after its
+	// copier stopped or was lost; a bundle once per redelivery), and the
+	// tries of a bundle's file beyond its first.
 	Retries int64 `json:"retries"`
-	// FilesRetried counts the items that needed more than one delivery.
+	// FilesRetried counts the files (and directories) that needed more
+	// than one attempt: tried again after an error, or delivered again
+	// after their copier stopped or was lost. A bundle delivered again
+	// counts one file, the one its earlier delivery was copying, not all
+	// of its files.
 	FilesRetried int64 `json:"files_retried"`
 	// Failures are the first MaxReportFailures failed items, with errors.
 	Failures []Failure `json:"failures"`

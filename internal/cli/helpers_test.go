@@ -198,3 +198,19 @@ func landedWhole(t *testing.T, src, dst string, copied int64) {
 		}
 	}
 }
+
+// addsUp checks that a report's counters add up: every listed file is
+// copied, skipped or failed, once (files: the listing's files, plus any
+// directories that failed, which the report counts among files failed), and
+// likewise their bytes, which are the bytes the listing expected.
+func addsUp(t *testing.T, rep messages.Report, files, bytes int64) {
+	t.Helper()
+	if n := rep.FilesCopied + rep.FilesSkipped + rep.FilesFailed; n != files {
+		t.Errorf("files copied %d + skipped %d + failed %d = %d, want %d",
+			rep.FilesCopied, rep.FilesSkipped, rep.FilesFailed, n, files)
+	}
+	if n := rep.BytesCopied + rep.BytesSkipped + rep.BytesFailed; n != bytes || rep.BytesExpected != bytes {
+		t.Errorf("bytes copied %d + skipped %d + failed %d = %d, expected %d, want %d",
+			rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed, n, rep.BytesExpected, bytes)
+	}
+}

@@ -308,12 +308,19 @@ func jobWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitFor(rep)
 }
 
-// display shows a URI as people write it, without percent-encoding.
+// display shows a URI as people write it, without percent-encoding:
+// local files as plain paths, others with their path unescaped (données,
+// not donn%C3%A9es; fs.URI.Display escapes them, as it must parse back).
+// It is for reading only; what does not parse is shown as it is.
 func display(uri string) string {
-	if u, err := fs.ParseURI(uri); err == nil {
+	u, err := fs.ParseURI(uri)
+	switch {
+	case err != nil:
+		return uri
+	case u.Scheme == "file":
 		return u.Display()
 	}
-	return uri
+	return u.Scheme + "://" + u.Host + u.Path
 }
 
 // EventLine renders one event for people.

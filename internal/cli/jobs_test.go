@@ -169,6 +169,20 @@ func TestServicesHealthAndMetrics(t *testing.T) {
 		t.Errorf("committer succeeded jobs %v, want 1", got)
 	}
 
+	// Chunked files count once each, as the report counts them.
+	files0 := metric(t, s.copierH, `jetcp_copier_files_total{kind="file",result="copied"}`)
+	bytes0 := metric(t, s.copierH, `jetcp_copier_bytes_total{result="copied"}`)
+	code, rep, out = runReport(t, "--nats", url, "--chunk-size", "1MiB", src, filepath.Join(t.TempDir(), "chunked"))
+	if code != cli.ExitOK || rep.FilesCopied != int64(files) {
+		t.Fatalf("chunked: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
+	}
+	if got := metric(t, s.copierH, `jetcp_copier_files_total{kind="file",result="copied"}`) - files0; got != float64(rep.FilesCopied) {
+		t.Errorf("chunked job: copied files metric %v, report %d", got, rep.FilesCopied)
+	}
+	if got := metric(t, s.copierH, `jetcp_copier_bytes_total{result="copied"}`) - bytes0; got != float64(rep.BytesCopied) {
+		t.Errorf("chunked job: copied bytes metric %v, report %d", got, rep.BytesCopied)
+	}
+
 	ns.Shutdown()
 	deadline := time.Now().Add(10 * time.Second)
 	for {

@@ -30,19 +30,24 @@ func PrintReport(w io.Writer, r *messages.Report, dryRun bool) {
 		{"Bytes expected", r.BytesExpected},
 		{"Retries", fmt.Sprintf("%d (%d files)", r.Retries, r.FilesRetried)},
 		{"Duration", fmt.Sprintf("%.3fs", r.DurationSeconds)},
-		{"Throughput", throughput(r)},
+	}
+	if !dryRun { // a dry run copies nothing: no throughput, no slowest copies
+		rows = append(rows, struct {
+			k string
+			v any
+		}{"Throughput", throughput(r)})
 	}
 	for _, row := range rows {
 		fmt.Fprintf(w, "\t%-15s %v\n", row.k, row.v)
 	}
-	if len(r.Slowest) > 0 {
+	if len(r.Slowest) > 0 && !dryRun {
 		fmt.Fprintf(w, "Slowest copies:\n")
 		for _, f := range r.Slowest {
 			retry := ""
 			if f.Attempt > 1 {
 				retry = fmt.Sprintf(", attempt %d", f.Attempt)
 			}
-			fmt.Fprintf(w, "\t%8.3fs %10s  %s%s\n", float64(f.DurationMS)/1000, humanBytes(f.Size), f.Src, retry)
+			fmt.Fprintf(w, "\t%8.3fs %10s  %s%s\n", float64(f.DurationMS)/1000, humanBytes(f.Size), display(f.Src), retry)
 		}
 	}
 	if len(r.Failures) > 0 {
@@ -54,9 +59,9 @@ func PrintReport(w io.Writer, r *messages.Report, dryRun bool) {
 		for _, f := range r.Failures {
 			switch {
 			case f.Src != "":
-				fmt.Fprintf(w, "\t%s -> %s: %s\n", f.Src, f.Dst, f.Error)
+				fmt.Fprintf(w, "\t%s -> %s: %s\n", display(f.Src), display(f.Dst), f.Error)
 			case f.Dst != "":
-				fmt.Fprintf(w, "\t%s: %s\n", f.Dst, f.Error)
+				fmt.Fprintf(w, "\t%s: %s\n", display(f.Dst), f.Error)
 			default:
 				fmt.Fprintf(w, "\t%s\n", f.Error)
 			}

@@ -36,10 +36,10 @@ var _ copier.Observer = (*Copier)(nil)
 func NewCopier(reg prometheus.Registerer) *Copier {
 	m := &Copier{
 		files: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "jetcp_copier_files_total", Help: "Work items that reached a terminal result here, by result (copied, skipped, failed) and kind (file, dir).",
+			Name: "jetcp_copier_files_total", Help: "Files and directories this copier brought to a terminal result, by result (copied, skipped, failed) and kind (file, dir): each file of a bundle; a chunked file once, with its first chunk's result (the committer assembles it). Not counted: files the lister skipped without a copier; the job report counts those.",
 		}, []string{"result", "kind"}),
 		bytes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "jetcp_copier_bytes_total", Help: "Bytes of files that reached a terminal result here, by result.",
+			Name: "jetcp_copier_bytes_total", Help: "Bytes of the files counted in jetcp_copier_files_total, by result; a chunked file's chunk by chunk.",
 		}, []string{"result"}),
 		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "jetcp_copier_deliveries_total", Help: "Deliveries of work items by outcome: a result status, or retry, released, canceled, refused.",
@@ -81,9 +81,19 @@ func (m *Copier) End(outcome string, res *messages.Result, elapsed time.Duration
 	if res == nil {
 		return
 	}
+	// The copier metrics count what this copier did. Files the lister
+	// settled without a copier (-update skips it could tell from metadata)
+	// never reach a copier and are not counted: a dashboard adding up
+	// these counters sees the copiers' work, the job report every file.
+	// A chunked file counts once, by its first chunk (seq 0), with that
+	// chunk's result; its final result is the committer's, after the
+	// assembly.
 	if res.Kind == messages.KindChunk {
 		if res.Chunk != nil {
 			m.bytes.WithLabelValues(res.Status).Add(float64(res.Chunk.Length))
+			if res.Chunk.Seq == 0 {
+				m.files.WithLabelValues(res.Status, messages.KindFile).Inc()
+			}
 		}
 	}
 	for e := range res.Entries() {
