@@ -39,7 +39,7 @@ func (j *job) commit(ctx context.Context) error {
 		listErr = j.listed.Error
 	}
 	canceled := j.canceled != nil
-	ok := !canceled && (rep.FilesFailed == 0 || o.IgnoreFailures) && listErr == "" && j.bogus == 0
+	ok := !canceled && (rep.FilesFailed+rep.DirsFailed == 0 || o.IgnoreFailures) && listErr == "" && j.bogus == 0
 	if canceled {
 		msg := "canceled by " + j.canceled.By
 		if j.canceled.Reason != "" {
@@ -86,7 +86,7 @@ func (j *job) commit(ctx context.Context) error {
 	}
 	j.ended = true
 	j.log.Info().Str("state", rep.State).Int64("copied", rep.FilesCopied).Int64("skipped", rep.FilesSkipped).
-		Int64("failed", rep.FilesFailed).Int64("deleted", rep.FilesDeleted).Msg("job committed")
+		Int64("failed", rep.FilesFailed).Int64("dirs_failed", rep.DirsFailed).Int64("deleted", rep.FilesDeleted).Msg("job committed")
 	return nil
 }
 

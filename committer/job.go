@@ -253,7 +253,7 @@ func (j *job) countEntry(r *messages.Result, first int) {
 	}
 	if r.Kind == messages.KindDir {
 		if r.Status == messages.StatusFailed {
-			rep.FilesFailed++
+			rep.DirsFailed++
 			j.addFailure(r)
 		} else if r.Attr != nil && j.spec.Options.Preserve.Any() && !j.spec.Options.DryRun {
 			j.dirs = append(j.dirs, dirAttr{path: r.Dst, attr: *r.Attr})

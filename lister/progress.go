@@ -37,6 +37,7 @@ type Snapshot struct {
 	FilesCopied  int64
 	FilesSkipped int64
 	FilesFailed  int64
+	DirsFailed   int64 // listed directories that could not be made
 	BytesDone    int64 // bytes of files copied or skipped
 	BytesCopied  int64
 	Elapsed      time.Duration
@@ -122,7 +123,7 @@ func (p *Progress) onResult(m *nats.Msg) {
 func (p *Progress) countEntry(r *messages.Result) {
 	if r.Kind != messages.KindFile {
 		if r.Status == messages.StatusFailed {
-			p.snap.FilesFailed++
+			p.snap.DirsFailed++
 		}
 		return
 	}

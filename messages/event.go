@@ -144,7 +144,11 @@ type Report struct {
 	// DirsCreated counts the directories the job made at the target, each
 	// once: the target root and those below it that did not exist before
 	// (not the target's missing parents).
-	DirsCreated     int64   `json:"dirs_created"`
+	DirsCreated int64 `json:"dirs_created"`
+	// DirsFailed counts listed directories that could not be made (a file
+	// in the way): failures of the job like failed files, kept apart so
+	// that the files copied, skipped and failed add up to the files listed.
+	DirsFailed      int64   `json:"dirs_failed"`
 	FilesDeleted    int64   `json:"files_deleted"`
 	BytesCopied     int64   `json:"bytes_copied"`
 	BytesSkipped    int64   `json:"bytes_skipped"`

@@ -166,12 +166,15 @@ func TestChunkFailureFailsTheFile(t *testing.T) {
 	if code != cli.ExitFailed {
 		t.Fatalf("exit %d, want %d\n%s", code, cli.ExitFailed, out)
 	}
-	wantCounts(t, rep, 0, 0, 3) // the two files and the target directory
+	wantCounts(t, rep, 0, 0, 2) // the two files
+	if rep.DirsFailed != 1 {
+		t.Errorf("dirs failed %d, want 1 (the target directory)", rep.DirsFailed)
+	}
 	// The chunked file's bytes fail with it, all of them.
 	if want := int64(3<<20 + 5 + 5); rep.BytesFailed != want {
 		t.Errorf("bytes failed %d, want %d", rep.BytesFailed, want)
 	}
-	addsUp(t, rep, 3, 3<<20+5+5)
+	addsUp(t, rep, 2, 3<<20+5+5)
 	found := false
 	for _, f := range rep.Failures {
 		if strings.HasSuffix(f.Dst, "/big.bin") {

@@ -306,8 +306,11 @@ func TestDirFileClashAndIgnoreFailures(t *testing.T) {
 		t.Fatalf("exit %d state %s, want 1 failed\n%s", code, rep.State, out)
 	}
 	// The source directory "rev" fails, and so does its file, whose parent
-	// cannot be created.
-	wantCounts(t, rep, 1, 0, 3)
+	// cannot be created: two files and one directory.
+	wantCounts(t, rep, 1, 0, 2)
+	if rep.DirsFailed != 1 {
+		t.Errorf("dirs failed %d, want 1", rep.DirsFailed)
+	}
 	errs := map[string]string{}
 	for _, f := range rep.Failures {
 		errs[strings.TrimPrefix(f.Src, "file://"+src+"/")] = f.Error
@@ -540,7 +543,7 @@ func TestLogDirAndReportJSON(t *testing.T) {
 	if err := json.Unmarshal(data, &raw); err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"job", "state", "files_copied", "files_skipped", "files_failed", "dirs_created", "files_deleted",
+	want := []string{"job", "state", "files_copied", "files_skipped", "files_failed", "dirs_created", "dirs_failed", "files_deleted",
 		"bytes_copied", "bytes_skipped", "bytes_failed", "bytes_expected", "duration_seconds", "retries", "files_retried",
 		"failures", "slowest"}
 	if len(raw) != len(want) {

@@ -501,10 +501,12 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 		t.Fatal(err)
 	}
 	gotC := [7]int64{rep.FilesCopied, rep.FilesSkipped, rep.FilesFailed, rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed, rep.FilesDeleted}
-	wantC := [7]int64{want.Copied, want.Skipped, want.Failed + want.DirsFailed, // TODO: dirs_failed
-		want.BytesCopied, want.BytesSkipped, want.BytesFailed, want.Deleted}
+	wantC := [7]int64{want.Copied, want.Skipped, want.Failed, want.BytesCopied, want.BytesSkipped, want.BytesFailed, want.Deleted}
 	if gotC != wantC {
 		t.Fatalf("counters copied/skipped/failed bytes copied/skipped/failed deleted:\n got %v\nwant %v\nfailures: %+v\n%s", gotC, wantC, rep.Failures, describe())
+	}
+	if rep.DirsFailed != want.DirsFailed {
+		t.Fatalf("dirs_failed %d, model %d\nfailures: %+v\n%s", rep.DirsFailed, want.DirsFailed, rep.Failures, describe())
 	}
 	if logDir != "" {
 		got := e.logActions(t, ctx, logDir)

@@ -166,8 +166,8 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		fmt.Fprintf(stderr, "lister: interrupted: the files copied so far are complete and no temp files are left; to copy the rest, run:\n  %s\n", resume)
 		return ExitInterrupted
 	}
-	if rep.State == messages.StateFailed && rep.FilesFailed > 0 && !cfg.Options.DryRun {
-		fmt.Fprintf(stderr, "lister: %d files failed; once their causes are fixed, copy them with:\n  %s\n", rep.FilesFailed, resume)
+	if rep.State == messages.StateFailed && rep.FilesFailed+rep.DirsFailed > 0 && !cfg.Options.DryRun {
+		fmt.Fprintf(stderr, "lister: %d files and %d directories failed; once their causes are fixed, copy them with:\n  %s\n", rep.FilesFailed, rep.DirsFailed, resume)
 	}
 	return exitFor(rep)
 }

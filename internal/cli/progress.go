@@ -148,8 +148,8 @@ func formatProgress(s lister.Snapshot, bps, fps float64) string {
 	if eta, ok := estimate(s, bps, fps); ok {
 		fmt.Fprintf(&b, " | ETA %s", eta.Round(time.Second))
 	}
-	if s.FilesFailed > 0 {
-		fmt.Fprintf(&b, " | %d failed", s.FilesFailed)
+	if n := s.FilesFailed + s.DirsFailed; n > 0 {
+		fmt.Fprintf(&b, " | %d failed", n)
 	}
 	return b.String()
 }

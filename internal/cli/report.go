@@ -23,6 +23,7 @@ func PrintReport(w io.Writer, r *messages.Report, dryRun bool) {
 		{"Files skipped", r.FilesSkipped},
 		{"Files failed", r.FilesFailed},
 		{"Dirs created", r.DirsCreated},
+		{"Dirs failed", r.DirsFailed},
 		{"Files deleted", r.FilesDeleted},
 		{"Bytes copied", r.BytesCopied},
 		{"Bytes skipped", r.BytesSkipped},
@@ -51,8 +52,8 @@ func PrintReport(w io.Writer, r *messages.Report, dryRun bool) {
 		}
 	}
 	if len(r.Failures) > 0 {
-		if int64(len(r.Failures)) < r.FilesFailed {
-			fmt.Fprintf(w, "Failures (first %d of %d):\n", len(r.Failures), r.FilesFailed)
+		if n := r.FilesFailed + r.DirsFailed; int64(len(r.Failures)) < n {
+			fmt.Fprintf(w, "Failures (first %d of %d):\n", len(r.Failures), n)
 		} else {
 			fmt.Fprintf(w, "Failures:\n")
 		}
