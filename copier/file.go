@@ -44,9 +44,11 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 	res.Reason = reason
 	if o.DryRun {
 		if !exists {
-			if err := parentNotFile(ctx, t.dstFS, t.dst.Path); err != nil {
+			missing, err := missingParents(ctx, t.dstFS, t.dst.Path)
+			if err != nil {
 				return res, err
 			}
+			res.DirsCreated = missing
 		}
 		res.Status = messages.StatusSkipped
 		if copyIt {
@@ -308,7 +310,7 @@ func (t *task) mkParent(ctx context.Context, res *messages.Result) error {
 	if t.dirs[dir] {
 		return nil
 	}
-	n, err := fs.MkdirAll(ctx, t.dstFS, dir, 0o755)
+	n, err := fs.MkdirAllLevels(ctx, t.dstFS, dir, 0o755)
 	res.DirsCreated = n
 	if err != nil {
 		return err

@@ -163,13 +163,14 @@ func (t *task) dir(ctx context.Context) (messages.Result, error) {
 		return res, err
 	}
 	if t.job.Options.DryRun {
-		if err := parentNotFile(ctx, t.dstFS, t.dst.Path); err != nil {
+		missing, err := missingParents(ctx, t.dstFS, t.dst.Path)
+		if err != nil {
 			return res, err
 		}
-		res.Status, res.Reason, res.DirsCreated = messages.StatusCopied, "dry run: would create directory", 1
+		res.Status, res.Reason, res.DirsCreated = messages.StatusCopied, "dry run: would create directory", 1+missing
 		return res, nil
 	}
-	n, err := fs.MkdirAll(ctx, t.dstFS, t.dst.Path, 0o755)
+	n, err := fs.MkdirAllLevels(ctx, t.dstFS, t.dst.Path, 0o755)
 	res.DirsCreated = n
 	if err != nil {
 		return res, err
@@ -178,22 +179,24 @@ func (t *task) dir(ctx context.Context) (messages.Result, error) {
 	return res, nil
 }
 
-// parentNotFile fails, as the copy would, when a parent of the missing
-// path p is a file: a dry run then reports the failure a run would meet
-// (only dry runs look; a run finds out when it makes the directories).
-func parentNotFile(ctx context.Context, fsys fs.FS, p string) error {
+// missingParents counts the missing directories above the missing path p
+// that a copy to p would make, and fails, as the copy would, when one of
+// them is a file. Only dry runs look: a run finds out as it makes them.
+func missingParents(ctx context.Context, fsys fs.FS, p string) (int, error) {
+	n := 0
 	for d := path.Dir(p); ; d = path.Dir(d) {
 		fi, err := fsys.Stat(ctx, d)
 		switch {
 		case err == nil && !fi.IsDir():
-			return permanent(fmt.Errorf("cannot create %s: %s is a file, not a directory", p, d))
+			return n, permanent(fmt.Errorf("cannot create %s: %s is a file, not a directory", p, d))
 		case err == nil:
-			return nil
+			return n, nil
 		case !errors.Is(err, fs.ErrNotExist):
-			return err
+			return n, err
 		}
 		if d == "/" {
-			return nil
+			return n, nil
 		}
+		n++
 	}
 }

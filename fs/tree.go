@@ -14,23 +14,40 @@ import (
 // directories this call created. Concurrent callers never both count the
 // same directory: whoever loses a Mkdir race sees ErrExist and moves on.
 func MkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (created int, err error) {
+	created, _, err = mkdirAll(ctx, fsys, dir, perm)
+	return created, err
+}
+
+// MkdirAllLevels is MkdirAll returning, instead of the directories this
+// call created, how many levels of dir, counted up from dir itself, were
+// missing when it looked and exist now: dir, its parent and so on up to
+// the highest directory this call created. Racing callers each made some
+// of them, so only the union of their levels counts every new directory
+// once (the lower ones a racer made are in the levels of the caller that
+// made a higher one).
+func MkdirAllLevels(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (levels int, err error) {
+	_, levels, err = mkdirAll(ctx, fsys, dir, perm)
+	return levels, err
+}
+
+func mkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (created, levels int, err error) {
 	if !strings.HasPrefix(dir, "/") {
 		// path.Dir of a relative path ends at ".", never at "/": without this
 		// check a backend reporting "." missing would loop forever.
-		return 0, fmt.Errorf("mkdir %s: path is not absolute: %w", dir, iofs.ErrInvalid)
+		return 0, 0, fmt.Errorf("mkdir %s: path is not absolute: %w", dir, iofs.ErrInvalid)
 	}
 	dir = path.Clean(dir)
-	var missing []string
+	var missing []string // dir first, then up
 	for p := dir; ; p = path.Dir(p) {
 		fi, err := fsys.Stat(ctx, p)
 		if err == nil {
 			if !fi.IsDir() {
-				return 0, fmt.Errorf("mkdir %s: %s is a file, not a directory: %w", dir, p, ErrExist)
+				return 0, 0, fmt.Errorf("mkdir %s: %s is a file, not a directory: %w", dir, p, ErrExist)
 			}
 			break
 		}
 		if !errors.Is(err, ErrNotExist) {
-			return 0, err
+			return 0, 0, err
 		}
 		missing = append(missing, p)
 		if p == "/" {
@@ -42,16 +59,17 @@ func MkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (cre
 		switch {
 		case err == nil:
 			created++
+			levels = max(levels, i+1)
 		case errors.Is(err, ErrExist):
 			fi, serr := fsys.Stat(ctx, missing[i])
 			if serr != nil || !fi.IsDir() {
-				return created, fmt.Errorf("mkdir %s: %s exists and is not a directory: %w", dir, missing[i], ErrExist)
+				return created, levels, fmt.Errorf("mkdir %s: %s exists and is not a directory: %w", dir, missing[i], ErrExist)
 			}
 		default:
-			return created, err
+			return created, levels, err
 		}
 	}
-	return created, nil
+	return created, levels, nil
 }
 
 // WalkFunc is called for every entry below the walk's root, parents before

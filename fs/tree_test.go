@@ -5,6 +5,7 @@ import (
 	"errors"
 	iofs "io/fs"
 	"iter"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -86,6 +87,41 @@ func TestMkdirAllConcurrent(t *testing.T) {
 	wg.Wait()
 	if total.Load() != 5 {
 		t.Errorf("MkdirAll racers created %d directories in total, want 5", total.Load())
+	}
+}
+
+// Racing callers' levels together name every directory they made: the
+// union of each caller's levels (dir and up) is exactly the new tree, even
+// when one caller made a parent and another its child first (a count of
+// what each made, taken as the deepest levels, once missed a parent).
+func TestMkdirAllLevelsRace(t *testing.T) {
+	ctx := t.Context()
+	fsys := local.New()
+	for round := range 20 {
+		d := t.TempDir()
+		leaves := []string{"/a/b/c/x", "/a/b/c", "/a/b/y", "/a/z/w/v", "/a"}
+		var mu sync.Mutex
+		union := map[string]bool{}
+		var wg sync.WaitGroup
+		for i := range 10 {
+			leaf := d + leaves[(i+round)%len(leaves)]
+			wg.Go(func() {
+				n, err := fs.MkdirAllLevels(ctx, fsys, leaf, 0o755)
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				for p := leaf; n > 0; n, p = n-1, path.Dir(p) {
+					union[strings.TrimPrefix(p, d)] = true
+				}
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		want := []string{"/a", "/a/b", "/a/b/c", "/a/b/c/x", "/a/b/y", "/a/z", "/a/z/w", "/a/z/w/v"}
+		if got := slices.Sorted(maps.Keys(union)); !slices.Equal(got, want) {
+			t.Fatalf("round %d: levels name %v, want %v", round, got, want)
+		}
 	}
 }
 

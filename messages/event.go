@@ -63,10 +63,11 @@ type Result struct {
 	Dst      string `json:"dst"`
 	Size     int64  `json:"size"`
 	Checksum string `json:"checksum,omitempty"` // "CRC32C:<hex>" of the copied bytes
-	// DirsCreated counts target directories this item created (its own, or
-	// missing parents of a file or chunk): the deepest of its path, the
-	// directory itself or the file's parent first. Copies racing to make
-	// one directory may both count it; the committer counts it once.
+	// DirsCreated counts the levels of the item's path (the directory
+	// itself, or a file's or chunk's parent, then up) that were missing
+	// when its copy looked and that it or a racing copy made
+	// (fs.MkdirAllLevels). Racing copies may both count a directory; the
+	// committer counts each once.
 	DirsCreated int    `json:"dirs_created,omitempty"`
 	Reason      string `json:"reason,omitempty"` // why skipped or copied
 	Error       string `json:"error,omitempty"`

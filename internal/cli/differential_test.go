@@ -505,6 +505,9 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 	if gotC != wantC {
 		t.Fatalf("counters copied/skipped/failed bytes copied/skipped/failed deleted:\n got %v\nwant %v\nfailures: %+v\n%s", gotC, wantC, rep.Failures, describe())
 	}
+	if rep.DirsCreated != want.DirsCreated {
+		t.Errorf("dirs_created %d, model %d\n%s", rep.DirsCreated, want.DirsCreated, describe())
+	}
 	if rep.DirsFailed != want.DirsFailed {
 		t.Fatalf("dirs_failed %d, model %d\nfailures: %+v\n%s", rep.DirsFailed, want.DirsFailed, rep.Failures, describe())
 	}

@@ -89,6 +89,11 @@ type Outcome struct {
 	Copied, Skipped, Failed                int64
 	BytesCopied, BytesSkipped, BytesFailed int64
 	Deleted                                int64 // files removed by -delete (inside removed directories too)
+	// DirsCreated are the directories the job made at the target, each
+	// once: the target itself when it was missing, and the directories
+	// below it that did not exist (listed ones, and the parents of files
+	// copied below an excluded directory).
+	DirsCreated int64
 	// DirsFailed are listed directories that could not be made (a file in
 	// the way): a failure of the job like a failed file.
 	DirsFailed int64
@@ -150,6 +155,7 @@ func Run(srcs []Source, targetPath string, target Entry, o Options) Outcome {
 			out.BytesFailed += size
 		}
 	}
+	out.DirsCreated = newDirs(target, work)
 	ok := out.Failed+out.DirsFailed == 0 || o.IgnoreFailures
 	if o.Delete && ok {
 		out.Deleted = deleteMissing(&work, targetPath, listing, srcs, o)
@@ -470,4 +476,24 @@ func (f filters) excludes(p string) bool {
 		}
 	}
 	return false
+}
+
+// newDirs counts the directories in after that were not in before.
+func newDirs(before, after Entry) int64 {
+	if !after.Exists || !after.Dir {
+		return 0
+	}
+	var n int64
+	if !before.Exists {
+		n++
+	}
+	for k, v := range after.Tree {
+		if !v.Dir {
+			continue
+		}
+		if b, ok := lookup(&before, k); !ok || !b.Dir {
+			n++
+		}
+	}
+	return n
 }
