@@ -1,0 +1,40 @@
+package cli_test
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jetcp/jetcp/internal/cli"
+)
+
+// Values Hadoop 3.4's DistCp takes and adjusts run, as there, and say what
+// they became: -m 0 is one copy at a time, -numListstatusThreads above 40
+// is 40 (a warning), 0 the default, -copybuffersize 0 the default buffer,
+// and -skipcrccheck without -update checks copies by length only.
+func TestDistCpAdjustedValuesRun(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	files, _ := sampleTree(t, src)
+	dst := filepath.Join(t.TempDir(), "dst")
+	code, rep, out := runReport(t, "-v", "-m", "0", "-numListstatusThreads", "100", "-copybuffersize", "0", "-skipcrccheck", src, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, int64(files), 0, 0)
+	sameTree(t, src, dst)
+	for _, want := range []string{
+		"-m 0: copying one file at a time (DistCp runs at least one map)",
+		"-numListstatusThreads 100: capped at 40, the most DistCp allows too",
+		"-copybuffersize 0: using the default copy buffer",
+		"-skipcrccheck without -update: each copy is checked by its length only",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	// The cap is a warning: shown without -v too.
+	code, _, errs := run(t, "-numListstatusThreads", "100", "-update", src, dst)
+	if code != cli.ExitOK || !strings.Contains(errs, "capped at 40") || strings.Contains(errs, "one file at a time") {
+		t.Fatalf("exit %d\n%s", code, errs)
+	}
+}
