@@ -1,6 +1,7 @@
 package cli_test
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -36,5 +37,29 @@ func TestDistCpAdjustedValuesRun(t *testing.T) {
 	code, _, errs := run(t, "-numListstatusThreads", "100", "-update", src, dst)
 	if code != cli.ExitOK || !strings.Contains(errs, "capped at 40") || strings.Contains(errs, "one file at a time") {
 		t.Fatalf("exit %d\n%s", code, errs)
+	}
+}
+
+// One slash where "//" was meant is refused with the URI meant, before
+// anything is written.
+func TestOneSlashURIRefused(t *testing.T) {
+	base := t.TempDir()
+	src := filepath.Join(base, "src")
+	writeFile(t, filepath.Join(src, "f"), []byte("f"))
+	dst := filepath.Join(base, "dst")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"hdfs:/namenode:8020/data", dst}, `lister: source: malformed URI "hdfs:/namenode:8020/data": one slash after "hdfs:" makes "namenode:8020" part of the path; write hdfs://namenode:8020/data`},
+		{[]string{src, "cosn:/examplebucket-1250000000/p"}, `lister: target: malformed URI "cosn:/examplebucket-1250000000/p": one slash after "cosn:" makes "examplebucket-1250000000" part of the path; write cosn://examplebucket-1250000000/p`},
+	} {
+		code, out, errs := run(t, c.args...)
+		if code != cli.ExitUsage || strings.TrimSpace(errs) != c.want {
+			t.Errorf("exit %d, stderr %q\nwant exit 2, %q\nstdout: %s", code, errs, c.want, out)
+		}
+		if _, err := os.Stat(dst); !os.IsNotExist(err) {
+			t.Fatalf("target was created")
+		}
 	}
 }
