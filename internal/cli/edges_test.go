@@ -1,10 +1,13 @@
 package cli_test
 
 import (
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jetcp/jetcp/internal/cli"
 )
@@ -57,6 +60,32 @@ func TestOneSlashURIRefused(t *testing.T) {
 		code, out, errs := run(t, c.args...)
 		if code != cli.ExitUsage || strings.TrimSpace(errs) != c.want {
 			t.Errorf("exit %d, stderr %q\nwant exit 2, %q\nstdout: %s", code, errs, c.want, out)
+		}
+		if _, err := os.Stat(dst); !os.IsNotExist(err) {
+			t.Fatalf("target was created")
+		}
+	}
+}
+
+// An hdfs:// URL with the NameNode's web port fails at once, exit 2, one
+// line naming the mistake; nothing is written.
+func TestHDFSWebPortRefused(t *testing.T) {
+	web := httptest.NewServer(http.NotFoundHandler())
+	defer web.Close()
+	t.Setenv("HADOOP_CONF_DIR", t.TempDir())
+	addr := strings.TrimPrefix(web.URL, "http://")
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "f"), []byte("f"))
+	dst := filepath.Join(t.TempDir(), "dst")
+	for _, args := range [][]string{{"hdfs://" + addr + "/data", dst}, {src, "hdfs://" + addr + "/data"}} {
+		start := time.Now()
+		code, out, errs := run(t, args...)
+		want := "NameNode " + addr + " answers HTTP: that is a web port (the NameNode's web UI listens on 9870), not the NameNode's RPC port; give the RPC port of fs.defaultFS, commonly 8020 or 9000"
+		if code != cli.ExitUsage || !strings.Contains(errs, want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Fatalf("%q: exit %d\nstderr: %s\nstdout: %s", args, code, errs, out)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Fatalf("%q: took %v", args, d)
 		}
 		if _, err := os.Stat(dst); !os.IsNotExist(err) {
 			t.Fatalf("target was created")
