@@ -5,11 +5,13 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jetcp/jetcp/internal/cli"
+	"github.com/jetcp/jetcp/lister"
 )
 
 // Values Hadoop 3.4's DistCp takes and adjusts run, as there, and say what
@@ -89,6 +91,62 @@ func TestHDFSWebPortRefused(t *testing.T) {
 		}
 		if _, err := os.Stat(dst); !os.IsNotExist(err) {
 			t.Fatalf("target was created")
+		}
+	}
+}
+
+// lister -h and the parser agree: every option -h lists as supported is
+// known and not refused as unsupported, and every option it lists as not
+// supported is refused with "is not supported by jetcp".
+func TestHelpAgreesWithParser(t *testing.T) {
+	usage, notSupported, _ := strings.Cut(cli.ListerUsage, "Not supported, refused with the reason:")
+	notSupported, _, _ = strings.Cut(notSupported, "\n\n")
+	listed := regexp.MustCompile(`(?m)^  (--?[a-zA-Z][a-zA-Z-]*)`).FindAllStringSubmatch(usage, -1)
+	if len(listed) < 30 {
+		t.Fatalf("only %d options found in -h", len(listed))
+	}
+	for _, m := range listed {
+		opt := m[1]
+		if opt == "-p" || opt == "-D" || opt == "-h" {
+			continue
+		}
+		_, err := lister.ParseArgs([]string{opt, "1", "/a", "/b"})
+		if err != nil && (strings.Contains(err.Error(), "unknown option") || strings.Contains(err.Error(), "not supported")) {
+			t.Errorf("-h lists %s, the parser says: %v", opt, err)
+		}
+	}
+	refused := regexp.MustCompile(`-[a-zA-Z]+`).FindAllString(notSupported, -1)
+	if len(refused) < 10 {
+		t.Fatalf("only %d unsupported options found in -h", len(refused))
+	}
+	for _, opt := range refused {
+		_, err := lister.ParseArgs([]string{"-update", opt, "v1", "v2", "/a", "/b"})
+		if err == nil || !strings.Contains(err.Error(), opt+" is not supported by jetcp") {
+			t.Errorf("-h lists %s as not supported, the parser says: %v", opt, err)
+		}
+	}
+	if strings.Contains(notSupported, "-blocksperchunk") || !strings.Contains(usage, "-blocksperchunk N") {
+		t.Errorf("-h does not list -blocksperchunk as supported")
+	}
+
+	// The README's troubleshooting row for unsupported options, likewise.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row string
+	for _, line := range strings.Split(string(readme), "\n") {
+		if strings.HasPrefix(line, "| `-X is not supported by jetcp") {
+			row = line
+		}
+	}
+	if row == "" {
+		t.Fatal("README has no troubleshooting row for unsupported options")
+	}
+	for _, opt := range regexp.MustCompile("`(-[a-zA-Z]+)`").FindAllStringSubmatch(row, -1) {
+		_, err := lister.ParseArgs([]string{"-update", opt[1], "v1", "v2", "/a", "/b"})
+		if err == nil || !strings.Contains(err.Error(), opt[1]+" is not supported by jetcp") {
+			t.Errorf("README lists %s as not supported, the parser says: %v", opt[1], err)
 		}
 	}
 }
