@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"syscall"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -15,7 +16,9 @@ import (
 )
 
 // permanentError marks failures a retry cannot fix (a directory in the way,
-// a missing source, a source that changed).
+// a missing source, a source that changed). A full disk or an exhausted
+// quota (ENOSPC, EDQUOT) is one too: seconds later it is as full, and
+// every further try would write, and then delete, the same bytes again.
 type permanentError struct{ err error }
 
 func (e permanentError) Error() string { return e.err.Error() }
@@ -25,7 +28,8 @@ func permanent(err error) error { return permanentError{err} }
 
 func isPermanent(err error) bool {
 	var p permanentError
-	return errors.As(err, &p) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission)
+	return errors.As(err, &p) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
+		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
 }
 
 // handle takes one message to exactly one of: a terminal result and an ack,

@@ -9,6 +9,7 @@ package fs
 
 import (
 	"context"
+	"errors"
 	"io"
 	iofs "io/fs"
 	"iter"
@@ -20,6 +21,9 @@ var (
 	ErrNotExist   = iofs.ErrNotExist
 	ErrExist      = iofs.ErrExist
 	ErrPermission = iofs.ErrPermission
+	// ErrNoFileSystem is a URI whose file system itself does not exist (a
+	// COS bucket): bad input, unlike a path missing from a file system.
+	ErrNoFileSystem = errors.New("no such file system")
 )
 
 // FileInfo describes one entry. Fields a backend cannot know are left zero.

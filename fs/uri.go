@@ -92,6 +92,9 @@ func ParseURI(s string) (URI, error) {
 		}
 		return localURI(p)
 	}
+	if err := oneSlash(s, i, scheme, u); err != nil {
+		return URI{}, err
+	}
 	p := u.Path
 	if p == "" {
 		p = "/"
@@ -100,6 +103,40 @@ func ParseURI(s string) (URI, error) {
 		return URI{}, fmt.Errorf("malformed URI %q: the path must be absolute", s)
 	}
 	return URI{Scheme: scheme, Host: u.Host, Path: path.Clean(p)}, nil
+}
+
+// oneSlash refuses "hdfs:/nn:8020/p" and "cosn:/bucket/p": one slash
+// where "//" was meant, which would silently make the authority the first
+// directory of a path. It cannot refuse every "scheme:/path": Hadoop reads
+// "hdfs:/data" as /data on fs.defaultFS, so an hdfs path is refused only
+// when its first segment looks like host:port (a name, a colon and a port
+// number), which no sane directory name does. COS has no default bucket
+// (cosn://bucket-appid/ is always needed), so there any first segment is
+// the bucket meant.
+func oneSlash(s string, colon int, scheme string, u *url.URL) error {
+	after := s[colon+1:]
+	if u.Host != "" || !strings.HasPrefix(after, "/") || strings.HasPrefix(after, "//") {
+		return nil
+	}
+	seg, rest, _ := strings.Cut(after[1:], "/")
+	if seg == "" || scheme != "cosn" && !looksHostPort(seg) {
+		return nil
+	}
+	return fmt.Errorf("malformed URI %q: one slash after %q makes %q part of the path; write %s://%s/%s", s, scheme+":", seg, scheme, seg, rest)
+}
+
+// looksHostPort reports whether s is host:port with a numeric port.
+func looksHostPort(s string) bool {
+	i := strings.LastIndex(s, ":")
+	if i <= 0 || i == len(s)-1 || len(s)-i-1 > 5 {
+		return false
+	}
+	for _, c := range s[i+1:] {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // MustParseURI is ParseURI for tests and constants; it panics on error.

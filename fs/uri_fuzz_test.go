@@ -33,7 +33,7 @@ func FuzzParseURI(f *testing.F) {
 		"hdfs://nn:9000/../../etc", "hdfs://nn:9000/a/%2E%2E/%2e%2e/etc", "hdfs://nn:9000/a%2Fb", "hdfs://nn:9000/a%2f..%2f..%2fb",
 		"hdfs://nn/100%", "hdfs://nn/%zz", "hdfs://nn/%00", "hdfs://nn:port/x", "hdfs://nn:/x", "hdfs://[::1]:9000/x",
 		"hdfs://[fe80::1%25eth0]:9000/x", "hdfs://[::1/x", "hdfs://n%C3%A9/x", "hdfs://né/x", "hdfs://a b/x",
-		"hdfs:relative", "hdfs:/abs", "hdfs:", "hdfs://nn/logs/file%3F.txt", "hdfs://nn/a%23b", "hdfs://nn/a;b=c&d",
+		"hdfs:relative", "hdfs:/abs", "hdfs:", "hdfs:/nn:8020/x", "hdfs:/nn:8020", "cosn:/b-1250000000/x", "hdfs:/a:b/x", "hdfs://nn/logs/file%3F.txt", "hdfs://nn/a%23b", "hdfs://nn/a;b=c&d",
 		"hdfs://nn/a\x00b", "/a\x00b", "file:///a\x00b", "hdfs://nn/a\x7fb", "hdfs://nn/\xff\xfe", "/\xff", "\x00",
 		"hdfs://nn/a\nb", "/tmp/a\tb", " hdfs://nn/x", "hdfs://nn/x ", "hdfs://nn/ ", "hdfs://nn/.", "hdfs://nn/a/./b//c/",
 	} {

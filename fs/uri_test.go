@@ -184,3 +184,31 @@ func TestIsWithinAndContains(t *testing.T) {
 		}
 	}
 }
+
+// One slash where two belong: "hdfs:/nn:8020/p" and "cosn:/bucket/p" name
+// the authority as a path's first segment. They are refused with the
+// spelling meant; "hdfs:/p" (a path of fs.defaultFS, as Hadoop reads it)
+// and "hdfs:/a:b/p" (no port) stay paths.
+func TestParseURIOneSlash(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"hdfs:/nn:8020/data", `malformed URI "hdfs:/nn:8020/data": one slash after "hdfs:" makes "nn:8020" part of the path; write hdfs://nn:8020/data`},
+		{"hdfs:/10.0.0.1:9000", `malformed URI "hdfs:/10.0.0.1:9000": one slash after "hdfs:" makes "10.0.0.1:9000" part of the path; write hdfs://10.0.0.1:9000/`},
+		{"HDFS:/nn:8020/a/b", `malformed URI "HDFS:/nn:8020/a/b": one slash after "hdfs:" makes "nn:8020" part of the path; write hdfs://nn:8020/a/b`},
+		{"cosn:/examplebucket-1250000000/p", `malformed URI "cosn:/examplebucket-1250000000/p": one slash after "cosn:" makes "examplebucket-1250000000" part of the path; write cosn://examplebucket-1250000000/p`},
+	} {
+		_, err := fs.ParseURI(c.in)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("ParseURI(%q): %v\nwant %s", c.in, err, c.want)
+		}
+	}
+	for in, want := range map[string]fs.URI{
+		"hdfs:/data/x": {Scheme: "hdfs", Path: "/data/x"},
+		"hdfs:/a:b/x":  {Scheme: "hdfs", Path: "/a:b/x"},
+		"hdfs:/":       {Scheme: "hdfs", Path: "/"},
+		"hdfs:/nn:/x":  {Scheme: "hdfs", Path: "/nn:/x"},
+	} {
+		if got, err := fs.ParseURI(in); err != nil || got != want {
+			t.Errorf("ParseURI(%q) = %#v, %v; want %#v", in, got, err, want)
+		}
+	}
+}

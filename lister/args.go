@@ -48,6 +48,9 @@ type Config struct {
 	Options     messages.Options
 }
 
+// maxListThreads is DistCpOptions.MAX_NUM_LISTSTATUS_THREADS.
+const maxListThreads = 40
+
 // UsageError is bad input found before anything was copied (exit status 2).
 type UsageError struct{ Msg string }
 
@@ -114,8 +117,12 @@ var argSpecs = map[string]argSpec{
 	"help":         boolArg(func(c *Config) { c.Help = true }),
 	"m": valueArg(func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			return usagef("-m %q: give the number of simultaneous copies, a whole number of at least 1", v)
+		if err != nil {
+			return usagef("-m %q: give the number of simultaneous copies, a whole number such as 20", v)
+		}
+		if n < 1 { // DistCpOptions.Builder.maxMaps: max(n, 1)
+			n = 1
+			c.Notes = append(c.Notes, fmt.Sprintf("-m %s: copying one file at a time (DistCp runs at least one map)", v))
 		}
 		c.Workers = n
 		return nil
@@ -130,8 +137,17 @@ var argSpecs = map[string]argSpec{
 	}),
 	"copybuffersize": valueArg(func(c *Config, v string) error {
 		n, err := ParseBytes(v)
-		if err != nil || n < 1 || n > 1<<30 {
-			return usagef("-copybuffersize %q: give a size in bytes between 1 and 1GiB, e.g. 8192 or 1MiB", v)
+		if err != nil {
+			// DistCp reads an int: a negative one is the default, as 0 is.
+			if neg, nerr := strconv.Atoi(strings.TrimSpace(v)); nerr == nil && neg < 0 {
+				n, err = 0, nil
+			}
+		}
+		if err != nil || n > 1<<30 {
+			return usagef("-copybuffersize %q: give a size in bytes up to 1GiB, e.g. 8192 or 1MiB", v)
+		}
+		if n == 0 { // DistCpOptions.Builder.withCopyBufferSize: <= 0 is the default
+			c.Notes = append(c.Notes, fmt.Sprintf("-copybuffersize %s: using the default copy buffer (DistCp takes 0 or less as the default)", v))
 		}
 		c.Options.CopyBufferSize = int(n)
 		return nil
@@ -223,8 +239,18 @@ var argSpecs = map[string]argSpec{
 	}),
 	"numListstatusThreads": valueArg(func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 40 {
-			return usagef("-numListstatusThreads %q: give the directories listed at once, 1 to 40 (as DistCp)", v)
+		if err != nil {
+			return usagef("-numListstatusThreads %q: give the directories listed at once, a whole number such as 8 (at most 40)", v)
+		}
+		// As DistCpOptions.Builder.withNumListstatusThreads: more than
+		// MAX_NUM_LISTSTATUS_THREADS (40) is 40, 0 or less is unset.
+		switch {
+		case n > maxListThreads:
+			c.Warnings = append(c.Warnings, fmt.Sprintf("-numListstatusThreads %s: capped at %d, the most DistCp allows too (it lowers larger values to %d)", v, maxListThreads, maxListThreads))
+			n = maxListThreads
+		case n < 1:
+			c.Notes = append(c.Notes, fmt.Sprintf("-numListstatusThreads %s: listing with the default number of threads (DistCp takes 0 or less as unset)", v))
+			n = 0
 		}
 		c.ListThreads = n
 		return nil
@@ -300,6 +326,9 @@ func ParseArgs(args []string) (Config, error) {
 		}
 		spec, ok := argSpecs[name]
 		if !ok {
+			if s := suggest(name); s != "" {
+				return c, usagef("unknown option %s: did you mean %s? (see -h for the options jetcp understands)", shown(a), s)
+			}
 			return c, usagef("unknown option %s: see -h for the options jetcp understands", shown(a))
 		}
 		switch spec.kind {
@@ -353,6 +382,51 @@ func ParseArgs(args []string) (Config, error) {
 		return c, err
 	}
 	return c, nil
+}
+
+// twoDashes are jetcp's own options whose names have no dash: -h shows
+// them, like the dashed ones, with two dashes; DistCp's take one.
+var twoDashes = map[string]bool{"attempts": true, "replicas": true, "nats": true, "src": true, "dst": true, "help": true}
+
+// suggest is the known option closest to an unknown name, as -h shows it,
+// or "" when none is close: case is ignored, and the names must differ
+// by at most one edit per four letters (so "-updat" finds -update but a
+// one- or two-letter name finds nothing by accident).
+func suggest(name string) string {
+	low := strings.ToLower(name)
+	best, bestD := "", len(low)/4+1
+	for _, k := range slices.Sorted(maps.Keys(argSpecs)) {
+		if d := editDistance(low, strings.ToLower(k)); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	switch {
+	case best == "":
+		return ""
+	case twoDashes[best] || strings.Contains(best, "-"):
+		return "--" + best
+	}
+	return "-" + best
+}
+
+// editDistance is the Levenshtein distance between a and b, by bytes.
+func editDistance(a, b string) int {
+	prev, cur := make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
 }
 
 // mapReduceOnly are prefixes of Hadoop properties that tune MapReduce or
@@ -443,8 +517,6 @@ func (c *Config) validate(unsupportedSeen []string) error {
 		return usagef("-delete needs -update or -overwrite: add one of them")
 	case o.Atomic && (o.Update || o.Delete):
 		return usagef("-atomic cannot be combined with -update or -delete: an atomic copy builds a new target; drop one of them")
-	case o.SkipCRC && !o.Update:
-		return usagef("-skipcrccheck is only valid with -update (as in DistCp): add -update or drop it")
 	case o.TrustMtime && !o.Update:
 		return usagef("--trust-mtime is only valid with -update: add -update or drop it")
 	case seen("append") && !o.Update:
@@ -459,6 +531,12 @@ func (c *Config) validate(unsupportedSeen []string) error {
 		return usagef("-pa: preserving ACLs is not supported yet; drop the letter a")
 	case o.Preserve.XAttr:
 		return usagef("-px: preserving extended attributes is not supported yet; drop the letter x")
+	}
+	if o.SkipCRC && !o.Update {
+		// Hadoop 3's DistCpOptions.Builder.validate() no longer refuses it:
+		// RetriableFileCopyCommand passes skipCrc to the check after each
+		// copy, which then compares lengths only. jetcp's copier does the same.
+		c.Notes = append(c.Notes, "-skipcrccheck without -update: each copy is checked by its length only, not its checksum (as DistCp 3.4)")
 	}
 	if len(unsupportedSeen) > 0 {
 		n := unsupportedSeen[0]

@@ -46,7 +46,7 @@ func FuzzParseArgs(f *testing.F) {
 		"--attempts 99 /a /b", "--attempts 0 /a /b", "--retry-backoff -1s /a /b", "--progress-interval 10ms /a /b",
 		"--progress-interval 10s --no-progress /a /b", "--replicas 6 /a /b", "--replicas 3 /a /b",
 		"-update=yes /a /b", "-strategy uniformsize /a /b", "-strategy x /a /b",
-		"-numListstatusThreads 40 /a /b", "-blocksperchunk", "-diff s1 s2 /a /b", "-diff=s1 s2 /a /b", "-useiterator /a /b",
+		"-numListstatusThreads 40 /a /b", "-numListstatusThreads 41 /a /b", "-numListstatusThreads 0 /a /b", "-copybuffersize -1 /a /b", "-updat /a /b", "-blocksperchunk", "-diff s1 s2 /a /b", "-diff=s1 s2 /a /b", "-useiterator /a /b",
 		"-libjars x.jar /a /b", "-conf c.xml /a /b", "-Dnovalue /a /b", "-D =v /a /b", "-D  k = v /a /b",
 		"/a", "--src /a", "--dst /b", "-f l /a /b", "-f l /b", "-- -h", "-- -- /a /b", "-frobnicate /a /b", "---update /a /b",
 	} {
@@ -83,6 +83,8 @@ func FuzzParseArgs(f *testing.F) {
 		switch {
 		case c.Workers < 0 || c.Workers > 0 && c.Workers < 1:
 			t.Fatalf("ParseArgs(%q): -m %d", args, c.Workers)
+		case c.ListThreads < 0 || c.ListThreads > 40:
+			t.Fatalf("ParseArgs(%q): -numListstatusThreads %d", args, c.ListThreads)
 		case c.Replicas < 0 || c.Replicas > 5:
 			t.Fatalf("ParseArgs(%q): --replicas %d", args, c.Replicas)
 		case c.ProgressEvery != 0 && c.ProgressEvery < 100*time.Millisecond:
@@ -119,8 +121,6 @@ func FuzzParseArgs(f *testing.F) {
 			t.Fatalf("ParseArgs(%q): -delete without -update or -overwrite", args)
 		case o.Atomic && (o.Update || o.Delete || o.Direct):
 			t.Fatalf("ParseArgs(%q): -atomic with -update, -delete or -direct", args)
-		case o.SkipCRC && !o.Update:
-			t.Fatalf("ParseArgs(%q): -skipcrccheck without -update", args)
 		case c.Tmp != "" && !o.Atomic:
 			t.Fatalf("ParseArgs(%q): -tmp without -atomic", args)
 		case o.Preserve.ACL || o.Preserve.XAttr:

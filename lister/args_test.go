@@ -79,10 +79,10 @@ func TestParseArgsRefusals(t *testing.T) {
 		"-update -overwrite /a /b":                      "exclude each other",
 		"-append /a /b":                                 "-append is only valid with -update",
 		"-update -append -skipcrccheck /a /b":           "-append cannot be used with -skipcrccheck",
-		"-skipcrccheck /a /b":                           "only valid with -update",
 		"-px /a /b":                                     "extended attributes",
-		"-m -3 /a /b":                                   "-m",
-		"-copybuffersize 0 /a /b":                       "-copybuffersize",
+		"-m x /a /b":                                    "-m \"x\"",
+		"-copybuffersize 2GiB /a /b":                    "-copybuffersize",
+		"-copybuffersize -x /a /b":                      "-copybuffersize",
 		"--attempts 99 /a /b":                           "--attempts",
 		"-update=yes /a /b":                             "takes no value",
 		"-async /a /b":                                  "-async needs --nats",
@@ -90,7 +90,7 @@ func TestParseArgsRefusals(t *testing.T) {
 		"--nats n:1 --nats-user u --nats-token t /a /b": "only one of",
 		"--nats n:1 --nats-cert c /a /b":                "together",
 		"--nats n:1 -async -log /l /a /b":               "cannot write -log",
-		"-numListstatusThreads 41 /a /b":                "-numListstatusThreads",
+		"-numListstatusThreads many /a /b":              "-numListstatusThreads",
 		"--chunk-size 1000 /a /b":                       "--chunk-size",
 		"--bundle-files 0 /a /b":                        "--bundle-files",
 		"--bundle-bytes 1 /a /b":                        "--bundle-bytes",
@@ -121,5 +121,73 @@ func TestParseBytes(t *testing.T) {
 		if _, err := ParseBytes(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+// Values Hadoop 3.4's DistCp accepts and adjusts instead of refusing
+// (DistCpOptions.Builder: maxMaps(max(n, 1)), withNumListstatusThreads caps
+// at MAX_NUM_LISTSTATUS_THREADS = 40 and takes <= 0 as unset,
+// withCopyBufferSize takes <= 0 as the default; its validate() no longer
+// ties -skipcrccheck to -update).
+func TestParseArgsDistCpAdjustments(t *testing.T) {
+	cases := []struct {
+		line             string
+		workers, threads int
+		buffer           int
+		skipCRC          bool
+		notes, warnings  []string
+	}{
+		{line: "-m 0 /a /b", workers: 1,
+			notes: []string{"-m 0: copying one file at a time (DistCp runs at least one map)"}},
+		{line: "-m -3 /a /b", workers: 1,
+			notes: []string{"-m -3: copying one file at a time (DistCp runs at least one map)"}},
+		{line: "-numListstatusThreads 0 /a /b", threads: 0,
+			notes: []string{"-numListstatusThreads 0: listing with the default number of threads (DistCp takes 0 or less as unset)"}},
+		{line: "-numListstatusThreads 41 /a /b", threads: 40,
+			warnings: []string{"-numListstatusThreads 41: capped at 40, the most DistCp allows too (it lowers larger values to 40)"}},
+		{line: "-numListstatusThreads 40 /a /b", threads: 40},
+		{line: "-copybuffersize 0 /a /b", buffer: 0,
+			notes: []string{"-copybuffersize 0: using the default copy buffer (DistCp takes 0 or less as the default)"}},
+		{line: "-copybuffersize -5 /a /b", buffer: 0,
+			notes: []string{"-copybuffersize -5: using the default copy buffer (DistCp takes 0 or less as the default)"}},
+		{line: "-skipcrccheck /a /b", skipCRC: true,
+			notes: []string{"-skipcrccheck without -update: each copy is checked by its length only, not its checksum (as DistCp 3.4)"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.line, func(t *testing.T) {
+			c, err := ParseArgs(strings.Fields(tc.line))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Workers != tc.workers || c.ListThreads != tc.threads || c.Options.CopyBufferSize != tc.buffer || c.Options.SkipCRC != tc.skipCRC {
+				t.Fatalf("-m %d, threads %d, buffer %d, skipCRC %v; want %d, %d, %d, %v",
+					c.Workers, c.ListThreads, c.Options.CopyBufferSize, c.Options.SkipCRC, tc.workers, tc.threads, tc.buffer, tc.skipCRC)
+			}
+			if !reflect.DeepEqual(c.Notes, tc.notes) || !reflect.DeepEqual(c.Warnings, tc.warnings) {
+				t.Fatalf("notes %q, warnings %q; want %q, %q", c.Notes, c.Warnings, tc.notes, tc.warnings)
+			}
+		})
+	}
+}
+
+// An unknown option names the closest known one when it is close enough.
+func TestUnknownOptionSuggestion(t *testing.T) {
+	cases := map[string]string{
+		"-updat":                "unknown option -updat: did you mean -update? (see -h for the options jetcp understands)",
+		"--overwite":            "unknown option --overwite: did you mean -overwrite? (see -h for the options jetcp understands)",
+		"-skipCrcCheck":         "unknown option -skipCrcCheck: did you mean -skipcrccheck? (see -h for the options jetcp understands)",
+		"--report-jsn":          "unknown option --report-jsn: did you mean --report-json? (see -h for the options jetcp understands)",
+		"-numlistStatusThreads": "unknown option -numlistStatusThreads: did you mean -numListstatusThreads? (see -h for the options jetcp understands)",
+		"-frobnicate":           "unknown option -frobnicate: see -h for the options jetcp understands",
+		"-x":                    "unknown option -x: see -h for the options jetcp understands",
+		"-pz":                   "unknown option -pz: see -h for the options jetcp understands",
+	}
+	for opt, want := range cases {
+		t.Run(opt, func(t *testing.T) {
+			_, err := ParseArgs([]string{opt, "/a", "/b"})
+			if err == nil || !IsUsage(err) || err.Error() != want {
+				t.Fatalf("err %v\nwant %s", err, want)
+			}
+		})
 	}
 }

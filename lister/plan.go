@@ -221,7 +221,7 @@ func resolveSource(ctx context.Context, reg *fs.Registry, s string) ([]Root, err
 // lookupErr words a failed Stat: refused access is the user's to fix (exit
 // 2); a server failing is not bad input (exit 1).
 func lookupErr(what string, err error) error {
-	if errors.Is(err, fs.ErrPermission) {
+	if errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNoFileSystem) {
 		return usagef("%s: %v", what, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)

@@ -87,6 +87,17 @@ func (c Config) validate() error {
 	return nil
 }
 
+// regionInUse names the region (or endpoint suffix) requests go to.
+func (c Config) regionInUse() string {
+	switch {
+	case c.Region != "":
+		return c.Region
+	case c.EndpointSuffix != "":
+		return "endpoint " + c.EndpointSuffix
+	}
+	return "(unset)"
+}
+
 // host is the bucket's virtual host name.
 func (c Config) host(bucket string) string {
 	suffix := c.EndpointSuffix

@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/url"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -51,10 +52,13 @@ func Opener(src hadoopconf.Source) fs.Opener {
 	}
 }
 
+// bucketForm is a COS bucket's full name, name-appid (the SDK's check).
+var bucketForm = regexp.MustCompile(`^[a-z0-9-]+-[0-9]+$`)
+
 // New returns the FS of one bucket ("examplebucket-1250000000").
 func New(bucket string, cfg Config) (*FS, error) {
-	if bucket == "" || strings.ContainsAny(bucket, "/.:@ ") {
-		return nil, fmt.Errorf("COS bucket %q: give cosn://<bucket>-<appid>/path", bucket)
+	if !bucketForm.MatchString(bucket) {
+		return nil, fmt.Errorf("COS bucket %q is not of the form bucket-appid: give it with its appid, e.g. cosn://examplebucket-1250000000/path (region in use: %s)", bucket, cfg.regionInUse())
 	}
 	if err := cfg.validate(); err != nil {
 		return nil, err
@@ -110,6 +114,9 @@ func (f *FS) mapErr(op, p string, err error) error {
 	if err == nil {
 		return nil
 	}
+	if e, ok := cossdk.IsCOSError(err); ok && e.Code == "NoSuchBucket" {
+		return f.noBucket(e)
+	}
 	if cossdk.IsNotFoundError(err) {
 		return fmt.Errorf("%s cosn://%s%s: %w", op, f.bucket, p, fs.ErrNotExist)
 	}
@@ -120,8 +127,8 @@ func (f *FS) mapErr(op, p string, err error) error {
 		}
 		switch {
 		case status == http.StatusForbidden || status == http.StatusUnauthorized:
-			return fmt.Errorf("%s cosn://%s%s: COS refused the credentials (%s: %s): check COS_SECRET_ID/COS_SECRET_KEY or fs.cosn.userinfo.* and the bucket's permissions: %w",
-				op, f.bucket, p, e.Code, e.Message, fs.ErrPermission)
+			return fmt.Errorf("%s cosn://%s%s: COS refused the credentials (%s): check COS_SECRET_ID/COS_SECRET_KEY or fs.cosn.userinfo.* and the bucket's permissions: %w",
+				op, f.bucket, p, f.scrub(describeStatus(status, e.Code, e.Message)), fs.ErrPermission)
 		case status >= 500 || status == http.StatusTooManyRequests:
 			return fmt.Errorf("%s cosn://%s%s: COS answered %s (request %s), even after retries: COS is failing or throttling; try again later or lower -m",
 				op, f.bucket, p, describeStatus(status, e.Code, e.Message), requestID(e))
@@ -130,6 +137,45 @@ func (f *FS) mapErr(op, p string, err error) error {
 		}
 	}
 	return fmt.Errorf("%s cosn://%s%s: %w", op, f.bucket, p, err)
+}
+
+// noBucket is the error of a bucket COS does not have (in this region).
+func (f *FS) noBucket(e *cossdk.ErrorResponse) error {
+	return noBucketError(fmt.Sprintf("COS bucket %s does not exist in region %s (%s): give an existing bucket as bucket-appid, e.g. cosn://examplebucket-1250000000/path, and its region (COS_REGION or fs.cosn.bucket.region)",
+		f.bucket, f.cfg.regionInUse(), f.scrub(describeStatus(http.StatusNotFound, e.Code, e.Message))))
+}
+
+// noBucketError is fs.ErrNoFileSystem, worded whole.
+type noBucketError string
+
+func (e noBucketError) Error() string        { return string(e) }
+func (e noBucketError) Is(target error) bool { return target == fs.ErrNoFileSystem }
+
+// scrub masks the secrets in a text COS sent back.
+func (f *FS) scrub(s string) string {
+	for _, secret := range []string{f.cfg.SecretKey, f.cfg.SessionToken} {
+		if secret != "" {
+			s = strings.ReplaceAll(s, secret, "****")
+		}
+	}
+	return s
+}
+
+// explain replaces the error of a HEAD request, whose answer has no body
+// and so no COS error code or message, by that of a GET asking the same
+// (a listing from the key) when COS refuses that too and says why; so a
+// refused key shows "SignatureDoesNotMatch" or "AccessDenied" rather than
+// a bare 403. Otherwise err is kept.
+func (f *FS) explain(ctx context.Context, k string, err error) error {
+	e, ok := cossdk.IsCOSError(err)
+	if !ok || e.Code != "" || e.Response == nil || e.Response.StatusCode < 400 || e.Response.StatusCode >= 500 {
+		return err
+	}
+	_, _, gerr := f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{Prefix: k, MaxKeys: 1})
+	if g, ok := cossdk.IsCOSError(gerr); ok && g.Code != "" && g.Response != nil && g.Response.StatusCode == e.Response.StatusCode {
+		return gerr
+	}
+	return err
 }
 
 func isNotFound(err error) bool { return cossdk.IsNotFoundError(err) }
@@ -183,6 +229,13 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 	}
 	k := key(p)
 	if k == "" {
+		// The root always exists, if the bucket does. Only a missing
+		// bucket is an error: a key allowed below a prefix only may
+		// still be refused a listing of the whole bucket.
+		_, _, err := f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{MaxKeys: 1})
+		if e, ok := cossdk.IsCOSError(err); ok && e.Code == "NoSuchBucket" {
+			return fs.FileInfo{}, f.noBucket(e)
+		}
 		return dirInfo("/"), nil
 	}
 	resp, err := f.c.Object.Head(ctx, k, nil)
@@ -190,7 +243,7 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 		return f.fileInfo(p, resp.Header), nil
 	}
 	if !isNotFound(err) {
-		return fs.FileInfo{}, f.mapErr("stat", p, err)
+		return fs.FileInfo{}, f.mapErr("stat", p, f.explain(ctx, k, err))
 	}
 	resp, err = f.c.Object.Head(ctx, k+"/", nil)
 	if err == nil {
@@ -199,7 +252,7 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 		return fi, nil
 	}
 	if !isNotFound(err) {
-		return fs.FileInfo{}, f.mapErr("stat", p, err)
+		return fs.FileInfo{}, f.mapErr("stat", p, f.explain(ctx, k, err))
 	}
 	res, _, err := f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{Prefix: k + "/", MaxKeys: 1})
 	if err != nil {

@@ -169,7 +169,7 @@ func TestWrongKeyIsAClearPermissionError(t *testing.T) {
 	cfg.SecretKey = "wrong-key"
 	f := newFS(t, cfg)
 	_, err := f.Stat(context.Background(), "/anything")
-	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "COS refused the credentials") {
+	if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "COS refused the credentials (403 Forbidden SignatureDoesNotMatch: ") {
 		t.Fatalf("err %v", err)
 	}
 	if strings.Contains(err.Error(), "wrong-key") || strings.Contains(err.Error(), secret) {

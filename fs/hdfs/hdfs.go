@@ -100,7 +100,10 @@ func newFS(ctx context.Context, name string, cfg Config, t tuning) (*FS, error) 
 	}
 	if cfg.Kerberos != nil {
 		f.opts.KerberosServicePrincipleName = cfg.KerberosServiceName
-	} else if !t.plain {
+	}
+	if cfg.Kerberos != nil || t.plain {
+		f.opts.NamenodeDialFunc = f.dialSniffing
+	} else {
 		// SASL (Kerberos) wraps the RPCs, which nnConn must read.
 		f.opts.NamenodeDialFunc = f.dialNameNode
 	}
@@ -113,6 +116,11 @@ func newFS(ctx context.Context, name string, cfg Config, t tuning) (*FS, error) 
 	}
 	f.release(c)
 	defs, err := get(ctx, f, func(c *client, _ bool) (hdfsclient.ServerDefaults, error) { return c.ServerDefaults() })
+	var hp *httpPortError
+	if errors.As(err, &hp) {
+		f.Close()
+		return nil, fmt.Errorf("connect to HDFS NameNode %v: %w", cfg.Addresses, hp)
+	}
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("connect to HDFS NameNode %v: %w (is it running? check the address)", cfg.Addresses, err)

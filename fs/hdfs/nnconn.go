@@ -181,6 +181,9 @@ func (c *nnConn) exchange() ([]byte, error) {
 				continue
 			}
 			c.drop(conn, err)
+			if errors.Is(err, errHTTPAnswer) {
+				return nil, &httpPortError{addr: c.addr} // no retry makes it an RPC port
+			}
 		}
 		broken++
 		if c.isClosed() || broken >= c.retry.attempts {
@@ -292,6 +295,9 @@ func readFrame(r io.Reader) ([]byte, error) {
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return nil, err
 	}
+	if string(hdr[:]) == "HTTP" {
+		return nil, errHTTPAnswer
+	}
 	n := binary.BigEndian.Uint32(hdr[:])
 	if n > maxAnswer {
 		return nil, fmt.Errorf("answer of %d bytes: stream out of step", n)
@@ -338,4 +344,55 @@ func retriableAnswer(frame []byte) bool {
 		h = h[k:]
 	}
 	return status == 1 && class == exRetriable
+}
+
+// errHTTPAnswer is an answer that starts "HTTP" where an RPC answer's
+// length belongs: read as a length, 1213486160 bytes.
+var errHTTPAnswer = errors.New("the server answered HTTP")
+
+// httpPortError is a NameNode address whose port serves HTTP (the web UI,
+// 9870 by default) rather than the RPC protocol. Trying again cannot help.
+type httpPortError struct{ addr string }
+
+func (e *httpPortError) Error() string {
+	return fmt.Sprintf("NameNode %s answers HTTP: that is a web port (the NameNode's web UI listens on 9870), not the NameNode's RPC port; give the RPC port of fs.defaultFS, commonly 8020 or 9000 (hdfs://namenode:8020/path)", e.addr)
+}
+
+// dialSniffing is the NamenodeDialFunc when colinmarc's client reads the
+// connection itself (Kerberos): it finds an HTTP answer the same way.
+func (f *FS) dialSniffing(ctx context.Context, network, addr string) (net.Conn, error) {
+	conn, err := f.dialer.DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &sniffConn{Conn: conn, addr: addr}, nil
+}
+
+// sniffConn checks the first four bytes read for "HTTP".
+type sniffConn struct {
+	net.Conn
+	addr    string
+	checked bool
+	head    []byte // bytes read by the check, not yet handed out
+}
+
+func (c *sniffConn) Read(p []byte) (int, error) {
+	if !c.checked {
+		c.checked = true
+		var hdr [4]byte
+		n, err := io.ReadFull(c.Conn, hdr[:])
+		if n == len(hdr) && string(hdr[:]) == "HTTP" {
+			return 0, &httpPortError{addr: c.addr}
+		}
+		if n == 0 && err != nil {
+			return 0, err
+		}
+		c.head = hdr[:n]
+	}
+	if len(c.head) > 0 {
+		n := copy(p, c.head)
+		c.head = c.head[n:]
+		return n, nil
+	}
+	return c.Conn.Read(p)
 }

@@ -23,7 +23,8 @@ What to copy
 How to decide, per file
   -update               copy only files whose size or checksum differ
   -overwrite            copy every file, replacing the target
-  -skipcrccheck         with -update, compare sizes only
+  -skipcrccheck         with -update, compare sizes only; without it, check each
+                        copy by its length only (as DistCp 3.4)
   --trust-mtime         with -update, skip a file jetcp copied whose source still has
                         the size and mtime it had then, reading neither side (as
                         rsync and rclone do); without it a local source's ctime must
@@ -35,9 +36,10 @@ How to decide, per file
 How to write
   -atomic [-tmp DIR]    build the copy in a work directory, rename it to DST at the end
   -direct               write straight to the final path (no temp file + rename)
-  -m N                  simultaneous copies (default 20)
+  -m N                  simultaneous copies (default 20; 0 = 1, as DistCp)
   -bandwidth MB         limit each copy to MB MiB/s
-  -copybuffersize N     copy buffer in bytes (default 1MiB; 8KiB, 4MiB also accepted)
+  -copybuffersize N     copy buffer in bytes (default 1MiB; 8KiB, 4MiB also accepted;
+                        0 = the default, as DistCp)
   -strategy S           dynamic or uniformsize: accepted; jetcp always balances
                         dynamically (copiers pull work as they free up; -v says so)
   --chunk-size N        split files larger than N into chunks copied in parallel and
@@ -48,7 +50,8 @@ How to write
                         (default 32; 1 = one file per item)
   --bundle-bytes N      most bytes per bundle (default 8MiB)
   -numListstatusThreads N
-                        directories listed at once (default 4)
+                        directories listed at once (default 4; 0 = the default;
+                        at most 40, as DistCp caps it)
   --attempts N          tries per file before it fails (default 3)
   --retry-backoff D     first retry delay, doubled each time (default 500ms)
 

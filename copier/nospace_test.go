@@ -1,0 +1,103 @@
+package copier_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// A full disk (ENOSPC) or an exhausted quota (EDQUOT) is not worth another
+// try: the file fails on its first attempt, with the system's words, and
+// nothing is left at the target.
+func TestCopierDoesNotRetryFullDisk(t *testing.T) {
+	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT} {
+		t.Run(errno.Error(), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			js := startBus(t, ctx)
+			base := t.TempDir()
+			src, dst := filepath.Join(base, "src"), filepath.Join(base, "dst")
+			os.MkdirAll(src, 0o755)
+			os.MkdirAll(dst, 0o755)
+			os.WriteFile(filepath.Join(src, "f"), []byte(strings.Repeat("full ", 1000)), 0o644)
+			fi, _ := os.Stat(filepath.Join(src, "f"))
+			u := func(p string) string { return fs.MustParseURI(p).String() }
+			job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{u(src)}, Target: u(dst), WriteRoot: u(dst),
+				Options: messages.Options{Attempts: 3, RetryBackoff: 10 * time.Millisecond}}
+			results := recordJob(t, ctx, js, job)
+			item, _ := messages.Encode(&messages.WorkItem{Job: job.ID, Index: 0, Kind: messages.KindFile,
+				Src: u(filepath.Join(src, "f")), Dst: u(filepath.Join(dst, "f")), Attr: messages.Attrs{Size: fi.Size(), ModTime: fi.ModTime()}})
+			if _, err := js.Publish(ctx, messages.WorkSubjectFor(job.ID), item); err != nil {
+				t.Fatal(err)
+			}
+			var creates atomic.Int64
+			reg := fs.NewRegistry()
+			reg.Register("file", func(ctx context.Context, u fs.URI) (fs.FS, error) {
+				f, err := local.Open(ctx, u)
+				if err != nil {
+					return nil, err
+				}
+				return &fullDisk{FS: f.(*local.FS), errno: errno, creates: &creates}, nil
+			})
+			runCtx, stop := context.WithCancel(ctx)
+			done := make(chan struct{})
+			go func() { copier.New(js, reg, zerolog.Nop(), copier.WithWorkers(1)).Run(runCtx); close(done) }()
+			defer func() { stop(); <-done }()
+
+			m, err := results.Next(jetstream.FetchMaxWait(20 * time.Second))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := messages.Decode[messages.Event](m.Data())
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := ev.Result
+			if r.Status != messages.StatusFailed || r.Attempt != 1 || !strings.Contains(r.Error, errno.Error()) {
+				t.Fatalf("result %s, attempt %d, %q; want failed on attempt 1 with %q", r.Status, r.Attempt, r.Error, errno.Error())
+			}
+			if n := creates.Load(); n != 1 {
+				t.Fatalf("%d files created, want 1 (no retry)", n)
+			}
+			if entries, _ := os.ReadDir(dst); len(entries) != 0 {
+				t.Fatalf("target holds %d entries (first %s)", len(entries), entries[0].Name())
+			}
+		})
+	}
+}
+
+// fullDisk is the local file system with writes that fail with errno.
+type fullDisk struct {
+	*local.FS
+	errno   syscall.Errno
+	creates *atomic.Int64 // files created, over every attempt
+}
+
+func (d *fullDisk) Create(ctx context.Context, p string, o fs.CreateOptions) (fs.Writer, error) {
+	w, err := d.FS.Create(ctx, p, o)
+	if err != nil {
+		return nil, err
+	}
+	d.creates.Add(1)
+	return &failingWriter{Writer: w, err: &os.PathError{Op: "write", Path: p, Err: d.errno}}, nil
+}
+
+type failingWriter struct {
+	fs.Writer
+	err error
+}
+
+func (w *failingWriter) Write([]byte) (int, error) { return 0, w.err }
