@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os/user"
 	"runtime/debug"
 	"syscall"
 	"time"
@@ -28,8 +29,12 @@ func permanent(err error) error { return permanentError{err} }
 
 func isPermanent(err error) bool {
 	var p permanentError
+	// An owner or group missing on this machine (-pug from HDFS or COS to
+	// local files) will not appear by trying again.
+	var uu user.UnknownUserError
+	var ug user.UnknownGroupError
 	return errors.As(err, &p) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
-		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT)
+		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.As(err, &uu) || errors.As(err, &ug)
 }
 
 // handle takes one message to exactly one of: a terminal result and an ack,

@@ -20,11 +20,11 @@ func MkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (cre
 
 // MkdirAllLevels is MkdirAll returning, instead of the directories this
 // call created, how many levels of dir, counted up from dir itself, were
-// missing when it looked and exist now: dir, its parent and so on up to
-// the highest directory this call created. Racing callers each made some
-// of them, so only the union of their levels counts every new directory
-// once (the lower ones a racer made are in the levels of the caller that
-// made a higher one).
+// missing when it looked (and exist once it returns without an error).
+// Racing callers report the same directory, so only the union of their
+// levels counts the new directories, each once; but none is missed, also
+// where a caller's Mkdir was retried after its reply was lost (the retry
+// says the directory exists, and a count of what each made misses it).
 func MkdirAllLevels(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (levels int, err error) {
 	_, levels, err = mkdirAll(ctx, fsys, dir, perm)
 	return levels, err
@@ -59,17 +59,16 @@ func mkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (cre
 		switch {
 		case err == nil:
 			created++
-			levels = max(levels, i+1)
 		case errors.Is(err, ErrExist):
 			fi, serr := fsys.Stat(ctx, missing[i])
 			if serr != nil || !fi.IsDir() {
-				return created, levels, fmt.Errorf("mkdir %s: %s exists and is not a directory: %w", dir, missing[i], ErrExist)
+				return created, 0, fmt.Errorf("mkdir %s: %s exists and is not a directory: %w", dir, missing[i], ErrExist)
 			}
 		default:
-			return created, levels, err
+			return created, 0, err
 		}
 	}
-	return created, levels, nil
+	return created, len(missing), nil
 }
 
 // WalkFunc is called for every entry below the walk's root, parents before

@@ -253,7 +253,7 @@ func (f *FS) uid(name string) (int, error) {
 	}
 	u, err := user.Lookup(name)
 	if err != nil {
-		return 0, fmt.Errorf("user %q: %w", name, err)
+		return 0, fmt.Errorf("user %q does not exist here (create it, or preserve without -pu): %w", name, err)
 	}
 	id, err = strconv.Atoi(u.Uid)
 	if err != nil {
@@ -278,7 +278,7 @@ func (f *FS) gid(name string) (int, error) {
 	}
 	g, err := user.LookupGroup(name)
 	if err != nil {
-		return 0, fmt.Errorf("group %q: %w", name, err)
+		return 0, fmt.Errorf("group %q does not exist here (create it, or preserve without -pg): %w", name, err)
 	}
 	id, err = strconv.Atoi(g.Gid)
 	if err != nil {

@@ -133,3 +133,28 @@ func TestHDFSMisstoredBlocks(t *testing.T) {
 	}
 	sameTree(t, src, back)
 }
+
+// -pug from HDFS to local files, where HDFS's owner or group is not a
+// name on this machine (supergroup): the file fails at once, not after
+// every attempt, saying which name and what to do.
+func TestPreserveUnknownGroupFailsOnce(t *testing.T) {
+	c := startHDFS(t)
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "f"), []byte("data"))
+	remote := "hdfs://" + c.Addr() + "/owned"
+	if code, _, out := runReport(t, src, remote); code != cli.ExitOK {
+		t.Fatalf("seed: exit %d\n%s", code, out)
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	code, rep, out := runReport(t, "-pg", "--attempts", "3", "--retry-backoff", "200ms", remote, back)
+	if code != cli.ExitFailed {
+		t.Fatalf("exit %d, want %d\n%s", code, cli.ExitFailed, out)
+	}
+	wantCounts(t, rep, 0, 0, 1)
+	if rep.Retries != 0 {
+		t.Errorf("%d retries of a group that does not exist", rep.Retries)
+	}
+	if len(rep.Failures) != 1 || !strings.Contains(rep.Failures[0].Error, `group "supergroup" does not exist here`) {
+		t.Fatalf("failures %+v", rep.Failures)
+	}
+}
