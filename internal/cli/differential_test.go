@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -58,19 +59,48 @@ func TestDifferential(t *testing.T) {
 	env := newDiffEnv(t, strings.Split(*diffBackends, ","))
 	start := time.Now()
 	var failed []int
+	tally := map[string]int{}
 	for i := range n {
 		if *diffOnly >= 0 && i != *diffOnly {
 			continue
 		}
 		c := genCase(*diffSeed, i, env.backends)
-		if !t.Run(fmt.Sprintf("case%d", i), func(t *testing.T) { env.check(t, c) }) {
+		if !t.Run(fmt.Sprintf("case%d", i), func(t *testing.T) { env.check(t, &c) }) {
 			failed = append(failed, i)
 			if len(failed) >= 10 {
 				break
 			}
 		}
+		c.tally(tally)
 	}
-	t.Logf("%d cases of seed %d in %s; failed: %v", n, *diffSeed, time.Since(start).Round(time.Millisecond), failed)
+	var kinds []string
+	for _, k := range slices.Sorted(maps.Keys(tally)) {
+		kinds = append(kinds, fmt.Sprintf("%s %d", k, tally[k]))
+	}
+	t.Logf("%d cases of seed %d in %s; failed: %v\n%s", n, *diffSeed, time.Since(start).Round(time.Millisecond), failed, strings.Join(kinds, ", "))
+}
+
+// tally counts what the case exercised, for the long mode's summary.
+func (c genJob) tally(m map[string]int) {
+	for _, b := range c.srcFS {
+		m["src:"+b]++
+	}
+	m["dst:"+c.dstFS]++
+	want := c.model
+	m[fmt.Sprintf("exit:%d", want.Exit)]++
+	if want.Refusal != "" {
+		m["refused:"+want.Refusal]++
+	}
+	for _, f := range []struct {
+		on   bool
+		name string
+	}{{c.opts.Update, "-update"}, {c.opts.Overwrite, "-overwrite"}, {c.opts.Delete, "-delete"}, {c.opts.DryRun, "--dry-run"},
+		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.logTo != "", "-log"},
+		{want.Failed+want.DirsFailed > 0, "entries failing"}, {want.Deleted > 0, "deleting"}} {
+		if f.on {
+			m[f.name]++
+		}
+	}
 }
 
 // diffEnv holds the emulators the cases share; every case works under a
@@ -152,6 +182,8 @@ type genJob struct {
 	naming string
 	// insideSource puts the target inside source 0 (refused).
 	insideSource bool
+	// model is what the model says the case ends with (set by check).
+	model distcpmodel.Outcome
 	// logTo is the backend -log writes to ("": no -log).
 	logTo string
 	// faults makes the HDFS and COS emulators fail a few requests while
@@ -194,6 +226,11 @@ func genCase(seed uint64, i int, backends []string) genJob {
 			g.Entry = distcpmodel.Entry{Exists: true, Data: genData(r, sizes[r.IntN(len(sizes))])}
 		} else {
 			g.Entry = distcpmodel.Entry{Exists: true, Dir: true, Tree: genTree(r, 0, "", 1+r.IntN(7))}
+			if s > 0 && r.IntN(4) != 0 {
+				// Mostly distinct top levels, or most multi-source cases
+				// would be refused as duplicates.
+				g.Tree = suffixTop(g.Tree, fmt.Sprintf("~%d", s))
+			}
 			// Sometimes share paths with an earlier source (duplicates).
 			if len(trees) > 0 && r.IntN(3) == 0 {
 				other := trees[r.IntN(len(trees))]
@@ -209,9 +246,9 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	}
 	// The target: missing, a file, or a directory holding some of what
 	// the sources would put there (same, different, or of the other kind).
-	switch k := r.IntN(10); {
-	case k < 3:
-	case k == 3:
+	switch k := r.IntN(20); {
+	case k < 6:
+	case k == 6:
 		c.target = distcpmodel.Entry{Exists: true, Data: genData(r, sizes[r.IntN(len(sizes))])}
 	default:
 		c.target = distcpmodel.Entry{Exists: true, Dir: true, Tree: distcpmodel.Tree{}}
@@ -248,7 +285,7 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	// Without -update, -skipcrccheck only drops the checksum check after
 	// a copy (Hadoop 3.4): the outcome is the same.
 	o.SkipCRC = o.Update && r.IntN(4) == 0 || r.IntN(20) == 0
-	o.Atomic = !o.Update && !o.Delete && r.IntN(8) == 0 || r.IntN(60) == 0
+	o.Atomic = !o.Update && !o.Delete && !c.target.Exists && r.IntN(2) == 0 || r.IntN(60) == 0
 	o.IgnoreFailures = r.IntN(3) == 0
 	o.DryRun = r.IntN(8) == 0
 	for range r.IntN(3) {
@@ -324,6 +361,20 @@ func genCase(seed uint64, i int, backends []string) genJob {
 		c.logTo = pick()
 	}
 	return c
+}
+
+// suffixTop renames the top-level entries of t (and so their subtrees).
+func suffixTop(t distcpmodel.Tree, suffix string) distcpmodel.Tree {
+	out := distcpmodel.Tree{}
+	for k, v := range t {
+		top, rest, deeper := strings.Cut(k, "/")
+		if deeper {
+			out[top+suffix+"/"+rest] = v
+		} else {
+			out[top+suffix] = v
+		}
+	}
+	return out
 }
 
 // genTree makes up to n entries below prefix, at most 3 levels deep.
@@ -410,7 +461,7 @@ func joinRel(a, b string) string {
 }
 
 // check runs one case through jetcp and the model and compares them.
-func (e *diffEnv) check(t *testing.T, c genJob) {
+func (e *diffEnv) check(t *testing.T, c *genJob) {
 	ctx := context.Background()
 	id := fmt.Sprintf("s%d-c%d", c.seed, c.index)
 	var srcURIs []string
@@ -429,6 +480,7 @@ func (e *diffEnv) check(t *testing.T, c genJob) {
 	target := dstParent + "/out"
 	e.materialize(t, ctx, target, c.target)
 	want := distcpmodel.Run(model, mustURI(t, target).String(), c.target, c.opts)
+	c.model = want
 
 	args := optionArgs(c.opts)
 	var filterFile string
@@ -782,7 +834,7 @@ func describeEntry(e distcpmodel.Entry) string {
 	return b.String()
 }
 
-func describeSources(c genJob) string {
+func describeSources(c *genJob) string {
 	var parts []string
 	for i, s := range c.srcs {
 		parts = append(parts, fmt.Sprintf("%s:%s/%s=%s", c.srcFS[i], s.parent, s.name, describeEntry(s.Entry)))
@@ -871,7 +923,7 @@ func TestDifferentialRegressions(t *testing.T) {
 			for range tc.srcs {
 				c.srcFS = append(c.srcFS, b)
 			}
-			t.Run(b+"/"+tc.name, func(t *testing.T) { env.check(t, c) })
+			t.Run(b+"/"+tc.name, func(t *testing.T) { env.check(t, &c) })
 		}
 	}
 }
