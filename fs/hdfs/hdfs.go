@@ -26,6 +26,7 @@ import (
 	"path"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	hdfsclient "github.com/colinmarc/hdfs/v2"
@@ -176,6 +177,10 @@ func explain(err error) error {
 		return fmt.Errorf("%w (HDFS %s: check the path's owner and mode, or HADOOP_USER_NAME)", fs.ErrPermission, ex)
 	case strings.HasSuffix(ex, "FileNotFoundException"):
 		return fmt.Errorf("%w (HDFS %s)", fs.ErrNotExist, ex)
+	case strings.HasSuffix(ex, "QuotaExceededException"):
+		// A space (DS) or name (NS) quota: full until someone acts, so
+		// callers treat it as a full disk and do not try again.
+		return fmt.Errorf("%w (HDFS %s: %v; free space or raise the quota with hdfs dfsadmin -setSpaceQuota or -setQuota)", syscall.EDQUOT, ex, err)
 	}
 	return err
 }
@@ -509,6 +514,9 @@ func (w *writer) Write(b []byte) (int, error) {
 	}
 	n, err := w.w.Write(b)
 	w.sums.Write(b[:n])
+	if err != nil {
+		err = w.f.mapErr("write", w.path, err) // a new block can meet a full quota
+	}
 	return n, err
 }
 
