@@ -156,6 +156,9 @@ func (t *task) dir(ctx context.Context) (messages.Result, error) {
 	switch {
 	case err == nil && !fi.IsDir():
 		return res, permanent(fmt.Errorf("cannot replace file %s with directory %s", t.dst.Display(), t.src.Display()))
+	case err == nil && t.item.TargetMissing && !t.job.Options.DryRun:
+		res.Status, res.Reason, res.DirsCreated = messages.StatusCopied, "directory created (by this job: missing when listed)", 1
+		return res, nil
 	case err == nil:
 		res.Status, res.Reason = messages.StatusSkipped, DirExists
 		return res, nil

@@ -56,10 +56,11 @@ func (e *enqueuer) count(items, files, bytes int64) {
 	}
 }
 
-func (e *enqueuer) dir(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, root, statted bool) error {
+// dir enqueues a directory; missing: the lister saw its target missing.
+func (e *enqueuer) dir(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, root, statted, missing bool) error {
 	e.listed.Dirs++
 	return e.publish(ctx, &messages.WorkItem{Kind: messages.KindDir, Src: src.String(), Dst: dst.String(),
-		Root: root, Attr: attrsOf(fi), Statted: statted}, 0, 0)
+		Root: root, Attr: attrsOf(fi), Statted: statted, TargetMissing: missing}, 0, 0)
 }
 
 // file enqueues one file: chunked, bundled or alone.

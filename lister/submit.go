@@ -96,8 +96,13 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			}
 			continue
 		}
+		// One lookup per root: below a missing root target every target is
+		// missing (no lookups while listing), and a copier that finds the
+		// root made knows this job made it.
+		_, err = dfs.Stat(ctx, r.Dst.Path)
+		rootMissing := errors.Is(err, fs.ErrNotExist)
 		if !excluded {
-			if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true); err != nil {
+			if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true, rootMissing); err != nil {
 				return nil, err
 			}
 		}
@@ -105,11 +110,6 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 		statEach := job.Options.Preserve.Any() && fs.ListOmitsAttrs(sfs)
 		statted := statEach || !fs.ListOmitsAttrs(sfs)
 		check := quickCheck(ctx, job.Options, p.Filter, r, dfs, statted && !statEach)
-		rootMissing := false
-		if check != nil {
-			_, err := dfs.Stat(ctx, r.Dst.Path)
-			rootMissing = errors.Is(err, fs.ErrNotExist)
-		}
 		err = l.walk(ctx, sfs, r.Src.Path, rootMissing, check, func(fi fs.FileInfo, v verdict) error {
 			src := r.Src
 			src.Path = fi.Path
@@ -129,7 +129,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 				return e.skipped(ctx, src, dst, fi, v.reason)
 			}
 			if fi.IsDir() {
-				return e.dir(ctx, src, dst, fi, false, statted)
+				return e.dir(ctx, src, dst, fi, false, statted, v.missing)
 			}
 			return e.file(ctx, src, dst, fi, statted, dfs)
 		})

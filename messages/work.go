@@ -32,6 +32,11 @@ type WorkItem struct {
 	// attributes (object stores): only then can a copier compare its own
 	// Stat's mtime with it to tell that the source changed.
 	Statted bool `json:"statted,omitempty"`
+	// TargetMissing says the lister saw a directory's target missing, so
+	// a copier that finds it made counts it as made by this job (by a
+	// file's copy first, or a delivery whose result was lost). False is
+	// also "not looked at".
+	TargetMissing bool `json:"target_missing,omitempty"`
 	// Files are a bundle's files (Kind bundle), which share Statted; Src,
 	// Dst and Attr are then empty.
 	Files []BundledFile `json:"files,omitempty"`
