@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/retry"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -244,5 +245,5 @@ func retryDelay(job *messages.Job, attempt int) time.Duration {
 	if backoff == 0 {
 		backoff = messages.DefaultRetryBackoff
 	}
-	return backoff << (attempt - 1)
+	return retry.Policy{Backoff: backoff}.Delay(attempt)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/cli"
+	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
 	"github.com/jetcp/jetcp/lister"
 )
@@ -132,6 +133,31 @@ func TestLogToHDFS(t *testing.T) {
 	}
 	want["big"] = "FAIL"
 	checkLog(t, readLogVia(t, logs2), src, dst2, sizes, want)
+}
+
+// A -log on HDFS survives HDFS's transient faults (cut connections, RPC
+// errors) as the copies do: a fault while writing it once made a job whose
+// every file was copied exit 1 after waiting 12 s for a block that never
+// completed (the differential test found it). The sources and target are
+// local: only the log meets the faults.
+func TestLogToHDFSUnderFaults(t *testing.T) {
+	c := startHDFS(t)
+	src, sizes := logSource(t)
+	want := map[string]string{}
+	for n := range sizes {
+		want[n] = "COPY"
+	}
+	for i := range 4 {
+		dst := filepath.Join(t.TempDir(), "dst")
+		logs := fmt.Sprintf("hdfs://%s/faulty/logs%d", c.Addr(), i)
+		c.SetFaults(hdfsemu.Faults{DropRate: 0.15, RPCErrorRate: 0.1})
+		code, _, out := runReport(t, "-log", logs, src, dst)
+		c.SetFaults(hdfsemu.Faults{})
+		if code != cli.ExitOK {
+			t.Fatalf("run %d: exit %d\n%s", i, code, lastLines(out, 10))
+		}
+		checkLog(t, readLogVia(t, logs), src, dst, sizes, want)
+	}
 }
 
 // -log cosn://bucket/logs writes the per-file log to COS.

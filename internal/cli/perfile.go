@@ -4,27 +4,45 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"path"
+	"path/filepath"
 	"sync"
+	"time"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/retry"
 )
 
 // perFileLog is -log's file, jetcp-<job>.jsonl in the -log directory.
 // DistCp's -log is a Hadoop path on any file system, so it is written
-// through the fs layer: a local path, hdfs://... or cosn://.... On COS the
-// object appears only complete, at Close; on HDFS, where a file being
-// written is visible, it is written under a hidden name and renamed at
-// Close; a local log is written in place, line by line, as it always was.
-// Writes come from the goroutine following the job's results, Close from
-// the lister when the job has ended (also failed or interrupted).
+// through the fs layer: a local path, hdfs://... or cosn://.... A local log
+// is written in place, line by line, as it always was. Elsewhere the lines
+// go to a local spool file and the log is uploaded when the job has ended
+// (also failed or interrupted), with retries: a job of hours must not lose
+// its log to one cut connection, nor hold an HDFS lease or an upload open
+// all along. On HDFS, where a file being written is visible, the upload
+// goes to a hidden name and is renamed into place; on COS the object
+// appears only complete. Writes come from the goroutine following the
+// job's results, Close from the lister.
 type perFileLog struct {
 	mu         sync.Mutex
 	ctx        context.Context
 	fsys       fs.FS
-	w          fs.Writer
-	tmp, final string // the same when written in place
+	w          io.Writer // the local log, or the spool
+	local      fs.Writer // a local log written in place
+	spool      *os.File  // the lines of a log uploaded at Close
+	tmp, final string    // the same when the upload appears only complete
 	closed     bool
+}
+
+// logRetry is how a remote -log is created and uploaded: more patient
+// than a file's copy, since one log holds a whole job's account.
+func logRetry() retry.Policy {
+	return retry.Policy{Attempts: 8, Backoff: 100 * time.Millisecond, Permanent: func(err error) bool {
+		return errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNoFileSystem) || errors.Is(err, fs.ErrExist)
+	}}
 }
 
 // openLog creates the log of job in dir (made if missing). A directory
@@ -40,27 +58,51 @@ func openLog(ctx context.Context, reg *fs.Registry, dir, job string) (*perFileLo
 	if err != nil {
 		return nil, err
 	}
-	if _, err := fs.MkdirAll(ctx, fsys, u.Path, 0o755); err != nil {
+	final := path.Join(u.Path, "jetcp-"+job+".jsonl")
+	l := &perFileLog{ctx: ctx, fsys: fsys, tmp: final, final: final}
+	if u.Scheme == "file" {
+		if _, err := fs.MkdirAll(ctx, fsys, u.Path, 0o755); err != nil {
+			return nil, err
+		}
+		if l.local, err = fsys.Create(ctx, final, fs.CreateOptions{Perm: 0o644, Overwrite: true}); err != nil {
+			return nil, err
+		}
+		l.w = l.local
+		return l, nil
+	}
+	if ac, ok := fsys.(fs.AtomicCreator); !ok || !ac.AtomicCreate() {
+		l.tmp = path.Join(u.Path, ".jetcp-"+job+".jsonl.writing")
+	}
+	if err := logRetry().Do(ctx, l.probe); err != nil {
 		return nil, err
 	}
+	if l.spool, err = os.CreateTemp("", "jetcp-log-*.jsonl"); err != nil {
+		return nil, fmt.Errorf("spool for the -log: %w", err)
+	}
+	l.w = l.spool
+	return l, nil
+}
+
+// probe makes the log's directory and shows it can be written: a missing
+// bucket or a refused directory is found before anything is copied.
+func (l *perFileLog) probe(ctx context.Context) error {
+	dir := path.Dir(l.final)
+	if _, err := fs.MkdirAll(ctx, l.fsys, dir, 0o755); err != nil {
+		return err
+	}
 	// An object store's Create asks nothing of the store: look at the
-	// directory, so that a missing bucket is found now.
-	for _, err := range fsys.List(ctx, u.Path) {
+	// directory too.
+	for _, err := range l.fsys.List(ctx, dir) {
 		if err != nil {
-			return nil, err
+			return err
 		}
 		break
 	}
-	final := path.Join(u.Path, "jetcp-"+job+".jsonl")
-	tmp := final
-	if ac, ok := fsys.(fs.AtomicCreator); u.Scheme != "file" && (!ok || !ac.AtomicCreate()) {
-		tmp = path.Join(u.Path, ".jetcp-"+job+".jsonl.writing")
-	}
-	w, err := fsys.Create(ctx, tmp, fs.CreateOptions{Perm: 0o644, Overwrite: true})
+	w, err := l.fsys.Create(ctx, l.tmp, fs.CreateOptions{Perm: 0o644, Overwrite: true})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return &perFileLog{ctx: ctx, fsys: fsys, w: w, tmp: tmp, final: final}, nil
+	return w.Abort()
 }
 
 func (l *perFileLog) Write(p []byte) (int, error) {
@@ -80,16 +122,48 @@ func (l *perFileLog) Close() error {
 		return nil
 	}
 	l.closed = true
-	if err := l.w.Close(); err != nil {
-		if l.tmp != l.final {
-			_ = l.fsys.Remove(l.ctx, l.tmp, false)
+	if l.local != nil {
+		if err := l.local.Close(); err != nil {
+			return fmt.Errorf("close %s: %w", l.final, err)
 		}
-		return fmt.Errorf("close %s: %w", l.final, err)
+		return nil
 	}
-	if l.tmp != l.final {
-		if err := l.fsys.Rename(l.ctx, l.tmp, l.final); err != nil {
-			return fmt.Errorf("rename %s to %s: %w", l.tmp, l.final, err)
-		}
+	defer os.Remove(l.spool.Name())
+	defer l.spool.Close()
+	if err := logRetry().Do(l.ctx, l.upload); err != nil {
+		return fmt.Errorf("write %s (its lines are in %s): %w", l.final, l.keep(), err)
 	}
 	return nil
+}
+
+// upload writes the spooled lines to the log's place.
+func (l *perFileLog) upload(ctx context.Context) error {
+	if _, err := l.spool.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	w, err := l.fsys.Create(ctx, l.tmp, fs.CreateOptions{Perm: 0o644, Overwrite: true})
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, l.spool); err != nil {
+		_ = w.Abort()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	if l.tmp != l.final {
+		return l.fsys.Rename(ctx, l.tmp, l.final)
+	}
+	return nil
+}
+
+// keep saves the spool of a log that could not be uploaded where the user
+// can find it, and names it.
+func (l *perFileLog) keep() string {
+	kept := filepath.Join(os.TempDir(), path.Base(l.final))
+	if err := os.Link(l.spool.Name(), kept); err != nil {
+		return l.spool.Name() + " (removed)"
+	}
+	return kept
 }
