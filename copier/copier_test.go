@@ -144,3 +144,38 @@ func recordJob(t *testing.T, ctx context.Context, js jetstream.JetStream, job *m
 	}
 	return results
 }
+
+// copyItems records job, publishes items to its work stream, runs a copier
+// with workers over reg until every item has a result, stops it and
+// returns the results by index.
+func copyItems(t *testing.T, ctx context.Context, js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, workers int,
+	job *messages.Job, items ...*messages.WorkItem) map[int64]*messages.Result {
+	t.Helper()
+	results := recordJob(t, ctx, js, job)
+	for _, it := range items {
+		b, _ := messages.Encode(it)
+		if _, err := js.Publish(ctx, messages.WorkSubjectFor(job.ID), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		copier.New(js, reg, log, copier.WithWorkers(workers)).Run(runCtx)
+		close(done)
+	}()
+	defer func() { stop(); <-done }()
+	got := map[int64]*messages.Result{}
+	for len(got) < len(items) {
+		m, err := results.Next(jetstream.FetchMaxWait(20 * time.Second))
+		if err != nil {
+			t.Fatalf("waiting for results (have %d of %d): %v", len(got), len(items), err)
+		}
+		ev, err := messages.Decode[messages.Event](m.Data())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[ev.Result.Index] = ev.Result
+	}
+	return got
+}

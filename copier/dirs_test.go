@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/messages"
@@ -32,39 +30,13 @@ func TestDirMissingWhenListedCountsAsCreated(t *testing.T) {
 	uri := func(p string) string { return fs.MustParseURI(p).String() }
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{uri(src)},
 		Target: uri(dst), WriteRoot: uri(dst)}
-	results := recordJob(t, ctx, js, job)
 	items := []*messages.WorkItem{
 		{Job: job.ID, Index: 0, Kind: messages.KindDir, Src: uri(filepath.Join(src, "made")), Dst: uri(filepath.Join(dst, "made")), TargetMissing: true},
 		{Job: job.ID, Index: 1, Kind: messages.KindDir, Src: uri(filepath.Join(src, "old")), Dst: uri(filepath.Join(dst, "old"))},
 	}
-	for _, it := range items {
-		b, _ := messages.Encode(it)
-		if _, err := js.Publish(ctx, messages.WorkSubjectFor(job.ID), b); err != nil {
-			t.Fatal(err)
-		}
-	}
 	reg := fs.NewRegistry()
 	reg.Register("file", local.Open)
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		copier.New(js, reg, zerolog.Nop()).Run(runCtx)
-		close(done)
-	}()
-	got := map[int64]*messages.Result{}
-	for len(got) < len(items) {
-		m, err := results.Next(jetstream.FetchMaxWait(10 * time.Second))
-		if err != nil {
-			t.Fatalf("waiting for results: %v", err)
-		}
-		ev, err := messages.Decode[messages.Event](m.Data())
-		if err != nil {
-			t.Fatal(err)
-		}
-		got[ev.Result.Index] = ev.Result
-	}
-	stop()
-	<-done
+	got := copyItems(t, ctx, js, reg, zerolog.Nop(), 2, job, items...)
 	if r := got[0]; r.DirsCreated != 1 || r.Status == messages.StatusFailed {
 		t.Errorf("missing when listed: %+v, want 1 directory created", r)
 	}

@@ -10,10 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/messages"
@@ -37,12 +35,8 @@ func TestCopierDoesNotRetryFullDisk(t *testing.T) {
 			u := func(p string) string { return fs.MustParseURI(p).String() }
 			job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{u(src)}, Target: u(dst), WriteRoot: u(dst),
 				Options: messages.Options{Attempts: 3, RetryBackoff: 10 * time.Millisecond}}
-			results := recordJob(t, ctx, js, job)
-			item, _ := messages.Encode(&messages.WorkItem{Job: job.ID, Index: 0, Kind: messages.KindFile,
-				Src: u(filepath.Join(src, "f")), Dst: u(filepath.Join(dst, "f")), Attr: messages.Attrs{Size: fi.Size(), ModTime: fi.ModTime()}})
-			if _, err := js.Publish(ctx, messages.WorkSubjectFor(job.ID), item); err != nil {
-				t.Fatal(err)
-			}
+			item := &messages.WorkItem{Job: job.ID, Index: 0, Kind: messages.KindFile,
+				Src: u(filepath.Join(src, "f")), Dst: u(filepath.Join(dst, "f")), Attr: messages.Attrs{Size: fi.Size(), ModTime: fi.ModTime()}}
 			var creates atomic.Int64
 			reg := fs.NewRegistry()
 			reg.Register("file", func(ctx context.Context, u fs.URI) (fs.FS, error) {
@@ -52,20 +46,7 @@ func TestCopierDoesNotRetryFullDisk(t *testing.T) {
 				}
 				return &fullDisk{FS: f.(*local.FS), errno: errno, creates: &creates}, nil
 			})
-			runCtx, stop := context.WithCancel(ctx)
-			done := make(chan struct{})
-			go func() { copier.New(js, reg, zerolog.Nop(), copier.WithWorkers(1)).Run(runCtx); close(done) }()
-			defer func() { stop(); <-done }()
-
-			m, err := results.Next(jetstream.FetchMaxWait(20 * time.Second))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ev, err := messages.Decode[messages.Event](m.Data())
-			if err != nil {
-				t.Fatal(err)
-			}
-			r := ev.Result
+			r := copyItems(t, ctx, js, reg, zerolog.Nop(), 1, job, item)[0]
 			if r.Status != messages.StatusFailed || r.Attempt != 1 || !strings.Contains(r.Error, errno.Error()) {
 				t.Fatalf("result %s, attempt %d, %q; want failed on attempt 1 with %q", r.Status, r.Attempt, r.Error, errno.Error())
 			}

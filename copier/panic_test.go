@@ -12,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/messages"
@@ -74,7 +72,6 @@ func TestCopierPanicFailsOnlyThatFile(t *testing.T) {
 	dstURI := func(n string) string { return fs.MustParseURI(filepath.Join(dst, n)).String() }
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{"boom://" + filepath.ToSlash(src)},
 		Target: dstURI(""), WriteRoot: dstURI("")}
-	results := recordJob(t, ctx, js, job)
 	attr := func(n string) messages.Attrs {
 		fi, _ := os.Stat(filepath.Join(src, n))
 		return messages.Attrs{Size: fi.Size(), ModTime: fi.ModTime()}
@@ -86,12 +83,6 @@ func TestCopierPanicFailsOnlyThatFile(t *testing.T) {
 			{Src: srcURI("boom2"), Dst: dstURI("boom2"), Attr: attr("boom2")},
 			{Src: srcURI("good2"), Dst: dstURI("good2"), Attr: attr("good2")}}},
 	}
-	for _, it := range items {
-		b, _ := messages.Encode(it)
-		if _, err := js.Publish(ctx, messages.WorkSubjectFor(job.ID), b); err != nil {
-			t.Fatal(err)
-		}
-	}
 	reg := fs.NewRegistry()
 	reg.Register("file", local.Open)
 	reg.Register("boom", func(ctx context.Context, u fs.URI) (fs.FS, error) {
@@ -99,27 +90,7 @@ func TestCopierPanicFailsOnlyThatFile(t *testing.T) {
 		return boomFS{l}, err
 	})
 	var logs syncBuf
-	runCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		copier.New(js, reg, zerolog.New(&logs), copier.WithWorkers(2)).Run(runCtx)
-		close(done)
-	}()
-
-	got := map[int64]*messages.Result{}
-	for len(got) < len(items) {
-		m, err := results.Next(jetstream.FetchMaxWait(10 * time.Second))
-		if err != nil {
-			t.Fatalf("waiting for results (have %d): %v\n%s", len(got), err, logs.String())
-		}
-		ev, err := messages.Decode[messages.Event](m.Data())
-		if err != nil {
-			t.Fatal(err)
-		}
-		got[ev.Result.Index] = ev.Result
-	}
-	stop()
-	<-done
+	got := copyItems(t, ctx, js, reg, zerolog.New(&logs), 2, job, items...)
 
 	failedByPanic := func(what string, r messages.Result) {
 		t.Helper()
