@@ -17,12 +17,16 @@ one or two dashes, -p letters are glued (-pugpt), options come before SRC DST.
 What to copy
   -f LIST               read source paths from LIST, one per line
   -filters FILE         skip source paths matching any regular expression in FILE
-                        (one per line, matched against the whole path)
+                        (one per line, matched against the whole path; each path
+                        on its own: '.*/tmp' skips the directory tmp, not what is
+                        in it, '.*/tmp/.*' its contents)
   SRC may be a glob: '/data/2026-*/part-?'
 
 How to decide, per file
   -update               copy only files whose size or checksum differ
   -overwrite            copy every file, replacing the target
+  (neither)             copy what is missing; an existing file target is
+                        overwritten (as DistCp); sources sharing a path refuse
   -skipcrccheck         with -update, compare sizes only; without it, check each
                         copy by its length only (as DistCp 3.4)
   --trust-mtime         with -update, skip a file jetcp copied whose source still has
@@ -30,6 +34,7 @@ How to decide, per file
                         rsync and rclone do); without it a local source's ctime must
                         match too, else the checksums are compared
   -delete               with -update/-overwrite, delete target files absent from the sources
+                        (never what -filters exclude)
   -p[rbugpct]           preserve replication, block size, user, group, permission,
                         checksum type, times (bare -p = -prbugpct)
 
