@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -16,7 +15,7 @@ const maxAssemblies = 4
 
 // assembling is one chunked file while its chunks come in.
 type assembling struct {
-	a        copier.Assembly
+	a        assembly
 	count    int
 	got      int
 	sums     []string
@@ -40,7 +39,7 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 	st := j.chunks[c.File]
 	if st == nil {
 		st = &assembling{count: c.Count, sums: make([]string, c.Count), lengths: make([]int64, c.Count)}
-		st.a = copier.Assembly{Index: c.File, Upload: c.Upload, Receipts: make([]string, c.Count),
+		st.a = assembly{Index: c.File, Upload: c.Upload, Receipts: make([]string, c.Count),
 			File: messages.WorkItem{Job: j.spec.ID, Index: c.File, Kind: messages.KindFile, Src: r.Src, Dst: r.Dst}}
 		j.chunks[c.File] = st
 	}
@@ -98,7 +97,7 @@ func (j *job) assemble(ctx context.Context, st *assembling) *messages.Result {
 	start := time.Now()
 	defer func() { r.DurationMS = st.longest + time.Since(start).Milliseconds() }()
 	fail := func(msg string) *messages.Result {
-		if err := copier.AbortAssembly(context.WithoutCancel(ctx), j.c.reg, j.spec, st.a); err != nil {
+		if err := abortAssembly(context.WithoutCancel(ctx), j.c.reg, j.spec, st.a); err != nil {
 			j.log.Warn().Err(err).Str("dst", f.Dst).Msg("cannot discard a failed file's chunks")
 		}
 		r.Status, r.Error = messages.StatusFailed, msg
@@ -117,7 +116,7 @@ func (j *job) assemble(ctx context.Context, st *assembling) *messages.Result {
 		sum = fs.CombineCRC32C(sum, v, st.lengths[i])
 	}
 	st.a.Sum = fs.CRC32C(sum)
-	if err := copier.Assemble(ctx, j.c.reg, j.spec, st.a); err != nil {
+	if err := assembleFile(ctx, j.c.reg, j.spec, st.a); err != nil {
 		r.Status, r.Error = messages.StatusFailed, err.Error()
 		return r
 	}
@@ -133,7 +132,7 @@ func (j *job) abortAssemblies(ctx context.Context) {
 		if st.launched {
 			continue
 		}
-		if err := copier.AbortAssembly(ctx, j.c.reg, j.spec, st.a); err != nil {
+		if err := abortAssembly(ctx, j.c.reg, j.spec, st.a); err != nil {
 			j.log.Warn().Err(err).Str("dst", st.a.File.Dst).Msg("cannot discard a chunked file's parts")
 		}
 	}

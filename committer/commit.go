@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -116,7 +116,7 @@ func (j *job) sweepTemps(ctx context.Context) {
 			}
 		}
 	}
-	prefix := copier.TempPrefixFor(j.spec.ID)
+	prefix := distcp.TempPrefixFor(j.spec.ID)
 	for dir := range j.sweepIn {
 		for fi, err := range fsys.List(ctx, dir) {
 			if err != nil {
@@ -199,7 +199,7 @@ func (j *job) applyDirAttrs(ctx context.Context) error {
 		if !ok {
 			return nil
 		}
-		a := copier.AttrsFor(j.spec.Options.Preserve, d.attr)
+		a := distcp.AttrsFor(j.spec.Options.Preserve, d.attr)
 		if err := setter.SetAttrs(ctx, u.Path, a); err != nil && first == nil {
 			first = fmt.Errorf("preserve attributes of directory %s: %w", u.Display(), err)
 		}

@@ -12,7 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/committer"
-	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/internal/natsembed"
@@ -160,8 +160,8 @@ func TestSweepsLeftoverTempFiles(t *testing.T) {
 	root := fs.MustParseURI(dir).String()
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
 	sub := filepath.Join(dir, "sub")
-	mine := filepath.Join(sub, copier.TempName(job.ID, "0", 1, "0a1b2c3d"))
-	others := filepath.Join(sub, copier.TempName("20200101-000000-00000000", "0", 1, "0a1b2c3d"))
+	mine := filepath.Join(sub, distcp.TempName(job.ID, "0", 1, "0a1b2c3d"))
+	others := filepath.Join(sub, distcp.TempName("20200101-000000-00000000", "0", 1, "0a1b2c3d"))
 	for _, p := range []string{mine, others, filepath.Join(sub, "f")} {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)

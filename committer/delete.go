@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/filter"
 )
@@ -107,7 +107,7 @@ func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string
 		u := target
 		u.Path = fi.Path
 		switch {
-		case strings.HasPrefix(name, copier.TempPrefix):
+		case strings.HasPrefix(name, distcp.TempPrefix):
 		case have[name], filtered[name] || flt.Excludes(u):
 			// Kept. Each path is filtered on its own, so an excluded
 			// directory's entries are looked at in turn, as are those of

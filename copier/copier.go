@@ -34,7 +34,7 @@ type Copier struct {
 	// item can be delivered to two copiers as the same attempt.
 	token string
 	bufs  buffers
-	paths sync.Map // *messages.Job -> *jobPaths
+	paths sync.Map // *messages.Job -> *place.Paths
 }
 
 // Option configures a Copier.

@@ -13,28 +13,22 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/place"
 	"github.com/jetcp/jetcp/internal/retry"
 	"github.com/jetcp/jetcp/messages"
 )
 
-// permanentError marks failures a retry cannot fix (a directory in the way,
-// a missing source, a source that changed). A full disk or an exhausted
-// quota (ENOSPC, EDQUOT) is one too: seconds later it is as full, and
-// every further try would write, and then delete, the same bytes again.
-type permanentError struct{ err error }
-
-func (e permanentError) Error() string { return e.err.Error() }
-func (e permanentError) Unwrap() error { return e.err }
-
-func permanent(err error) error { return permanentError{err} }
-
+// isPermanent tells failures a retry cannot fix: those marked so
+// (place.Permanent: a directory in the way, a missing source, a source
+// that changed), and more. A full disk or an exhausted quota (ENOSPC,
+// EDQUOT) is one too: seconds later it is as full, and every further try
+// would write, and then delete, the same bytes again.
 func isPermanent(err error) bool {
-	var p permanentError
 	// An owner or group missing on this machine (-pug from HDFS or COS to
 	// local files) will not appear by trying again.
 	var uu user.UnknownUserError
 	var ug user.UnknownGroupError
-	return errors.As(err, &p) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
+	return place.IsPermanent(err) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) ||
 		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.As(err, &uu) || errors.As(err, &ug)
 }
 
@@ -175,7 +169,7 @@ func guard(log zerolog.Logger, copy func() (messages.Result, error)) (res messag
 	defer func() {
 		if p := recover(); p != nil {
 			log.Error().Str("panic", fmt.Sprint(p)).Str("stack", string(debug.Stack())).Msg("BUG: the copy panicked; it fails")
-			res, err = messages.Result{}, permanent(fmt.Errorf("panic (a bug in jetcp): %v", p))
+			res, err = messages.Result{}, place.Permanent(fmt.Errorf("panic (a bug in jetcp): %v", p))
 		}
 	}()
 	return copy()

@@ -9,22 +9,23 @@ import (
 	"time"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/place"
 )
 
 // stream reads the source once, checksumming and writing as it goes, with
 // the job's buffer size and bandwidth limit, and checks that the source did
 // not change since it was listed.
 func (t *task) stream(ctx context.Context, w io.Writer) (fs.Checksum, error) {
-	return t.streamRange(ctx, w, 0, t.item.Attr.Size)
+	return t.streamRange(ctx, w, 0, t.Item.Attr.Size)
 }
 
 // streamRange copies the length bytes at offset (a chunk, or the whole
 // file), and checks that the source did not change since it was listed.
 func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int64) (fs.Checksum, error) {
-	o := t.job.Options
-	r, err := t.srcFS.Open(ctx, t.src.Path, offset)
+	o := t.Job.Options
+	r, err := t.SrcFS.Open(ctx, t.Src.Path, offset)
 	if err != nil {
-		return fs.Checksum{}, fmt.Errorf("open source %s: %w", t.src.Display(), err)
+		return fs.Checksum{}, fmt.Errorf("open source %s: %w", t.Src.Display(), err)
 	}
 	defer r.Close()
 	// Reading stops at the listed length. A file that grew shows in the
@@ -54,7 +55,7 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 				h.Write(buf[:k])
 			}
 			if _, err := w.Write(buf[:k]); err != nil {
-				return fs.Checksum{}, fmt.Errorf("write %s: %w", t.dst.Display(), err)
+				return fs.Checksum{}, fmt.Errorf("write %s: %w", t.Dst.Display(), err)
 			}
 			n += int64(k)
 			thr.wait(ctx, int64(k))
@@ -63,19 +64,19 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 			break
 		}
 		if rerr != nil {
-			return fs.Checksum{}, fmt.Errorf("read source %s: %w", t.src.Display(), rerr)
+			return fs.Checksum{}, fmt.Errorf("read source %s: %w", t.Src.Display(), rerr)
 		}
 	}
 	if n != length {
-		return fs.Checksum{}, permanent(fmt.Errorf("source %s changed during the copy: listed %d bytes, read %d: re-run with -update", t.src.Display(), t.item.Attr.Size, offset+n))
+		return fs.Checksum{}, place.Permanent(fmt.Errorf("source %s changed during the copy: listed %d bytes, read %d: re-run with -update", t.Src.Display(), t.Item.Attr.Size, offset+n))
 	}
-	fi, err := t.srcFS.Stat(ctx, t.src.Path)
+	fi, err := t.SrcFS.Stat(ctx, t.Src.Path)
 	if err != nil {
-		return fs.Checksum{}, fmt.Errorf("re-check source %s: %w", t.src.Display(), err)
+		return fs.Checksum{}, fmt.Errorf("re-check source %s: %w", t.Src.Display(), err)
 	}
-	if fi.Size != t.item.Attr.Size || t.item.Statted && !fi.ModTime.Equal(t.item.Attr.ModTime) {
-		return fs.Checksum{}, permanent(fmt.Errorf("source %s changed during the copy (size %d -> %d, mtime %s -> %s): re-run with -update",
-			t.src.Display(), t.item.Attr.Size, fi.Size, t.item.Attr.ModTime.Format(time.RFC3339Nano), fi.ModTime.Format(time.RFC3339Nano)))
+	if fi.Size != t.Item.Attr.Size || t.Item.Statted && !fi.ModTime.Equal(t.Item.Attr.ModTime) {
+		return fs.Checksum{}, place.Permanent(fmt.Errorf("source %s changed during the copy (size %d -> %d, mtime %s -> %s): re-run with -update",
+			t.Src.Display(), t.Item.Attr.Size, fi.Size, t.Item.Attr.ModTime.Format(time.RFC3339Nano), fi.ModTime.Format(time.RFC3339Nano)))
 	}
 	if cw != nil {
 		return cw.Checksum(), nil

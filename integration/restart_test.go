@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -161,7 +161,7 @@ func waitFor(ctx context.Context, exited chan error, cond func() bool) bool {
 func countFiles(root string) int {
 	n := 0
 	_ = filepath.WalkDir(root, func(p string, d iofs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), copier.TempPrefix) {
+		if err == nil && d.Type().IsRegular() && !strings.HasPrefix(d.Name(), distcp.TempPrefix) {
 			n++
 		}
 		return nil
@@ -177,7 +177,7 @@ func tempFiles(t *testing.T, root string) []string {
 		if err != nil {
 			return err
 		}
-		if strings.HasPrefix(d.Name(), copier.TempPrefix) {
+		if strings.HasPrefix(d.Name(), distcp.TempPrefix) {
 			tmp = append(tmp, p)
 		}
 		return nil

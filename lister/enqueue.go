@@ -7,7 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -102,7 +102,7 @@ func (e *enqueuer) skipped(ctx context.Context, src, dst fs.URI, fi fs.FileInfo,
 	if fi.IsDir() {
 		e.listed.Dirs++
 		a := attrsOf(fi)
-		r = copier.DirResult(e.job.Options, &a, false)
+		r = messages.Result{Attr: &a} // not the root: its attributes apply
 		r.Kind = messages.KindDir
 	} else {
 		e.skipFiles++
@@ -167,7 +167,7 @@ func (e *enqueuer) chunked(ctx context.Context, src, dst fs.URI, fi fs.FileInfo,
 	}
 	fileIndex := e.listed.Items + count
 	attr := attrsOf(fi)
-	upload, err := pw.StartParts(ctx, copier.AssemblyPath(dstFS, e.job, fileIndex, dst.Path), copier.CreateOptionsFor(dstFS, e.job.Options, attr))
+	upload, err := pw.StartParts(ctx, distcp.AssemblyPath(dstFS, e.job, fileIndex, dst.Path), distcp.CreateOptionsFor(dstFS, e.job.Options, attr))
 	if err != nil {
 		// The copier meets the same error and reports it for this file.
 		return e.publish(ctx, &messages.WorkItem{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(),
@@ -206,7 +206,7 @@ func chunkSize(o messages.Options, fi fs.FileInfo) int64 {
 }
 
 // mustCopy tells whether a file will be copied whatever a copier finds
-// (metadata alone says so: copier.QuickDecide): only then is it split,
+// (metadata alone says so: distcp.Decide): only then is it split,
 // since deciding to skip it may need its checksum.
 func mustCopy(ctx context.Context, o messages.Options, dstFS fs.FS, dst string, a messages.Attrs) bool {
 	fi, err := dstFS.Stat(ctx, dst)
@@ -214,6 +214,9 @@ func mustCopy(ctx context.Context, o messages.Options, dstFS fs.FS, dst string, 
 	if err != nil && !errors.Is(err, fs.ErrNotExist) || exists && fi.IsDir() {
 		return false // the copier reports it
 	}
-	decided, copyIt, _ := copier.QuickDecide(ctx, dstFS, o, a, false, exists, fi)
-	return decided && copyIt
+	in := distcp.Input{Options: o, Src: a}
+	if exists {
+		in.Target = &fi
+	}
+	return distcp.Decide(in).Action == distcp.Copy
 }

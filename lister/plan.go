@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/filter"
 	"github.com/jetcp/jetcp/messages"
@@ -133,29 +134,16 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	}
 	job.WriteRoot = writeRoot.String()
 
-	multi := len(roots) > 1
-	merge := o.Update || o.Overwrite
-	anyDir := false
-	for _, r := range roots {
-		anyDir = anyDir || r.Info.IsDir()
+	land, err := landRoots(roots, target, texists, tinfo, o)
+	if err != nil {
+		return nil, err
 	}
-	if texists && !tinfo.IsDir() {
-		if anyDir {
-			return nil, usagef("target %s is a file, and a directory cannot be copied into a file: give a directory target", target.Display())
-		}
-		if multi {
-			return nil, usagef("target %s is a file, and %d sources need a directory target", target.Display(), len(roots))
-		}
-	}
-	tdir := texists && tinfo.IsDir()
-	job.TargetIsDir = tdir || multi || anyDir
+	job.TargetIsDir = land.TargetIsDir
 	for i := range roots {
 		r := &roots[i]
-		switch {
-		case r.Info.IsDir() && merge, !multi && !tdir:
+		r.Dst = writeRoot.Join(r.Src.Base())
+		if land.InTarget[i] {
 			r.Dst = writeRoot // contents land in the target itself
-		default:
-			r.Dst = writeRoot.Join(r.Src.Base())
 		}
 		job.Sources = append(job.Sources, r.Src.String())
 	}
@@ -163,16 +151,41 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 		return nil, err
 	}
 	var notes, warnings []string
+	tdir := texists && tinfo.IsDir()
 	if o.Delete && tdir {
 		warnings = landingWarnings(ctx, reg, roots, writeRoot, tfs)
 	}
-	if texists && !tdir && !o.Update && !o.Overwrite {
-		// DistCp's CopyMapper.setup: when the job's target is an existing
-		// file, it is overwritten (a single file source: checked above).
+	if land.OverwriteFile {
 		job.Options.Overwrite = true
 		notes = append(notes, fmt.Sprintf("target %s is an existing file: it is overwritten, as DistCp does", target.Display()))
 	}
 	return &Plan{Job: job, Roots: roots, Filter: flt, Notes: notes, Warnings: warnings}, nil
+}
+
+// landRoots decides where the sources land (distcp.Land), wording a
+// target that cannot take them as a usage error.
+func landRoots(roots []Root, target fs.URI, texists bool, tinfo fs.FileInfo, o messages.Options) (distcp.Landing, error) {
+	isDir := make([]bool, len(roots))
+	for i, r := range roots {
+		isDir[i] = r.Info.IsDir()
+	}
+	state := distcp.TargetMissing
+	switch {
+	case texists && tinfo.IsDir():
+		state = distcp.TargetDir
+	case texists:
+		state = distcp.TargetFile
+	}
+	land, err := distcp.Land(isDir, state, o.Update, o.Overwrite)
+	switch {
+	case errors.Is(err, distcp.ErrDirIntoFile):
+		return land, usagef("target %s is a file, and a directory cannot be copied into a file: give a directory target", target.Display())
+	case errors.Is(err, distcp.ErrManyIntoFile):
+		return land, usagef("target %s is a file, and %d sources need a directory target", target.Display(), len(roots))
+	case err != nil:
+		return land, fmt.Errorf("landing: %w", err)
+	}
+	return land, nil
 }
 
 func parse(s, what string) (fs.URI, error) {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/filter"
 	"github.com/jetcp/jetcp/messages"
@@ -13,7 +13,7 @@ import (
 
 // quickCheck returns the check by which listing goroutines settle, from
 // metadata alone, entries whose target is already as the job wants it
-// (copier.QuickDecide: present, same size, a recorded origin matching the
+// (distcp.Decide: present, same size, a recorded origin matching the
 // source), or nil when the job's options leave nothing to settle early.
 // Such entries get their skipped result from the lister and never become
 // work items: an -update of a tree that barely changed costs a Stat per
@@ -45,12 +45,12 @@ func quickCheck(ctx context.Context, o messages.Options, flt *filter.Filter, r R
 			return verdict{} // missing, or a conflict the copier reports
 		}
 		if fi.IsDir() {
-			return verdict{skip: true, reason: copier.DirExists}
+			return verdict{skip: true, reason: distcp.DirExists}
 		}
-		decided, copyIt, reason := copier.QuickDecide(ctx, dfs, o, attrsOf(fi), true, true, dfi)
-		if !decided || copyIt {
-			return verdict{}
+		in := distcp.ReadOrigin(ctx, dfs, distcp.Input{Options: o, Src: attrsOf(fi), Statted: true, Target: &dfi})
+		if d := distcp.Decide(in); d.Action == distcp.Skip {
+			return verdict{skip: true, reason: d.Reason}
 		}
-		return verdict{skip: true, reason: reason}
+		return verdict{}
 	}
 }

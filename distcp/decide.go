@@ -1,0 +1,141 @@
+package distcp
+
+import (
+	"context"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Action is what the per-file decision asks for.
+type Action int
+
+// The decision's outcomes. NeedChecksum means metadata cannot tell: the
+// caller compares the two files' checksums (ChecksumDecision).
+const (
+	Copy Action = iota + 1
+	Skip
+	NeedChecksum
+)
+
+// Reasons reported with a decision; results and logs carry them.
+const (
+	ReasonTargetMissing     = "target missing"
+	ReasonOverwrite         = "overwrite"
+	ReasonTargetExists      = "target exists"
+	ReasonSizeDiffers       = "size differs"
+	ReasonBlockSizeDiffers  = "block size differs"
+	ReasonSkipCRC           = "same size (checksum not compared: -skipcrccheck)"
+	ReasonUnchanged         = "unchanged since copied (recorded)"
+	ReasonSameChecksum      = "same size and checksum"
+	ReasonChecksumDiffers   = "checksum differs"
+	ReasonIncomparableOlder = "same size, checksums incomparable, target not older"
+	ReasonIncomparableNewer = "same size, checksums incomparable, source newer"
+	// DirExists is the reason a directory whose target exists is skipped.
+	DirExists = "directory exists"
+)
+
+// Decision is the outcome of the per-file rules and why.
+type Decision struct {
+	Action Action
+	Reason string
+}
+
+// Input is what the per-file decision looks at.
+type Input struct {
+	Options messages.Options
+	// Src is the source file's attributes; Statted says they are as Stat
+	// reports them (times included), which a recorded origin needs.
+	Src     messages.Attrs
+	Statted bool
+	// Target is the target file, nil when it is missing.
+	Target *fs.FileInfo
+	// Origin is the target's recorded origin, nil when there is none or
+	// it was not read (see WantsOrigin).
+	Origin *fs.Origin
+}
+
+// Decide applies DistCp's per-file rules (CopyMapper) as far as metadata
+// settles them: the target's existence, the flags, size and block size,
+// and the target's recorded origin.
+func Decide(in Input) Decision {
+	o, a, t := in.Options, in.Src, in.Target
+	switch {
+	case t == nil:
+		return Decision{Copy, ReasonTargetMissing}
+	case o.Overwrite:
+		return Decision{Copy, ReasonOverwrite}
+	case !o.Update:
+		return Decision{Skip, ReasonTargetExists}
+	case t.Size != a.Size:
+		return Decision{Copy, ReasonSizeDiffers}
+	case o.Preserve.BlockSize && a.BlockSize > 0 && t.BlockSize > 0 && t.BlockSize != a.BlockSize:
+		return Decision{Copy, ReasonBlockSizeDiffers}
+	case o.SkipCRC:
+		return Decision{Skip, ReasonSkipCRC}
+	case in.Origin != nil && in.WantsOrigin() && sameOrigin(o, a, *in.Origin):
+		return Decision{Skip, ReasonUnchanged}
+	}
+	return Decision{Action: NeedChecksum}
+}
+
+// WantsOrigin tells whether a recorded origin could settle the decision
+// for this source: only a source whose times are known can match one.
+// Without a change time (all but local sources) only --trust-mtime lets
+// size and mtime suffice.
+func (in Input) WantsOrigin() bool {
+	return in.Statted && !in.Src.ModTime.IsZero() && (!in.Src.ChangeTime.IsZero() || in.Options.TrustMtime)
+}
+
+// sameOrigin tells, without reading data, that the target was copied from
+// the source as it is now: the target's recorded origin (valid while the
+// target is unchanged) names the source's listed size, mtime and change
+// time. A change time nobody can set back makes this as sure as reading
+// the source (a rewrite under a restored mtime still moves it), so it
+// needs no flag; --trust-mtime drops the change time from the rule
+// (rsync's and rclone's), for sources without one.
+func sameOrigin(o messages.Options, a messages.Attrs, rec fs.Origin) bool {
+	if rec.SrcSize != a.Size || !rec.SrcModTime.Equal(a.ModTime) {
+		return false
+	}
+	return o.TrustMtime || rec.SrcChangeTime.Equal(a.ChangeTime)
+}
+
+// ReadOrigin reads the target's recorded origin when the decision would
+// use it (in.WantsOrigin, and metadata alone has not settled it) and dstFS
+// keeps one: the read is an extended attribute, so it is not made for a
+// file whose size already differs. It returns in with Origin set, or
+// unchanged.
+func ReadOrigin(ctx context.Context, dstFS fs.FS, in Input) Input {
+	or, ok := dstFS.(fs.OriginRecorder)
+	if !ok || in.Target == nil || !in.WantsOrigin() {
+		return in
+	}
+	pre := in
+	pre.Origin = nil
+	if Decide(pre).Action != NeedChecksum {
+		return in
+	}
+	rec, ok, err := or.Origin(ctx, *in.Target)
+	if err == nil && ok {
+		in.Origin = &rec
+	}
+	return in
+}
+
+// ChecksumDecision settles a NeedChecksum decision from the comparison of
+// the two files' checksums: same tells whether they are equal, and
+// incomparable that they cannot be compared (then newer DistCp skips
+// unless the source is newer than the target).
+func ChecksumDecision(in Input, same, incomparable bool) Decision {
+	switch {
+	case incomparable && !in.Src.ModTime.After(in.Target.ModTime):
+		return Decision{Skip, ReasonIncomparableOlder}
+	case incomparable:
+		return Decision{Copy, ReasonIncomparableNewer}
+	case same:
+		return Decision{Skip, ReasonSameChecksum}
+	default:
+		return Decision{Copy, ReasonChecksumDiffers}
+	}
+}
