@@ -59,6 +59,23 @@ type Resolved struct {
 // Resolve gathers the configuration of cfg from the environment.
 func Resolve(cfg lister.Config, getenv func(string) string) Resolved {
 	var r Resolved
+	conf := r.resolveHadoop(cfg, getenv)
+	r.resolveHDFS(conf, getenv)
+	c, err := cos.FromEnv(getenv, conf)
+	r.COS.Config = c.String()
+	if err != nil {
+		r.COS.Error = err.Error()
+	}
+	r.resolveNATS(cfg, getenv)
+	r.Notes = append(append(r.Notes, cfg.Warnings...), cfg.Notes...)
+	r.resolveJob(cfg)
+	return r
+}
+
+// resolveHadoop finds the Hadoop configuration (HADOOP_CONF_DIR, else
+// HADOOP_HOME, and -D) and returns it; a configuration that cannot be read
+// is an empty one, its error shown.
+func (r *Resolved) resolveHadoop(cfg lister.Config, getenv func(string) string) hadoopconf.Conf {
 	h := &r.Hadoop
 	h.Dir, h.DirFrom = hadoopconf.Dir(getenv), "HADOOP_CONF_DIR"
 	switch {
@@ -86,7 +103,11 @@ func Resolve(cfg lister.Config, getenv func(string) string) Resolved {
 		conf = hadoopconf.Conf{}
 	}
 	h.DefaultFS = conf.Get("fs.defaultFS", "fs.default.name")
+	return conf
+}
 
+// resolveHDFS is how HDFS is reached: user, authentication, nameservices.
+func (r *Resolved) resolveHDFS(conf hadoopconf.Conf, getenv func(string) string) {
 	d := &r.HDFS
 	d.User = hdfs.UserFrom(getenv)
 	d.Authentication = "simple"
@@ -107,26 +128,26 @@ func Resolve(cfg lister.Config, getenv func(string) string) Resolved {
 			d.Nameservices[ns] = []string{"error: " + err.Error()}
 		}
 	}
+}
 
-	c, err := cos.FromEnv(getenv, conf)
-	r.COS.Config = c.String()
-	if err != nil {
-		r.COS.Error = err.Error()
-	}
-
+// resolveNATS is the JetStream server: embedded, or the --nats one.
+func (r *Resolved) resolveNATS(cfg lister.Config, getenv func(string) string) {
 	n := &r.NATS
 	n.Mode, n.Auth, n.Replicas = "embedded (in this process; no --nats)", "none", "1"
-	if cfg.NATS.URL != "" {
-		nc := cfg.NATS.WithEnv(getenv)
-		n.Mode, n.URL, n.TLS = "external", natsconn.Redact(nc.URL), nc.CA != "" || strings.HasPrefix(nc.URL, "tls://")
-		n.Auth = natsAuth(nc)
-		n.Replicas = "3 on a cluster of 3 or more servers, else 1"
-		if cfg.Replicas > 0 {
-			n.Replicas = fmt.Sprint(cfg.Replicas)
-		}
+	if cfg.NATS.URL == "" {
+		return
 	}
+	nc := cfg.NATS.WithEnv(getenv)
+	n.Mode, n.URL, n.TLS = "external", natsconn.Redact(nc.URL), nc.CA != "" || strings.HasPrefix(nc.URL, "tls://")
+	n.Auth = natsAuth(nc)
+	n.Replicas = "3 on a cluster of 3 or more servers, else 1"
+	if cfg.Replicas > 0 {
+		n.Replicas = fmt.Sprint(cfg.Replicas)
+	}
+}
 
-	r.Notes = append(append(r.Notes, cfg.Warnings...), cfg.Notes...)
+// resolveJob is the job the command line describes, defaults filled in.
+func (r *Resolved) resolveJob(cfg lister.Config) {
 	j := &r.Job
 	j.Sources, j.Target, j.Options = cfg.Sources, cfg.Target, cfg.Options
 	if cfg.SourceList != "" {
@@ -139,7 +160,6 @@ func Resolve(cfg lister.Config, getenv func(string) string) Resolved {
 	if j.Options.Attempts == 0 {
 		j.Options.Attempts = messages.DefaultAttempts
 	}
-	return r
 }
 
 func natsAuth(c natsconn.Config) string {

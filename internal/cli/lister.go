@@ -1,32 +1,27 @@
 // Package cli holds the jetcp programs' command-line logic, so that tests
-// drive exactly what users run.
+// drive exactly what users run: argv, output and exit statuses. Running a
+// job (JetStream, embedded or not, the services, Ctrl-C) is
+// internal/jobrun's.
 package cli
 
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
-	"github.com/jetcp/jetcp/committer"
-	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/cos"
 	"github.com/jetcp/jetcp/fs/hdfs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
+	"github.com/jetcp/jetcp/internal/jobrun"
 	"github.com/jetcp/jetcp/internal/natsconn"
-	"github.com/jetcp/jetcp/internal/natsembed"
-	"github.com/jetcp/jetcp/internal/service"
 	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -54,7 +49,7 @@ func Registry(src hadoopconf.Source) *fs.Registry {
 }
 
 // Lister runs `lister [options] SRC... DST` and returns the exit status.
-func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		if cmd, ok := jobCommands[args[0]]; ok {
 			return cmd(ctx, args[1:], stdout, stderr)
@@ -79,255 +74,176 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 		}
 		return ExitOK
 	}
+	return newCopyCommand(args, cfg, stdout, stderr).run(ctx)
+}
+
+// copyCommand is the lister's copy: a command line run as one job.
+type copyCommand struct {
+	args           []string
+	cfg            lister.Config
+	stdout, stderr io.Writer
+	log            zerolog.Logger
+	term           *termLine // the live progress line's terminal, if any
+}
+
+// newCopyCommand sets up the output: on a terminal, unless progress is off,
+// log lines are printed above a live progress line.
+func newCopyCommand(args []string, cfg lister.Config, stdout, stderr io.Writer) *copyCommand {
+	c := &copyCommand{args: args, cfg: cfg, stdout: stdout, stderr: stderr}
 	tty := isTerminalWriter(stderr)
-	var term *termLine
 	logOut := stderr
 	if tty && !cfg.NoProgress && !cfg.Async {
-		term = &termLine{out: stderr}
-		logOut = term
+		c.term = &termLine{out: stderr}
+		logOut = c.term
 	}
-	log := newLogger(logOut, tty, cfg.Options.Verbose)
-	for _, n := range cfg.Notes {
-		log.Debug().Msg(n) // -v
-	}
-	for _, w := range cfg.Warnings {
-		log.Warn().Msg(w)
-	}
-	reg := Registry(hadoopconf.Source{Getenv: os.Getenv, Set: cfg.HadoopSet})
-	defer reg.Close()
+	c.log = newLogger(logOut, tty, cfg.Options.Verbose)
+	c.remarks(cfg.Notes, cfg.Warnings)
+	return c
+}
 
-	plan, err := lister.MakePlan(ctx, reg, cfg, time.Now())
+// remarks logs notes (shown with -v) and warnings.
+func (c *copyCommand) remarks(notes, warnings []string) {
+	for _, n := range notes {
+		c.log.Debug().Msg(n)
+	}
+	for _, w := range warnings {
+		c.log.Warn().Msg(w)
+	}
+}
+
+// run plans the job, checks its outputs can be written, runs it and
+// reports.
+func (c *copyCommand) run(ctx context.Context) (code int) {
+	reg := Registry(hadoopconf.Source{Getenv: os.Getenv, Set: c.cfg.HadoopSet})
+	defer reg.Close()
+	plan, err := lister.MakePlan(ctx, reg, c.cfg, time.Now())
 	if err != nil {
-		fmt.Fprintf(stderr, "lister: %v\n", err)
+		fmt.Fprintf(c.stderr, "lister: %v\n", err)
 		if lister.IsUsage(err) {
 			return ExitUsage
 		}
 		return ExitFailed
 	}
-	for _, n := range plan.Notes {
-		log.Debug().Msg(n) // -v
-	}
-	for _, w := range plan.Warnings {
-		log.Warn().Msg(w)
-	}
-	if cfg.ReportJSON != "" {
-		// Fail now, not after hours of copying.
-		if err := checkWritable(cfg.ReportJSON); err != nil {
-			fmt.Fprintf(stderr, "lister: --report-json %s: %v: give a writable file path\n", cfg.ReportJSON, err)
-			return ExitUsage
-		}
+	c.remarks(plan.Notes, plan.Warnings)
+	if bad, ok := c.checkReportJSON(); !ok {
+		return bad
 	}
 	var perFile io.Writer
-	if cfg.LogDir != "" {
-		f, err := openLog(ctx, reg, cfg.LogDir, plan.Job.ID)
-		if err != nil {
-			fmt.Fprintf(stderr, "lister: -log %s: %v: give a directory jetcp can write (a local path, hdfs://namenode:8020/logs or cosn://bucket/logs)\n", cfg.LogDir, err)
-			return ExitUsage
+	if c.cfg.LogDir != "" {
+		f, bad, ok := c.openLog(ctx, reg, plan.Job.ID)
+		if !ok {
+			return bad
 		}
 		// Closed when the job has ended, however it ended: a log that
 		// cannot be completed fails the run.
 		defer func() {
 			if err := f.Close(); err != nil {
-				fmt.Fprintf(stderr, "lister: -log: %v\n", err)
+				fmt.Fprintf(c.stderr, "lister: -log: %v\n", err)
 				code = max(code, ExitFailed)
 			}
 		}()
 		perFile = f
 	}
-
-	run := &jobRun{cfg: cfg, plan: plan, reg: reg, log: log, perFile: perFile, stdout: stdout, term: term}
-	rep, err := run.run(ctx)
+	rep, err := jobrun.Run(ctx, reg, plan, c.log, c.options(plan, perFile))
 	if err != nil {
-		fmt.Fprintf(stderr, "lister: %v\n", err)
-		switch {
-		case natsconn.IsAuth(err):
-			return ExitUsage
-		case ctx.Err() != nil:
-			return ExitInterrupted
-		}
-		return ExitFailed
+		fmt.Fprintf(c.stderr, "lister: %v\n", err)
+		return runError(ctx, err)
 	}
 	if rep == nil { // -async
-		fmt.Fprintf(stderr, "lister: job %s enqueued; follow it with: lister watch %s --nats URL\n", plan.Job.ID, plan.Job.ID)
+		fmt.Fprintf(c.stderr, "lister: job %s enqueued; follow it with: lister watch %s --nats URL\n", plan.Job.ID, plan.Job.ID)
 		return ExitOK
 	}
-	PrintReport(stdout, rep, cfg.Options.DryRun)
-	if cfg.Filters != "" && rep.FilesCopied+rep.FilesSkipped+rep.FilesFailed+rep.DirsCreated == 0 && rep.State == messages.StateSucceeded {
-		fmt.Fprintf(stderr, "lister: -filters %s excluded every path of the sources: nothing was copied\n", cfg.Filters)
-	}
-	if cfg.ReportJSON != "" {
-		if err := writeJSON(cfg.ReportJSON, rep); err != nil {
-			fmt.Fprintf(stderr, "lister: --report-json: %v\n", err)
-			return ExitFailed
-		}
-	}
-	resume := strings.Join(lister.ResumeCommands(args, cfg, plan), "\n  ")
-	if ctx.Err() != nil && rep.State == messages.StateCanceled {
-		fmt.Fprintf(stderr, "lister: interrupted: the files copied so far are complete and no temp files are left; to copy the rest, run:\n  %s\n", resume)
-		return ExitInterrupted
-	}
-	if rep.State == messages.StateFailed && rep.FilesFailed+rep.DirsFailed > 0 && !cfg.Options.DryRun {
-		fmt.Fprintf(stderr, "lister: %d files and %d directories failed; once their causes are fixed, copy them with:\n  %s\n", rep.FilesFailed, rep.DirsFailed, resume)
-	}
-	return exitFor(rep)
+	return c.report(ctx, plan, rep)
 }
 
-// jobRun is one job submitted and waited for by the lister.
-type jobRun struct {
-	cfg     lister.Config
-	plan    *lister.Plan
-	reg     *fs.Registry
-	log     zerolog.Logger
-	perFile io.Writer
-	stdout  io.Writer
-	term    *termLine // the live progress line's terminal, if any
+// checkReportJSON fails now, not after hours of copying, when the
+// --report-json file cannot be written.
+func (c *copyCommand) checkReportJSON() (int, bool) {
+	if c.cfg.ReportJSON == "" {
+		return 0, true
+	}
+	if err := checkWritable(c.cfg.ReportJSON); err != nil {
+		fmt.Fprintf(c.stderr, "lister: --report-json %s: %v: give a writable file path\n", c.cfg.ReportJSON, err)
+		return ExitUsage, false
+	}
+	return 0, true
 }
 
-// interruptPatience bounds how long a Ctrl-C waits for the job to stop
-// cleanly (copies in flight abandoned, temp files removed, report made).
-const interruptPatience = 60 * time.Second
-
-// run connects to JetStream (or embeds it, with a committer and -m copier
-// workers in this process), submits the plan and waits for the report. With
-// -async it returns a nil report once the work is enqueued. When ctx ends
-// (Ctrl-C) the job is canceled and its partial report returned.
-func (r *jobRun) run(ctx context.Context) (*messages.Report, error) {
-	cfg, plan, log := r.cfg, r.plan, r.log
-	// The services and the wait outlive an interrupt: they stop the job cleanly.
-	base := context.WithoutCancel(ctx)
-	var nc *nats.Conn
-	embedded := cfg.NATS.URL == ""
-	if embedded {
-		dir, err := os.MkdirTemp("", "jetcp-nats-")
-		if err != nil {
-			return nil, fmt.Errorf("embedded server store: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		srv, err := natsembed.Start(dir, log)
-		if err != nil {
-			return nil, err
-		}
-		defer srv.Close()
-		nc = srv.Conn()
-	} else {
-		c, err := natsconn.Connect(cfg.NATS.WithEnv(os.Getenv), "jetcp-lister", 5*time.Second)
-		if err != nil {
-			return nil, err
-		}
-		defer c.Close()
-		nc = c
-	}
-	js, err := jetstream.New(nc)
+// openLog opens -log's file now, so a directory that cannot be written is
+// bad input rather than a failure after the copy.
+func (c *copyCommand) openLog(ctx context.Context, reg *fs.Registry, job string) (*jobrun.FileLog, int, bool) {
+	f, err := jobrun.OpenLog(ctx, reg, c.cfg.LogDir, job)
 	if err != nil {
-		return nil, fmt.Errorf("jetstream: %w", err)
+		fmt.Fprintf(c.stderr, "lister: -log %s: %v: give a directory jetcp can write (a local path, hdfs://namenode:8020/logs or cosn://bucket/logs)\n", c.cfg.LogDir, err)
+		return nil, ExitUsage, false
 	}
-	if _, err := service.EnsureTopology(ctx, js, cfg.Replicas, 30*time.Second, log); err != nil {
-		return nil, err
-	}
+	return f, 0, true
+}
 
-	svcCtx, stopServices := context.WithCancel(base)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	defer stopServices()
-	if embedded {
-		workers := cfg.Workers
-		if workers == 0 {
-			workers = messages.DefaultWorkers
-		}
-		cm := committer.New(js, r.reg, log)
-		cp := copier.New(js, r.reg, log, copier.WithWorkers(workers), copier.WithName("embedded"))
-		wg.Go(func() { logIfErr(log, cm.Run(svcCtx)) })
-		wg.Go(func() { logIfErr(log, cp.Run(svcCtx)) })
+// options maps the command line's settings to the run's: -async prints the
+// job's id once submitted, and the progress display draws what the run
+// counts, unless either is off.
+func (c *copyCommand) options(plan *lister.Plan, perFile io.Writer) jobrun.Options {
+	cfg := c.cfg
+	o := jobrun.Options{
+		NATS:        cfg.NATS.WithEnv(os.Getenv),
+		Replicas:    cfg.Replicas,
+		Workers:     cfg.Workers,
+		ListThreads: cfg.ListThreads,
+		Async:       cfg.Async,
+		PerFile:     perFile,
 	}
 	if cfg.Async {
-		fmt.Fprintln(r.stdout, plan.Job.ID)
+		o.Submitting = func() { fmt.Fprintln(c.stdout, plan.Job.ID) }
 	}
-	var opts []lister.Option
 	if !cfg.Async && !cfg.NoProgress {
-		p, err := lister.WatchProgress(nc, plan.Job.ID)
-		if err != nil {
-			return nil, err
-		}
-		defer p.Stop()
 		every := cfg.ProgressEvery
 		if every == 0 {
 			every = DefaultProgressEvery
 		}
-		display := startProgress(p.Snapshot, r.term, log.With().Str("component", "lister").Str("job", plan.Job.ID).Logger(), every)
-		defer display.Stop()
-		opts = append(opts, lister.WithProgress(p))
-	}
-
-	// Listing stops early when the job ends first (it was canceled).
-	submitCtx, stopSubmit := context.WithCancel(ctx)
-	defer stopSubmit()
-	waitCtx, cancelWait := context.WithCancel(base)
-	defer cancelWait()
-	type waited struct {
-		rep *messages.Report
-		err error
-	}
-	done := make(chan waited, 1)
-	go func() {
-		rep, err := lister.Wait(waitCtx, js, plan.Job.ID, r.perFile)
-		stopSubmit()
-		done <- waited{rep, err}
-	}()
-	threads := r.cfg.ListThreads
-	if threads == 0 {
-		threads = defaultListThreads
-	}
-	opts = append(opts, lister.WithListThreads(threads))
-	closed, err := lister.New(js, r.reg, log, opts...).Submit(submitCtx, plan)
-	switch {
-	case err == nil:
-	case closed != nil:
-		log.Error().Err(err).Str("job", plan.Job.ID).Msg("listing broke off; the job fails once the items listed are copied")
-	case ctx.Err() != nil:
-		// Interrupted while listing: stopped below.
-	case submitCtx.Err() != nil:
-		// The job ended while we listed: the report says why.
-	default:
-		log.Error().Err(err).Str("job", plan.Job.ID).Msg("listing failed")
-		// Make sure the job ends: a job whose listing never closed would
-		// wait for ever. Cancel it, unless it was never recorded.
-		if cerr := lister.Cancel(base, js, plan.Job.ID, "listing failed: "+err.Error()); cerr != nil {
-			return nil, fmt.Errorf("%w (and the job could not be closed: %w)", err, cerr)
+		log := c.log.With().Str("component", "lister").Str("job", plan.Job.ID).Logger()
+		o.Progress = func(snapshot func() lister.Snapshot) func() {
+			return startProgress(snapshot, c.term, log, every).Stop
 		}
 	}
-	if cfg.Async && err == nil {
-		return nil, nil
-	}
-	select {
-	case w := <-done:
-		return w.rep, w.err
-	case <-ctx.Done():
-	}
-
-	// Ctrl-C: cancel the job and wait for its partial report. The copies in
-	// flight are abandoned and their temp files removed; what was copied is
-	// whole, so -update finishes the job.
-	log.Warn().Str("job", plan.Job.ID).Msg("interrupted: stopping the job cleanly (Ctrl-C again to quit at once)")
-	stopCtx, stop := context.WithTimeout(base, interruptPatience)
-	defer stop()
-	if err := lister.Cancel(stopCtx, js, plan.Job.ID, "interrupted (Ctrl-C)"); err != nil {
-		if errors.Is(err, messages.ErrUnknownJob) {
-			return nil, fmt.Errorf("interrupted before the job was recorded: nothing was copied")
-		}
-		return nil, fmt.Errorf("interrupted, and the job could not be canceled: %w", err)
-	}
-	select {
-	case w := <-done:
-		return w.rep, w.err
-	case <-stopCtx.Done():
-		return nil, fmt.Errorf("interrupted, and job %s did not stop within %s", plan.Job.ID, interruptPatience)
-	}
+	return o
 }
 
-func logIfErr(log zerolog.Logger, err error) {
-	if err != nil {
-		log.Error().Err(err).Msg("service stopped")
+// runError is the exit status of a job that could not run: bad
+// credentials are bad input, an interrupted start is an interrupt.
+func runError(ctx context.Context, err error) int {
+	switch {
+	case natsconn.IsAuth(err):
+		return ExitUsage
+	case ctx.Err() != nil:
+		return ExitInterrupted
 	}
+	return ExitFailed
+}
+
+// report prints the job's report, writes --report-json, and tells how to
+// finish a job that was interrupted or had failures.
+func (c *copyCommand) report(ctx context.Context, plan *lister.Plan, rep *messages.Report) int {
+	cfg := c.cfg
+	PrintReport(c.stdout, rep, cfg.Options.DryRun)
+	if cfg.Filters != "" && rep.FilesCopied+rep.FilesSkipped+rep.FilesFailed+rep.DirsCreated == 0 && rep.State == messages.StateSucceeded {
+		fmt.Fprintf(c.stderr, "lister: -filters %s excluded every path of the sources: nothing was copied\n", cfg.Filters)
+	}
+	if cfg.ReportJSON != "" {
+		if err := writeJSON(cfg.ReportJSON, rep); err != nil {
+			fmt.Fprintf(c.stderr, "lister: --report-json: %v\n", err)
+			return ExitFailed
+		}
+	}
+	resume := strings.Join(lister.ResumeCommands(c.args, cfg, plan), "\n  ")
+	if ctx.Err() != nil && rep.State == messages.StateCanceled {
+		fmt.Fprintf(c.stderr, "lister: interrupted: the files copied so far are complete and no temp files are left; to copy the rest, run:\n  %s\n", resume)
+		return ExitInterrupted
+	}
+	if rep.State == messages.StateFailed && rep.FilesFailed+rep.DirsFailed > 0 && !cfg.Options.DryRun {
+		fmt.Fprintf(c.stderr, "lister: %d files and %d directories failed; once their causes are fixed, copy them with:\n  %s\n", rep.FilesFailed, rep.DirsFailed, resume)
+	}
+	return exitFor(rep)
 }
 
 func checkWritable(p string) error {
@@ -349,7 +265,3 @@ func writeJSON(p string, v any) error {
 	}
 	return os.Rename(tmp, p)
 }
-
-// defaultListThreads lists a few directories at once: a remote listing is
-// a round trip per page, and the lister would otherwise wait on each.
-const defaultListThreads = 4

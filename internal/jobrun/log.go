@@ -1,4 +1,4 @@
-package cli
+package jobrun
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/jetcp/jetcp/internal/retry"
 )
 
-// perFileLog is -log's file, jetcp-<job>.jsonl in the -log directory.
+// FileLog is -log's file, jetcp-<job>.jsonl in the -log directory.
 // DistCp's -log is a Hadoop path on any file system, so it is written
 // through the fs layer: a local path, hdfs://... or cosn://.... A local log
 // is written in place, line by line, as it always was. Elsewhere the lines
@@ -25,8 +25,8 @@ import (
 // all along. On HDFS, where a file being written is visible, the upload
 // goes to a hidden name and is renamed into place; on COS the object
 // appears only complete. Writes come from the goroutine following the
-// job's results, Close from the lister.
-type perFileLog struct {
+// job's results (Run), Close from the command line once Run has returned.
+type FileLog struct {
 	mu         sync.Mutex
 	ctx        context.Context
 	fsys       fs.FS
@@ -45,9 +45,9 @@ func logRetry() retry.Policy {
 	}}
 }
 
-// openLog creates the log of job in dir (made if missing). A directory
+// OpenLog creates the log of job in dir (made if missing). A directory
 // that cannot be written is an error now, before anything is copied.
-func openLog(ctx context.Context, reg *fs.Registry, dir, job string) (*perFileLog, error) {
+func OpenLog(ctx context.Context, reg *fs.Registry, dir, job string) (*FileLog, error) {
 	// The log outlives an interrupt: it is closed after the job stops.
 	ctx = context.WithoutCancel(ctx)
 	u, err := fs.ParseURI(dir)
@@ -59,7 +59,7 @@ func openLog(ctx context.Context, reg *fs.Registry, dir, job string) (*perFileLo
 		return nil, err
 	}
 	final := path.Join(u.Path, "jetcp-"+job+".jsonl")
-	l := &perFileLog{ctx: ctx, fsys: fsys, tmp: final, final: final}
+	l := &FileLog{ctx: ctx, fsys: fsys, tmp: final, final: final}
 	if u.Scheme == "file" {
 		if _, err := fs.MkdirAll(ctx, fsys, u.Path, 0o755); err != nil {
 			return nil, err
@@ -85,7 +85,7 @@ func openLog(ctx context.Context, reg *fs.Registry, dir, job string) (*perFileLo
 
 // probe makes the log's directory and shows it can be written: a missing
 // bucket or a refused directory is found before anything is copied.
-func (l *perFileLog) probe(ctx context.Context) error {
+func (l *FileLog) probe(ctx context.Context) error {
 	dir := path.Dir(l.final)
 	if _, err := fs.MkdirAll(ctx, l.fsys, dir, 0o755); err != nil {
 		return err
@@ -105,7 +105,9 @@ func (l *perFileLog) probe(ctx context.Context) error {
 	return w.Abort()
 }
 
-func (l *perFileLog) Write(p []byte) (int, error) {
+// Write appends result lines (Run's follower calls it); after Close it
+// fails rather than lose lines silently.
+func (l *FileLog) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -115,7 +117,7 @@ func (l *perFileLog) Write(p []byte) (int, error) {
 }
 
 // Close completes the log and puts it in place; a second Close does nothing.
-func (l *perFileLog) Close() error {
+func (l *FileLog) Close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
@@ -137,7 +139,7 @@ func (l *perFileLog) Close() error {
 }
 
 // upload writes the spooled lines to the log's place.
-func (l *perFileLog) upload(ctx context.Context) error {
+func (l *FileLog) upload(ctx context.Context) error {
 	if _, err := l.spool.Seek(0, io.SeekStart); err != nil {
 		return err
 	}
@@ -160,7 +162,7 @@ func (l *perFileLog) upload(ctx context.Context) error {
 
 // keep saves the spool of a log that could not be uploaded where the user
 // can find it, and names it.
-func (l *perFileLog) keep() string {
+func (l *FileLog) keep() string {
 	kept := filepath.Join(os.TempDir(), path.Base(l.final))
 	if err := os.Link(l.spool.Name(), kept); err != nil {
 		return l.spool.Name() + " (removed)"
