@@ -6,10 +6,11 @@
 //		conformance.Run(t, myfs, "/an/empty/dir")
 //	}
 //
-// Run only uses the fs.FS interface, the optional fs.AttrSetter and
-// fs.Checksummer (tested when implemented, skipped otherwise) and the
-// helpers fs.MkdirAll, fs.Walk and fs.Glob. Options describe what a backend
-// legitimately lacks.
+// Run uses the fs.FS interface, every optional capability package fs
+// defines (each tested when the backend or its Writer implements it, and
+// skipped, saying so, otherwise) and the helpers fs.MkdirAll, fs.Walk and
+// fs.Glob. Options describe what a backend legitimately lacks. A backend
+// that is an fs.Closer is closed at the end of Run.
 //
 // Besides what package fs documents, the suite pins down behaviour jetcp
 // relies on and fs.FS leaves implicit:
@@ -53,6 +54,7 @@ type config struct {
 	mtimeRes   time.Duration
 	otherOwner string
 	otherGroup string
+	uploadSize int64
 }
 
 // WithoutAttrs skips the SetAttrs tests even though the backend implements
@@ -85,6 +87,11 @@ func WithOtherOwner(user, group string) Option {
 	return func(c *config) { c.otherOwner, c.otherGroup = user, group }
 }
 
+// WithUploadSize is how many bytes make a Writer start a multipart
+// upload (fs.UploadAborter's, fs.AtomicCreator's tests write that much
+// and leave it open). The default is 2 MiB + 1.
+func WithUploadSize(n int64) Option { return func(c *config) { c.uploadSize = n } }
+
 // suite is one Run.
 type suite struct {
 	fsys   fs.FS
@@ -98,7 +105,7 @@ type suite struct {
 // directory of its own below it and leaves its files there.
 func Run(t *testing.T, fsys fs.FS, root string, opts ...Option) {
 	t.Helper()
-	s := &suite{fsys: fsys, root: root, prefix: t.Name() + "/"}
+	s := &suite{fsys: fsys, root: root, prefix: t.Name() + "/", cfg: config{uploadSize: 2<<20 + 1}}
 	for _, o := range opts {
 		o(&s.cfg)
 	}
@@ -131,6 +138,18 @@ func Run(t *testing.T, fsys fs.FS, root string, opts ...Option) {
 	t.Run("CanceledContext", s.testCanceled)
 	t.Run("Checksum", s.testChecksum)
 	t.Run("SetAttrs", s.testSetAttrs)
+	// The optional capabilities (optional.go).
+	t.Run("PartWriter", s.testParts)
+	t.Run("OriginRecorder", s.testOrigin)
+	t.Run("ReadBacker", s.testReadBacker)
+	t.Run("StoreChecker", s.testStoreChecker)
+	t.Run("ChecksummingWriter", s.testChecksummingWriter)
+	t.Run("ChecksumStorer", s.testChecksumStorer)
+	t.Run("UploadAborter", s.testUploadAborter)
+	t.Run("AttrsAtCreate", s.testAttrsAtCreate)
+	t.Run("AtomicCreator", s.testAtomicCreator)
+	t.Run("ListAttrs", s.testListAttrs)
+	t.Run("Closer", s.testCloser) // last: it closes fsys
 }
 
 // ---- helpers ----

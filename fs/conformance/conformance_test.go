@@ -122,6 +122,9 @@ func (w *dropTail) Write(b []byte) (int, error) {
 var mutants = map[string]struct {
 	subtest string // the subtest that must fail
 	m       mutant
+	// wrap, if set, gives the mutant a capability the local FS lacks
+	// (or overrides one of its own) through a type of its own.
+	wrap func(mutant) fs.FS
 }{
 	"stat-plain-error": {"Stat/Missing", mutant{stat: func(m mutant, ctx context.Context, p string) (fs.FileInfo, error) {
 		fi, err := m.FS.Stat(ctx, p)
@@ -129,46 +132,46 @@ var mutants = map[string]struct {
 			return fi, errors.New(err.Error()) // loses ErrNotExist
 		}
 		return fi, nil
-	}}},
+	}}, nil},
 	"list-drops-after-1000": {"List/Large", mutant{list: mapList(func(i int, fi fs.FileInfo) (fs.FileInfo, bool) {
 		return fi, i < 1000
-	})}},
+	})}, nil},
 	"list-dir-size": {"List/Entries", mutant{list: mapList(func(_ int, fi fs.FileInfo) (fs.FileInfo, bool) {
 		if fi.IsDir() {
 			fi.Size = 4096
 		}
 		return fi, true
-	})}},
+	})}, nil},
 	"list-relative-path": {"List/Entries", mutant{list: mapList(func(_ int, fi fs.FileInfo) (fs.FileInfo, bool) {
 		fi.Path = fi.Name()
 		return fi, true
-	})}},
+	})}, nil},
 	"create-always-overwrites": {"Create/Exclusive", mutant{create: func(m mutant, ctx context.Context, p string, o fs.CreateOptions) (fs.Writer, error) {
 		if fi, err := m.FS.Stat(ctx, p); err == nil && !fi.IsDir() {
 			o.Overwrite = true
 		}
 		return m.FS.Create(ctx, p, o)
-	}}},
+	}}, nil},
 	"abort-keeps-file": {"Create/Abort", mutant{create: func(m mutant, ctx context.Context, p string, o fs.CreateOptions) (fs.Writer, error) {
 		w, err := m.FS.Create(ctx, p, o)
 		if err != nil {
 			return nil, err
 		}
 		return abortIsClose{w}, nil
-	}}},
+	}}, nil},
 	"writer-drops-past-1MiB": {"ReadBack", mutant{create: func(m mutant, ctx context.Context, p string, o fs.CreateOptions) (fs.Writer, error) {
 		w, err := m.FS.Create(ctx, p, o)
 		if err != nil {
 			return nil, err
 		}
 		return &dropTail{Writer: w}, nil
-	}}},
+	}}, nil},
 	"open-ignores-offset": {"Open", mutant{open: func(m mutant, ctx context.Context, p string, off int64) (io.ReadCloser, error) {
 		return m.FS.Open(ctx, p, 0)
-	}}},
+	}}, nil},
 	"remove-always-recursive": {"Remove/NonEmptyDir", mutant{remove: func(m mutant, ctx context.Context, p string, _ bool) error {
 		return m.FS.Remove(ctx, p, true)
-	}}},
+	}}, nil},
 	"checksum-ieee": {"Checksum", mutant{sum: func(m mutant, ctx context.Context, p string) (fs.Checksum, error) {
 		r, err := m.FS.Open(ctx, p, 0)
 		if err != nil {
@@ -178,17 +181,34 @@ var mutants = map[string]struct {
 		h := crc32.NewIEEE()
 		io.Copy(h, r)
 		return fs.CRC32C(h.Sum32()), nil
-	}}},
+	}}, nil},
 	"setattrs-mtime-clobbers-atime": {"SetAttrs/Times", mutant{attrs: func(m mutant, ctx context.Context, p string, a fs.Attrs) error {
 		if a.AccessTime.IsZero() {
 			a.AccessTime = a.ModTime
 		}
 		return m.FS.SetAttrs(ctx, p, a)
-	}}},
+	}}, nil},
 	"setattrs-ignores-mode": {"SetAttrs/Mode", mutant{attrs: func(m mutant, ctx context.Context, p string, a fs.Attrs) error {
 		a.Mode = nil
 		return m.FS.SetAttrs(ctx, p, a)
-	}}},
+	}}, nil},
+	// The optional capabilities (mutants_test.go).
+	"parts-written-at-0":            {"PartWriter/Assemble", mutant{}, func(m mutant) fs.FS { return partsAtZero{m} }},
+	"abortparts-keeps-file":         {"PartWriter/Abort", mutant{}, func(m mutant) fs.FS { return partsKept{m} }},
+	"origin-outlives-change":        {"OriginRecorder/Stale", mutant{}, func(m mutant) fs.FS { return &originCache{mutant: m} }},
+	"origin-drops-ctime":            {"OriginRecorder/RoundTrip", mutant{}, func(m mutant) fs.FS { return originNoCtime{m} }},
+	"readback-one-buffer":           {"ReadBacker", mutant{create: wrapWriter(func(w fs.Writer) fs.Writer { return &oneBufferReadBack{Writer: w} })}, nil},
+	"checkstored-trusts-writes":     {"StoreChecker", mutant{create: wrapWriter(func(w fs.Writer) fs.Writer { return &trustingStoreCheck{dropTail: dropTail{Writer: w}} })}, nil},
+	"checksummingwriter-ieee":       {"ChecksummingWriter", mutant{create: wrapWriter(func(w fs.Writer) fs.Writer { return &ieeeWriter{Writer: w, h: crc32.NewIEEE()} })}, nil},
+	"checksumstorer-outlives-write": {"ChecksumStorer", mutant{}, func(m mutant) fs.FS { return &sumStore{mutant: m} }},
+	"abortuploads-ignores-match":    {"UploadAborter", mutant{}, func(m mutant) fs.FS { return uploadsIgnoreMatch{m} }},
+	"claims-attrs-at-create":        {"AttrsAtCreate", mutant{}, func(m mutant) fs.FS { return claimsAttrsAtCreate{m} }},
+	"claims-atomic-create":          {"AtomicCreator", mutant{}, func(m mutant) fs.FS { return claimsAtomic{m} }},
+	"list-omits-owner": {"ListAttrs", mutant{list: mapList(func(_ int, fi fs.FileInfo) (fs.FileInfo, bool) {
+		fi.Owner = ""
+		return fi, true
+	})}, nil},
+	"close-fails-twice": {"Closer", mutant{}, func(m mutant) fs.FS { return &closeOnce{mutant: m} }},
 }
 
 const mutantEnv = "JETCP_CONFORMANCE_MUTANT"
@@ -205,7 +225,11 @@ func TestMutant(t *testing.T) {
 	}
 	m := mu.m
 	m.FS = local.New()
-	conformance.Run(t, m, t.TempDir())
+	var fsys fs.FS = m
+	if mu.wrap != nil {
+		fsys = mu.wrap(m)
+	}
+	conformance.Run(t, fsys, t.TempDir())
 }
 
 func TestMutantsFail(t *testing.T) {

@@ -49,7 +49,7 @@ func TestConformance(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Objects have no owners unless jetcp stored them (TestAttrsAtCreateAndMarkers).
-	conformance.Run(t, f, "/conformance", conformance.WithoutOwners())
+	conformance.Run(t, f, "/conformance", conformance.WithoutOwners(), conformance.WithUploadSize(cfg.PartSize+1))
 }
 
 // Above the part size an upload is multipart; its CRC64 is checked and its

@@ -10,6 +10,7 @@ import (
 	"hash/crc64"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
@@ -194,7 +195,10 @@ func (f *FS) AbortUploads(ctx context.Context, dir string, since time.Time, matc
 		}
 		for _, u := range res.Uploads {
 			at, err := time.Parse(time.RFC3339, u.Initiated)
-			if !match("/"+u.Key) || err == nil && at.Before(since.Truncate(time.Second)) {
+			// Only files directly in dir, also where the server ignores
+			// the delimiter (cosemu does).
+			below := strings.Contains(strings.TrimPrefix(u.Key, prefix), "/")
+			if below || !match("/"+u.Key) || err == nil && at.Before(since.Truncate(time.Second)) {
 				continue
 			}
 			if _, err := f.c.Object.AbortMultipartUpload(ctx, u.Key, u.UploadID); err != nil && !cossdk.IsNotFoundError(err) {

@@ -3,9 +3,7 @@ package hdfs
 import (
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
 )
 
@@ -48,19 +46,5 @@ func TestUserAndKerberosErrors(t *testing.T) {
 	_, err := ConfigFor("nn:9000", getenv, hadoopconf.Conf{"hadoop.security.authentication": "kerberos"})
 	if err == nil || !strings.Contains(err.Error(), "KRB5_CONFIG") {
 		t.Fatalf("kerberos without config: %v", err)
-	}
-}
-
-func TestStoredChecksumBelongsToSizeAndMtime(t *testing.T) {
-	mt := time.UnixMilli(1700000000123)
-	fi := fs.FileInfo{Size: 42, ModTime: mt}
-	c, ok := parseStored("CRC32C:0a0b0c0d size=42 mtime=1700000000123", fi)
-	if !ok || c.String() != "CRC32C:0a0b0c0d" {
-		t.Fatalf("%v %v", c, ok)
-	}
-	for _, v := range []string{"CRC32C:0a0b0c0d size=43 mtime=1700000000123", "CRC32C:0a0b0c0d size=42 mtime=1700000000124", "MD5:00 size=42 mtime=1700000000123", ""} {
-		if _, ok := parseStored(v, fi); ok {
-			t.Errorf("accepted %q", v)
-		}
 	}
 }

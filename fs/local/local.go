@@ -645,8 +645,8 @@ func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 		return fs.Checksum{}, fmt.Errorf("checksum: %w", err)
 	}
 	// A checksum a copy recorded is the file's while it is unchanged.
-	if o, ok, err := f.Origin(ctx, fi); err == nil && ok {
-		return o.Checksum, nil
+	if r, ok, err := f.record(ctx, fi); err == nil && ok {
+		return r.Checksum, nil
 	}
 	return fs.ChecksumByReading(ctx, f, p, fi.Size)
 }

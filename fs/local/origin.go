@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
@@ -16,15 +14,11 @@ import (
 
 var _ fs.OriginRecorder = (*FS)(nil)
 
-// xattrOrigin holds "CRC32C:<hex> size=N mtime=NS src_size=N src_mtime=NS
-// src_ctime=NS": a copy's checksum and source, valid while size and mtime
-// (ns) are the file's own. The name is HDFS's, so the record reads the same
-// everywhere. Records written before src_ctime existed have 5 fields.
-const xattrOrigin = "user.jetcp.crc32c"
-
-// RecordOrigin implements fs.OriginRecorder. A file system without user
-// extended attributes records nothing and says nothing: -update then
-// compares by reading, as it always could.
+// RecordOrigin implements fs.OriginRecorder: the xattr fs.OriginXattr
+// holds an fs.OriginRecord, valid while the file's size and mtime (ns) are
+// those recorded. A file system without user extended attributes records
+// nothing and says nothing: -update then compares by reading, as it
+// always could.
 func (f *FS) RecordOrigin(ctx context.Context, p string, o fs.Origin) error {
 	p, err := start(ctx, "record origin of", p)
 	if err != nil {
@@ -37,16 +31,11 @@ func (f *FS) RecordOrigin(ctx context.Context, p string, o fs.Origin) error {
 	if _, err := eintr(func() (int, error) { return 0, unix.Stat(p, &st) }); err != nil {
 		return statErr(&os.PathError{Op: "stat", Path: p, Err: err})
 	}
-	v := make([]byte, 0, 160)
-	v = append(v, o.Checksum.String()...)
-	for _, kv := range [...]struct {
-		k string
-		v int64
-	}{{" size=", st.Size}, {" mtime=", st.Mtim.Nano()}, {" src_size=", o.SrcSize},
-		{" src_mtime=", unixNano(o.SrcModTime)}, {" src_ctime=", unixNano(o.SrcChangeTime)}} {
-		v = strconv.AppendInt(append(v, kv.k...), kv.v, 10)
+	v, err := fs.EncodeOriginRecord(fs.OriginRecord{Origin: o, Size: st.Size, ModTime: time.Unix(0, st.Mtim.Nano())})
+	if err != nil {
+		return &os.PathError{Op: "record origin of", Path: p, Err: err}
 	}
-	if err := syscall.Setxattr(p, xattrOrigin, v, 0); err != nil {
+	if err := syscall.Setxattr(p, fs.OriginXattr, []byte(v), 0); err != nil {
 		if errors.Is(err, syscall.ENOTSUP) || errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
 			return nil
 		}
@@ -55,61 +44,31 @@ func (f *FS) RecordOrigin(ctx context.Context, p string, o fs.Origin) error {
 	return nil
 }
 
-// Origin implements fs.OriginRecorder.
+// Origin implements fs.OriginRecorder. A record of a checksum alone
+// (written by fs.ChecksumStorer elsewhere, or HDFS's of earlier versions)
+// names no source: Checksum uses it, Origin does not.
 func (f *FS) Origin(ctx context.Context, fi fs.FileInfo) (fs.Origin, bool, error) {
-	p, err := start(ctx, "read origin of", fi.Path)
-	if err != nil {
+	r, ok, err := f.record(ctx, fi)
+	if !ok || !r.HasSource() {
 		return fs.Origin{}, false, err
 	}
-	var buf [192]byte
-	n, err := syscall.Getxattr(p, xattrOrigin, buf[:])
+	return r.Origin, true, nil
+}
+
+// record is fi's origin record while it is valid for fi.
+func (f *FS) record(ctx context.Context, fi fs.FileInfo) (fs.OriginRecord, bool, error) {
+	p, err := start(ctx, "read origin of", fi.Path)
 	if err != nil {
-		return fs.Origin{}, false, nil // none, or no extended attributes here
+		return fs.OriginRecord{}, false, err
 	}
-	o, ok := parseOrigin(string(buf[:n]), fi.Size, fi.ModTime)
-	return o, ok, nil
-}
-
-func parseOrigin(v string, size int64, mtime time.Time) (fs.Origin, bool) {
-	var o fs.Origin
-	parts := strings.Fields(v)
-	if len(parts) != 5 && len(parts) != 6 {
-		return o, false
+	var buf [192]byte
+	n, err := syscall.Getxattr(p, fs.OriginXattr, buf[:])
+	if err != nil {
+		return fs.OriginRecord{}, false, nil // none, or no extended attributes here
 	}
-	if parts[1] != "size="+strconv.FormatInt(size, 10) || parts[2] != "mtime="+strconv.FormatInt(mtime.UnixNano(), 10) {
-		return o, false // the file changed since
+	r, err := fs.ParseOriginRecord(string(buf[:n]))
+	if err != nil || !r.ValidFor(fi) {
+		return fs.OriginRecord{}, false, nil // not ours, or the file changed since
 	}
-	sum, err := fs.ParseChecksum(parts[0])
-	if _, ok := sum.Uint32(); err != nil || !ok {
-		return o, false
-	}
-	ss, ok1 := strings.CutPrefix(parts[3], "src_size=")
-	sm, ok2 := strings.CutPrefix(parts[4], "src_mtime=")
-	srcSize, err1 := strconv.ParseInt(ss, 10, 64)
-	srcMtime, err2 := strconv.ParseInt(sm, 10, 64)
-	if !ok1 || !ok2 || err1 != nil || err2 != nil {
-		return o, false
-	}
-	o = fs.Origin{Checksum: sum, SrcSize: srcSize}
-	if srcMtime != 0 {
-		o.SrcModTime = time.Unix(0, srcMtime)
-	}
-	if len(parts) == 6 {
-		sc, ok := strings.CutPrefix(parts[5], "src_ctime=")
-		srcCtime, err := strconv.ParseInt(sc, 10, 64)
-		if !ok || err != nil {
-			return fs.Origin{}, false
-		}
-		if srcCtime != 0 {
-			o.SrcChangeTime = time.Unix(0, srcCtime)
-		}
-	}
-	return o, true
-}
-
-func unixNano(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
+	return r, true, nil
 }

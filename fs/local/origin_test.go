@@ -43,7 +43,7 @@ func TestOriginRecord(t *testing.T) {
 	}
 
 	legacy := want.Checksum.String() + " size=5 mtime=" + itoa(fi.ModTime.UnixNano()) + " src_size=5 src_mtime=100000000007"
-	if err := syscall.Setxattr(p, xattrOrigin, []byte(legacy), 0); err != nil {
+	if err := syscall.Setxattr(p, fs.OriginXattr, []byte(legacy), 0); err != nil {
 		t.Fatal(err)
 	}
 	got, ok, _ = f.Origin(ctx, fi)

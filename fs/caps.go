@@ -1,0 +1,184 @@
+package fs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Helpers over the optional capabilities, the way io/fs's ReadFile and
+// Stat hide their type assertions: each uses the capability where fsys
+// (or a Writer) has it and otherwise does the documented fallback, so
+// callers need no type assertion of their own. A capability missing
+// where there is no sensible fallback is an error wrapping
+// errors.ErrUnsupported.
+
+func unsupported(fsys any, what string) error {
+	return fmt.Errorf("%T cannot %s: %w", fsys, what, errors.ErrUnsupported)
+}
+
+// FileChecksum is path's content checksum through fsys's Checksummer.
+// Without one it fails with an error wrapping both ErrIncomparable and
+// errors.ErrUnsupported; a caller that may read uses ChecksumByReading.
+func FileChecksum(ctx context.Context, fsys FS, path string) (Checksum, error) {
+	c, ok := fsys.(Checksummer)
+	if !ok {
+		return Checksum{}, fmt.Errorf("%T keeps no checksums: %w (%w)", fsys, ErrIncomparable, errors.ErrUnsupported)
+	}
+	return c.Checksum(ctx, path)
+}
+
+// SetAttrs applies a through fsys's AttrSetter. Zero attributes need
+// none; otherwise a backend without one fails with an error wrapping
+// errors.ErrUnsupported (the caller decides whether that matters).
+func SetAttrs(ctx context.Context, fsys FS, path string, a Attrs) error {
+	if a == (Attrs{}) {
+		return nil
+	}
+	s, ok := fsys.(AttrSetter)
+	if !ok {
+		return unsupported(fsys, "set owners, permissions or times")
+	}
+	return s.SetAttrs(ctx, path, a)
+}
+
+// RecordOrigin keeps o with path: as an origin record where fsys is an
+// OriginRecorder, else as a stored checksum where it is a ChecksumStorer,
+// else not at all (nil). Call it after path's final attributes are set.
+func RecordOrigin(ctx context.Context, fsys FS, path string, o Origin) error {
+	if o.Checksum.IsZero() {
+		return nil
+	}
+	if r, ok := fsys.(OriginRecorder); ok {
+		return r.RecordOrigin(ctx, path, o)
+	}
+	if s, ok := fsys.(ChecksumStorer); ok {
+		return s.StoreChecksum(ctx, path, o.Checksum)
+	}
+	return nil
+}
+
+// OriginOf is the origin recorded for the file fi describes (as Stat
+// returned it); ok is false where there is none valid or fsys records
+// none.
+func OriginOf(ctx context.Context, fsys FS, fi FileInfo) (o Origin, ok bool, err error) {
+	r, ok := fsys.(OriginRecorder)
+	if !ok {
+		return Origin{}, false, nil
+	}
+	return r.Origin(ctx, fi)
+}
+
+// AtomicCreate reports whether fsys's Writers make a file visible only
+// complete (AtomicCreator).
+func AtomicCreate(fsys FS) bool {
+	a, ok := fsys.(AtomicCreator)
+	return ok && a.AtomicCreate()
+}
+
+// StoresAttrsAtCreate reports whether fsys stores CreateOptions.Attrs
+// with a new file (AttrsAtCreate).
+func StoresAttrsAtCreate(fsys FS) bool {
+	a, ok := fsys.(AttrsAtCreate)
+	return ok && a.StoresAttrsAtCreate()
+}
+
+// CanWriteParts reports whether fsys builds files from parts (PartWriter).
+func CanWriteParts(fsys FS) bool {
+	_, ok := fsys.(PartWriter)
+	return ok
+}
+
+// StartParts begins assembling path through fsys's PartWriter; without
+// one it fails with an error wrapping errors.ErrUnsupported.
+func StartParts(ctx context.Context, fsys FS, path string, opts CreateOptions) (string, error) {
+	pw, ok := fsys.(PartWriter)
+	if !ok {
+		return "", unsupported(fsys, "assemble a file from parts")
+	}
+	return pw.StartParts(ctx, path, opts)
+}
+
+// CreatePart starts writing part n of an assembly (PartWriter.CreatePart);
+// without a PartWriter it fails with an error wrapping errors.ErrUnsupported.
+func CreatePart(ctx context.Context, fsys FS, path, upload string, n int, offset, size int64) (Part, error) {
+	pw, ok := fsys.(PartWriter)
+	if !ok {
+		return nil, unsupported(fsys, "assemble a file from parts")
+	}
+	return pw.CreatePart(ctx, path, upload, n, offset, size)
+}
+
+// CompleteParts makes an assembly whole (PartWriter.CompleteParts);
+// without a PartWriter it fails with an error wrapping errors.ErrUnsupported.
+func CompleteParts(ctx context.Context, fsys FS, path, upload string, receipts []string) error {
+	pw, ok := fsys.(PartWriter)
+	if !ok {
+		return unsupported(fsys, "assemble a file from parts")
+	}
+	return pw.CompleteParts(ctx, path, upload, receipts)
+}
+
+// AbortParts discards an assembly (PartWriter.AbortParts); where fsys
+// has no PartWriter there is none, and it returns nil.
+func AbortParts(ctx context.Context, fsys FS, path, upload string) error {
+	pw, ok := fsys.(PartWriter)
+	if !ok {
+		return nil
+	}
+	return pw.AbortParts(ctx, path, upload)
+}
+
+// AbortUploads aborts the open uploads to files directly in dir that
+// match accepts and began at or after since (UploadAborter), and says how
+// many; where fsys has no such uploads it returns 0 and nil.
+func AbortUploads(ctx context.Context, fsys FS, dir string, since time.Time, match func(p string) bool) (int, error) {
+	ua, ok := fsys.(UploadAborter)
+	if !ok {
+		return 0, nil
+	}
+	return ua.AbortUploads(ctx, dir, since, match)
+}
+
+// ReadBack reads back what w wrote, before Close (ReadBacker); a Writer
+// that cannot fails with an error wrapping errors.ErrUnsupported, and the
+// caller verifies by path.
+func ReadBack(ctx context.Context, w Writer, buf []byte) (size int64, sum Checksum, err error) {
+	rb, ok := w.(ReadBacker)
+	if !ok {
+		return 0, Checksum{}, unsupported(w, "read back")
+	}
+	return rb.ReadBack(ctx, buf)
+}
+
+// CheckStored has w's store confirm the closed file (StoreChecker); a
+// Writer whose store cannot fails with an error wrapping
+// errors.ErrUnsupported, and the caller verifies by path.
+func CheckStored(ctx context.Context, w Writer) (size int64, sum Checksum, err error) {
+	sc, ok := w.(StoreChecker)
+	if !ok {
+		return 0, Checksum{}, unsupported(w, "check what is stored")
+	}
+	return sc.CheckStored(ctx)
+}
+
+// WriterChecksum is the CRC32C of the bytes written to w where w keeps
+// one (ChecksummingWriter); ok is false where the caller must hash them.
+func WriterChecksum(w Writer) (sum Checksum, ok bool) {
+	cw, ok := w.(ChecksummingWriter)
+	if !ok {
+		return Checksum{}, false
+	}
+	return cw.Checksum(), true
+}
+
+// Close closes fsys where it holds connections (Closer); otherwise there
+// is nothing to close and it returns nil.
+func Close(fsys FS) error {
+	c, ok := fsys.(Closer)
+	if !ok {
+		return nil
+	}
+	return c.Close()
+}
