@@ -110,11 +110,20 @@ func (c *Committer) release(job string) {
 // runJob follows one job to its end and acks its created event.
 func (c *Committer) runJob(ctx context.Context, created jetstream.Msg, spec *messages.Job) {
 	log := c.log.With().Str("job", spec.ID).Logger()
-	hb := time.NewTicker(messages.AckWait / 3)
-	defer hb.Stop()
+	// The created event's heartbeat ends with the job (a stopped ticker's
+	// channel is never closed, so ranging over it would never end).
+	hbDone := make(chan struct{})
+	defer close(hbDone)
 	go func() {
-		for range hb.C {
-			_ = created.InProgress()
+		hb := time.NewTicker(messages.AckWait / 3)
+		defer hb.Stop()
+		for {
+			select {
+			case <-hb.C:
+				_ = created.InProgress()
+			case <-hbDone:
+				return
+			}
 		}
 	}()
 	j := newJob(c, spec, log)
