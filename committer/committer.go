@@ -66,7 +66,7 @@ func (c *Committer) Run(ctx context.Context) error {
 			cancel()
 			if ctx.Err() == nil {
 				c.log.Warn().Err(err).Msg("fetch failed; retrying")
-				time.Sleep(time.Second)
+				pause(ctx, time.Second)
 			}
 			continue
 		}
@@ -89,6 +89,16 @@ func (c *Committer) Run(ctx context.Context) error {
 		cancel()
 	}
 	return nil
+}
+
+// pause waits d, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 func (c *Committer) claim(job string) bool {
