@@ -252,7 +252,7 @@ func (p *publisher) flush(ctx context.Context) error {
 func (p *publisher) retry(ctx context.Context, pm pending, err error) error {
 	for wait := 50 * time.Millisecond; ; wait = min(wait*2, 2*time.Second) {
 		if !messages.IsBackPressure(err) && !errors.Is(err, jetstream.ErrNoStreamResponse) && !errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("publish work item %s: %w", pm.id, err)
+			return fmt.Errorf("publish work item %s: %w", pm.id, messages.ExplainStoreError(err))
 		}
 		t := time.NewTimer(wait)
 		select {
