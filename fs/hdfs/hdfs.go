@@ -56,8 +56,9 @@ type FS struct {
 }
 
 // Opener returns an fs.Opener for "hdfs", configured from the environment
-// and the Hadoop configuration when a NameNode is first used.
-func Opener(src hadoopconf.Source) fs.Opener {
+// and the Hadoop configuration when a NameNode is first used; its FSs log
+// their retries and reconnections to log (the service's logger).
+func Opener(src hadoopconf.Source, log zerolog.Logger) fs.Opener {
 	getenv := src.Getenv
 	return func(ctx context.Context, u fs.URI) (fs.FS, error) {
 		conf, err := src.Load()
@@ -68,7 +69,7 @@ func Opener(src hadoopconf.Source) fs.Opener {
 		if err != nil {
 			return nil, err
 		}
-		cfg.Log = *zerolog.Ctx(ctx)
+		cfg.Log = log
 		return New(ctx, "hdfs://"+u.Host, cfg)
 	}
 }

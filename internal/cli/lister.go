@@ -44,12 +44,13 @@ const (
 const DefaultProgressEvery = 5 * time.Second
 
 // Registry returns a registry of every backend this build supports;
-// backends read credentials and endpoints from src when first used.
-func Registry(src hadoopconf.Source) *fs.Registry {
+// backends read credentials and endpoints from src when first used, and
+// log their retries and reconnections to log.
+func Registry(src hadoopconf.Source, log zerolog.Logger) *fs.Registry {
 	reg := fs.NewRegistry()
 	reg.Register("file", local.Open)
 	reg.Register("cosn", cos.Opener(src))
-	reg.Register("hdfs", hdfs.Opener(src))
+	reg.Register("hdfs", hdfs.Opener(src, log))
 	return reg
 }
 
@@ -93,7 +94,7 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) (code 
 	for _, w := range cfg.Warnings {
 		log.Warn().Msg(w)
 	}
-	reg := Registry(hadoopconf.Source{Getenv: os.Getenv, Set: cfg.HadoopSet})
+	reg := Registry(hadoopconf.Source{Getenv: os.Getenv, Set: cfg.HadoopSet}, log)
 	defer reg.Close()
 
 	plan, err := lister.MakePlan(ctx, reg, cfg, time.Now())
