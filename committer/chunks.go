@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/retry"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -70,18 +71,17 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 		defer func() { <-j.asmSlots }()
 		res := j.assemble(ctx, st)
 		ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
-		for delay := 250 * time.Millisecond; ; delay = min(2*delay, 5*time.Second) {
+		// Until it is published or the follow ends: a committer taking over
+		// assembles again.
+		publishRetry := retry.Policy{Attempts: retry.Forever, Backoff: 250 * time.Millisecond, Max: 5 * time.Second,
+			Permanent: func(error) bool { return ctx.Err() != nil }}
+		_ = publishRetry.Do(ctx, func(ctx context.Context) error {
 			err := messages.PublishEvent(ctx, j.c.js, ev, messages.ResultMsgID(j.spec.ID, res.Index))
-			if err == nil || ctx.Err() != nil {
-				return // a committer taking over assembles again
+			if err != nil && ctx.Err() == nil {
+				j.log.Warn().Err(err).Int64("index", res.Index).Msg("cannot publish an assembled file's result yet; retrying")
 			}
-			j.log.Warn().Err(err).Int64("index", res.Index).Msg("cannot publish an assembled file's result yet; retrying")
-			select {
-			case <-time.After(delay):
-			case <-ctx.Done():
-				return
-			}
-		}
+			return err
+		})
 	})
 }
 

@@ -195,11 +195,17 @@ func (j *job) applyDirAttrs(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		a := distcp.AttrsFor(j.spec.Options.Preserve, d.attr)
+		if a == (fs.Attrs{}) {
+			continue // only letters no backend applies to directories (-pr, -pb)
+		}
 		setter, ok := fsys.(fs.AttrSetter)
 		if !ok {
-			return nil
+			// DistCp fails the job when it cannot preserve what -p asks
+			// for, and so does the copier for files.
+			return fmt.Errorf("preserve attributes of directory %s: %s cannot store owners, permissions or times (drop -p): %w",
+				u.Display(), u.Scheme, errors.ErrUnsupported)
 		}
-		a := distcp.AttrsFor(j.spec.Options.Preserve, d.attr)
 		if err := setter.SetAttrs(ctx, u.Path, a); err != nil && first == nil {
 			first = fmt.Errorf("preserve attributes of directory %s: %w", u.Display(), err)
 		}

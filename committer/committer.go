@@ -66,7 +66,7 @@ func (c *Committer) Run(ctx context.Context) error {
 			cancel()
 			if ctx.Err() == nil {
 				c.log.Warn().Err(err).Msg("fetch failed; retrying")
-				time.Sleep(time.Second)
+				pause(ctx, time.Second)
 			}
 			continue
 		}
@@ -91,6 +91,16 @@ func (c *Committer) Run(ctx context.Context) error {
 	return nil
 }
 
+// pause waits d, or until ctx ends.
+func pause(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
 func (c *Committer) claim(job string) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -110,11 +120,20 @@ func (c *Committer) release(job string) {
 // runJob follows one job to its end and acks its created event.
 func (c *Committer) runJob(ctx context.Context, created jetstream.Msg, spec *messages.Job) {
 	log := c.log.With().Str("job", spec.ID).Logger()
-	hb := time.NewTicker(messages.AckWait / 3)
-	defer hb.Stop()
+	// The created event's heartbeat ends with the job (a stopped ticker's
+	// channel is never closed, so ranging over it would never end).
+	hbDone := make(chan struct{})
+	defer close(hbDone)
 	go func() {
-		for range hb.C {
-			_ = created.InProgress()
+		hb := time.NewTicker(messages.AckWait / 3)
+		defer hb.Stop()
+		for {
+			select {
+			case <-hb.C:
+				_ = created.InProgress()
+			case <-hbDone:
+				return
+			}
 		}
 	}()
 	j := newJob(c, spec, log)

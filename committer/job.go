@@ -2,6 +2,7 @@ package committer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"path"
@@ -84,6 +85,7 @@ func (j *job) follow(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("follow job %s: %w", j.spec.ID, err)
 	}
+	defer j.dropConsumer(cons)
 	events := make(chan jetstream.Msg, 4096)
 	cc, err := cons.Consume(func(m jetstream.Msg) {
 		select {
@@ -134,6 +136,21 @@ func (j *job) follow(ctx context.Context) error {
 		if j.listed != nil && j.nseen >= j.listed.Items {
 			return j.commit(ctx)
 		}
+	}
+}
+
+// dropConsumer deletes the follow's ordered consumer on the server, which
+// would otherwise keep it (and its goroutines) for its inactive threshold,
+// five minutes, after every job.
+func (j *job) dropConsumer(cons jetstream.Consumer) {
+	info := cons.CachedInfo()
+	if info == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(j.ctx), 5*time.Second)
+	defer cancel()
+	if err := j.c.js.DeleteConsumer(ctx, messages.EventStream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+		j.log.Debug().Err(err).Msg("cannot delete the job's event consumer; the server drops it when idle")
 	}
 }
 

@@ -207,21 +207,22 @@ const resultPublishPatience = 2 * time.Minute
 func (c *Copier) publishResult(ctx context.Context, job string, res messages.Result) error {
 	ev := &messages.Event{Type: messages.EventResult, Job: job, Time: time.Now().UTC(), Result: &res}
 	deadline := time.Now().Add(resultPublishPatience)
-	delay := 250 * time.Millisecond
-	for {
+	final := func(error) bool { return ctx.Err() != nil || time.Now().After(deadline) }
+	p := retry.Policy{Attempts: retry.Forever, Backoff: 250 * time.Millisecond, Max: 5 * time.Second, Permanent: final}
+	var last error
+	err := p.Do(ctx, func(ctx context.Context) error {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err := messages.PublishEvent(pctx, c.js, ev, messages.ResultMsgID(job, res.Index))
-		cancel()
-		if err == nil {
-			return nil
+		defer cancel()
+		last = messages.PublishEvent(pctx, c.js, ev, messages.ResultMsgID(job, res.Index))
+		if last != nil && !final(last) {
+			c.log.Warn().Err(last).Str("job", job).Int64("index", res.Index).Msg("cannot publish result yet; retrying")
 		}
-		if ctx.Err() != nil || time.Now().After(deadline) {
-			return err
-		}
-		c.log.Warn().Err(err).Str("job", job).Int64("index", res.Index).Msg("cannot publish result yet; retrying")
-		sleep(ctx, delay)
-		delay = min(2*delay, 5*time.Second)
+		return last
+	})
+	if err != nil {
+		return last // the publish's error, also when ctx ended in a pause
 	}
+	return nil
 }
 
 // attemptsFor is how often a job's files are tried before they fail.

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/retry"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -248,21 +249,25 @@ func (p *publisher) flush(ctx context.Context) error {
 	return nil
 }
 
-// retry republishes one item synchronously until the stream takes it.
+// republish retries a publish while the stream is full or does not answer.
+var republish = retry.Policy{Attempts: retry.Forever, Backoff: 50 * time.Millisecond, Max: 2 * time.Second,
+	Permanent: func(err error) bool {
+		return !messages.IsBackPressure(err) && !errors.Is(err, jetstream.ErrNoStreamResponse) && !errors.Is(err, context.DeadlineExceeded)
+	}}
+
+// retry republishes one item synchronously until the stream takes it; err
+// is its asynchronous publish's failure, the first try.
 func (p *publisher) retry(ctx context.Context, pm pending, err error) error {
-	for wait := 50 * time.Millisecond; ; wait = min(wait*2, 2*time.Second) {
-		if !messages.IsBackPressure(err) && !errors.Is(err, jetstream.ErrNoStreamResponse) && !errors.Is(err, context.DeadlineExceeded) {
-			return fmt.Errorf("publish work item %s: %w", pm.id, err)
+	last, tried := err, false
+	err = republish.Do(ctx, func(ctx context.Context) error {
+		if tried {
+			_, last = p.js.Publish(ctx, p.subject, pm.data, jetstream.WithMsgID(pm.id))
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		if _, err = p.js.Publish(ctx, p.subject, pm.data, jetstream.WithMsgID(pm.id)); err == nil {
-			return nil
-		}
+		tried = true
+		return last
+	})
+	if err != nil && err == last {
+		return fmt.Errorf("publish work item %s: %w", pm.id, messages.ExplainStoreError(err))
 	}
+	return err // nil, or ctx's
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcp/jetcp/internal/retry"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -109,28 +110,25 @@ func Follow(ctx context.Context, js jetstream.JetStream, job string, fn func(*me
 // consumer may be placed on the dead peer until the cluster notices), so
 // keep trying until ctx ends.
 func openEvents(ctx context.Context, js jetstream.JetStream, subject string) (jetstream.MessagesContext, error) {
-	delay := 500 * time.Millisecond
-	for {
+	var it jetstream.MessagesContext
+	var last error
+	p := retry.Policy{Attempts: retry.Forever, Backoff: 500 * time.Millisecond, Max: 5 * time.Second,
+		Permanent: func(err error) bool { return !transient(err) || ctx.Err() != nil }}
+	_ = p.Do(ctx, func(ctx context.Context) error {
 		cons, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
 			FilterSubjects: []string{subject},
 			DeliverPolicy:  jetstream.DeliverAllPolicy,
 		})
-		var it jetstream.MessagesContext
 		if err == nil {
-			if it, err = cons.Messages(); err == nil {
-				return it, nil
-			}
+			it, err = cons.Messages()
 		}
-		if !transient(err) || ctx.Err() != nil {
-			return nil, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(delay):
-		}
-		delay = min(2*delay, 5*time.Second)
+		last = err
+		return err
+	})
+	if last != nil {
+		return nil, last // the open's error, also when ctx ended in a pause
 	}
+	return it, nil
 }
 
 // transient reports errors a cluster in transition returns.

@@ -128,9 +128,45 @@ func Ensure(ctx context.Context, js jetstream.JetStream, t Topology) error {
 	return nil
 }
 
-// IsBackPressure reports whether a publish failed because the work stream is
+// JetStream's error codes for a publish the server refused to store
+// (nats-server's JSStreamStoreFailedF and JSInsufficientResourcesErr).
+const (
+	codeStoreFailed           jetstream.ErrorCode = 10077
+	codeInsufficientResources jetstream.ErrorCode = 10023
+)
+
+// fullStream are the descriptions a 10077 answer carries when a stream with
+// DiscardNew is at its own limits (nats-server's ErrMaxMsgs, ErrMaxBytes,
+// ErrMaxMsgsPerSubject): its consumers make room. Every other 10077 is a
+// store that cannot take the message at all (closed, an I/O error, a
+// message too large).
+var fullStream = map[string]bool{
+	"maximum messages exceeded":             true,
+	"maximum bytes exceeded":                true,
+	"maximum messages per subject exceeded": true,
+}
+
+// IsBackPressure reports whether a publish failed because the stream is
 // full (DiscardNew): the publisher should wait and retry.
 func IsBackPressure(err error) bool {
 	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == 10077
+	return errors.As(err, &apiErr) && apiErr.ErrorCode == codeStoreFailed && fullStream[apiErr.Description]
+}
+
+// ExplainStoreError wraps a publish error that waiting will not cure (a
+// store failure, or a server out of resources) with its cause and what to
+// do; any other error comes back as it is.
+func ExplainStoreError(err error) error {
+	var apiErr *jetstream.APIError
+	if !errors.As(err, &apiErr) || IsBackPressure(err) {
+		return err
+	}
+	switch apiErr.ErrorCode {
+	case codeInsufficientResources:
+		return fmt.Errorf("JetStream has no room left (the server's storage limit, max_file_store or max_memory_store, or its disk is full): "+
+			"free space or raise the limit, then run the job again with -update: %w", err)
+	case codeStoreFailed:
+		return fmt.Errorf("JetStream could not store the message (%s): see the nats-server log for its store: %w", apiErr.Description, err)
+	}
+	return err
 }

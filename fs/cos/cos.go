@@ -26,6 +26,7 @@ import (
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
+	"github.com/jetcp/jetcp/internal/retry"
 )
 
 // FS is one bucket.
@@ -217,6 +218,12 @@ func transient(err error) bool {
 // listAttempts bounds the tries of one listing page.
 const listAttempts = 5
 
+// listRetry tries a listing page again after a transient failure.
+func listRetry(ctx context.Context) retry.Policy {
+	return retry.Policy{Attempts: listAttempts, Backoff: 100 * time.Millisecond,
+		Permanent: func(err error) bool { return !transient(err) || ctx.Err() != nil }}
+}
+
 func dirInfo(p string) fs.FileInfo {
 	return fs.FileInfo{Path: path.Clean("/" + p), Mode: iofs.ModeDir | 0o755}
 }
@@ -319,18 +326,11 @@ func (f *FS) walk(ctx context.Context, prefix, delimiter string) iter.Seq2[fs.Fi
 				return
 			}
 			var res *cossdk.BucketGetResult
-			var err error
-			for try, wait := 1, 100*time.Millisecond; ; try, wait = try+1, wait*2 {
+			err := listRetry(ctx).Do(ctx, func(ctx context.Context) (err error) {
 				res, _, err = f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{
 					Prefix: prefix, Delimiter: delimiter, Marker: marker, MaxKeys: 1000, EncodingType: "url"})
-				if err == nil || !transient(err) || try == listAttempts || ctx.Err() != nil {
-					break
-				}
-				select {
-				case <-ctx.Done():
-				case <-time.After(wait):
-				}
-			}
+				return err
+			})
 			if err != nil {
 				yield(fs.FileInfo{}, err)
 				return

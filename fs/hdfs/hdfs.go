@@ -34,6 +34,7 @@ import (
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
+	"github.com/jetcp/jetcp/internal/retry"
 )
 
 // FS is one HDFS namespace.
@@ -56,8 +57,9 @@ type FS struct {
 }
 
 // Opener returns an fs.Opener for "hdfs", configured from the environment
-// and the Hadoop configuration when a NameNode is first used.
-func Opener(src hadoopconf.Source) fs.Opener {
+// and the Hadoop configuration when a NameNode is first used; its FSs log
+// their retries and reconnections to log (the service's logger).
+func Opener(src hadoopconf.Source, log zerolog.Logger) fs.Opener {
 	getenv := src.Getenv
 	return func(ctx context.Context, u fs.URI) (fs.FS, error) {
 		conf, err := src.Load()
@@ -68,7 +70,7 @@ func Opener(src hadoopconf.Source) fs.Opener {
 		if err != nil {
 			return nil, err
 		}
-		cfg.Log = *zerolog.Ctx(ctx)
+		cfg.Log = log
 		return New(ctx, "hdfs://"+u.Host, cfg)
 	}
 }
@@ -524,19 +526,20 @@ func (w *writer) Write(b []byte) (int, error) {
 // derived from the chunk CRCs kept for CheckStored.
 func (w *writer) Checksum() fs.Checksum { return w.sums.crc32c() }
 
+// replicating waits for a file's last block to replicate: 9 tries, about
+// 12.7 s of pauses (0.05 s doubled up to 6.4 s).
+var replicating = retry.Policy{Attempts: 9, Backoff: 50 * time.Millisecond,
+	Permanent: func(err error) bool { return !errors.Is(err, hdfsclient.ErrReplicating) }}
+
 // Close completes the file, waiting while the NameNode says the last block
-// is still replicating (as the Java client retries).
+// is still replicating (as the Java client retries), or until the FS closes.
 func (w *writer) Close() error {
 	if w.done {
 		return nil
 	}
 	w.done = true
 	defer w.f.release(w.c)
-	err := w.w.Close()
-	for wait := 50 * time.Millisecond; errors.Is(err, hdfsclient.ErrReplicating) && wait < 10*time.Second; wait *= 2 {
-		time.Sleep(wait)
-		err = w.w.Close()
-	}
+	err := replicating.Do(w.f.life, func(context.Context) error { return w.w.Close() })
 	w.closed = err == nil
 	return w.f.mapErr("close", w.path, err)
 }

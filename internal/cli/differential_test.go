@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/cli"
 	"github.com/jetcp/jetcp/internal/distcpmodel"
@@ -134,7 +136,7 @@ func newDiffEnv(t *testing.T, backends []string) *diffEnv {
 	if e.cos == nil {
 		t.Setenv("HADOOP_CONF_DIR", t.TempDir())
 	}
-	e.reg = cli.Registry(hadoopconf.Source{Getenv: os.Getenv})
+	e.reg = cli.Registry(hadoopconf.Source{Getenv: os.Getenv}, zerolog.Nop())
 	t.Cleanup(func() { e.reg.Close() })
 	return e
 }

@@ -39,12 +39,13 @@ const (
 const DefaultProgressEvery = 5 * time.Second
 
 // Registry returns a registry of every backend this build supports;
-// backends read credentials and endpoints from src when first used.
-func Registry(src hadoopconf.Source) *fs.Registry {
+// backends read credentials and endpoints from src when first used, and
+// log their retries and reconnections to log.
+func Registry(src hadoopconf.Source, log zerolog.Logger) *fs.Registry {
 	reg := fs.NewRegistry()
 	reg.Register("file", local.Open)
 	reg.Register("cosn", cos.Opener(src))
-	reg.Register("hdfs", hdfs.Opener(src))
+	reg.Register("hdfs", hdfs.Opener(src, log))
 	return reg
 }
 
@@ -114,7 +115,7 @@ func (c *copyCommand) remarks(notes, warnings []string) {
 // run plans the job, checks its outputs can be written, runs it and
 // reports.
 func (c *copyCommand) run(ctx context.Context) (code int) {
-	reg := Registry(hadoopconf.Source{Getenv: os.Getenv, Set: c.cfg.HadoopSet})
+	reg := Registry(hadoopconf.Source{Getenv: os.Getenv, Set: c.cfg.HadoopSet}, c.log)
 	defer reg.Close()
 	plan, err := lister.MakePlan(ctx, reg, c.cfg, time.Now())
 	if err != nil {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rs/zerolog"
+
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/cli"
 	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
@@ -42,7 +44,7 @@ func readLogVia(t *testing.T, dir string) []lister.LogEntry {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	reg := cli.Registry(hadoopconf.Env(os.Getenv))
+	reg := cli.Registry(hadoopconf.Env(os.Getenv), zerolog.Nop())
 	defer reg.Close()
 	u := fs.MustParseURI(dir)
 	fsys, err := reg.FS(ctx, u)

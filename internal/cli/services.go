@@ -67,7 +67,7 @@ func Copier(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if *name != "" {
 			opts = append(opts, copier.WithName(*name))
 		}
-		return copier.New(js, Registry(hadoopconf.Env(os.Getenv)), log, opts...).Run(ctx)
+		return copier.New(js, Registry(hadoopconf.Env(os.Getenv), log), log, opts...).Run(ctx)
 	})
 }
 
@@ -81,7 +81,7 @@ func Committer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	return runService(ctx, "committer", sf, stderr, func(ctx context.Context, js jetstream.JetStream, reg *prometheus.Registry, log zerolog.Logger) error {
-		return committer.New(js, Registry(hadoopconf.Env(os.Getenv)), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
+		return committer.New(js, Registry(hadoopconf.Env(os.Getenv), log), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
 	})
 }
 

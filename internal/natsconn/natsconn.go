@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/jetcp/jetcp/internal/retry"
 )
 
 // Environment variables read for secrets, so they need not appear on a
@@ -140,24 +142,20 @@ func ConnectRetry(ctx context.Context, c Config, name string, onRetry func(error
 	if err := c.Check(); err != nil {
 		return nil, err
 	}
-	delay := 250 * time.Millisecond
-	for {
-		nc, err := Connect(c, name, 5*time.Second, extra...)
-		if err == nil || IsAuth(err) {
-			return nc, err
+	var nc *nats.Conn
+	var last error
+	p := retry.Policy{Attempts: retry.Forever, Backoff: 250 * time.Millisecond, Max: 5 * time.Second, Permanent: IsAuth}
+	err := p.Do(ctx, func(context.Context) error {
+		nc, last = Connect(c, name, 5*time.Second, extra...)
+		if last != nil && !IsAuth(last) && onRetry != nil {
+			onRetry(last)
 		}
-		if onRetry != nil {
-			onRetry(err)
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return nil, fmt.Errorf("%w (gave up: %w)", err, ctx.Err())
-		case <-t.C:
-		}
-		delay = min(delay*2, 5*time.Second)
+		return last
+	})
+	if err != nil && err != last {
+		return nil, fmt.Errorf("%w (gave up: %w)", last, err) // ctx ended in a pause
 	}
+	return nc, err
 }
 
 // IsAuth reports whether the server refused our credentials.

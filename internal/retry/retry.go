@@ -5,20 +5,32 @@ package retry
 
 import (
 	"context"
+	"math"
 	"time"
 )
+
+// Forever is Attempts for a policy that tries until its context ends.
+const Forever = math.MaxInt
 
 // Policy says how often to try and how long to wait in between.
 type Policy struct {
 	Attempts int           // tries in all; below 1 means 1
 	Backoff  time.Duration // wait after the first try, doubled for every try after
+	Max      time.Duration // longest wait, when above zero
 	// Permanent, when set, says an error is not worth another try.
 	Permanent func(error) bool
 }
 
 // Delay is the wait before the try after attempt (1-based).
 func (p Policy) Delay(attempt int) time.Duration {
-	return p.Backoff << (attempt - 1)
+	d := p.Backoff
+	for i := 1; i < attempt && (p.Max <= 0 || d < p.Max) && d < math.MaxInt64/2; i++ {
+		d *= 2
+	}
+	if p.Max > 0 {
+		d = min(d, p.Max)
+	}
+	return d
 }
 
 // Do runs op until it succeeds, returns a permanent error, the attempts

@@ -41,4 +41,10 @@ func TestDo(t *testing.T) {
 	if d := (Policy{Backoff: 500 * time.Millisecond}).Delay(3); d != 2*time.Second {
 		t.Errorf("Delay(3) = %v, want 2s", d)
 	}
+	capped := Policy{Backoff: 250 * time.Millisecond, Max: 5 * time.Second}
+	for attempt, want := range map[int]time.Duration{1: 250 * time.Millisecond, 5: 4 * time.Second, 6: 5 * time.Second, 1000: 5 * time.Second} {
+		if d := capped.Delay(attempt); d != want {
+			t.Errorf("capped Delay(%d) = %v, want %v", attempt, d, want)
+		}
+	}
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/internal/natsconn"
+	"github.com/jetcp/jetcp/internal/retry"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -30,20 +31,18 @@ func EnsureTopology(ctx context.Context, js jetstream.JetStream, replicas int, l
 	}
 	t := messages.Topology{Storage: jetstream.FileStorage, Replicas: replicas}
 	deadline := time.Now().Add(limit)
-	for {
+	final := func(error) bool { return ctx.Err() != nil || time.Now().After(deadline) }
+	p := retry.Policy{Attempts: retry.Forever, Backoff: time.Second, Max: time.Second, Permanent: final}
+	err := p.Do(ctx, func(ctx context.Context) error {
 		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
 		err := messages.Ensure(actx, js, t)
-		cancel()
-		if err == nil || ctx.Err() != nil || time.Now().After(deadline) {
-			return replicas, err
+		if err != nil && !final(err) {
+			log.Warn().Err(err).Msg("JetStream not ready; retrying")
 		}
-		log.Warn().Err(err).Msg("JetStream not ready; retrying")
-		select {
-		case <-ctx.Done():
-			return replicas, ctx.Err()
-		case <-time.After(time.Second):
-		}
-	}
+		return err
+	})
+	return replicas, err
 }
 
 // Connect connects a service, retrying while the server is not up (a

@@ -1,0 +1,82 @@
+package messages_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/internal/natsembed"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Only a stream at its own limits with DiscardNew is back-pressure (the
+// consumers make room); any other failure to store, and a server out of
+// resources, is not cured by waiting and says what is wrong.
+func TestBackPressureOrStoreFailure(t *testing.T) {
+	apiErr := func(code jetstream.ErrorCode, desc string) error {
+		return fmt.Errorf("publish: %w", &jetstream.APIError{Code: 503, ErrorCode: code, Description: desc})
+	}
+	for _, tc := range []struct {
+		err          error
+		backPressure bool
+		explained    string // in the explained error; "" when left as it is
+	}{
+		{apiErr(10077, "maximum messages exceeded"), true, ""},
+		{apiErr(10077, "maximum bytes exceeded"), true, ""},
+		{apiErr(10077, "maximum messages per subject exceeded"), true, ""},
+		{apiErr(10077, "store is closed"), false, "could not store"},
+		{apiErr(10077, "write /data/jetstream/blk: input/output error"), false, "could not store"},
+		{apiErr(10077, "message too large"), false, "could not store"},
+		{apiErr(10023, "insufficient resources"), false, "no room"},
+		{apiErr(10059, "stream not found"), false, ""},
+		{jetstream.ErrNoStreamResponse, false, ""},
+		{errors.New("other"), false, ""},
+	} {
+		if got := messages.IsBackPressure(tc.err); got != tc.backPressure {
+			t.Errorf("IsBackPressure(%v) = %v, want %v", tc.err, got, tc.backPressure)
+		}
+		got := messages.ExplainStoreError(tc.err)
+		if !errors.Is(got, tc.err) {
+			t.Errorf("ExplainStoreError(%v) = %v: does not wrap it", tc.err, got)
+		}
+		if tc.explained == "" && got != tc.err || tc.explained != "" && !strings.Contains(got.Error(), tc.explained) {
+			t.Errorf("ExplainStoreError(%v) = %q, want it to say %q", tc.err, got, tc.explained)
+		}
+	}
+}
+
+// A real stream at its limit answers with back-pressure.
+func TestFullStreamIsBackPressure(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	js, err := jetstream.New(srv.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cfg := range []jetstream.StreamConfig{
+		{Name: "MSGS", Subjects: []string{"msgs"}, Storage: jetstream.MemoryStorage, Discard: jetstream.DiscardNew, MaxMsgs: 1},
+		{Name: "BYTES", Subjects: []string{"bytes"}, Storage: jetstream.FileStorage, Discard: jetstream.DiscardNew, MaxBytes: 200},
+	} {
+		if _, err := js.CreateStream(ctx, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := js.Publish(ctx, cfg.Subjects[0], []byte("first")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := js.Publish(ctx, cfg.Subjects[0], make([]byte, 150))
+		if err == nil || !messages.IsBackPressure(err) || messages.ExplainStoreError(err) != err {
+			t.Errorf("%s: publish to a full stream: %v, want back-pressure", cfg.Name, err)
+		}
+	}
+}
