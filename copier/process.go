@@ -111,20 +111,9 @@ func (t *task) dir(ctx context.Context) (messages.Result, error) {
 // that a copy to p would make, and fails, as the copy would, when one of
 // them is a file. Only dry runs look: a run finds out as it makes them.
 func missingParents(ctx context.Context, fsys fs.FS, p string) (int, error) {
-	n := 0
-	for d := path.Dir(p); ; d = path.Dir(d) {
-		fi, err := fsys.Stat(ctx, d)
-		switch {
-		case err == nil && !fi.IsDir():
-			return n, place.Permanent(fmt.Errorf("cannot create %s: %s is a file, not a directory", p, d))
-		case err == nil:
-			return n, nil
-		case !errors.Is(err, fs.ErrNotExist):
-			return n, err
-		}
-		if d == "/" {
-			return n, nil
-		}
-		n++
+	dirs, err := fs.MissingDirs(ctx, fsys, path.Dir(p))
+	if errors.Is(err, fs.ErrExist) {
+		return 0, place.Permanent(fmt.Errorf("cannot create %s: %w", p, err))
 	}
+	return len(dirs), err
 }

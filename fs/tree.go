@@ -30,29 +30,40 @@ func MkdirAllLevels(ctx context.Context, fsys FS, dir string, perm iofs.FileMode
 	return levels, err
 }
 
-func mkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (created, levels int, err error) {
+// MissingDirs returns dir and those of its parents that do not exist,
+// dir first, as MkdirAll would make them; it fails with an error wrapping
+// ErrExist when dir or a parent is a file. It makes nothing (a dry run
+// asks it what a copy would make).
+func MissingDirs(ctx context.Context, fsys FS, dir string) ([]string, error) {
 	if !strings.HasPrefix(dir, "/") {
 		// path.Dir of a relative path ends at ".", never at "/": without this
 		// check a backend reporting "." missing would loop forever.
-		return 0, 0, fmt.Errorf("mkdir %s: path is not absolute: %w", dir, iofs.ErrInvalid)
+		return nil, fmt.Errorf("mkdir %s: path is not absolute: %w", dir, iofs.ErrInvalid)
 	}
 	dir = path.Clean(dir)
-	var missing []string // dir first, then up
+	var missing []string
 	for p := dir; ; p = path.Dir(p) {
 		fi, err := fsys.Stat(ctx, p)
 		if err == nil {
 			if !fi.IsDir() {
-				return 0, 0, fmt.Errorf("mkdir %s: %s is a file, not a directory: %w", dir, p, ErrExist)
+				return nil, fmt.Errorf("mkdir %s: %s is a file, not a directory: %w", dir, p, ErrExist)
 			}
-			break
+			return missing, nil
 		}
 		if !errors.Is(err, ErrNotExist) {
-			return 0, 0, err
+			return nil, err
 		}
 		missing = append(missing, p)
 		if p == "/" {
-			break
+			return missing, nil
 		}
+	}
+}
+
+func mkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (created, levels int, err error) {
+	missing, err := MissingDirs(ctx, fsys, dir)
+	if err != nil {
+		return 0, 0, err
 	}
 	for i := len(missing) - 1; i >= 0; i-- {
 		err := fsys.Mkdir(ctx, missing[i], perm)
