@@ -33,6 +33,11 @@ type Root struct {
 	Src  fs.URI
 	Dst  fs.URI // under the job's write root
 	Info fs.FileInfo
+	// DstMissing says MakePlan's lookups already show Dst missing (a
+	// missing target or -atomic work tree); DstKnown, that they settle it
+	// either way (Dst is the existing target itself). Otherwise Submit
+	// looks.
+	DstMissing, DstKnown bool
 }
 
 // MakePlan resolves sources (-f lists, globs), checks them and the target,
@@ -145,6 +150,9 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 		if land.InTarget[i] {
 			r.Dst = writeRoot // contents land in the target itself
 		}
+		// Below a missing write root everything is missing.
+		r.DstMissing = !texists || o.Atomic
+		r.DstKnown = r.DstMissing || r.Dst == writeRoot
 		job.Sources = append(job.Sources, r.Src.String())
 	}
 	if err := checkDuplicates(ctx, reg, roots, writeRoot, flt); err != nil {

@@ -97,11 +97,14 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			}
 			continue
 		}
-		// One lookup per root: below a missing root target every target is
-		// missing (no lookups while listing), and a copier that finds the
-		// root made knows this job made it.
-		_, err = dfs.Stat(ctx, r.Dst.Path)
-		rootMissing := errors.Is(err, fs.ErrNotExist)
+		// Below a missing root target every target is missing (no lookups
+		// while listing), and a copier that finds the root made knows this
+		// job made it. The plan mostly knows; otherwise one lookup.
+		rootMissing := r.DstMissing
+		if !r.DstKnown {
+			_, err := dfs.Stat(ctx, r.Dst.Path)
+			rootMissing = errors.Is(err, fs.ErrNotExist)
+		}
 		if !excluded {
 			if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true, rootMissing); err != nil {
 				return nil, err
