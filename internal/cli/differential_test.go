@@ -97,7 +97,7 @@ func (c genJob) tally(m map[string]int) {
 		on   bool
 		name string
 	}{{c.opts.Update, "-update"}, {c.opts.Overwrite, "-overwrite"}, {c.opts.Delete, "-delete"}, {c.opts.DryRun, "--dry-run"},
-		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.logTo != "", "-log"},
+		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.logTo != "", "-log"},
 		{want.Failed+want.DirsFailed > 0, "entries failing"}, {want.Deleted > 0, "deleting"}} {
 		if f.on {
 			m[f.name]++
@@ -113,10 +113,25 @@ type diffEnv struct {
 	hdfs     *hdfsemu.Cluster
 	cos      *cosemu.Server
 	reg      *fs.Registry
+	// nats is the URL of a JetStream server with a committer and a copier
+	// service, started for the first distributed case.
+	nats string
+	top  *testing.T // the test the shared services live as long as
+}
+
+// natsURL starts the distributed services once (a nats-server, a
+// committer and a copier, as separate services over the network) and
+// returns the server's URL.
+func (e *diffEnv) natsURL() string {
+	if e.nats == "" {
+		e.nats = startServer(e.top)
+		startServices(e.top, e.nats, "-m", "4")
+	}
+	return e.nats
 }
 
 func newDiffEnv(t *testing.T, backends []string) *diffEnv {
-	e := &diffEnv{backends: backends, local: t.TempDir()}
+	e := &diffEnv{backends: backends, local: t.TempDir(), top: t}
 	for _, b := range backends {
 		switch b {
 		case "local":
@@ -188,6 +203,9 @@ type genJob struct {
 	model distcpmodel.Outcome
 	// logTo is the backend -log writes to ("": no -log).
 	logTo string
+	// distributed runs the job on separate committer and copier services
+	// over a nats-server (--nats), not embedded.
+	distributed bool
 	// faults makes the HDFS and COS emulators fail a few requests while
 	// the job runs (errors, cut connections, lost replies); with enough
 	// attempts the outcome must not change.
@@ -359,6 +377,24 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	}
 	c.insideSource = c.srcs[0].Dir && r.IntN(60) == 0
 	c.faults = r.IntN(5) == 0
+	c.distributed = r.IntN(6) == 0
+	if r.IntN(5) == 0 {
+		c.extra = append(c.extra, "-copybuffersize", []string{"0", "4096", "1MiB"}[r.IntN(3)])
+	}
+	if r.IntN(6) == 0 {
+		c.extra = append(c.extra, "-bandwidth", "1000")
+	}
+	if r.IntN(8) == 0 {
+		c.extra = append(c.extra, "-strategy", []string{"dynamic", "uniformsize"}[r.IntN(2)])
+	}
+	if r.IntN(8) == 0 {
+		c.extra = append(c.extra, "-blocksperchunk", "1") // HDFS sources: 1 MiB chunks
+	}
+	if o.Update && r.IntN(5) == 0 {
+		// Changes nothing here: no target holds a record of a copy
+		// from its source when the case starts.
+		c.extra = append(c.extra, "--trust-mtime")
+	}
 	if r.IntN(4) == 0 {
 		c.logTo = pick()
 	}
@@ -493,6 +529,9 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	}
 	args = append(args, c.extra...)
 	args = append(args, "--no-progress")
+	if c.distributed {
+		args = append(args, "--nats", e.natsURL())
+	}
 	switch c.naming {
 	case "glob":
 		args = append(args, e.root(c.srcFS[0], id)+"/src/p0/s*")
