@@ -285,80 +285,9 @@ func ParseArgs(args []string) (Config, error) {
 	var c Config
 	var positional []string
 	var unsupportedSeen []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			positional = append(positional, args[i+1:]...)
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			positional = append(positional, a)
-			continue
-		}
-		if strings.HasPrefix(a, "-D") {
-			prop := a[2:]
-			if prop == "" {
-				if i+1 >= len(args) {
-					return c, usagef("option -D needs key=value")
-				}
-				i++
-				prop = args[i]
-			}
-			if err := c.define(prop); err != nil {
-				return c, err
-			}
-			continue
-		}
-		name := strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
-		value, hasValue := "", false
-		if k, v, ok := strings.Cut(name, "="); ok {
-			name, value, hasValue = k, v, true
-		}
-		if name == "p" || strings.HasPrefix(name, "p") && isPreserveLetters(name[1:]) {
-			letters := name[1:]
-			if hasValue {
-				letters = value
-			}
-			if err := c.setPreserve(letters); err != nil {
-				return c, err
-			}
-			continue
-		}
-		spec, ok := argSpecs[name]
-		if !ok {
-			if s := suggest(name); s != "" {
-				return c, usagef("unknown option %s: did you mean %s? (see -h for the options jetcp understands)", shown(a), s)
-			}
-			return c, usagef("unknown option %s: see -h for the options jetcp understands", shown(a))
-		}
-		switch spec.kind {
-		case argBool:
-			if hasValue {
-				return c, usagef("option -%s takes no value", name)
-			}
-			_ = spec.set(&c, "")
-		case argValue:
-			if !hasValue {
-				if i+1 >= len(args) {
-					return c, usagef("option -%s needs a value", name)
-				}
-				i++
-				value = args[i]
-			}
-			if err := spec.set(&c, value); err != nil {
-				return c, err
-			}
-		case argUnsupported:
-			n := spec.nargs
-			if hasValue {
-				n--
-			}
-			if i+n >= len(args) {
-				return c, usagef("option -%s needs %d value(s)", name, spec.nargs)
-			}
-			i += n
-			unsupportedSeen = append(unsupportedSeen, name)
-		}
+	err := c.scan(args, &unsupportedSeen, func(a string) { positional = append(positional, a) }, nil)
+	if err != nil {
+		return c, err
 	}
 	if c.Help {
 		return c, nil
@@ -427,6 +356,121 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
+}
+
+// scan walks a command line: each positional argument goes to pos, each
+// option is parsed into c and, with the arguments it took, goes to opt
+// (when not nil).
+func (c *Config) scan(args []string, unsupportedSeen *[]string, pos func(string), opt func(name string, given []string)) error {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			for _, p := range args[i+1:] {
+				pos(p)
+			}
+			return nil
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos(a)
+			continue
+		}
+		start := i
+		name, last, err := c.option(args, i, unsupportedSeen)
+		if err != nil {
+			return err
+		}
+		i = last
+		if opt != nil {
+			opt(name, args[start:i+1])
+		}
+	}
+	return nil
+}
+
+// OptionArgs are the options of a valid command line as given, with their
+// values, without the sources and the target (positionals, --src, --dst,
+// -f): what a command line that resumes the job repeats.
+func OptionArgs(args []string) []string {
+	var scratch Config
+	var seen, out []string
+	_ = scratch.scan(args, &seen, func(string) {}, func(name string, given []string) {
+		if name != "src" && name != "dst" && name != "f" {
+			out = append(out, given...)
+		}
+	})
+	return out
+}
+
+// option parses the option at args[i] (with its value, if it takes one)
+// into c: its name and the index of the last argument it used.
+func (c *Config) option(args []string, i int, unsupportedSeen *[]string) (name string, last int, err error) {
+	a := args[i]
+	if strings.HasPrefix(a, "-D") {
+		name = "D"
+		prop := a[2:]
+		if prop == "" {
+			if i+1 >= len(args) {
+				return name, i, usagef("option -D needs key=value")
+			}
+			i++
+			prop = args[i]
+		}
+		if err := c.define(prop); err != nil {
+			return name, i, err
+		}
+		return name, i, nil
+	}
+	name = strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-")
+	value, hasValue := "", false
+	if k, v, ok := strings.Cut(name, "="); ok {
+		name, value, hasValue = k, v, true
+	}
+	if name == "p" || strings.HasPrefix(name, "p") && isPreserveLetters(name[1:]) {
+		letters := name[1:]
+		if hasValue {
+			letters = value
+		}
+		if err := c.setPreserve(letters); err != nil {
+			return name, i, err
+		}
+		return name, i, nil
+	}
+	spec, ok := argSpecs[name]
+	if !ok {
+		if s := suggest(name); s != "" {
+			return name, i, usagef("unknown option %s: did you mean %s? (see -h for the options jetcp understands)", shown(a), s)
+		}
+		return name, i, usagef("unknown option %s: see -h for the options jetcp understands", shown(a))
+	}
+	switch spec.kind {
+	case argBool:
+		if hasValue {
+			return name, i, usagef("option -%s takes no value", name)
+		}
+		_ = spec.set(c, "")
+	case argValue:
+		if !hasValue {
+			if i+1 >= len(args) {
+				return name, i, usagef("option -%s needs a value", name)
+			}
+			i++
+			value = args[i]
+		}
+		if err := spec.set(c, value); err != nil {
+			return name, i, err
+		}
+	case argUnsupported:
+		n := spec.nargs
+		if hasValue {
+			n--
+		}
+		if i+n >= len(args) {
+			return name, i, usagef("option -%s needs %d value(s)", name, spec.nargs)
+		}
+		i += n
+		*unsupportedSeen = append(*unsupportedSeen, name)
+	}
+	return name, i, nil
 }
 
 // mapReduceOnly are prefixes of Hadoop properties that tune MapReduce or

@@ -15,7 +15,7 @@ import (
 // command with -update would copy everything again to the wrong place.
 // args is the command line as given (without the program name).
 func ResumeCommands(args []string, cfg Config, p *Plan) []string {
-	opts := optionArgs(args)
+	opts := OptionArgs(args)
 	if cfg.Options.Atomic {
 		// An interrupted -atomic job left no target: the same command.
 		return []string{commandLine(opts, rootSources(cfg, p.Roots), cfg.Target)}
@@ -63,41 +63,6 @@ func rootSources(cfg Config, roots []Root) []string {
 		s = append(s, r.Src.Display())
 	}
 	return s
-}
-
-// optionArgs is args without the sources and the target (positional,
-// --src, --dst, -f), keeping every option with its value.
-func optionArgs(args []string) []string {
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			continue // positional: a source or the target
-		}
-		if a == "-D" && i+1 < len(args) {
-			out = append(out, a, args[i+1])
-			i++
-			continue
-		}
-		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		spec, known := argSpecs[name]
-		takes := known && (spec.kind == argValue || spec.kind == argUnsupported && spec.nargs > 0)
-		switch {
-		case name == "src" || name == "dst" || name == "f":
-			if !hasValue {
-				i++
-			}
-		case takes && !hasValue && i+1 < len(args):
-			out = append(out, a, args[i+1])
-			i++
-		default:
-			out = append(out, a)
-		}
-	}
-	return out
 }
 
 func optionName(a string) string {
