@@ -31,16 +31,12 @@ func assembleFile(ctx context.Context, reg *fs.Registry, job *messages.Job, a as
 	if err != nil {
 		return err
 	}
-	pw, ok := t.DstFS.(fs.PartWriter)
-	if !ok {
-		return fmt.Errorf("%s cannot assemble a file from chunks", t.Dst.Scheme)
-	}
 	apath := distcp.AssemblyPath(t.DstFS, job, a.Index, t.Dst.Path)
-	if err := pw.CompleteParts(ctx, apath, a.Upload, a.Receipts); err != nil {
+	if err := fs.CompleteParts(ctx, t.DstFS, apath, a.Upload, a.Receipts); err != nil {
 		if apath != t.Dst.Path && errors.Is(err, fs.ErrNotExist) && t.Verify(ctx, t.Dst.Path, a.Sum) == nil {
 			return nil // renamed into place by an earlier try
 		}
-		_ = pw.AbortParts(context.WithoutCancel(ctx), apath, a.Upload)
+		_ = fs.AbortParts(context.WithoutCancel(ctx), t.DstFS, apath, a.Upload)
 		return fmt.Errorf("assemble %s: %w", t.Dst.Display(), err)
 	}
 	return t.Finish(ctx, apath, a.Sum, false)
@@ -53,9 +49,5 @@ func abortAssembly(ctx context.Context, reg *fs.Registry, job *messages.Job, a a
 	if err != nil {
 		return err
 	}
-	pw, ok := t.DstFS.(fs.PartWriter)
-	if !ok {
-		return nil
-	}
-	return pw.AbortParts(ctx, distcp.AssemblyPath(t.DstFS, job, a.Index, t.Dst.Path), a.Upload)
+	return fs.AbortParts(ctx, t.DstFS, distcp.AssemblyPath(t.DstFS, job, a.Index, t.Dst.Path), a.Upload)
 }

@@ -92,6 +92,24 @@ func (j *job) commit(ctx context.Context) error {
 
 // sweepTemps removes temp files this job may have left: only next to items
 // that were retried or failed, since a clean first attempt removes its own.
+// abortUploads aborts the multipart uploads this job's copiers left open
+// (a killed copier's), directory by directory; a target without such
+// uploads has none to abort.
+func (j *job) abortUploads(ctx context.Context, fsys fs.FS) {
+	byDir := map[string]bool{}
+	for p := range j.sweepFiles {
+		byDir[path.Dir(p)] = true
+	}
+	for dir := range byDir {
+		n, err := fs.AbortUploads(ctx, fsys, dir, j.spec.Created, func(p string) bool { return j.sweepFiles[p] })
+		if err != nil {
+			j.log.Warn().Err(err).Str("dir", dir).Msg("cannot abort leftover uploads")
+		} else if n > 0 {
+			j.log.Info().Str("dir", dir).Int("uploads", n).Msg("aborted leftover multipart uploads")
+		}
+	}
+}
+
 func (j *job) sweepTemps(ctx context.Context) {
 	root, err := fs.ParseURI(j.spec.WriteRoot)
 	if err != nil {
@@ -102,20 +120,7 @@ func (j *job) sweepTemps(ctx context.Context) {
 		j.log.Warn().Err(err).Msg("temp sweep: cannot open target")
 		return
 	}
-	if ua, ok := fsys.(fs.UploadAborter); ok {
-		byDir := map[string]bool{}
-		for p := range j.sweepFiles {
-			byDir[path.Dir(p)] = true
-		}
-		for dir := range byDir {
-			n, err := ua.AbortUploads(ctx, dir, j.spec.Created, func(p string) bool { return j.sweepFiles[p] })
-			if err != nil {
-				j.log.Warn().Err(err).Str("dir", dir).Msg("cannot abort leftover uploads")
-			} else if n > 0 {
-				j.log.Info().Str("dir", dir).Int("uploads", n).Msg("aborted leftover multipart uploads")
-			}
-		}
-	}
+	j.abortUploads(ctx, fsys)
 	prefix := distcp.TempPrefixFor(j.spec.ID)
 	for dir := range j.sweepIn {
 		for fi, err := range fsys.List(ctx, dir) {
@@ -199,14 +204,14 @@ func (j *job) applyDirAttrs(ctx context.Context) error {
 		if a == (fs.Attrs{}) {
 			continue // only letters no backend applies to directories (-pr, -pb)
 		}
-		setter, ok := fsys.(fs.AttrSetter)
-		if !ok {
+		err = fs.SetAttrs(ctx, fsys, u.Path, a)
+		if errors.Is(err, errors.ErrUnsupported) {
 			// DistCp fails the job when it cannot preserve what -p asks
 			// for, and so does the copier for files.
 			return fmt.Errorf("preserve attributes of directory %s: %s cannot store owners, permissions or times (drop -p): %w",
-				u.Display(), u.Scheme, errors.ErrUnsupported)
+				u.Display(), u.Scheme, err)
 		}
-		if err := setter.SetAttrs(ctx, u.Path, a); err != nil && first == nil {
+		if err != nil && first == nil {
 			first = fmt.Errorf("preserve attributes of directory %s: %w", u.Display(), err)
 		}
 	}

@@ -18,15 +18,14 @@ func (t *task) chunk(ctx context.Context) (messages.Result, error) {
 		ch.Offset+ch.Length > t.Item.Attr.Size {
 		return res, place.Permanent(fmt.Errorf("malformed chunk of %s: refused", t.Src.Display()))
 	}
-	pw, ok := t.DstFS.(fs.PartWriter)
-	if !ok {
+	if !fs.CanWriteParts(t.DstFS) {
 		return res, place.Permanent(fmt.Errorf("%s cannot assemble a file from chunks: copy %s whole (--chunk-size 0)", t.Dst.Scheme, t.Src.Display()))
 	}
 	if err := t.mkParent(ctx, &res); err != nil {
 		return res, err
 	}
 	apath := distcp.AssemblyPath(t.DstFS, t.Job, ch.File, t.Dst.Path)
-	part, err := pw.CreatePart(ctx, apath, ch.Upload, ch.Seq+1, ch.Offset, ch.Length)
+	part, err := fs.CreatePart(ctx, t.DstFS, apath, ch.Upload, ch.Seq+1, ch.Offset, ch.Length)
 	if err != nil {
 		return res, fmt.Errorf("chunk %d/%d of %s: %w", ch.Seq+1, ch.Count, t.Dst.Display(), err)
 	}

@@ -80,16 +80,14 @@ func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, 
 }
 
 func (t *task) sameChecksum(ctx context.Context) (bool, error) {
-	sc, ok1 := t.SrcFS.(fs.Checksummer)
-	dc, ok2 := t.DstFS.(fs.Checksummer)
-	if !ok1 || !ok2 {
+	if !fs.KeepsChecksums(t.SrcFS) || !fs.KeepsChecksums(t.DstFS) {
 		return false, fmt.Errorf("a side has no checksum: %w", fs.ErrIncomparable)
 	}
-	s, err := sc.Checksum(ctx, t.Src.Path)
+	s, err := fs.FileChecksum(ctx, t.SrcFS, t.Src.Path)
 	if err != nil {
 		return false, fmt.Errorf("checksum of source %s: %w", t.Src.Display(), err)
 	}
-	d, err := dc.Checksum(ctx, t.Dst.Path)
+	d, err := fs.FileChecksum(ctx, t.DstFS, t.Dst.Path)
 	if err != nil {
 		return false, fmt.Errorf("checksum of target %s: %w", t.Dst.Display(), err)
 	}
@@ -155,24 +153,22 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 // without a read (fs.StoreChecker). It says whether it did; if not, finish
 // verifies by path.
 func (t *task) checkStored(ctx context.Context, w fs.Writer, p string, sum fs.Checksum) (bool, error) {
-	sc, ok := w.(fs.StoreChecker)
-	if !ok || t.Job.Options.SkipCRC || sum.IsZero() {
+	if t.Job.Options.SkipCRC || sum.IsZero() {
 		return false, nil
 	}
-	return t.checkVia(p, sum, func() (int64, fs.Checksum, error) { return sc.CheckStored(ctx) })
+	return t.checkVia(p, sum, func() (int64, fs.Checksum, error) { return fs.CheckStored(ctx, w) })
 }
 
 // readBack verifies, before Close, a file whose Writer can read it back
 // (fs.ReadBacker): its length and checksum against the source's. It says
 // whether it did; if not, finish verifies by path.
 func (t *task) readBack(ctx context.Context, w fs.Writer, p string, sum fs.Checksum) (bool, error) {
-	rb, ok := w.(fs.ReadBacker)
-	if !ok || t.Job.Options.SkipCRC || sum.IsZero() {
+	if t.Job.Options.SkipCRC || sum.IsZero() || !fs.CanReadBack(w) {
 		return false, nil
 	}
 	bp := t.c.bufs.get(bufferSize(t.Job.Options.CopyBufferSize, t.Item.Attr.Size))
 	defer t.c.bufs.put(bp)
-	return t.checkVia(p, sum, func() (int64, fs.Checksum, error) { return rb.ReadBack(ctx, *bp) })
+	return t.checkVia(p, sum, func() (int64, fs.Checksum, error) { return fs.ReadBack(ctx, w, *bp) })
 }
 
 // checkVia verifies p by what a writer's own check reports; an

@@ -34,9 +34,9 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 	defer t.c.bufs.put(bp)
 	buf := *bp
 	// A writer that checksums what it is given saves hashing it twice.
-	cw, _ := w.(fs.ChecksummingWriter)
+	_, selfSums := fs.WriterChecksum(w)
 	var h hash.Hash32
-	if cw == nil {
+	if !selfSums {
 		h = fs.NewCRC32C()
 	}
 	thr := newThrottle(o.BandwidthMBps, t.c.obs)
@@ -78,8 +78,8 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 		return fs.Checksum{}, place.Permanent(fmt.Errorf("source %s changed during the copy (size %d -> %d, mtime %s -> %s): re-run with -update",
 			t.Src.Display(), t.Item.Attr.Size, fi.Size, t.Item.Attr.ModTime.Format(time.RFC3339Nano), fi.ModTime.Format(time.RFC3339Nano)))
 	}
-	if cw != nil {
-		return cw.Checksum(), nil
+	if sum, ok := fs.WriterChecksum(w); ok {
+		return sum, nil
 	}
 	return fs.CRC32C(h.Sum32()), nil
 }

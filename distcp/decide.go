@@ -107,8 +107,7 @@ func sameOrigin(o messages.Options, a messages.Attrs, rec fs.Origin) bool {
 // file whose size already differs. It returns in with Origin set, or
 // unchanged.
 func ReadOrigin(ctx context.Context, dstFS fs.FS, in Input) Input {
-	or, ok := dstFS.(fs.OriginRecorder)
-	if !ok || in.Target == nil || !in.WantsOrigin() {
+	if in.Target == nil || !in.WantsOrigin() {
 		return in
 	}
 	pre := in
@@ -116,7 +115,7 @@ func ReadOrigin(ctx context.Context, dstFS fs.FS, in Input) Input {
 	if Decide(pre).Action != NeedChecksum {
 		return in
 	}
-	rec, ok, err := or.Origin(ctx, *in.Target)
+	rec, ok, err := fs.OriginOf(ctx, dstFS, *in.Target)
 	if err == nil && ok {
 		in.Origin = &rec
 	}

@@ -39,15 +39,7 @@ func AssemblyPath(fsys fs.FS, job *messages.Job, file int64, dst string) string 
 // -direct, and where a file appears only complete (object stores), so a
 // temp file plus rename would only double the cost.
 func InPlace(fsys fs.FS, o messages.Options) bool {
-	ac, ok := fsys.(fs.AtomicCreator)
-	return o.Direct || ok && ac.AtomicCreate()
-}
-
-// StoresAttrs tells whether fsys takes a file's attributes when it is
-// created (so they are not set afterwards).
-func StoresAttrs(fsys fs.FS) bool {
-	sa, ok := fsys.(fs.AttrsAtCreate)
-	return ok && sa.StoresAttrsAtCreate()
+	return o.Direct || fs.AtomicCreate(fsys)
 }
 
 // CreateOptionsFor is how a file with source attributes a is created on
@@ -63,7 +55,7 @@ func CreateOptionsFor(fsys fs.FS, o messages.Options, a messages.Attrs) fs.Creat
 		BlockSize:   pick(o.Preserve.BlockSize, a.BlockSize),
 		Replication: int16(pick(o.Preserve.Replication, int64(a.Replication))),
 	}
-	if StoresAttrs(fsys) {
+	if fs.StoresAttrsAtCreate(fsys) {
 		co.Attrs = AttrsFor(o.Preserve, a)
 	}
 	return co

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 )
 
@@ -27,6 +28,14 @@ func FileChecksum(ctx context.Context, fsys FS, path string) (Checksum, error) {
 		return Checksum{}, fmt.Errorf("%T keeps no checksums: %w (%w)", fsys, ErrIncomparable, errors.ErrUnsupported)
 	}
 	return c.Checksum(ctx, path)
+}
+
+// KeepsChecksums reports whether fsys can give a file's checksum
+// (Checksummer): asked before comparing two files, so that neither side's
+// checksum is computed when the other cannot give one.
+func KeepsChecksums(fsys FS) bool {
+	_, ok := fsys.(Checksummer)
+	return ok
 }
 
 // SetAttrs applies a through fsys's AttrSetter. Zero attributes need
@@ -141,6 +150,13 @@ func AbortUploads(ctx context.Context, fsys FS, dir string, since time.Time, mat
 	return ua.AbortUploads(ctx, dir, since, match)
 }
 
+// CanReadBack reports whether w can read back what it wrote
+// (ReadBacker): asked before taking a buffer for it.
+func CanReadBack(w Writer) bool {
+	_, ok := w.(ReadBacker)
+	return ok
+}
+
 // ReadBack reads back what w wrote, before Close (ReadBacker); a Writer
 // that cannot fails with an error wrapping errors.ErrUnsupported, and the
 // caller verifies by path.
@@ -165,7 +181,9 @@ func CheckStored(ctx context.Context, w Writer) (size int64, sum Checksum, err e
 
 // WriterChecksum is the CRC32C of the bytes written to w where w keeps
 // one (ChecksummingWriter); ok is false where the caller must hash them.
-func WriterChecksum(w Writer) (sum Checksum, ok bool) {
+// It takes any io.Writer, as a file's Writer and an assembly's Part both
+// may keep one.
+func WriterChecksum(w io.Writer) (sum Checksum, ok bool) {
 	cw, ok := w.(ChecksummingWriter)
 	if !ok {
 		return Checksum{}, false

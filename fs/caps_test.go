@@ -54,11 +54,17 @@ func TestCapabilityHelpers(t *testing.T) {
 	if _, ok := fs.WriterChecksum(w); ok {
 		t.Error("WriterChecksum: a local Writer keeps none")
 	}
+	if !fs.CanReadBack(w) || fs.CanReadBack(struct{ fs.Writer }{w}) {
+		t.Error("CanReadBack: true for a local Writer only")
+	}
 	w.Close()
 	if _, _, err := fs.ReadBack(ctx, struct{ fs.Writer }{w}, make([]byte, 4)); !errors.Is(err, errors.ErrUnsupported) {
 		t.Errorf("ReadBack without a ReadBacker: %v", err)
 	}
 
+	if !fs.KeepsChecksums(loc) || fs.KeepsChecksums(bare) {
+		t.Error("KeepsChecksums: true for local files only")
+	}
 	if got, err := fs.FileChecksum(ctx, loc, p); err != nil || got.String() != sum("helpers").String() {
 		t.Errorf("FileChecksum: %s %v", got, err)
 	}

@@ -67,8 +67,8 @@ func (e *enqueuer) dir(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, roo
 func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted bool, dstFS fs.FS) error {
 	o := e.job.Options
 	if chunk := chunkSize(o, fi); chunk > 0 && fi.Size > chunk && !o.DryRun {
-		if pw, ok := dstFS.(fs.PartWriter); ok && mustCopy(ctx, o, dstFS, dst.Path, attrsOf(fi)) {
-			return e.chunked(ctx, src, dst, fi, statted, dstFS, pw, chunk)
+		if fs.CanWriteParts(dstFS) && mustCopy(ctx, o, dstFS, dst.Path, attrsOf(fi)) {
+			return e.chunked(ctx, src, dst, fi, statted, dstFS, chunk)
 		}
 	}
 	if o.BundleFiles > 1 && fi.Size < o.BundleBytes/8 {
@@ -159,7 +159,7 @@ func (e *enqueuer) flush(ctx context.Context) error {
 // chunked enqueues a large file as chunks of one assembly, followed by a
 // reserved index for the whole file's result, which the committer
 // publishes once it has assembled the chunks.
-func (e *enqueuer) chunked(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted bool, dstFS fs.FS, pw fs.PartWriter, chunk int64) error {
+func (e *enqueuer) chunked(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted bool, dstFS fs.FS, chunk int64) error {
 	count := (fi.Size + chunk - 1) / chunk
 	if count > maxChunks {
 		chunk = (fi.Size + maxChunks - 1) / maxChunks
@@ -167,7 +167,7 @@ func (e *enqueuer) chunked(ctx context.Context, src, dst fs.URI, fi fs.FileInfo,
 	}
 	fileIndex := e.listed.Items + count
 	attr := attrsOf(fi)
-	upload, err := pw.StartParts(ctx, distcp.AssemblyPath(dstFS, e.job, fileIndex, dst.Path), distcp.CreateOptionsFor(dstFS, e.job.Options, attr))
+	upload, err := fs.StartParts(ctx, dstFS, distcp.AssemblyPath(dstFS, e.job, fileIndex, dst.Path), distcp.CreateOptionsFor(dstFS, e.job.Options, attr))
 	if err != nil {
 		// The copier meets the same error and reports it for this file.
 		return e.publish(ctx, &messages.WorkItem{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(),

@@ -70,7 +70,7 @@ func OpenLog(ctx context.Context, reg *fs.Registry, dir, job string) (*FileLog, 
 		l.w = l.local
 		return l, nil
 	}
-	if ac, ok := fsys.(fs.AtomicCreator); !ok || !ac.AtomicCreate() {
+	if !fs.AtomicCreate(fsys) {
 		l.tmp = path.Join(u.Path, ".jetcp-"+job+".jsonl.writing")
 	}
 	if err := logRetry().Do(ctx, l.probe); err != nil {

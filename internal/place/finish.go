@@ -2,6 +2,7 @@ package place
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jetcp/jetcp/distcp"
@@ -35,23 +36,17 @@ func (t *File) Finish(ctx context.Context, tmp string, sum fs.Checksum, verified
 			return fail(err)
 		}
 	}
-	if t.Job.Options.Preserve.Any() && !distcp.StoresAttrs(t.DstFS) {
+	if t.Job.Options.Preserve.Any() && !fs.StoresAttrsAtCreate(t.DstFS) {
 		if err := t.ApplyAttrs(ctx, tmp); err != nil {
 			return fail(err)
 		}
 	}
-	if or, ok := t.DstFS.(fs.OriginRecorder); ok && !sum.IsZero() {
-		o := fs.Origin{Checksum: sum, SrcSize: t.Item.Attr.Size}
-		if t.Item.Statted {
-			o.SrcModTime, o.SrcChangeTime = t.Item.Attr.ModTime, t.Item.Attr.ChangeTime
-		}
-		if err := or.RecordOrigin(ctx, tmp, o); err != nil {
-			return fail(fmt.Errorf("record checksum of %s: %w", tmp, err))
-		}
-	} else if cs, ok := t.DstFS.(fs.ChecksumStorer); ok && !sum.IsZero() {
-		if err := cs.StoreChecksum(ctx, tmp, sum); err != nil {
-			return fail(fmt.Errorf("store checksum of %s: %w", tmp, err))
-		}
+	o := fs.Origin{Checksum: sum, SrcSize: t.Item.Attr.Size}
+	if t.Item.Statted {
+		o.SrcModTime, o.SrcChangeTime = t.Item.Attr.ModTime, t.Item.Attr.ChangeTime
+	}
+	if err := fs.RecordOrigin(ctx, t.DstFS, tmp, o); err != nil {
+		return fail(fmt.Errorf("record origin of %s: %w", tmp, err))
 	}
 	if tmp != t.Dst.Path {
 		if err := t.DstFS.Rename(ctx, tmp, t.Dst.Path); err != nil {
@@ -71,11 +66,10 @@ func (t *File) Verify(ctx context.Context, p string, sum fs.Checksum) error {
 	if err := t.CheckWritten(p, fi.Size, fs.Checksum{}, sum); err != nil {
 		return err // the length first: no need to read a short file
 	}
-	dc, ok := t.DstFS.(fs.Checksummer)
-	if !ok || t.Job.Options.SkipCRC || fi.Size == 0 {
+	if !fs.KeepsChecksums(t.DstFS) || t.Job.Options.SkipCRC || fi.Size == 0 {
 		return nil // length is all such a target can tell
 	}
-	got, err := dc.Checksum(ctx, p)
+	got, err := fs.FileChecksum(ctx, t.DstFS, p)
 	if err != nil {
 		return fmt.Errorf("verify %s: %w", p, err)
 	}
@@ -84,19 +78,11 @@ func (t *File) Verify(ctx context.Context, p string, sum fs.Checksum) error {
 
 // ApplyAttrs sets the preserved attributes (-p letters) on p.
 func (t *File) ApplyAttrs(ctx context.Context, p string) error {
-	pr := t.Job.Options.Preserve
-	setter, ok := t.DstFS.(fs.AttrSetter)
-	if !ok {
-		if pr.User || pr.Group || pr.Permission || pr.Times {
-			return Permanent(fmt.Errorf("%s cannot store owners, permissions or times: drop -p", t.Dst.Scheme))
-		}
-		return nil
-	}
-	a := distcp.AttrsFor(pr, t.Item.Attr)
-	if a == (fs.Attrs{}) {
-		return nil
-	}
-	if err := setter.SetAttrs(ctx, p, a); err != nil {
+	err := fs.SetAttrs(ctx, t.DstFS, p, distcp.AttrsFor(t.Job.Options.Preserve, t.Item.Attr))
+	switch {
+	case errors.Is(err, errors.ErrUnsupported):
+		return Permanent(fmt.Errorf("%s cannot store owners, permissions or times: drop -p", t.Dst.Scheme))
+	case err != nil:
 		return fmt.Errorf("preserve attributes on %s: %w", p, err)
 	}
 	return nil
