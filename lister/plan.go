@@ -44,6 +44,55 @@ type Root struct {
 // and decides where each source lands, all before anything is enqueued.
 // Every problem it finds is a UsageError (exit status 2).
 func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) (*Plan, error) {
+	o := withDefaults(cfg)
+	names, err := sourceNames(ctx, reg, cfg)
+	if err != nil {
+		return nil, err
+	}
+	flt, err := compileFilters(ctx, reg, cfg, &o)
+	if err != nil {
+		return nil, err
+	}
+	roots, err := resolveSources(ctx, reg, names)
+	if err != nil {
+		return nil, err
+	}
+	t, err := lookUpTarget(ctx, reg, cfg.Target, roots)
+	if err != nil {
+		return nil, err
+	}
+	job := &messages.Job{ID: messages.NewJobID(now), Created: now.UTC(), Target: t.uri.String(), Options: o}
+	writeRoot, err := writeRootFor(cfg, t, job.ID)
+	if err != nil {
+		return nil, err
+	}
+	job.WriteRoot = writeRoot.String()
+	land, err := landRoots(roots, t.uri, t.exists, t.info, o)
+	if err != nil {
+		return nil, err
+	}
+	job.TargetIsDir = land.TargetIsDir
+	placeRoots(roots, land, writeRoot, !t.exists || o.Atomic)
+	for _, r := range roots {
+		job.Sources = append(job.Sources, r.Src.String())
+	}
+	if err := checkDuplicates(ctx, reg, roots, writeRoot, flt); err != nil {
+		return nil, err
+	}
+	plan := &Plan{Job: job, Roots: roots, Filter: flt}
+	if o.Delete && t.exists && t.info.IsDir() {
+		plan.Warnings = landingWarnings(ctx, reg, roots, writeRoot, t.fsys)
+	}
+	if land.OverwriteFile {
+		job.Options.Overwrite = true
+		plan.Notes = append(plan.Notes, fmt.Sprintf("target %s is an existing file: it is overwritten, as DistCp does", t.uri.Display()))
+	}
+	return plan, nil
+}
+
+// withDefaults is the job's options with the defaults for what the command
+// line left unset.
+func withDefaults(cfg Config) messages.Options {
 	o := cfg.Options
 	if o.Attempts == 0 {
 		o.Attempts = messages.DefaultAttempts
@@ -60,23 +109,12 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	if o.BundleBytes == 0 {
 		o.BundleBytes = messages.DefaultBundleBytes
 	}
-	raw := cfg.Sources
-	if cfg.SourceList != "" {
-		var err error
-		data, err := readSmallFile(ctx, reg, cfg.SourceList, "-f")
-		if err != nil {
-			return nil, err
-		}
-		raw = nil
-		for _, l := range strings.Split(string(data), "\n") {
-			if l = strings.TrimSpace(l); l != "" {
-				raw = append(raw, l)
-			}
-		}
-		if len(raw) == 0 {
-			return nil, usagef("-f %s lists no sources: put one path or URI per line", cfg.SourceList)
-		}
-	}
+	return o
+}
+
+// compileFilters reads the -filters file into o.Filters (the job carries
+// the expressions, so every service filters alike) and compiles them.
+func compileFilters(ctx context.Context, reg *fs.Registry, cfg Config, o *messages.Options) (*filter.Filter, error) {
 	if cfg.Filters != "" {
 		data, err := readSmallFile(ctx, reg, cfg.Filters, "-filters")
 		if err != nil {
@@ -91,7 +129,20 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	if err != nil {
 		return nil, usagef("-filters %s: %v: fix or remove that line", cfg.Filters, err)
 	}
+	return flt, nil
+}
 
+// sourceNames are the sources as given: the command line's, or the -f
+// list's.
+func sourceNames(ctx context.Context, reg *fs.Registry, cfg Config) ([]string, error) {
+	if cfg.SourceList == "" {
+		return cfg.Sources, nil
+	}
+	return readSourceList(ctx, reg, cfg.SourceList)
+}
+
+// resolveSources expands sources (globs) into roots that exist.
+func resolveSources(ctx context.Context, reg *fs.Registry, raw []string) ([]Root, error) {
 	var roots []Root
 	for _, s := range raw {
 		found, err := resolveSource(ctx, reg, s)
@@ -100,74 +151,93 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 		}
 		roots = append(roots, found...)
 	}
+	return roots, nil
+}
 
-	target, err := parse(cfg.Target, "target")
+// readSourceList reads a -f file: one source per line, blank lines
+// ignored.
+func readSourceList(ctx context.Context, reg *fs.Registry, name string) ([]string, error) {
+	data, err := readSmallFile(ctx, reg, name, "-f")
 	if err != nil {
 		return nil, err
 	}
-	tfs, err := reg.FS(ctx, target)
+	var raw []string
+	for _, l := range strings.Split(string(data), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			raw = append(raw, l)
+		}
+	}
+	if len(raw) == 0 {
+		return nil, usagef("-f %s lists no sources: put one path or URI per line", name)
+	}
+	return raw, nil
+}
+
+// target is what MakePlan learns of the target before landing sources.
+type target struct {
+	uri    fs.URI
+	fsys   fs.FS
+	exists bool
+	info   fs.FileInfo
+}
+
+// lookUpTarget parses and stats the target, refusing one inside a source.
+func lookUpTarget(ctx context.Context, reg *fs.Registry, raw string, roots []Root) (target, error) {
+	u, err := parse(raw, "target")
 	if err != nil {
-		return nil, usagef("target %s: %v", cfg.Target, err)
+		return target{}, err
+	}
+	tfs, err := reg.FS(ctx, u)
+	if err != nil {
+		return target{}, usagef("target %s: %v", raw, err)
 	}
 	for _, r := range roots {
-		if r.Src.Contains(target) {
-			return nil, usagef("target %s is inside source %s: the copy would copy itself; choose a target outside the source", target.Display(), r.Src.Display())
+		if r.Src.Contains(u) {
+			return target{}, usagef("target %s is inside source %s: the copy would copy itself; choose a target outside the source", u.Display(), r.Src.Display())
 		}
 	}
-	tinfo, err := tfs.Stat(ctx, target.Path)
-	texists := err == nil
+	info, err := tfs.Stat(ctx, u.Path)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, lookupErr("target "+target.Display(), err)
+		return target{}, lookupErr("target "+u.Display(), err)
 	}
+	return target{uri: u, fsys: tfs, exists: err == nil, info: info}, nil
+}
 
-	job := &messages.Job{ID: messages.NewJobID(now), Created: now.UTC(), Target: target.String(), Options: o}
-	writeRoot := target
-	if o.Atomic {
-		if texists {
-			return nil, usagef("-atomic needs a target that does not exist yet, and %s exists: choose a new path", target.Display())
-		}
-		work := target.Dir()
-		if cfg.Tmp != "" {
-			if work, err = parse(cfg.Tmp, "-tmp"); err != nil {
-				return nil, err
-			}
-			if !work.SameFS(target) {
-				return nil, usagef("-tmp %s must be on the target's file system (%s://%s) so the work tree can be renamed", cfg.Tmp, target.Scheme, target.Host)
-			}
-		}
-		writeRoot = work.Join(".jetcp.atomic." + job.ID)
+// writeRootFor is where the job writes: the target, or with -atomic a
+// work tree beside it (or under -tmp) that the commit renames.
+func writeRootFor(cfg Config, t target, jobID string) (fs.URI, error) {
+	if !cfg.Options.Atomic {
+		return t.uri, nil
 	}
-	job.WriteRoot = writeRoot.String()
+	if t.exists {
+		return fs.URI{}, usagef("-atomic needs a target that does not exist yet, and %s exists: choose a new path", t.uri.Display())
+	}
+	work := t.uri.Dir()
+	if cfg.Tmp != "" {
+		var err error
+		if work, err = parse(cfg.Tmp, "-tmp"); err != nil {
+			return fs.URI{}, err
+		}
+		if !work.SameFS(t.uri) {
+			return fs.URI{}, usagef("-tmp %s must be on the target's file system (%s://%s) so the work tree can be renamed", cfg.Tmp, t.uri.Scheme, t.uri.Host)
+		}
+	}
+	return work.Join(".jetcp.atomic." + jobID), nil
+}
 
-	land, err := landRoots(roots, target, texists, tinfo, o)
-	if err != nil {
-		return nil, err
-	}
-	job.TargetIsDir = land.TargetIsDir
+// placeRoots sets each root's Dst under writeRoot as land decided, and
+// what MakePlan's lookups already say of it: below a missing write root
+// (allMissing) everything is missing.
+func placeRoots(roots []Root, land distcp.Landing, writeRoot fs.URI, allMissing bool) {
 	for i := range roots {
 		r := &roots[i]
 		r.Dst = writeRoot.Join(r.Src.Base())
 		if land.InTarget[i] {
 			r.Dst = writeRoot // contents land in the target itself
 		}
-		// Below a missing write root everything is missing.
-		r.DstMissing = !texists || o.Atomic
+		r.DstMissing = allMissing
 		r.DstKnown = r.DstMissing || r.Dst == writeRoot
-		job.Sources = append(job.Sources, r.Src.String())
 	}
-	if err := checkDuplicates(ctx, reg, roots, writeRoot, flt); err != nil {
-		return nil, err
-	}
-	var notes, warnings []string
-	tdir := texists && tinfo.IsDir()
-	if o.Delete && tdir {
-		warnings = landingWarnings(ctx, reg, roots, writeRoot, tfs)
-	}
-	if land.OverwriteFile {
-		job.Options.Overwrite = true
-		notes = append(notes, fmt.Sprintf("target %s is an existing file: it is overwritten, as DistCp does", target.Display()))
-	}
-	return &Plan{Job: job, Roots: roots, Filter: flt, Notes: notes, Warnings: warnings}, nil
 }
 
 // landRoots decides where the sources land (distcp.Land), wording a
