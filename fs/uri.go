@@ -81,16 +81,7 @@ func ParseURI(s string) (URI, error) {
 	}
 	scheme := strings.ToLower(u.Scheme)
 	if scheme == "file" {
-		if u.Host != "" && u.Host != "localhost" {
-			return URI{}, fmt.Errorf("malformed URI %q: file URIs name local files (file:///path), not host %q", s, u.Host)
-		}
-		p := u.Path
-		if u.Opaque != "" { // file:relative
-			p = u.Opaque
-		} else if p == "" && strings.HasPrefix(s[i:], "://") {
-			p = "/" // file:// and file://localhost name the root, not the working directory
-		}
-		return localURI(p)
+		return fileURI(s, i, u)
 	}
 	if err := oneSlash(s, i, scheme, u); err != nil {
 		return URI{}, err
@@ -103,6 +94,21 @@ func ParseURI(s string) (URI, error) {
 		return URI{}, fmt.Errorf("malformed URI %q: the path must be absolute", s)
 	}
 	return URI{Scheme: scheme, Host: u.Host, Path: path.Clean(p)}, nil
+}
+
+// fileURI is the local path a file: URI names (file:///p, file://localhost/p,
+// file:relative); s is the URI as given, its scheme's colon at colon.
+func fileURI(s string, colon int, u *url.URL) (URI, error) {
+	if u.Host != "" && u.Host != "localhost" {
+		return URI{}, fmt.Errorf("malformed URI %q: file URIs name local files (file:///path), not host %q", s, u.Host)
+	}
+	p := u.Path
+	if u.Opaque != "" { // file:relative
+		p = u.Opaque
+	} else if p == "" && strings.HasPrefix(s[colon:], "://") {
+		p = "/" // file:// and file://localhost name the root, not the working directory
+	}
+	return localURI(p)
 }
 
 // oneSlash refuses "hdfs:/nn:8020/p" and "cosn:/bucket/p": one slash
