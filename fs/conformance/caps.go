@@ -142,132 +142,152 @@ func (s *suite) testSetAttrs(t *testing.T) {
 	if s.cfg.noAttrs {
 		t.Skip("WithoutAttrs")
 	}
-	set := func(t *testing.T, p string, at fs.Attrs) {
-		t.Helper()
-		if err := a.SetAttrs(t.Context(), p, at); err != nil {
-			t.Fatalf("SetAttrs(%s, %+v): %v", p, at, err)
-		}
-	}
-	res := s.cfg.mtimeRes
-	wantTimes := func(t *testing.T, p string, mtime, atime time.Time) {
-		t.Helper()
-		fi := s.stat(t, p)
-		if !within(fi.ModTime, mtime, res) {
-			t.Errorf("%s: ModTime %v, want %v (resolution %v)", p, fi.ModTime, mtime, res)
-		}
-		if !s.cfg.noAtime && !within(fi.AccessTime, atime, res) {
-			t.Errorf("%s: AccessTime %v, want %v (resolution %v)", p, fi.AccessTime, atime, res)
-		}
-	}
-	mode := func(m iofs.FileMode) *iofs.FileMode { return &m }
+	as := &attrSuite{suite: s, a: a}
+	t.Run("Mode", as.testMode)
+	t.Run("Times", as.testTimes)
+	t.Run("Owner", as.testOwner)
+	t.Run("OtherOwner", as.testOtherOwner)
+	t.Run("Missing", as.testMissing)
+}
 
-	t.Run("Mode", func(t *testing.T) {
-		if s.cfg.noPerms {
-			t.Skip("WithoutPermissions")
+// attrSuite runs SetAttrs's subtests on a backend that has it.
+type attrSuite struct {
+	*suite
+	a fs.AttrSetter
+}
+
+func (s *attrSuite) set(t *testing.T, p string, at fs.Attrs) {
+	t.Helper()
+	if err := s.a.SetAttrs(t.Context(), p, at); err != nil {
+		t.Fatalf("SetAttrs(%s, %+v): %v", p, at, err)
+	}
+}
+
+// wantTimes checks p's times to the backend's resolution.
+func (s *attrSuite) wantTimes(t *testing.T, p string, mtime, atime time.Time) {
+	t.Helper()
+	res := s.cfg.mtimeRes
+	fi := s.stat(t, p)
+	if !within(fi.ModTime, mtime, res) {
+		t.Errorf("%s: ModTime %v, want %v (resolution %v)", p, fi.ModTime, mtime, res)
+	}
+	if !s.cfg.noAtime && !within(fi.AccessTime, atime, res) {
+		t.Errorf("%s: AccessTime %v, want %v (resolution %v)", p, fi.AccessTime, atime, res)
+	}
+}
+
+func fileMode(m iofs.FileMode) *iofs.FileMode { return &m }
+
+func (s *attrSuite) testMode(t *testing.T) {
+	if s.cfg.noPerms {
+		t.Skip("WithoutPermissions")
+	}
+	d := s.dir(t)
+	f := join(d, "f")
+	s.write(t, f, []byte("x"), fs.CreateOptions{})
+	for _, m := range []iofs.FileMode{0o600, 0o755, 0o640} {
+		s.set(t, f, fs.Attrs{Mode: fileMode(m)})
+		s.wantPerm(t, s.stat(t, f), m)
+	}
+	s.set(t, f, fs.Attrs{}) // nothing to change
+	s.wantPerm(t, s.stat(t, f), 0o640)
+	sub := join(d, "sub")
+	s.mkdir(t, sub)
+	s.set(t, sub, fs.Attrs{Mode: fileMode(0o700)})
+	fi := s.stat(t, sub)
+	s.wantPerm(t, fi, 0o700)
+	if !fi.IsDir() {
+		t.Errorf("%s is no longer a directory", sub)
+	}
+	s.wantContent(t, f, []byte("x"))
+}
+
+func (s *attrSuite) testTimes(t *testing.T) {
+	d := s.dir(t)
+	for _, p := range []string{join(d, "f"), join(d, "sub")} {
+		if fs.Base(p) == "sub" {
+			s.mkdir(t, p)
+		} else {
+			s.write(t, p, []byte("x"), fs.CreateOptions{})
 		}
-		d := s.dir(t)
-		f := join(d, "f")
-		s.write(t, f, []byte("x"), fs.CreateOptions{})
-		for _, m := range []iofs.FileMode{0o600, 0o755, 0o640} {
-			set(t, f, fs.Attrs{Mode: mode(m)})
-			s.wantPerm(t, s.stat(t, f), m)
+		t1 := time.Date(2001, 2, 3, 4, 5, 6, 123456789, time.UTC)
+		t2 := time.Date(2002, 3, 4, 5, 6, 7, 987654321, time.UTC)
+		if s.cfg.noAtime {
+			s.set(t, p, fs.Attrs{ModTime: t1})
+			s.wantTimes(t, p, t1, time.Time{})
+			s.set(t, p, fs.Attrs{ModTime: t2})
+			s.wantTimes(t, p, t2, time.Time{})
+			continue
 		}
-		set(t, f, fs.Attrs{}) // nothing to change
-		s.wantPerm(t, s.stat(t, f), 0o640)
-		sub := join(d, "sub")
-		s.mkdir(t, sub)
-		set(t, sub, fs.Attrs{Mode: mode(0o700)})
-		fi := s.stat(t, sub)
-		s.wantPerm(t, fi, 0o700)
-		if !fi.IsDir() {
-			t.Errorf("%s is no longer a directory", sub)
+		s.set(t, p, fs.Attrs{ModTime: t1, AccessTime: t2})
+		s.wantTimes(t, p, t1, t2)
+		// Setting one time keeps the other.
+		t3 := time.Date(2003, 4, 5, 6, 7, 8, 5000, time.UTC)
+		s.set(t, p, fs.Attrs{ModTime: t3})
+		s.wantTimes(t, p, t3, t2)
+		t4 := time.Date(2004, 5, 6, 7, 8, 9, 0, time.UTC)
+		s.set(t, p, fs.Attrs{AccessTime: t4})
+		s.wantTimes(t, p, t3, t4)
+		// Zero attrs keep both.
+		s.set(t, p, fs.Attrs{})
+		s.wantTimes(t, p, t3, t4)
+	}
+}
+
+func (s *attrSuite) testOwner(t *testing.T) {
+	if s.cfg.noOwners {
+		t.Skip("WithoutOwners")
+	}
+	d := s.dir(t)
+	f := join(d, "f")
+	s.write(t, f, []byte("x"), fs.CreateOptions{})
+	fi := s.stat(t, f)
+	if fi.Owner == "" || fi.Group == "" {
+		t.Fatalf("Stat(%s): owner %q, group %q; want both", f, fi.Owner, fi.Group)
+	}
+	for _, at := range []fs.Attrs{{Owner: fi.Owner, Group: fi.Group}, {Owner: fi.Owner}, {Group: fi.Group}} {
+		s.set(t, f, at)
+		if got := s.stat(t, f); got.Owner != fi.Owner || got.Group != fi.Group {
+			t.Errorf("after SetAttrs(%+v): owner %q group %q, want %q %q", at, got.Owner, got.Group, fi.Owner, fi.Group)
 		}
-		s.wantContent(t, f, []byte("x"))
-	})
-	t.Run("Times", func(t *testing.T) {
-		d := s.dir(t)
-		for _, p := range []string{join(d, "f"), join(d, "sub")} {
-			if fs.Base(p) == "sub" {
-				s.mkdir(t, p)
-			} else {
-				s.write(t, p, []byte("x"), fs.CreateOptions{})
-			}
-			t1 := time.Date(2001, 2, 3, 4, 5, 6, 123456789, time.UTC)
-			t2 := time.Date(2002, 3, 4, 5, 6, 7, 987654321, time.UTC)
-			if s.cfg.noAtime {
-				set(t, p, fs.Attrs{ModTime: t1})
-				wantTimes(t, p, t1, time.Time{})
-				set(t, p, fs.Attrs{ModTime: t2})
-				wantTimes(t, p, t2, time.Time{})
-				continue
-			}
-			set(t, p, fs.Attrs{ModTime: t1, AccessTime: t2})
-			wantTimes(t, p, t1, t2)
-			// Setting one time keeps the other.
-			t3 := time.Date(2003, 4, 5, 6, 7, 8, 5000, time.UTC)
-			set(t, p, fs.Attrs{ModTime: t3})
-			wantTimes(t, p, t3, t2)
-			t4 := time.Date(2004, 5, 6, 7, 8, 9, 0, time.UTC)
-			set(t, p, fs.Attrs{AccessTime: t4})
-			wantTimes(t, p, t3, t4)
-			// Zero attrs keep both.
-			set(t, p, fs.Attrs{})
-			wantTimes(t, p, t3, t4)
-		}
-	})
-	t.Run("Owner", func(t *testing.T) {
-		if s.cfg.noOwners {
-			t.Skip("WithoutOwners")
-		}
-		d := s.dir(t)
-		f := join(d, "f")
-		s.write(t, f, []byte("x"), fs.CreateOptions{})
-		fi := s.stat(t, f)
-		if fi.Owner == "" || fi.Group == "" {
-			t.Fatalf("Stat(%s): owner %q, group %q; want both", f, fi.Owner, fi.Group)
-		}
-		for _, at := range []fs.Attrs{{Owner: fi.Owner, Group: fi.Group}, {Owner: fi.Owner}, {Group: fi.Group}} {
-			set(t, f, at)
-			if got := s.stat(t, f); got.Owner != fi.Owner || got.Group != fi.Group {
-				t.Errorf("after SetAttrs(%+v): owner %q group %q, want %q %q", at, got.Owner, got.Group, fi.Owner, fi.Group)
-			}
-		}
-	})
-	t.Run("OtherOwner", func(t *testing.T) {
-		if s.cfg.noOwners {
-			t.Skip("WithoutOwners")
-		}
-		if s.cfg.otherOwner == "" {
-			t.Skip("no WithOtherOwner: the test process may not be able to chown")
-		}
-		d := s.dir(t)
-		f := join(d, "f")
-		s.write(t, f, []byte("x"), fs.CreateOptions{})
-		orig := s.stat(t, f)
-		if orig.Owner == s.cfg.otherOwner || orig.Group == s.cfg.otherGroup {
-			t.Fatalf("WithOtherOwner(%q, %q) names the file's current owner or group", s.cfg.otherOwner, s.cfg.otherGroup)
-		}
-		set(t, f, fs.Attrs{Owner: s.cfg.otherOwner})
-		if got := s.stat(t, f); got.Owner != s.cfg.otherOwner || got.Group != orig.Group {
-			t.Errorf("after setting owner %q: owner %q group %q", s.cfg.otherOwner, got.Owner, got.Group)
-		}
-		set(t, f, fs.Attrs{Group: s.cfg.otherGroup})
-		if got := s.stat(t, f); got.Owner != s.cfg.otherOwner || got.Group != s.cfg.otherGroup {
-			t.Errorf("after setting group %q: owner %q group %q", s.cfg.otherGroup, got.Owner, got.Group)
-		}
-		set(t, f, fs.Attrs{Owner: orig.Owner, Group: orig.Group})
-		if got := s.stat(t, f); got.Owner != orig.Owner || got.Group != orig.Group {
-			t.Errorf("after restoring: owner %q group %q, want %q %q", got.Owner, got.Group, orig.Owner, orig.Group)
-		}
-		s.wantContent(t, f, []byte("x"))
-	})
-	t.Run("Missing", func(t *testing.T) {
-		d := s.dir(t)
-		p := join(d, "nope")
-		at := fs.Attrs{ModTime: time.Unix(1e9, 0)}
-		if !s.cfg.noPerms {
-			at.Mode = mode(0o600)
-		}
-		wantErr(t, a.SetAttrs(t.Context(), p, at), fs.ErrNotExist, "SetAttrs(missing %s)", p)
-	})
+	}
+}
+
+func (s *attrSuite) testOtherOwner(t *testing.T) {
+	if s.cfg.noOwners {
+		t.Skip("WithoutOwners")
+	}
+	if s.cfg.otherOwner == "" {
+		t.Skip("no WithOtherOwner: the test process may not be able to chown")
+	}
+	d := s.dir(t)
+	f := join(d, "f")
+	s.write(t, f, []byte("x"), fs.CreateOptions{})
+	orig := s.stat(t, f)
+	if orig.Owner == s.cfg.otherOwner || orig.Group == s.cfg.otherGroup {
+		t.Fatalf("WithOtherOwner(%q, %q) names the file's current owner or group", s.cfg.otherOwner, s.cfg.otherGroup)
+	}
+	s.set(t, f, fs.Attrs{Owner: s.cfg.otherOwner})
+	if got := s.stat(t, f); got.Owner != s.cfg.otherOwner || got.Group != orig.Group {
+		t.Errorf("after setting owner %q: owner %q group %q", s.cfg.otherOwner, got.Owner, got.Group)
+	}
+	s.set(t, f, fs.Attrs{Group: s.cfg.otherGroup})
+	if got := s.stat(t, f); got.Owner != s.cfg.otherOwner || got.Group != s.cfg.otherGroup {
+		t.Errorf("after setting group %q: owner %q group %q", s.cfg.otherGroup, got.Owner, got.Group)
+	}
+	s.set(t, f, fs.Attrs{Owner: orig.Owner, Group: orig.Group})
+	if got := s.stat(t, f); got.Owner != orig.Owner || got.Group != orig.Group {
+		t.Errorf("after restoring: owner %q group %q, want %q %q", got.Owner, got.Group, orig.Owner, orig.Group)
+	}
+	s.wantContent(t, f, []byte("x"))
+}
+
+func (s *attrSuite) testMissing(t *testing.T) {
+	d := s.dir(t)
+	p := join(d, "nope")
+	at := fs.Attrs{ModTime: time.Unix(1e9, 0)}
+	if !s.cfg.noPerms {
+		at.Mode = fileMode(0o600)
+	}
+	wantErr(t, s.a.SetAttrs(t.Context(), p, at), fs.ErrNotExist, "SetAttrs(missing %s)", p)
 }

@@ -15,121 +15,131 @@ import (
 const largeEntries = 2500
 
 func (s *suite) testList(t *testing.T) {
-	t.Run("Entries", func(t *testing.T) {
-		d := s.dir(t)
-		files := map[string]int{"a": 1, "b.txt": 2, "c d": 3, "empty": 0, "x.bin": 4096}
-		dirs := []string{"sub1", "sub2", "sub 3"}
-		for name, n := range files {
-			s.write(t, join(d, name), randomBytes(n, byte(n)), fs.CreateOptions{})
-		}
-		for _, name := range dirs {
-			s.mkdir(t, join(d, name))
-		}
-		// Nested entries must not show up.
-		s.write(t, join(d, "sub1", "inner"), []byte("in"), fs.CreateOptions{})
-		s.mkdir(t, join(d, "sub1", "innerdir"))
+	t.Run("Entries", s.testListEntries)
+	t.Run("Empty", s.testListEmpty)
+	t.Run("Missing", s.testListMissing)
+	t.Run("Large", s.testListLarge)
+	t.Run("EarlyStop", s.testListEarlyStop)
+}
 
-		m := s.list(t, d)
-		if len(m) != len(files)+len(dirs) {
-			t.Errorf("List(%s): %d entries %q, want %d", d, len(m), keys(m), len(files)+len(dirs))
+func (s *suite) testListEntries(t *testing.T) {
+	d := s.dir(t)
+	files := map[string]int{"a": 1, "b.txt": 2, "c d": 3, "empty": 0, "x.bin": 4096}
+	dirs := []string{"sub1", "sub2", "sub 3"}
+	for name, n := range files {
+		s.write(t, join(d, name), randomBytes(n, byte(n)), fs.CreateOptions{})
+	}
+	for _, name := range dirs {
+		s.mkdir(t, join(d, name))
+	}
+	// Nested entries must not show up.
+	s.write(t, join(d, "sub1", "inner"), []byte("in"), fs.CreateOptions{})
+	s.mkdir(t, join(d, "sub1", "innerdir"))
+
+	m := s.list(t, d)
+	if len(m) != len(files)+len(dirs) {
+		t.Errorf("List(%s): %d entries %q, want %d", d, len(m), keys(m), len(files)+len(dirs))
+	}
+	for name, n := range files {
+		fi, ok := m[name]
+		switch {
+		case !ok:
+			t.Errorf("List(%s) lacks file %q", d, name)
+		case fi.IsDir():
+			t.Errorf("List(%s): file %q listed as a directory", d, name)
+		case fi.Size != int64(n):
+			t.Errorf("List(%s): %q has size %d, want %d", d, name, fi.Size, n)
+		case fi.Path != join(d, name):
+			t.Errorf("List(%s): %q has Path %q, want %q", d, name, fi.Path, join(d, name))
 		}
-		for name, n := range files {
-			fi, ok := m[name]
-			switch {
-			case !ok:
-				t.Errorf("List(%s) lacks file %q", d, name)
-			case fi.IsDir():
-				t.Errorf("List(%s): file %q listed as a directory", d, name)
-			case fi.Size != int64(n):
-				t.Errorf("List(%s): %q has size %d, want %d", d, name, fi.Size, n)
-			case fi.Path != join(d, name):
-				t.Errorf("List(%s): %q has Path %q, want %q", d, name, fi.Path, join(d, name))
-			}
+	}
+	for _, name := range dirs {
+		fi, ok := m[name]
+		switch {
+		case !ok:
+			t.Errorf("List(%s) lacks directory %q", d, name)
+		case !fi.IsDir():
+			t.Errorf("List(%s): directory %q listed as a file (mode %v)", d, name, fi.Mode)
+		case fi.Size != 0:
+			t.Errorf("List(%s): directory %q has size %d, want 0", d, name, fi.Size)
+		case fi.Path != join(d, name):
+			t.Errorf("List(%s): %q has Path %q, want %q", d, name, fi.Path, join(d, name))
 		}
-		for _, name := range dirs {
-			fi, ok := m[name]
-			switch {
-			case !ok:
-				t.Errorf("List(%s) lacks directory %q", d, name)
-			case !fi.IsDir():
-				t.Errorf("List(%s): directory %q listed as a file (mode %v)", d, name, fi.Mode)
-			case fi.Size != 0:
-				t.Errorf("List(%s): directory %q has size %d, want 0", d, name, fi.Size)
-			case fi.Path != join(d, name):
-				t.Errorf("List(%s): %q has Path %q, want %q", d, name, fi.Path, join(d, name))
-			}
+	}
+}
+
+func (s *suite) testListEmpty(t *testing.T) {
+	d := s.dir(t)
+	if m := s.list(t, d); len(m) != 0 {
+		t.Errorf("List(empty %s) yielded %q", d, keys(m))
+	}
+}
+
+func (s *suite) testListMissing(t *testing.T) {
+	d := s.dir(t)
+	p := join(d, "nope")
+	var pairs int
+	var last error
+	for fi, err := range s.fsys.List(t.Context(), p) {
+		pairs++
+		last = err
+		if err == nil {
+			t.Errorf("List(missing %s) yielded entry %q", p, fi.Path)
 		}
-	})
-	t.Run("Empty", func(t *testing.T) {
-		d := s.dir(t)
-		if m := s.list(t, d); len(m) != 0 {
-			t.Errorf("List(empty %s) yielded %q", d, keys(m))
+	}
+	if pairs != 1 {
+		t.Errorf("List(missing %s) yielded %d pairs, want exactly one error", p, pairs)
+	}
+	wantErr(t, last, fs.ErrNotExist, "List(missing %s)", p)
+}
+
+func (s *suite) testListLarge(t *testing.T) {
+	d := s.dir(t)
+	for i := range largeEntries {
+		s.write(t, join(d, fmt.Sprintf("f%05d", i)), nil, fs.CreateOptions{})
+	}
+	seen := make([]int, largeEntries)
+	var n int
+	for fi, err := range s.fsys.List(t.Context(), d) {
+		if err != nil {
+			t.Fatalf("List(%s) after %d entries: %v", d, n, err)
 		}
-	})
-	t.Run("Missing", func(t *testing.T) {
-		d := s.dir(t)
-		p := join(d, "nope")
-		var pairs int
-		var last error
-		for fi, err := range s.fsys.List(t.Context(), p) {
-			pairs++
-			last = err
-			if err == nil {
-				t.Errorf("List(missing %s) yielded entry %q", p, fi.Path)
-			}
+		n++
+		var i int
+		if _, err := fmt.Sscanf(fi.Name(), "f%05d", &i); err != nil || i < 0 || i >= largeEntries || fi.Path != join(d, fi.Name()) {
+			t.Errorf("List(%s) yielded unexpected %q", d, fi.Path)
+			continue
 		}
-		if pairs != 1 {
-			t.Errorf("List(missing %s) yielded %d pairs, want exactly one error", p, pairs)
+		seen[i]++
+	}
+	if n != largeEntries {
+		t.Errorf("List(%s) yielded %d entries, want %d", d, n, largeEntries)
+	}
+	for i, c := range seen {
+		if c != 1 {
+			t.Errorf("List(%s) yielded f%05d %d times, want once", d, i, c)
 		}
-		wantErr(t, last, fs.ErrNotExist, "List(missing %s)", p)
-	})
-	t.Run("Large", func(t *testing.T) {
-		d := s.dir(t)
-		for i := range largeEntries {
-			s.write(t, join(d, fmt.Sprintf("f%05d", i)), nil, fs.CreateOptions{})
+	}
+}
+
+func (s *suite) testListEarlyStop(t *testing.T) {
+	d := s.dir(t)
+	for i := range 10 {
+		s.write(t, join(d, fmt.Sprint(i)), nil, fs.CreateOptions{})
+	}
+	n := 0
+	for _, err := range s.fsys.List(t.Context(), d) {
+		if err != nil {
+			t.Fatalf("List(%s): %v", d, err)
 		}
-		seen := make([]int, largeEntries)
-		var n int
-		for fi, err := range s.fsys.List(t.Context(), d) {
-			if err != nil {
-				t.Fatalf("List(%s) after %d entries: %v", d, n, err)
-			}
-			n++
-			var i int
-			if _, err := fmt.Sscanf(fi.Name(), "f%05d", &i); err != nil || i < 0 || i >= largeEntries || fi.Path != join(d, fi.Name()) {
-				t.Errorf("List(%s) yielded unexpected %q", d, fi.Path)
-				continue
-			}
-			seen[i]++
+		n++
+		if n == 3 {
+			break // the iterator must stop calling yield
 		}
-		if n != largeEntries {
-			t.Errorf("List(%s) yielded %d entries, want %d", d, n, largeEntries)
-		}
-		for i, c := range seen {
-			if c != 1 {
-				t.Errorf("List(%s) yielded f%05d %d times, want once", d, i, c)
-			}
-		}
-	})
-	t.Run("EarlyStop", func(t *testing.T) {
-		d := s.dir(t)
-		for i := range 10 {
-			s.write(t, join(d, fmt.Sprint(i)), nil, fs.CreateOptions{})
-		}
-		n := 0
-		for _, err := range s.fsys.List(t.Context(), d) {
-			if err != nil {
-				t.Fatalf("List(%s): %v", d, err)
-			}
-			n++
-			if n == 3 {
-				break // the iterator must stop calling yield
-			}
-		}
-		if m := s.list(t, d); len(m) != 10 {
-			t.Errorf("List(%s) after an early stop: %d entries, want 10", d, len(m))
-		}
-	})
+	}
+	if m := s.list(t, d); len(m) != 10 {
+		t.Errorf("List(%s) after an early stop: %d entries, want 10", d, len(m))
+	}
 }
 
 func (s *suite) testMkdir(t *testing.T) {

@@ -44,154 +44,170 @@ func (s *suite) testStat(t *testing.T) {
 }
 
 func (s *suite) testCreate(t *testing.T) {
-	t.Run("Basic", func(t *testing.T) {
-		d := s.dir(t)
-		p := join(d, "f.txt")
-		s.write(t, p, []byte("hello"), fs.CreateOptions{})
-		fi := s.stat(t, p)
-		if fi.IsDir() || !fi.Mode.IsRegular() {
-			t.Errorf("Stat(%s).Mode = %v, want a regular file", p, fi.Mode)
-		}
-		if fi.Size != 5 {
-			t.Errorf("Stat(%s).Size = %d, want 5", p, fi.Size)
-		}
-		if fi.Name() != "f.txt" {
-			t.Errorf("Stat(%s).Name() = %q, want f.txt", p, fi.Name())
-		}
-		if fi.ModTime.IsZero() {
-			t.Errorf("Stat(%s).ModTime is zero", p)
-		}
-		if !s.cfg.noOwners && (fi.Owner == "" || fi.Group == "") {
-			t.Errorf("Stat(%s): owner %q, group %q; want both (or use WithoutOwners)", p, fi.Owner, fi.Group)
-		}
-		s.wantPerm(t, fi, 0o644) // the default
-		s.wantContent(t, p, []byte("hello"))
-	})
-	t.Run("EmptyWrites", func(t *testing.T) {
-		// Writers are io.Writers: a Write of no bytes is legal anywhere,
-		// also first and last (an HDFS writer once started a block on it
-		// that no DataNode ever received, and Close then never completed).
-		d := s.dir(t)
-		for _, data := range [][]byte{nil, []byte("x")} {
-			p := join(d, fmt.Sprintf("f%d", len(data)))
-			w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
-			if err != nil {
-				t.Fatalf("Create(%s): %v", p, err)
-			}
-			for _, b := range [][]byte{nil, data, {}} {
-				if n, err := w.Write(b); n != len(b) || err != nil {
-					w.Abort()
-					t.Fatalf("Write(%s, %d bytes) = %d, %v", p, len(b), n, err)
-				}
-			}
-			if err := w.Close(); err != nil {
-				t.Fatalf("Close(%s) after empty writes: %v", p, err)
-			}
-			s.wantContent(t, p, data)
-		}
-	})
-	t.Run("Perm", func(t *testing.T) {
-		d := s.dir(t)
-		for _, perm := range []iofs.FileMode{0o600, 0o640, 0o750} {
-			p := join(d, fmt.Sprintf("f%o", perm))
-			s.write(t, p, nil, fs.CreateOptions{Perm: perm})
-			s.wantPerm(t, s.stat(t, p), perm)
-		}
-	})
-	t.Run("Exclusive", func(t *testing.T) {
-		d := s.dir(t)
-		p := join(d, "f")
-		s.write(t, p, []byte("first"), fs.CreateOptions{})
-		w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
-		if err == nil {
-			w.Abort()
-		}
-		wantErr(t, err, fs.ErrExist, "Create(%s) over an existing file without Overwrite", p)
-		s.wantContent(t, p, []byte("first"))
+	t.Run("Basic", s.testCreateBasic)
+	t.Run("EmptyWrites", s.testCreateEmptyWrites)
+	t.Run("Perm", s.testCreatePerm)
+	t.Run("Exclusive", s.testCreateExclusive)
+	t.Run("Overwrite", s.testCreateOverwrite)
+	t.Run("Abort", s.testCreateAbort)
+	t.Run("AbortAfterClose", s.testCreateAbortAfterClose)
+	t.Run("DoubleClose", s.testCreateDoubleClose)
+}
 
-		sub := join(d, "sub")
-		s.mkdir(t, sub)
-		w, err = s.fsys.Create(t.Context(), sub, fs.CreateOptions{})
-		if err == nil {
-			w.Abort()
-		}
-		wantErr(t, err, fs.ErrExist, "Create(%s) over an existing directory without Overwrite", sub)
-		if w, err := s.fsys.Create(t.Context(), sub, fs.CreateOptions{Overwrite: true}); err == nil {
-			w.Abort()
-			t.Errorf("Create(%s, Overwrite) over a directory succeeded", sub)
-		}
-		if fi := s.stat(t, sub); !fi.IsDir() {
-			t.Errorf("%s is no longer a directory", sub)
-		}
-	})
-	t.Run("Overwrite", func(t *testing.T) {
-		d := s.dir(t)
-		p := join(d, "f")
-		s.write(t, p, []byte("new file"), fs.CreateOptions{Overwrite: true}) // creates too
-		s.wantContent(t, p, []byte("new file"))
-		s.write(t, p, []byte("a much longer content"), fs.CreateOptions{Overwrite: true})
-		s.wantContent(t, p, []byte("a much longer content"))
-		s.write(t, p, []byte("short"), fs.CreateOptions{Overwrite: true})
-		s.wantContent(t, p, []byte("short"))
-		if n := len(s.list(t, d)); n != 1 {
-			t.Errorf("List(%s): %d entries after overwrites, want 1", d, n)
-		}
-	})
-	t.Run("Abort", func(t *testing.T) {
-		d := s.dir(t)
-		p := join(d, "f")
+func (s *suite) testCreateBasic(t *testing.T) {
+	d := s.dir(t)
+	p := join(d, "f.txt")
+	s.write(t, p, []byte("hello"), fs.CreateOptions{})
+	fi := s.stat(t, p)
+	if fi.IsDir() || !fi.Mode.IsRegular() {
+		t.Errorf("Stat(%s).Mode = %v, want a regular file", p, fi.Mode)
+	}
+	if fi.Size != 5 {
+		t.Errorf("Stat(%s).Size = %d, want 5", p, fi.Size)
+	}
+	if fi.Name() != "f.txt" {
+		t.Errorf("Stat(%s).Name() = %q, want f.txt", p, fi.Name())
+	}
+	if fi.ModTime.IsZero() {
+		t.Errorf("Stat(%s).ModTime is zero", p)
+	}
+	if !s.cfg.noOwners && (fi.Owner == "" || fi.Group == "") {
+		t.Errorf("Stat(%s): owner %q, group %q; want both (or use WithoutOwners)", p, fi.Owner, fi.Group)
+	}
+	s.wantPerm(t, fi, 0o644) // the default
+	s.wantContent(t, p, []byte("hello"))
+}
+
+func (s *suite) testCreateEmptyWrites(t *testing.T) {
+	// Writers are io.Writers: a Write of no bytes is legal anywhere,
+	// also first and last (an HDFS writer once started a block on it
+	// that no DataNode ever received, and Close then never completed).
+	d := s.dir(t)
+	for _, data := range [][]byte{nil, []byte("x")} {
+		p := join(d, fmt.Sprintf("f%d", len(data)))
 		w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
 		if err != nil {
 			t.Fatalf("Create(%s): %v", p, err)
 		}
-		if _, err := w.Write(randomBytes(100_000, 1)); err != nil {
-			t.Fatalf("Write(%s): %v", p, err)
-		}
-		if err := w.Abort(); err != nil {
-			t.Errorf("Abort(%s): %v", p, err)
-		}
-		s.wantMissing(t, p)
-		if m := s.list(t, d); len(m) != 0 {
-			t.Errorf("List(%s) after Abort: %d entries, want none (leftover %v)", d, len(m), keys(m))
-		}
-		// The name is free again.
-		s.write(t, p, []byte("again"), fs.CreateOptions{})
-		s.wantContent(t, p, []byte("again"))
-	})
-	t.Run("AbortAfterClose", func(t *testing.T) {
-		d := s.dir(t)
-		p := join(d, "f")
-		w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
-		if err != nil {
-			t.Fatalf("Create(%s): %v", p, err)
-		}
-		if _, err := w.Write([]byte("kept")); err != nil {
-			t.Fatalf("Write(%s): %v", p, err)
+		for _, b := range [][]byte{nil, data, {}} {
+			if n, err := w.Write(b); n != len(b) || err != nil {
+				w.Abort()
+				t.Fatalf("Write(%s, %d bytes) = %d, %v", p, len(b), n, err)
+			}
 		}
 		if err := w.Close(); err != nil {
-			t.Fatalf("Close(%s): %v", p, err)
+			t.Fatalf("Close(%s) after empty writes: %v", p, err)
 		}
-		if err := w.Abort(); err != nil {
-			t.Errorf("Abort after Close: %v, want nil (a no-op)", err)
-		}
-		s.wantContent(t, p, []byte("kept"))
-	})
-	t.Run("DoubleClose", func(t *testing.T) {
-		d := s.dir(t)
-		p := join(d, "f")
-		w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
-		if err != nil {
-			t.Fatalf("Create(%s): %v", p, err)
-		}
-		if _, err := w.Write([]byte("once")); err != nil {
-			t.Fatalf("Write(%s): %v", p, err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatalf("Close(%s): %v", p, err)
-		}
-		_ = w.Close() // may fail, must not panic
-		s.wantContent(t, p, []byte("once"))
-	})
+		s.wantContent(t, p, data)
+	}
+}
+
+func (s *suite) testCreatePerm(t *testing.T) {
+	d := s.dir(t)
+	for _, perm := range []iofs.FileMode{0o600, 0o640, 0o750} {
+		p := join(d, fmt.Sprintf("f%o", perm))
+		s.write(t, p, nil, fs.CreateOptions{Perm: perm})
+		s.wantPerm(t, s.stat(t, p), perm)
+	}
+}
+
+func (s *suite) testCreateExclusive(t *testing.T) {
+	d := s.dir(t)
+	p := join(d, "f")
+	s.write(t, p, []byte("first"), fs.CreateOptions{})
+	w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
+	if err == nil {
+		w.Abort()
+	}
+	wantErr(t, err, fs.ErrExist, "Create(%s) over an existing file without Overwrite", p)
+	s.wantContent(t, p, []byte("first"))
+
+	sub := join(d, "sub")
+	s.mkdir(t, sub)
+	w, err = s.fsys.Create(t.Context(), sub, fs.CreateOptions{})
+	if err == nil {
+		w.Abort()
+	}
+	wantErr(t, err, fs.ErrExist, "Create(%s) over an existing directory without Overwrite", sub)
+	if w, err := s.fsys.Create(t.Context(), sub, fs.CreateOptions{Overwrite: true}); err == nil {
+		w.Abort()
+		t.Errorf("Create(%s, Overwrite) over a directory succeeded", sub)
+	}
+	if fi := s.stat(t, sub); !fi.IsDir() {
+		t.Errorf("%s is no longer a directory", sub)
+	}
+}
+
+func (s *suite) testCreateOverwrite(t *testing.T) {
+	d := s.dir(t)
+	p := join(d, "f")
+	s.write(t, p, []byte("new file"), fs.CreateOptions{Overwrite: true}) // creates too
+	s.wantContent(t, p, []byte("new file"))
+	s.write(t, p, []byte("a much longer content"), fs.CreateOptions{Overwrite: true})
+	s.wantContent(t, p, []byte("a much longer content"))
+	s.write(t, p, []byte("short"), fs.CreateOptions{Overwrite: true})
+	s.wantContent(t, p, []byte("short"))
+	if n := len(s.list(t, d)); n != 1 {
+		t.Errorf("List(%s): %d entries after overwrites, want 1", d, n)
+	}
+}
+
+func (s *suite) testCreateAbort(t *testing.T) {
+	d := s.dir(t)
+	p := join(d, "f")
+	w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
+	if err != nil {
+		t.Fatalf("Create(%s): %v", p, err)
+	}
+	if _, err := w.Write(randomBytes(100_000, 1)); err != nil {
+		t.Fatalf("Write(%s): %v", p, err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Errorf("Abort(%s): %v", p, err)
+	}
+	s.wantMissing(t, p)
+	if m := s.list(t, d); len(m) != 0 {
+		t.Errorf("List(%s) after Abort: %d entries, want none (leftover %v)", d, len(m), keys(m))
+	}
+	// The name is free again.
+	s.write(t, p, []byte("again"), fs.CreateOptions{})
+	s.wantContent(t, p, []byte("again"))
+}
+
+func (s *suite) testCreateAbortAfterClose(t *testing.T) {
+	d := s.dir(t)
+	p := join(d, "f")
+	w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
+	if err != nil {
+		t.Fatalf("Create(%s): %v", p, err)
+	}
+	if _, err := w.Write([]byte("kept")); err != nil {
+		t.Fatalf("Write(%s): %v", p, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("Close(%s): %v", p, err)
+	}
+	if err := w.Abort(); err != nil {
+		t.Errorf("Abort after Close: %v, want nil (a no-op)", err)
+	}
+	s.wantContent(t, p, []byte("kept"))
+}
+
+func (s *suite) testCreateDoubleClose(t *testing.T) {
+	d := s.dir(t)
+	p := join(d, "f")
+	w, err := s.fsys.Create(t.Context(), p, fs.CreateOptions{})
+	if err != nil {
+		t.Fatalf("Create(%s): %v", p, err)
+	}
+	if _, err := w.Write([]byte("once")); err != nil {
+		t.Fatalf("Write(%s): %v", p, err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatalf("Close(%s): %v", p, err)
+	}
+	_ = w.Close() // may fail, must not panic
+	s.wantContent(t, p, []byte("once"))
 }
 
 func keys[V any](m map[string]V) []string {
