@@ -20,7 +20,7 @@ type Counts struct {
 	// Files and directories by outcome; a bundle's entries count one by
 	// one, a chunked file once when assembled (or failed).
 	FilesCopied, FilesSkipped, FilesFailed, DirsFailed int64
-	BytesCopied, BytesSkipped, BytesFailed                int64
+	BytesCopied, BytesSkipped, BytesFailed             int64
 	// ChunkBytes are the bytes of copied chunks whose file is not whole
 	// yet: they move to BytesCopied (or BytesFailed) with the file.
 	ChunkBytes int64
