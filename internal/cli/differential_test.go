@@ -199,6 +199,9 @@ type genJob struct {
 	naming string
 	// insideSource puts the target inside source 0 (refused).
 	insideSource bool
+	// refused is an option jetcp refuses (with its values): the job must
+	// end with exit status 2, one line, and nothing written.
+	refused []string
 	// model is what the model says the case ends with (set by check).
 	model distcpmodel.Outcome
 	// logTo is the backend -log writes to ("": no -log).
@@ -398,16 +401,46 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	if r.IntN(4) == 0 {
 		c.logTo = pick()
 	}
+	if r.IntN(6) == 0 {
+		// With --nats the copiers read their own Hadoop configuration, so
+		// an HDFS property is refused there: only MapReduce's then.
+		n := len(defines)
+		if c.distributed {
+			n--
+		}
+		c.extra = append(c.extra, defines[r.IntN(n)]...)
+	}
+	if r.IntN(25) == 0 {
+		c.refused = refusedOptions[r.IntN(len(refusedOptions))]
+	}
 	return c
 }
 
-// refusalLines are the lines of a refused run's stderr, less the debug
-// log records -v asked for (the refusal itself is one plain line).
-func refusalLines(stderr string, verbose bool) []string {
+// defines are -D properties that must change nothing: MapReduce's (jetcp
+// warns they have no effect) and, last, an HDFS client setting at its
+// default.
+var defines = [][]string{
+	{"-Dmapreduce.job.queuename=etl"},
+	{"-D", "mapreduce.map.memory.mb=2048"},
+	{"-Ddistcp.dynamic.max.chunks.tolerable=400"},
+	{"-D", "dfs.client.use.datanode.hostname=false"},
+}
+
+// refusedOptions are DistCp options jetcp refuses, with their values.
+var refusedOptions = [][]string{
+	{"-append"}, {"-diff", "s1", "s2"}, {"-rdiff", "s2", "s1"}, {"-xtrack", "/tmp/xtrack"},
+	{"-updateRoot"}, {"-useiterator"}, {"-pa"}, {"-px"}, {"-sizelimit", "100"}, {"-filelimit", "10"},
+	{"-libjars", "x.jar"}, {"-conf", "extra.xml"},
+}
+
+// refusalLines are the lines of a refused run's stderr, less the log
+// records before it (-v's debug lines, a -D warning): the refusal itself
+// is one plain line.
+func refusalLines(stderr string) []string {
 	var lines []string
 	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
 		var rec struct{ Level string }
-		if verbose && json.Unmarshal([]byte(l), &rec) == nil && rec.Level == "debug" {
+		if json.Unmarshal([]byte(l), &rec) == nil && rec.Level != "" && rec.Level != "error" {
 			continue
 		}
 		lines = append(lines, l)
@@ -532,6 +565,9 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	target := dstParent + "/out"
 	e.materialize(t, ctx, target, c.target)
 	want := distcpmodel.Run(model, mustURI(t, target).String(), c.target, c.opts)
+	if c.refused != nil {
+		want = distcpmodel.Outcome{Exit: distcpmodel.ExitUsage, Refusal: "an option jetcp refuses", Target: c.target}
+	}
 	c.model = want
 
 	args := optionArgs(c.opts)
@@ -542,6 +578,7 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 		args = append(args, "-filters", filterFile)
 	}
 	args = append(args, c.extra...)
+	args = append(args, c.refused...)
 	args = append(args, "--no-progress")
 	if c.distributed {
 		args = append(args, "--nats", e.natsURL())
@@ -596,7 +633,7 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	}
 	e.noLeftovers(t, ctx, dstParent, id)
 	if code == distcpmodel.ExitUsage {
-		if lines := refusalLines(errs, slices.Contains(c.extra, "-v")); len(lines) != 1 {
+		if lines := refusalLines(errs); len(lines) != 1 {
 			t.Errorf("a refusal takes one line; got:\n%s", errs)
 		}
 		return
