@@ -97,7 +97,7 @@ func (c genJob) tally(m map[string]int) {
 		on   bool
 		name string
 	}{{c.opts.Update, "-update"}, {c.opts.Overwrite, "-overwrite"}, {c.opts.Delete, "-delete"}, {c.opts.DryRun, "--dry-run"},
-		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.logTo != "", "-log"},
+		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.async, "-async"}, {c.logTo != "", "-log"},
 		{want.Failed+want.DirsFailed > 0, "entries failing"}, {want.Deleted > 0, "deleting"}} {
 		if f.on {
 			m[f.name]++
@@ -209,6 +209,9 @@ type genJob struct {
 	// distributed runs the job on separate committer and copier services
 	// over a nats-server (--nats), not embedded.
 	distributed bool
+	// async submits a distributed job with -async and follows it with
+	// `lister watch --json` (whose done event carries the report).
+	async bool
 	// faults makes the HDFS and COS emulators fail a few requests while
 	// the job runs (errors, cut connections, lost replies); with enough
 	// attempts the outcome must not change.
@@ -401,6 +404,9 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	if r.IntN(4) == 0 {
 		c.logTo = pick()
 	}
+	// -async cannot write -log or --report-json: the report comes from
+	// the job's done event.
+	c.async = c.distributed && c.logTo == "" && r.IntN(3) == 0
 	if r.IntN(6) == 0 {
 		// With --nats the copiers read their own Hadoop configuration, so
 		// an HDFS property is refused there: only MapReduce's then.
@@ -622,7 +628,7 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 		args = append([]string{"--attempts", "9", "--retry-backoff", "1ms"}, args...)
 		e.setFaults(true)
 	}
-	code, out, errs := run(t, append([]string{"--report-json", rj}, args...)...)
+	code, out, errs := e.runLister(t, c, args, rj)
 	e.setFaults(false)
 	if code != want.Exit {
 		t.Fatalf("exit %d, model %d (%s)\n%s\nstdout:\n%s\nstderr:\n%s", code, want.Exit, want.Refusal, describe(), out, lastLines(errs, 30))
@@ -666,6 +672,34 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	if rep.BytesExpected != rep.BytesCopied+rep.BytesSkipped+rep.BytesFailed {
 		t.Errorf("bytes expected %d != copied %d + skipped %d + failed %d", rep.BytesExpected, rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed)
 	}
+}
+
+// runLister runs the case's command. An -async case then follows its job
+// with `lister watch --json` and writes the done event's report to rj, as
+// --report-json does; the exit status is watch's, which is the job's.
+func (e *diffEnv) runLister(t *testing.T, c *genJob, args []string, rj string) (int, string, string) {
+	if !c.async {
+		return run(t, append([]string{"--report-json", rj}, args...)...)
+	}
+	code, out, errs := run(t, append([]string{"-async"}, args...)...)
+	if code != cli.ExitOK {
+		return code, out, errs
+	}
+	id := strings.TrimSpace(out)
+	code, out, werrs := run(t, "watch", "--json", "--nats", e.natsURL(), id)
+	errs += werrs
+	for _, l := range strings.Split(out, "\n") {
+		var ev messages.Event
+		if json.Unmarshal([]byte(l), &ev) != nil || ev.Type != messages.EventDone || ev.Report == nil {
+			continue
+		}
+		data, err := json.Marshal(ev.Report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, rj, data)
+	}
+	return code, out, errs
 }
 
 func optionArgs(o distcpmodel.Options) []string {
