@@ -5,6 +5,7 @@ const ListerUsage = `usage: lister [options] SRC... DST
        lister [options] --src SRC [--src SRC2 ...] --dst DST
        lister status|wait|watch|cancel --nats URL [JOB]   (a job on a server; -h for each)
        lister config [--json] [options] [SRC... DST]      (what the configuration resolves to)
+       lister ls [-R] [-h] URI...                          (list paths as hadoop fs -ls does)
 
 Copies file trees like Hadoop DistCp, through NATS JetStream. Without --nats
 it runs everything in this process (an embedded JetStream server, a
