@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jetcp/jetcp/fs"
@@ -252,16 +253,45 @@ func lsEntries(ctx context.Context, fsys fs.FS, dir string) ([]fs.FileInfo, erro
 		entries = append(entries, fi)
 	}
 	if fs.ListOmitsAttrs(fsys) {
-		for i, fi := range entries {
-			full, err := fsys.Stat(ctx, fi.Path)
-			if err != nil {
-				return nil, fmt.Errorf("stat %s: %w", fi.Path, err)
-			}
-			entries[i] = full
+		if err := statAll(ctx, fsys, entries); err != nil {
+			return nil, err
 		}
 	}
 	slices.SortFunc(entries, func(a, b fs.FileInfo) int { return strings.Compare(a.Name(), b.Name()) })
 	return entries, nil
+}
+
+// lsStats is how many entries are Stat'ed at once: an object store
+// answers each in a round trip, and a directory of thousands one after
+// the other would take minutes.
+const lsStats = 16
+
+// statAll replaces each entry by its Stat, lsStats at a time. The first
+// failure stops the rest and is returned (not the cancellations it
+// causes).
+func statAll(ctx context.Context, fsys fs.FS, entries []fs.FileInfo) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		once  sync.Once
+		first error
+		wg    sync.WaitGroup
+	)
+	sem := make(chan struct{}, lsStats)
+	for i := range entries {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			full, err := fsys.Stat(ctx, entries[i].Path)
+			if err != nil {
+				once.Do(func() { first = fmt.Errorf("stat %s: %w", entries[i].Path, err); cancel() })
+				return
+			}
+			entries[i] = full
+		})
+	}
+	wg.Wait()
+	return first
 }
 
 // lsWidths are hadoop fs -ls's column widths: replication at least 3,

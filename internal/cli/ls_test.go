@@ -195,6 +195,24 @@ func TestLsCOS(t *testing.T) {
 	sameListing(t, "ls -R", out, lsWant(remote, "", "", "1", true))
 	_, errs := ls(t, cli.ExitFailed, remote+"/nope")
 	sameListing(t, "missing", errs, "ls: `"+remote+"/nope': No such file or directory\n")
+	// A directory of more entries than are Stat'ed at once: each line
+	// still the entry's own, in order.
+	many := filepath.Join(t.TempDir(), "many")
+	var want strings.Builder
+	want.WriteString("Found 40 items\n")
+	at := lsMTime.Local().Format("2006-01-02 15:04")
+	for i := range 40 {
+		name := fmt.Sprintf("f%02d", i)
+		writeFile(t, filepath.Join(many, name), make([]byte, i))
+		os.Chtimes(filepath.Join(many, name), lsMTime, lsMTime)
+		fmt.Fprintf(&want, "-rw-r--r--   1 %10d %s %s/many/%s\n", i, at, remote, name)
+	}
+	if code, _, out := runReport(t, "-pt", many, remote+"/many"); code != cli.ExitOK {
+		t.Fatalf("seed: exit %d\n%s", code, out)
+	}
+	out, _ = ls(t, cli.ExitOK, remote+"/many")
+	sameListing(t, "ls of 40 objects", out, want.String())
+
 	_, errs = ls(t, cli.ExitUsage, "cosn://nosuch-1250000000/x")
 	if !strings.HasPrefix(errs, "ls: `cosn://nosuch-1250000000/x': ") || strings.Count(errs, "\n") != 1 {
 		t.Fatalf("a missing bucket: %q", errs)
