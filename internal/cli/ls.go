@@ -194,8 +194,11 @@ func lsDisplay(a lsArg, p string) string {
 }
 
 // childDisplay is the printed path of an entry of the directory printed
-// as parent.
+// as parent; the entries of "." are printed by name, as hadoop does.
 func childDisplay(parent, name string) string {
+	if parent == "." {
+		return name
+	}
 	if strings.HasSuffix(parent, "/") {
 		return parent + name
 	}

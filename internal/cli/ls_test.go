@@ -121,6 +121,16 @@ func TestLsLocal(t *testing.T) {
 		fmt.Sprintf("-rw-------   1 %s %s    3145745 %s %s/big.bin\n", owner, group, at, root)
 	sameListing(t, "ls GLOB", out, want)
 
+	// The working directory's entries print by name, as hadoop's do;
+	// another relative path stays relative.
+	t.Chdir(root)
+	out, _ = ls(t, cli.ExitOK, ".")
+	sameListing(t, "ls .", out, strings.ReplaceAll(lsWant(root, owner, group, "1", false), root+"/", ""))
+	out, _ = ls(t, cli.ExitOK, "sub/")
+	sameListing(t, "ls sub/", out, "Found 2 items\n"+
+		fmt.Sprintf("drwxr-xr-x   - %s %s          0 %s sub/empty\n", owner, group, at)+
+		fmt.Sprintf("-rw-r-----   1 %s %s          0 %s sub/x\n", owner, group, at))
+
 	// An empty directory prints nothing.
 	out, _ = ls(t, cli.ExitOK, filepath.Join(root, "sub", "empty"))
 	sameListing(t, "ls EMPTY", out, "")
