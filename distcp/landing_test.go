@@ -51,3 +51,31 @@ func TestLand(t *testing.T) {
 		})
 	}
 }
+
+// TestLandRules: each source's placement names the rule that made it.
+func TestLandRules(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		srcIsDir     []bool
+		target       TargetState
+		update, over bool
+		rules        []Rule
+	}{
+		{"dir to missing", []bool{true}, TargetMissing, false, false, []Rule{RuleBecomesTarget}},
+		{"file to missing", []bool{false}, TargetMissing, false, false, []Rule{RuleBecomesTarget}},
+		{"dir to existing dir", []bool{true}, TargetDir, false, false, []Rule{RuleUnderDir}},
+		{"file to existing dir, -update", []bool{false}, TargetDir, true, false, []Rule{RuleUnderDir}},
+		{"dir to existing dir, -update", []bool{true}, TargetDir, true, false, []Rule{RuleMerge}},
+		{"dir to missing, -overwrite", []bool{true}, TargetMissing, false, true, []Rule{RuleMerge}},
+		{"two dirs to missing", []bool{true, true}, TargetMissing, false, false, []Rule{RuleSideBySide, RuleSideBySide}},
+		{"two to an existing dir", []bool{true, false}, TargetDir, false, false, []Rule{RuleUnderDir, RuleUnderDir}},
+		{"dir and file, -update", []bool{true, false}, TargetMissing, true, false, []Rule{RuleMerge, RuleSideBySide}},
+		{"file to existing file", []bool{false}, TargetFile, false, false, []Rule{RuleOntoFile}},
+		{"file to existing file, -update", []bool{false}, TargetFile, true, false, []Rule{RuleOntoFile}},
+	} {
+		l, err := Land(tc.srcIsDir, tc.target, tc.update, tc.over)
+		if err != nil || !slices.Equal(l.Rules, tc.rules) {
+			t.Errorf("%s: rules %v (err %v), want %v", tc.name, l.Rules, err, tc.rules)
+		}
+	}
+}

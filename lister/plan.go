@@ -20,6 +20,9 @@ type Plan struct {
 	Job    *messages.Job
 	Roots  []Root
 	Filter *filter.Filter
+	// Target is the target's state before the copy, which decided the
+	// landing (shown in a plan; a copy does not need it again).
+	Target distcp.TargetState
 	// Notes are remarks for the log (-v) on what the plan decided that the
 	// command line does not say.
 	Notes []string
@@ -38,6 +41,9 @@ type Root struct {
 	// either way (Dst is the existing target itself). Otherwise Submit
 	// looks.
 	DstMissing, DstKnown bool
+	// Rule is DistCp's rule that placed Dst, for a plan shown to people
+	// (lister config, --dry-run).
+	Rule distcp.Rule
 }
 
 // MakePlan resolves sources (-f lists, globs), checks them and the target,
@@ -67,7 +73,7 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 		return nil, err
 	}
 	job.WriteRoot = writeRoot.String()
-	land, err := landRoots(roots, t.uri, t.exists, t.info, o)
+	land, err := landRoots(roots, t.uri, t.state(), o)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +85,7 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	if err := checkDuplicates(ctx, reg, roots, writeRoot, flt); err != nil {
 		return nil, err
 	}
-	plan := &Plan{Job: job, Roots: roots, Filter: flt}
+	plan := &Plan{Job: job, Roots: roots, Filter: flt, Target: t.state()}
 	if o.Delete && t.exists && t.info.IsDir() {
 		plan.Warnings = landingWarnings(ctx, reg, roots, writeRoot, t.fsys)
 	}
@@ -181,6 +187,17 @@ type target struct {
 	info   fs.FileInfo
 }
 
+// state is the target's state as DistCp's landing rules see it.
+func (t target) state() distcp.TargetState {
+	switch {
+	case t.exists && t.info.IsDir():
+		return distcp.TargetDir
+	case t.exists:
+		return distcp.TargetFile
+	}
+	return distcp.TargetMissing
+}
+
 // lookUpTarget parses and stats the target, refusing one inside a source.
 func lookUpTarget(ctx context.Context, reg *fs.Registry, raw string, roots []Root) (target, error) {
 	u, err := parse(raw, "target")
@@ -232,6 +249,7 @@ func placeRoots(roots []Root, land distcp.Landing, writeRoot fs.URI, allMissing 
 	for i := range roots {
 		r := &roots[i]
 		r.Dst = writeRoot.Join(r.Src.Base())
+		r.Rule = land.Rules[i]
 		if land.InTarget[i] {
 			r.Dst = writeRoot // contents land in the target itself
 		}
@@ -242,17 +260,10 @@ func placeRoots(roots []Root, land distcp.Landing, writeRoot fs.URI, allMissing 
 
 // landRoots decides where the sources land (distcp.Land), wording a
 // target that cannot take them as a usage error.
-func landRoots(roots []Root, target fs.URI, texists bool, tinfo fs.FileInfo, o messages.Options) (distcp.Landing, error) {
+func landRoots(roots []Root, target fs.URI, state distcp.TargetState, o messages.Options) (distcp.Landing, error) {
 	isDir := make([]bool, len(roots))
 	for i, r := range roots {
 		isDir[i] = r.Info.IsDir()
-	}
-	state := distcp.TargetMissing
-	switch {
-	case texists && tinfo.IsDir():
-		state = distcp.TargetDir
-	case texists:
-		state = distcp.TargetFile
 	}
 	land, err := distcp.Land(isDir, state, o.Update, o.Overwrite)
 	switch {

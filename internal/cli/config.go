@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -52,6 +53,8 @@ type Resolved struct {
 		Workers int              `json:"workers"`
 		Options messages.Options `json:"options"`
 	} `json:"job"`
+	// Plan is where the sources land, when the command line names them.
+	Plan *PlanView `json:"plan,omitempty"`
 	// Notes are remarks on the command line, e.g. options without effect.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -241,6 +244,9 @@ func PrintConfig(w io.Writer, r Resolved, asJSON bool) error {
 	row("simultaneous copies", r.Job.Workers)
 	opts, _ := json.Marshal(r.Job.Options)
 	row("options", string(opts))
+	if r.Plan != nil {
+		PrintPlan(w, *r.Plan)
+	}
 	for _, n := range r.Notes {
 		fmt.Fprintln(w, "Note: "+n)
 	}
@@ -255,7 +261,7 @@ func orNone(s string) string {
 }
 
 // listerConfig runs `lister config [--json] [options] [SRC... DST]`.
-func listerConfig(args []string, stdout, stderr io.Writer) int {
+func listerConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	asJSON := false
 	var rest []string
 	for _, a := range args {
@@ -270,8 +276,18 @@ func listerConfig(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lister config: %v\n", err)
 		return ExitUsage
 	}
-	if err := PrintConfig(stdout, Resolve(cfg, os.Getenv), asJSON); err != nil {
-		fmt.Fprintf(stderr, "lister config: %v\n", err)
+	return showConfig(ctx, cfg, stdout, stderr, asJSON, "lister config")
+}
+
+// showConfig prints what cfg resolves to, with the plan of its sources
+// and target if it names them. A plan that cannot be made is shown with
+// the reason, and the exit status is still 0: the configuration was
+// shown, and the copy itself refuses what is wrong.
+func showConfig(ctx context.Context, cfg lister.Config, stdout, stderr io.Writer, asJSON bool, prog string) int {
+	r := Resolve(cfg, os.Getenv)
+	r.Plan = resolvePlan(ctx, cfg, stderr)
+	if err := PrintConfig(stdout, r, asJSON); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", prog, err)
 		return ExitFailed
 	}
 	return ExitOK

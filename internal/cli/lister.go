@@ -56,7 +56,10 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return cmd(ctx, args[1:], stdout, stderr)
 		}
 		if args[0] == "config" {
-			return listerConfig(args[1:], stdout, stderr)
+			return listerConfig(ctx, args[1:], stdout, stderr)
+		}
+		if args[0] == "ls" {
+			return listerLs(ctx, args[1:], stdout, stderr)
 		}
 	}
 	cfg, err := lister.ParseArgs(args)
@@ -69,11 +72,7 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	if cfg.PrintConfig {
-		if err := PrintConfig(stdout, Resolve(cfg, os.Getenv), false); err != nil {
-			fmt.Fprintf(stderr, "lister: %v\n", err)
-			return ExitFailed
-		}
-		return ExitOK
+		return showConfig(ctx, cfg, stdout, stderr, false, "lister")
 	}
 	return newCopyCommand(args, cfg, stdout, stderr).run(ctx)
 }
@@ -126,6 +125,9 @@ func (c *copyCommand) run(ctx context.Context) (code int) {
 		return ExitFailed
 	}
 	c.remarks(plan.Notes, plan.Warnings)
+	if c.cfg.Options.DryRun {
+		PrintPlan(c.stdout, NewPlanView(plan))
+	}
 	if bad, ok := c.checkReportJSON(); !ok {
 		return bad
 	}

@@ -3,11 +3,15 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/sys/unix"
 
 	"github.com/jetcp/jetcp/lister"
 )
@@ -69,13 +73,46 @@ func (d *progressDisplay) Stop() {
 		close(d.stop)
 		<-d.done
 		if d.term != nil {
-			d.show(true)
+			d.showSnapshot(settle(d.src, settleQuiet, settleMax), true)
 		}
 	})
 }
 
-func (d *progressDisplay) show(final bool) {
-	s := d.src()
+// How long the final frame waits for the counts to settle: the job's
+// last results reach the display by a subscription of their own, which
+// may lag the report by a few messages (54/55 files shown for a job that
+// copied 55).
+const (
+	settleQuiet = 200 * time.Millisecond // unchanged this long: settled
+	settleMax   = time.Second
+	settleTick  = 10 * time.Millisecond
+)
+
+// settle returns src's snapshot once every file is counted, or once the
+// counts stopped changing for quiet (a job stopped early), but no later
+// than limit.
+func settle(src func() lister.Snapshot, quiet, limit time.Duration) lister.Snapshot {
+	s := src()
+	start, changed := time.Now(), time.Now()
+	for !complete(s) && time.Since(changed) < quiet && time.Since(start) < limit {
+		time.Sleep(settleTick)
+		next := src()
+		if next.FilesDone != s.FilesDone || next.BytesDone != s.BytesDone || next.Listing != s.Listing {
+			changed = time.Now()
+		}
+		s = next
+	}
+	return s
+}
+
+// complete says the listing is done and every listed file has a result.
+func complete(s lister.Snapshot) bool {
+	return !s.Listing && s.FilesDone >= s.FilesTotal
+}
+
+func (d *progressDisplay) show(final bool) { d.showSnapshot(d.src(), final) }
+
+func (d *progressDisplay) showSnapshot(s lister.Snapshot, final bool) {
 	bps, fps := d.rate(s)
 	if d.term != nil {
 		d.term.Set(formatProgress(s, bps, fps), final)
@@ -131,7 +168,7 @@ func estimate(s lister.Snapshot, bps, fps float64) (time.Duration, bool) {
 }
 
 // formatProgress is the terminal line, e.g.
-// "12,345/20,000 files 61.7% | 1.2/2.0 GiB | 85.3 MiB/s | ETA 12s | 2 failed".
+// "12,345/20,000 files 61.7% | 2 failed | 1.2 GiB/2.0 GiB | 85.3 MiB/s, 410 files/s | ETA 12s".
 func formatProgress(s lister.Snapshot, bps, fps float64) string {
 	var b strings.Builder
 	if s.Listing {
@@ -141,15 +178,19 @@ func formatProgress(s lister.Snapshot, bps, fps float64) string {
 		if s.FilesTotal > 0 {
 			pct = 100 * float64(s.FilesDone) / float64(s.FilesTotal)
 		}
-		fmt.Fprintf(&b, "%s/%s files %.1f%% | %s/%s", groupDigits(s.FilesDone), groupDigits(s.FilesTotal), pct,
-			humanBytes(s.BytesDone), humanBytes(s.BytesTotal))
+		fmt.Fprintf(&b, "%s/%s files %.1f%%", groupDigits(s.FilesDone), groupDigits(s.FilesTotal), pct)
 	}
-	fmt.Fprintf(&b, " | %s/s, %.0f files/s", humanBytes(int64(bps)), fps)
-	if eta, ok := estimate(s, bps, fps); ok {
-		fmt.Fprintf(&b, " | ETA %s", eta.Round(time.Second))
-	}
+	// Fields go from the most to the least important: a narrow terminal
+	// drops them from the right (fitLine), and failures must stay in view.
 	if n := s.FilesFailed + s.DirsFailed; n > 0 {
-		fmt.Fprintf(&b, " | %d failed", n)
+		fmt.Fprintf(&b, fieldSep+"%d failed", n)
+	}
+	if !s.Listing {
+		fmt.Fprintf(&b, fieldSep+"%s/%s", humanBytes(s.BytesDone), humanBytes(s.BytesTotal))
+	}
+	fmt.Fprintf(&b, fieldSep+"%s/s, %.0f files/s", humanBytes(int64(bps)), fps)
+	if eta, ok := estimate(s, bps, fps); ok {
+		fmt.Fprintf(&b, fieldSep+"ETA %s", eta.Round(time.Second))
 	}
 	return b.String()
 }
@@ -188,12 +229,25 @@ type termLine struct {
 	mu   sync.Mutex
 	out  io.Writer
 	line string
+	// cols is the terminal's width; nil asks the terminal (terminalWidth).
+	cols func() int
 }
 
-// Set redraws the status line; final leaves it on the screen for good.
+// Set redraws the status line, cut to the terminal's width (a line that
+// wraps cannot be redrawn in place: each redraw would leave a fragment);
+// final leaves it on the screen for good.
 func (t *termLine) Set(line string, final bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	w := 0
+	if t.cols != nil {
+		w = t.cols()
+	} else {
+		w = terminalWidth(t.out, os.Getenv)
+	}
+	// The last column stays free: some terminals wrap as soon as it is
+	// written.
+	line = fitLine(line, w-1)
 	t.line = line
 	fmt.Fprintf(t.out, "\r%s\x1b[K", line)
 	if final {
@@ -214,4 +268,48 @@ func (t *termLine) Write(p []byte) (int, error) {
 	}
 	_, err := fmt.Fprintf(t.out, "%s\x1b[K", t.line)
 	return len(p), err
+}
+
+// terminalWidth is the width of the terminal w writes to, asked each time
+// (a terminal can be resized while a job runs), else $COLUMNS, else 80.
+func terminalWidth(w io.Writer, getenv func(string) string) int {
+	if f, ok := w.(*os.File); ok {
+		if rc, err := f.SyscallConn(); err == nil {
+			var ws *unix.Winsize
+			var werr error
+			if err := rc.Control(func(fd uintptr) { ws, werr = unix.IoctlGetWinsize(int(fd), unix.TIOCGWINSZ) }); err == nil && werr == nil && ws.Col > 0 {
+				return int(ws.Col)
+			}
+		}
+	}
+	if n, err := strconv.Atoi(getenv("COLUMNS")); err == nil && n > 0 {
+		return n
+	}
+	return 80
+}
+
+// fieldSep separates the status line's fields.
+const fieldSep = " | "
+
+// fitLine cuts a status line to width columns by dropping whole fields
+// from the right, the least important first; a first field wider than
+// the terminal is cut itself.
+func fitLine(line string, width int) string {
+	width = max(width, 1)
+	if utf8.RuneCountInString(line) <= width {
+		return line
+	}
+	fields := strings.Split(line, fieldSep)
+	out := fields[0]
+	for _, f := range fields[1:] {
+		next := out + fieldSep + f
+		if utf8.RuneCountInString(next) > width {
+			break
+		}
+		out = next
+	}
+	if utf8.RuneCountInString(out) > width {
+		out = string([]rune(out)[:width])
+	}
+	return out
 }

@@ -4,7 +4,8 @@ package cli
 const ListerUsage = `usage: lister [options] SRC... DST
        lister [options] --src SRC [--src SRC2 ...] --dst DST
        lister status|wait|watch|cancel --nats URL [JOB]   (a job on a server; -h for each)
-       lister config [--json] [options] [SRC... DST]      (what the configuration resolves to)
+       lister config [--json] [options] [SRC... DST]      (what the configuration and plan resolve to)
+       lister ls [-R] [-h] URI...                          (list paths as hadoop fs -ls does)
 
 Copies file trees like Hadoop DistCp, through NATS JetStream. Without --nats
 it runs everything in this process (an embedded JetStream server, a
@@ -66,7 +67,8 @@ Outcome
                         duration, checksum) to DIR/jetcp-JOB.jsonl; DIR is a
                         local path, hdfs://... or cosn://...
   --report-json FILE    write the report as JSON (keys in the README)
-  --dry-run             report what would be copied, skipped and deleted; change nothing
+  --dry-run             show where each source lands, report what would be copied,
+                        skipped and deleted; change nothing
   -v                    log every file
   --no-progress         no live progress line (on a terminal) or progress log lines
   --progress-interval D how often progress is logged without a terminal (default 5s)
