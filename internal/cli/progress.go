@@ -9,14 +9,14 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/jetcp/jetcp/lister"
+	"github.com/jetcp/jetcp/internal/jobclient"
 )
 
 // progressDisplay shows a running job's progress: on a terminal one line
 // redrawn in place (log lines are printed above it), otherwise a log line
 // every interval.
 type progressDisplay struct {
-	src      func() lister.Snapshot
+	src      func() jobclient.Snapshot
 	log      zerolog.Logger
 	term     *termLine // nil without a terminal
 	every    time.Duration
@@ -39,7 +39,7 @@ const rateWindow = 10 * time.Second
 // terminalRefresh is how often the line on a terminal is redrawn.
 const terminalRefresh = 500 * time.Millisecond
 
-func startProgress(src func() lister.Snapshot, term *termLine, log zerolog.Logger, every time.Duration) *progressDisplay {
+func startProgress(src func() jobclient.Snapshot, term *termLine, log zerolog.Logger, every time.Duration) *progressDisplay {
 	d := &progressDisplay{src: src, term: term, log: log, every: every, stop: make(chan struct{}), done: make(chan struct{})}
 	if term != nil {
 		d.every = terminalRefresh
@@ -93,7 +93,7 @@ func (d *progressDisplay) show(final bool) {
 }
 
 // rate is bytes and files per second over the last rateWindow.
-func (d *progressDisplay) rate(s lister.Snapshot) (bps, fps float64) {
+func (d *progressDisplay) rate(s jobclient.Snapshot) (bps, fps float64) {
 	now := sample{at: s.Elapsed, bytes: s.BytesCopied, files: s.FilesDone}
 	d.window = append(d.window, now)
 	for len(d.window) > 2 && now.at-d.window[0].at > rateWindow {
@@ -112,7 +112,7 @@ func (d *progressDisplay) rate(s lister.Snapshot) (bps, fps float64) {
 
 // estimate is the time left: the slower of the byte and the file estimate,
 // since either can dominate (huge files, or millions of tiny ones).
-func estimate(s lister.Snapshot, bps, fps float64) (time.Duration, bool) {
+func estimate(s jobclient.Snapshot, bps, fps float64) (time.Duration, bool) {
 	if s.Listing {
 		return 0, false
 	}
@@ -132,7 +132,7 @@ func estimate(s lister.Snapshot, bps, fps float64) (time.Duration, bool) {
 
 // formatProgress is the terminal line, e.g.
 // "12,345/20,000 files 61.7% | 1.2/2.0 GiB | 85.3 MiB/s | ETA 12s | 2 failed".
-func formatProgress(s lister.Snapshot, bps, fps float64) string {
+func formatProgress(s jobclient.Snapshot, bps, fps float64) string {
 	var b strings.Builder
 	if s.Listing {
 		fmt.Fprintf(&b, "listing: %s files (%s) found, %s done", groupDigits(s.FilesTotal), humanBytes(s.BytesTotal), groupDigits(s.FilesDone))
