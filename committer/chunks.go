@@ -76,7 +76,7 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 		publishRetry := retry.Policy{Attempts: retry.Forever, Backoff: 250 * time.Millisecond, Max: 5 * time.Second,
 			Permanent: func(error) bool { return ctx.Err() != nil }}
 		_ = publishRetry.Do(ctx, func(ctx context.Context) error {
-			err := messages.PublishEvent(ctx, j.c.js, ev, messages.ResultMsgID(j.spec.ID, res.Index))
+			err := j.c.bus.PublishEvent(ctx, ev, messages.ResultMsgID(j.spec.ID, res.Index))
 			if err != nil && ctx.Err() == nil {
 				j.log.Warn().Err(err).Int64("index", res.Index).Msg("cannot publish an assembled file's result yet; retrying")
 			}

@@ -26,12 +26,40 @@ func (j *job) commit(ctx context.Context) error {
 	// A committer taking over a job whose created event was not acked
 	// replays every result before it reaches the done event: look first,
 	// since the commit steps (-atomic rename, -delete) must run once.
-	if done, err := messages.LastEvent(ctx, j.c.js, j.spec.ID, messages.EventDone); err != nil {
+	if done, err := j.c.bus.LastEvent(ctx, j.spec.ID, messages.EventDone); err != nil {
 		return err
 	} else if done != nil {
 		j.log.Info().Msg("job was committed already")
 		return nil
 	}
+	rep := &j.report
+	ok := j.noteFailures()
+	commitErr := j.commitSteps(ctx, ok)
+	rep.State = messages.StateSucceeded
+	if !ok || commitErr != nil {
+		rep.State = messages.StateFailed
+	}
+	if j.canceled != nil {
+		rep.State = messages.StateCanceled
+	}
+	if commitErr != nil {
+		rep.Failures = append(rep.Failures, messages.Failure{Dst: j.spec.Target, Error: "commit: " + commitErr.Error()})
+	}
+	rep.DurationSeconds = time.Since(j.spec.Created).Seconds()
+	ev := &messages.Event{Type: messages.EventDone, Job: j.spec.ID, Time: time.Now().UTC(), Report: rep}
+	if err := j.c.bus.PublishEvent(ctx, ev, j.spec.ID+"/done"); err != nil {
+		return err
+	}
+	j.ended = true
+	j.log.Info().Str("state", rep.State).Int64("copied", rep.FilesCopied).Int64("skipped", rep.FilesSkipped).
+		Int64("failed", rep.FilesFailed).Int64("dirs_failed", rep.DirsFailed).Int64("deleted", rep.FilesDeleted).Msg("job committed")
+	return nil
+}
+
+// noteFailures adds the job-wide failures to the report (a cancel, forged
+// results, a listing that broke off) and reports whether the job may
+// commit: none of them, and no item failed unless -i forgives it.
+func (j *job) noteFailures() bool {
 	o := j.spec.Options
 	rep := &j.report
 	listErr := ""
@@ -54,6 +82,14 @@ func (j *job) commit(ctx context.Context) error {
 	if listErr != "" {
 		rep.Failures = append(rep.Failures, messages.Failure{Error: "listing: " + listErr})
 	}
+	return ok
+}
+
+// commitSteps runs the steps after the copies: clean up assemblies and
+// temp files, then (when ok) -atomic's rename or -delete, and directory
+// attributes.
+func (j *job) commitSteps(ctx context.Context, ok bool) error {
+	o := j.spec.Options
 	var commitErr error
 	j.assemblies.Wait()
 	j.abortAssemblies(ctx)
@@ -69,25 +105,7 @@ func (j *job) commit(ctx context.Context) error {
 	if ok && commitErr == nil && len(j.dirs) > 0 {
 		commitErr = j.applyDirAttrs(ctx)
 	}
-	rep.State = messages.StateSucceeded
-	if !ok || commitErr != nil {
-		rep.State = messages.StateFailed
-	}
-	if canceled {
-		rep.State = messages.StateCanceled
-	}
-	if commitErr != nil {
-		rep.Failures = append(rep.Failures, messages.Failure{Dst: j.spec.Target, Error: "commit: " + commitErr.Error()})
-	}
-	rep.DurationSeconds = time.Since(j.spec.Created).Seconds()
-	ev := &messages.Event{Type: messages.EventDone, Job: j.spec.ID, Time: time.Now().UTC(), Report: rep}
-	if err := messages.PublishEvent(ctx, j.c.js, ev, j.spec.ID+"/done"); err != nil {
-		return err
-	}
-	j.ended = true
-	j.log.Info().Str("state", rep.State).Int64("copied", rep.FilesCopied).Int64("skipped", rep.FilesSkipped).
-		Int64("failed", rep.FilesFailed).Int64("dirs_failed", rep.DirsFailed).Int64("deleted", rep.FilesDeleted).Msg("job committed")
-	return nil
+	return commitErr
 }
 
 // sweepTemps removes temp files this job may have left: only next to items

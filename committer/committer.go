@@ -2,11 +2,9 @@ package committer
 
 import (
 	"context"
-	"fmt"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
@@ -15,7 +13,7 @@ import (
 
 // Committer commits jobs until its context ends.
 type Committer struct {
-	js        jetstream.JetStream
+	bus       Bus
 	reg       *fs.Registry
 	log       zerolog.Logger
 	sweepIdle time.Duration
@@ -32,10 +30,10 @@ type Option func(*Committer)
 // committer checks for work items that can no longer produce a result.
 func WithSweepAfter(d time.Duration) Option { return func(c *Committer) { c.sweepIdle = d } }
 
-// New returns a committer.
-func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Committer {
+// New returns a committer of the jobs on b.
+func New(b Bus, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Committer {
 	c := &Committer{
-		js:        js,
+		bus:       b,
 		reg:       reg,
 		log:       log.With().Str("component", "committer").Logger(),
 		sweepIdle: 5 * time.Second,
@@ -52,43 +50,38 @@ func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...O
 // commits each job. The created event is acked only once the job is done,
 // so a job whose committer died is taken up again by another.
 func (c *Committer) Run(ctx context.Context) error {
-	cons, err := c.js.Consumer(ctx, messages.EventStream, messages.CommitterConsumer)
-	if err != nil {
-		return fmt.Errorf("committer: open consumer %s: %w", messages.CommitterConsumer, err)
-	}
 	c.log.Info().Msg("committer started")
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	for ctx.Err() == nil {
 		fctx, cancel := context.WithTimeout(ctx, time.Second)
-		batch, err := cons.Fetch(16, jetstream.FetchContext(fctx))
-		if err != nil {
-			cancel()
-			if ctx.Err() == nil {
-				c.log.Warn().Err(err).Msg("fetch failed; retrying")
-				pause(ctx, time.Second)
-			}
-			continue
-		}
-		for msg := range batch.Messages() {
-			ev, err := messages.Decode[messages.Event](msg.Data())
-			if err != nil || ev.Spec == nil || !messages.ValidJobID(ev.Job) {
-				c.log.Error().Err(err).Str("subject", msg.Subject()).Msg("refusing malformed job-created event")
-				_ = msg.TermWithReason("malformed job-created event")
-				continue
-			}
-			if !c.claim(ev.Job) {
-				_ = msg.InProgress()
-				continue
-			}
-			wg.Go(func() {
-				defer c.release(ev.Job)
-				c.runJob(ctx, msg, ev.Spec)
-			})
-		}
+		err := c.bus.FetchCreated(fctx, 16, func(d Delivery) { c.take(ctx, &wg, d) })
 		cancel()
+		if err != nil && ctx.Err() == nil {
+			c.log.Warn().Err(err).Msg("fetch failed; retrying")
+			pause(ctx, time.Second)
+		}
 	}
 	return nil
+}
+
+// take starts committing the job a created event announces, unless this
+// committer commits it already.
+func (c *Committer) take(ctx context.Context, wg *sync.WaitGroup, d Delivery) {
+	ev, err := messages.Decode[messages.Event](d.Data())
+	if err != nil || ev.Spec == nil || !messages.ValidJobID(ev.Job) {
+		c.log.Error().Err(err).Str("subject", d.Subject()).Msg("refusing malformed job-created event")
+		_ = d.Fail("malformed job-created event")
+		return
+	}
+	if !c.claim(ev.Job) {
+		_ = d.KeepAlive()
+		return
+	}
+	wg.Go(func() {
+		defer c.release(ev.Job)
+		c.runJob(ctx, d, ev.Spec)
+	})
 }
 
 // pause waits d, or until ctx ends.
@@ -118,7 +111,7 @@ func (c *Committer) release(job string) {
 }
 
 // runJob follows one job to its end and acks its created event.
-func (c *Committer) runJob(ctx context.Context, created jetstream.Msg, spec *messages.Job) {
+func (c *Committer) runJob(ctx context.Context, created Delivery, spec *messages.Job) {
 	log := c.log.With().Str("job", spec.ID).Logger()
 	// The created event's heartbeat ends with the job (a stopped ticker's
 	// channel is never closed, so ranging over it would never end).
@@ -130,7 +123,7 @@ func (c *Committer) runJob(ctx context.Context, created jetstream.Msg, spec *mes
 		for {
 			select {
 			case <-hb.C:
-				_ = created.InProgress()
+				_ = created.KeepAlive()
 			case <-hbDone:
 				return
 			}
@@ -147,7 +140,7 @@ func (c *Committer) runJob(ctx context.Context, created jetstream.Msg, spec *mes
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Error().Err(err).Msg("job follow failed; another committer will retry")
-			_ = created.NakWithDelay(5 * time.Second)
+			_ = created.Retry(5 * time.Second)
 		}
 		return
 	}

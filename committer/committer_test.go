@@ -8,19 +8,19 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/internal/natsembed"
-	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
 )
 
-func setup(t *testing.T) (context.Context, jetstream.JetStream) {
+func setup(t *testing.T) (context.Context, *bus.Bus) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
@@ -29,18 +29,18 @@ func setup(t *testing.T) (context.Context, jetstream.JetStream) {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	js, err := jetstream.New(srv.Conn())
+	js, err := bus.New(srv.Conn())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := messages.Ensure(ctx, js, messages.Topology{Storage: jetstream.MemoryStorage}); err != nil {
+	if err := js.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
 		t.Fatal(err)
 	}
 	return ctx, js
 }
 
 // startCommitter runs a committer until the test ends and announces job to it.
-func startCommitter(t *testing.T, ctx context.Context, js jetstream.JetStream, job *messages.Job, opts ...committer.Option) {
+func startCommitter(t *testing.T, ctx context.Context, js *bus.Bus, job *messages.Job, opts ...committer.Option) {
 	t.Helper()
 	reg := fs.NewRegistry()
 	reg.Register("file", local.Open)
@@ -50,14 +50,10 @@ func startCommitter(t *testing.T, ctx context.Context, js jetstream.JetStream, j
 	pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
 }
 
-func pub(t *testing.T, ctx context.Context, js jetstream.JetStream, ev *messages.Event) {
+func pub(t *testing.T, ctx context.Context, js *bus.Bus, ev *messages.Event) {
 	t.Helper()
 	ev.Time = time.Now()
-	data, err := messages.Encode(ev)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := js.Publish(ctx, messages.EventSubjectFor(ev.Job, ev.Type), data); err != nil {
+	if err := js.PublishEvent(ctx, ev, ""); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -73,12 +69,7 @@ func TestCompletionDuplicatesAndLostItems(t *testing.T) {
 			root := fs.MustParseURI(dir).String()
 			job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root},
 				Target: root, WriteRoot: root, TargetIsDir: true, Options: messages.Options{IgnoreFailures: ignore}}
-			spec, _ := messages.Encode(job)
-			kv, err := js.KeyValue(ctx, messages.JobBucket)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := kv.Create(ctx, job.ID, spec); err != nil {
+			if err := js.CreateJob(ctx, job); err != nil {
 				t.Fatal(err)
 			}
 			startCommitter(t, ctx, js, job, committer.WithSweepAfter(200*time.Millisecond))
@@ -94,7 +85,7 @@ func TestCompletionDuplicatesAndLostItems(t *testing.T) {
 			pub(t, ctx, js, res(7, messages.StatusCopied, 99)) // beyond the listing: ignored
 			// Index 2 never gets a result and is not in the work stream: lost.
 
-			rep, err := lister.Wait(ctx, js, job.ID, nil)
+			rep, err := jobclient.Wait(ctx, js, job.ID, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -122,7 +113,7 @@ func TestListingErrorFailsJob(t *testing.T) {
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
 	startCommitter(t, ctx, js, job)
 	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Error: "list /x: permission denied"}})
-	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	rep, err := jobclient.Wait(ctx, js, job.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +133,7 @@ func TestForgedResultBeforeListingFailsJob(t *testing.T) {
 		pub(t, ctx, js, &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{Index: i, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 1}})
 	}
 	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 1, Files: 1, Bytes: 1}})
-	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	rep, err := jobclient.Wait(ctx, js, job.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +166,7 @@ func TestSweepsLeftoverTempFiles(t *testing.T) {
 		Index: 0, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 1, Attempt: 2,
 		Src: root + "/sub/f", Dst: fs.MustParseURI(filepath.Join(sub, "f")).String()}})
 	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 1, Files: 1, Bytes: 1}})
-	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	rep, err := jobclient.Wait(ctx, js, job.ID, nil)
 	if err != nil || rep.State != messages.StateSucceeded {
 		t.Fatalf("%v %+v", err, rep)
 	}
@@ -196,12 +187,7 @@ func TestLostChunkFailsItsFileOnce(t *testing.T) {
 	root := fs.MustParseURI(dir).String()
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root},
 		Target: root, WriteRoot: root, TargetIsDir: true}
-	spec, _ := messages.Encode(job)
-	kv, err := js.KeyValue(ctx, messages.JobBucket)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kv.Create(ctx, job.ID, spec); err != nil {
+	if err := js.CreateJob(ctx, job); err != nil {
 		t.Fatal(err)
 	}
 	startCommitter(t, ctx, js, job, committer.WithSweepAfter(200*time.Millisecond))
@@ -212,7 +198,7 @@ func TestLostChunkFailsItsFileOnce(t *testing.T) {
 		Chunk: &messages.Chunk{File: 2, Seq: 0, Count: 2, Offset: 0, Length: 20}}})
 	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 3, Files: 1, Bytes: 30}})
 	// Index 1 never gets a result and is not in the work stream: lost.
-	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	rep, err := jobclient.Wait(ctx, js, job.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
-	"github.com/jetcp/jetcp/lister"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -44,7 +44,7 @@ func TestDirAttrsTheTargetCannotStoreFailTheJob(t *testing.T) {
 		Index: 0, Kind: messages.KindDir, Status: messages.StatusCopied, Attempt: 1, Src: root + "/d", Dst: root + "/d",
 		Attr: &messages.Attrs{Mode: 0o700, ModTime: time.Unix(1e9, 0)}}})
 	pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{Items: 1}})
-	rep, err := lister.Wait(ctx, js, job.ID, nil)
+	rep, err := jobclient.Wait(ctx, js, job.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,14 +2,12 @@ package committer
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"hash/maphash"
 	"path"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
@@ -78,60 +76,36 @@ func (j *job) follow(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	j.ctx = ctx
-	cons, err := j.c.js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{messages.EventSubjectFor(j.spec.ID, "*")},
-		DeliverPolicy:  jetstream.DeliverAllPolicy,
-	})
-	if err != nil {
-		return fmt.Errorf("follow job %s: %w", j.spec.ID, err)
+	type event struct {
+		subject string
+		data    []byte
 	}
-	defer j.dropConsumer(cons)
-	events := make(chan jetstream.Msg, 4096)
-	cc, err := cons.Consume(func(m jetstream.Msg) {
+	events := make(chan event, 4096)
+	replay, err := j.c.bus.ReplayEvents(ctx, j.spec.ID, func(subject string, data []byte) {
 		select {
-		case events <- m:
+		case events <- event{subject, data}:
 		case <-ctx.Done():
 		}
 	})
 	if err != nil {
 		return fmt.Errorf("follow job %s: %w", j.spec.ID, err)
 	}
-	defer cc.Stop()
+	defer j.closeReplay(replay)
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	j.progress = time.Now()
 	for {
+		var done bool
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case m := <-events:
-			ev, err := messages.Decode[messages.Event](m.Data())
-			if err != nil {
-				j.log.Error().Err(err).Str("subject", m.Subject()).Msg("ignoring malformed event")
-				continue
-			}
-			if ev.Type == messages.EventDone {
-				return nil // committed earlier, by us before a restart or by another committer
-			}
-			j.apply(ev)
-			if j.canceled != nil && !j.purged {
-				if err := j.purgeWork(ctx); err != nil {
-					return err
-				}
-			}
+			done, err = j.onEvent(ctx, m.subject, m.data)
 		case <-tick.C:
-			if j.canceled != nil {
-				if time.Since(j.progress) > cancelSettle {
-					return j.commit(ctx)
-				}
-				continue
-			}
-			if j.listed != nil && j.nseen < j.listed.Items && time.Since(j.progress) > j.c.sweepIdle {
-				if err := j.sweepLost(ctx, cons, len(events)); err != nil {
-					j.log.Warn().Err(err).Msg("lost-item check failed")
-				}
-				j.progress = time.Now()
-			}
+			done, err = j.onTick(ctx, replay, len(events))
+		}
+		if done || err != nil {
+			return err
 		}
 		if j.listed != nil && j.nseen >= j.listed.Items {
 			return j.commit(ctx)
@@ -139,17 +113,49 @@ func (j *job) follow(ctx context.Context) error {
 	}
 }
 
-// dropConsumer deletes the follow's ordered consumer on the server, which
-// would otherwise keep it (and its goroutines) for its inactive threshold,
-// five minutes, after every job.
-func (j *job) dropConsumer(cons jetstream.Consumer) {
-	info := cons.CachedInfo()
-	if info == nil {
-		return
+// onEvent applies one replayed event. It reports true when the follow
+// ends: the job was committed earlier (by us before a restart, or by
+// another committer).
+func (j *job) onEvent(ctx context.Context, subject string, data []byte) (bool, error) {
+	ev, err := messages.Decode[messages.Event](data)
+	if err != nil {
+		j.log.Error().Err(err).Str("subject", subject).Msg("ignoring malformed event")
+		return false, nil
 	}
+	if ev.Type == messages.EventDone {
+		return true, nil
+	}
+	j.apply(ev)
+	if j.canceled != nil && !j.purged {
+		return false, j.purgeWork(ctx)
+	}
+	return false, nil
+}
+
+// onTick closes a canceled job once its results have settled, and looks
+// for lost items when a listed job has made no progress for a while. It
+// reports true when the follow ends.
+func (j *job) onTick(ctx context.Context, replay Replay, buffered int) (bool, error) {
+	if j.canceled != nil {
+		if time.Since(j.progress) > cancelSettle {
+			return true, j.commit(ctx)
+		}
+		return false, nil
+	}
+	if j.listed != nil && j.nseen < j.listed.Items && time.Since(j.progress) > j.c.sweepIdle {
+		if err := j.sweepLost(ctx, replay, buffered); err != nil {
+			j.log.Warn().Err(err).Msg("lost-item check failed")
+		}
+		j.progress = time.Now()
+	}
+	return false, nil
+}
+
+// closeReplay ends the follow's replay and removes it from the server.
+func (j *job) closeReplay(r Replay) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(j.ctx), 5*time.Second)
 	defer cancel()
-	if err := j.c.js.DeleteConsumer(ctx, messages.EventStream, info.Name); err != nil && !errors.Is(err, jetstream.ErrConsumerNotFound) {
+	if err := r.Close(ctx); err != nil {
 		j.log.Debug().Err(err).Msg("cannot delete the job's event consumer; the server drops it when idle")
 	}
 }
@@ -301,12 +307,8 @@ func (j *job) addFailure(r *messages.Result) {
 // purgeWork removes the canceled job's remaining work items, so no copier
 // starts them. A lister still enqueueing stops when it sees the job end.
 func (j *job) purgeWork(ctx context.Context) error {
-	st, err := j.c.js.Stream(ctx, messages.WorkStream)
-	if err != nil {
+	if err := j.c.bus.PurgeWork(ctx, j.spec.ID); err != nil {
 		return fmt.Errorf("cancel job %s: %w", j.spec.ID, err)
-	}
-	if err := st.Purge(ctx, jetstream.WithPurgeSubject(messages.WorkSubjectFor(j.spec.ID))); err != nil {
-		return fmt.Errorf("cancel job %s: purge its work items: %w", j.spec.ID, err)
 	}
 	j.purged = true
 	j.log.Info().Str("by", j.canceled.By).Msg("job canceled; its remaining work items were removed")
@@ -317,62 +319,19 @@ func (j *job) purgeWork(ctx context.Context) error {
 // Order matters: a copier publishes an item's result before acking or
 // terminating it, so once the work stream holds nothing for the job, every
 // result that will ever exist is already in the events stream; once our
-// consumer has nothing pending either, the missing indexes are lost.
-func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered int) error {
-	st, err := j.c.js.Stream(ctx, messages.WorkStream)
-	if err != nil {
+// replay has nothing pending either, the missing indexes are lost.
+func (j *job) sweepLost(ctx context.Context, replay Replay, buffered int) error {
+	if settled, err := j.allDelivered(ctx, replay, buffered); err != nil || !settled {
 		return err
 	}
-	subj := messages.WorkSubjectFor(j.spec.ID)
-	info, err := st.Info(ctx, jetstream.WithSubjectFilter(subj))
-	if err != nil {
-		return err
-	}
-	if info.State.Subjects[subj] > 0 {
-		return nil
-	}
-	ci, err := cons.Info(ctx)
-	if err != nil {
-		return err
-	}
-	if ci.NumPending > 0 || buffered > 0 {
-		return nil
-	}
-	var lost int64
+	lost := int64(0)
 	publish := func(res *messages.Result) error {
 		lost++
-		res.Status = messages.StatusFailed
-		res.Error = fmt.Sprintf("work item %d lost: it left the work stream without a result (malformed, or its copier gave up)", res.Index)
-		ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
-		return messages.PublishEvent(ctx, j.c.js, ev, messages.ResultMsgID(j.spec.ID, res.Index))
+		return j.publishLost(ctx, res)
 	}
-	// A lost chunk of a file whose other chunks came in fails as a chunk:
-	// its file then fails once, when the committer has all its chunks,
-	// with its own result. (The lister puts a file's chunks at the Count
-	// indexes just before the file's.)
-	settled := map[int64]bool{} // lost chunks, and their files when those complete so
-	for f, st := range j.chunks {
-		first := f - int64(st.count)
-		if st.launched || first < 0 {
-			continue
-		}
-		missing := 0
-		for seq := range st.count {
-			i := first + int64(seq)
-			if j.seen.Test(i) {
-				continue
-			}
-			missing++
-			settled[i] = true
-			res := &messages.Result{Index: i, Kind: messages.KindChunk, Src: st.a.File.Src, Dst: st.a.File.Dst, Size: st.size,
-				Chunk: &messages.Chunk{File: f, Seq: seq, Count: st.count}}
-			if err := publish(res); err != nil {
-				return err
-			}
-		}
-		if st.got+missing == st.count {
-			settled[f] = true // its assembly fails it, once
-		}
+	settled, err := j.sweepChunks(publish)
+	if err != nil {
+		return err
 	}
 	for i := range j.listed.Items {
 		if j.seen.Test(i) || settled[i] {
@@ -389,4 +348,60 @@ func (j *job) sweepLost(ctx context.Context, cons jetstream.Consumer, buffered i
 		j.log.Error().Int64("lost", lost).Msg("recorded lost work items as failed")
 	}
 	return nil
+}
+
+// allDelivered reports whether every result the job will ever have is
+// here: the work stream holds none of its items, and the replay has
+// nothing pending or buffered.
+func (j *job) allDelivered(ctx context.Context, replay Replay, buffered int) (bool, error) {
+	left, err := j.c.bus.WorkLeft(ctx, j.spec.ID)
+	if err != nil || left > 0 {
+		return false, err
+	}
+	pending, err := replay.Pending(ctx)
+	if err != nil {
+		return false, err
+	}
+	return pending == 0 && buffered == 0, nil
+}
+
+// publishLost publishes a lost item's failed result.
+func (j *job) publishLost(ctx context.Context, res *messages.Result) error {
+	res.Status = messages.StatusFailed
+	res.Error = fmt.Sprintf("work item %d lost: it left the work stream without a result (malformed, or its copier gave up)", res.Index)
+	ev := &messages.Event{Type: messages.EventResult, Job: j.spec.ID, Time: time.Now().UTC(), Result: res}
+	return j.c.bus.PublishEvent(ctx, ev, messages.ResultMsgID(j.spec.ID, res.Index))
+}
+
+// sweepChunks fails the lost chunks of files whose other chunks came in:
+// such a file then fails once, when the committer has all its chunks, with
+// its own result. (The lister puts a file's chunks at the Count indexes
+// just before the file's.) It returns the indexes settled so: the lost
+// chunks, and their files when those are complete now.
+func (j *job) sweepChunks(publish func(*messages.Result) error) (map[int64]bool, error) {
+	settled := map[int64]bool{}
+	for f, st := range j.chunks {
+		first := f - int64(st.count)
+		if st.launched || first < 0 {
+			continue
+		}
+		missing := 0
+		for seq := range st.count {
+			i := first + int64(seq)
+			if j.seen.Test(i) {
+				continue
+			}
+			missing++
+			settled[i] = true
+			res := &messages.Result{Index: i, Kind: messages.KindChunk, Src: st.a.File.Src, Dst: st.a.File.Dst, Size: st.size,
+				Chunk: &messages.Chunk{File: f, Seq: seq, Count: st.count}}
+			if err := publish(res); err != nil {
+				return nil, err
+			}
+		}
+		if st.got+missing == st.count {
+			settled[f] = true // its assembly fails it, once
+		}
+	}
+	return settled, nil
 }

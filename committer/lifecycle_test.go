@@ -7,13 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
-	"github.com/jetcp/jetcp/lister"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -33,7 +32,7 @@ func TestJobsLeaveNoGoroutines(t *testing.T) {
 			job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
 			pub(t, ctx, js, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job})
 			pub(t, ctx, js, &messages.Event{Type: messages.EventListed, Job: job.ID, Listed: &messages.Listed{}})
-			rep, err := lister.Wait(ctx, js, job.ID, nil)
+			rep, err := jobclient.Wait(ctx, js, job.ID, nil)
 			if err != nil || rep.State != messages.StateSucceeded {
 				t.Fatalf("job %s: %v %+v", job.ID, err, rep)
 			}
@@ -55,25 +54,12 @@ func TestJobsLeaveNoGoroutines(t *testing.T) {
 	}
 }
 
-// fetchFails is a JetStream whose committer consumer cannot fetch.
-type fetchFails struct{ jetstream.JetStream }
-
-func (fetchFails) Consumer(context.Context, string, string) (jetstream.Consumer, error) {
-	return failingConsumer{}, nil
-}
-
-type failingConsumer struct{ jetstream.Consumer }
-
-func (failingConsumer) Fetch(int, ...jetstream.FetchOpt) (jetstream.MessageBatch, error) {
-	return nil, errors.New("fetch: connection closed")
-}
-
 // Run's pause after a failed fetch ends with its context.
 func TestRunReturnsPromptlyWhenCanceled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan time.Time, 1)
 	go func() {
-		_ = committer.New(fetchFails{}, fs.NewRegistry(), zerolog.Nop()).Run(ctx)
+		_ = committer.New(&fakeBus{fetchErr: errors.New("fetch: connection closed")}, fs.NewRegistry(), zerolog.Nop()).Run(ctx)
 		done <- time.Now()
 	}()
 	time.Sleep(300 * time.Millisecond) // inside the pause after the first failed fetch

@@ -4,16 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
@@ -22,7 +18,8 @@ import (
 
 // Copier serves work items until its context ends.
 type Copier struct {
-	js      jetstream.JetStream
+	work    Work
+	events  Jobs
 	reg     *fs.Registry
 	log     zerolog.Logger
 	name    string
@@ -46,11 +43,13 @@ func WithWorkers(n int) Option { return func(c *Copier) { c.workers = max(1, n) 
 // WithName names this copier in results and logs.
 func WithName(name string) Option { return func(c *Copier) { c.name = name } }
 
-// New returns a copier reading from js and writing through reg.
-func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Copier {
+// New returns a copier taking items from work, reading their jobs and
+// publishing their results through jobs, and writing through reg.
+func New(work Work, jobs Jobs, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Copier {
 	host, _ := os.Hostname()
 	c := &Copier{
-		js:      js,
+		work:    work,
+		events:  jobs,
 		reg:     reg,
 		workers: messages.DefaultWorkers,
 		name:    host + "-" + strconv.Itoa(os.Getpid()),
@@ -61,7 +60,7 @@ func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...O
 		o(c)
 	}
 	c.log = log.With().Str("component", "copier").Str("copier", c.name).Logger()
-	c.jobs = newJobCache(js)
+	c.jobs = newJobCache(jobs)
 	return c
 }
 
@@ -70,22 +69,16 @@ func New(js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, opts ...O
 // returns when ctx ends, after in-flight items are finished (within the
 // drain time) or released.
 func (c *Copier) Run(ctx context.Context) error {
-	cons, err := c.js.Consumer(ctx, messages.WorkStream, messages.CopierConsumer)
-	if err != nil {
-		return fmt.Errorf("copier: open consumer %s: %w", messages.CopierConsumer, err)
-	}
-	// Cancel requests arrive as events; a core subscription sees them at
-	// once (a job loaded later is checked against the stream instead).
-	sub, err := c.js.Conn().Subscribe(messages.EventSubjectFor("*", messages.EventCanceled), func(m *nats.Msg) {
-		if job := jobOfEvent(m.Subject); job != "" {
-			c.log.Info().Str("job", job).Msg("job canceled; stopping its copies")
-			c.jobs.cancel(job)
-		}
+	// Cancel requests arrive as events; a watch sees them at once (a job
+	// loaded later is checked against the stream instead).
+	stopWatch, err := c.events.WatchCanceled(func(job string) {
+		c.log.Info().Str("job", job).Msg("job canceled; stopping its copies")
+		c.jobs.cancel(job)
 	})
 	if err != nil {
-		return fmt.Errorf("copier: subscribe to cancel events: %w", err)
+		return fmt.Errorf("copier: watch cancel events: %w", err)
 	}
-	defer sub.Unsubscribe()
+	defer stopWatch()
 	c.log.Info().Int("workers", c.workers).Msg("copier started")
 	// Copies run under work, which outlives ctx by the drain time.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -95,67 +88,56 @@ func (c *Copier) Run(ctx context.Context) error {
 	defer c.drainWait(&wg, stopWork)
 	idle := false // the last fetch found nothing
 	for ctx.Err() == nil {
-		// Block for one free slot, then take whatever else is free.
-		select {
-		case slots <- struct{}{}:
-		case <-ctx.Done():
+		free := c.takeSlots(ctx, slots, idle)
+		if free == 0 {
 			continue
-		}
-		free := 1
-		for free < c.workers && !idle {
-			select {
-			case slots <- struct{}{}:
-				free++
-				continue
-			default:
-			}
-			break
 		}
 		// Take what is there at once; only when nothing is, wait (up to a
-		// second) for one item: a Fetch of n waits for all n, which at the
-		// end of a job is a second per fetch for nothing.
+		// second) for one item.
 		fctx, cancel := context.WithTimeout(ctx, time.Second)
-		var batch jetstream.MessageBatch
-		if idle {
-			batch, err = cons.Fetch(1, jetstream.FetchContext(fctx))
-		} else {
-			batch, err = cons.FetchNoWait(free)
-		}
-		if err != nil {
-			cancel()
-			for range free {
-				<-slots
-			}
-			if ctx.Err() != nil {
-				break
-			}
-			c.log.Warn().Err(err).Msg("fetch failed; retrying")
-			sleep(ctx, time.Second)
-			continue
-		}
 		used := 0
-		idle = false
-		for msg := range batch.Messages() {
+		err := c.work.FetchWork(fctx, free, idle, func(d Delivery) {
 			used++
 			wg.Go(func() {
 				defer func() { <-slots }()
-				c.handle(work, msg)
+				c.handle(work, d)
 			})
-		}
+		})
 		cancel()
 		for range free - used {
 			<-slots
 		}
 		idle = used == 0
-		if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && ctx.Err() == nil &&
-			!errors.Is(err, context.DeadlineExceeded) {
+		if err != nil && ctx.Err() == nil {
 			// e.g. no responders while a cluster elects a leader: do not spin.
-			c.log.Warn().Err(err).Msg("fetch ended with an error; retrying")
+			c.log.Warn().Err(err).Msg("fetch failed; retrying")
 			sleep(ctx, time.Second)
 		}
 	}
 	c.log.Info().Msg("copier stopping")
 	return nil
+}
+
+// takeSlots blocks for one free worker slot, then takes whatever else is
+// free (unless the last fetch found nothing: then one item is waited
+// for). It returns how many it took, 0 when ctx ended.
+func (c *Copier) takeSlots(ctx context.Context, slots chan struct{}, idle bool) int {
+	select {
+	case slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0
+	}
+	free := 1
+	for free < c.workers && !idle {
+		select {
+		case slots <- struct{}{}:
+			free++
+			continue
+		default:
+		}
+		break
+	}
+	return free
 }
 
 // drainWait lets copies in flight finish for the drain time, then stops
@@ -175,15 +157,6 @@ func (c *Copier) drainWait(wg *sync.WaitGroup, stopWork context.CancelFunc) {
 	}
 	stopWork()
 	<-done
-}
-
-// jobOfEvent is the job token of an event subject, jetcp.events.<job>.<type>.
-func jobOfEvent(subject string) string {
-	parts := strings.Split(subject, ".")
-	if len(parts) != 4 || !messages.ValidJobID(parts[2]) {
-		return ""
-	}
-	return parts[2]
 }
 
 func sleep(ctx context.Context, d time.Duration) {

@@ -14,6 +14,7 @@ import (
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -67,7 +68,7 @@ func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 	reg.Register("file", local.Open)
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
-	go func() { copier.New(js, reg, zerolog.Nop(), copier.WithWorkers(2)).Run(runCtx); close(done) }()
+	go func() { copier.New(js.bus, js.bus, reg, zerolog.Nop(), copier.WithWorkers(2)).Run(runCtx); close(done) }()
 
 	got := map[int64]*messages.Result{}
 	for len(got) < 6 {
@@ -100,7 +101,7 @@ func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 	// Malformed and unknown-job items were terminated, not left to redeliver.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		st, _ := js.Stream(ctx, messages.WorkStream)
+		st, _ := js.Stream(ctx, bus.WorkStream)
 		info, _ := st.Info(ctx)
 		if info.State.Msgs == 0 {
 			break
@@ -114,30 +115,39 @@ func TestCopierRefusesHostileItemsAndKeepsServing(t *testing.T) {
 	<-done
 }
 
+// testBus is an embedded server's bus, and JetStream itself for what a
+// test publishes or inspects directly.
+type testBus struct {
+	jetstream.JetStream
+	bus *bus.Bus
+}
+
 // startBus starts an embedded JetStream server with jetcp's streams.
-func startBus(t *testing.T, ctx context.Context) jetstream.JetStream {
+func startBus(t *testing.T, ctx context.Context) testBus {
 	t.Helper()
 	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(srv.Close)
-	js, _ := jetstream.New(srv.Conn())
-	if err := messages.Ensure(ctx, js, messages.Topology{Storage: jetstream.MemoryStorage}); err != nil {
+	b, err := bus.New(srv.Conn())
+	if err != nil {
 		t.Fatal(err)
 	}
-	return js
+	if err := b.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
+		t.Fatal(err)
+	}
+	js, _ := jetstream.New(srv.Conn())
+	return testBus{JetStream: js, bus: b}
 }
 
 // recordJob records job as a lister would and follows its results.
-func recordJob(t *testing.T, ctx context.Context, js jetstream.JetStream, job *messages.Job) jetstream.Consumer {
+func recordJob(t *testing.T, ctx context.Context, js testBus, job *messages.Job) jetstream.Consumer {
 	t.Helper()
-	spec, _ := messages.Encode(job)
-	kv, _ := js.KeyValue(ctx, messages.JobBucket)
-	if _, err := kv.Create(ctx, job.ID, spec); err != nil {
+	if err := js.bus.CreateJob(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	results, err := js.OrderedConsumer(ctx, messages.EventStream, jetstream.OrderedConsumerConfig{
+	results, err := js.OrderedConsumer(ctx, bus.EventStream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{messages.EventSubjectFor(job.ID, messages.EventResult)}})
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +158,7 @@ func recordJob(t *testing.T, ctx context.Context, js jetstream.JetStream, job *m
 // copyItems records job, publishes items to its work stream, runs a copier
 // with workers over reg until every item has a result, stops it and
 // returns the results by index.
-func copyItems(t *testing.T, ctx context.Context, js jetstream.JetStream, reg *fs.Registry, log zerolog.Logger, workers int,
+func copyItems(t *testing.T, ctx context.Context, js testBus, reg *fs.Registry, log zerolog.Logger, workers int,
 	job *messages.Job, items ...*messages.WorkItem) map[int64]*messages.Result {
 	t.Helper()
 	results := recordJob(t, ctx, js, job)
@@ -161,7 +171,7 @@ func copyItems(t *testing.T, ctx context.Context, js jetstream.JetStream, reg *f
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
-		copier.New(js, reg, log, copier.WithWorkers(workers)).Run(runCtx)
+		copier.New(js.bus, js.bus, reg, log, copier.WithWorkers(workers)).Run(runCtx)
 		close(done)
 	}()
 	defer func() { stop(); <-done }()

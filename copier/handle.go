@@ -9,7 +9,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
@@ -32,60 +31,102 @@ func isPermanent(err error) bool {
 		errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) || errors.As(err, &uu) || errors.As(err, &ug)
 }
 
-// handle takes one message to exactly one of: a terminal result and an ack,
-// a terminal failed result and a term, a delayed nak for a retry, a nak
-// that releases it (shutting down), or a term without result (refused, or
-// its job canceled).
-func (c *Copier) handle(ctx context.Context, msg jetstream.Msg) {
-	attempt := 1
-	if md, err := msg.Metadata(); err == nil {
-		attempt = int(md.NumDelivered)
-	}
+// handle takes one delivery to exactly one of: a terminal result and an
+// ack, a terminal failed result and a fail, a delayed retry, a release
+// (shutting down), or a fail without result (refused, or its job
+// canceled).
+func (c *Copier) handle(ctx context.Context, d Delivery) {
+	attempt := d.Attempt()
 	start := time.Now()
 	c.obs.Begin(attempt)
-	outcome, res := c.deliver(ctx, msg, attempt)
+	outcome, res := c.deliver(ctx, d, attempt)
 	c.obs.End(outcome, res, time.Since(start))
 }
 
-func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (string, *messages.Result) {
-	item, err := messages.Decode[messages.WorkItem](msg.Data())
+func (c *Copier) deliver(ctx context.Context, d Delivery, attempt int) (string, *messages.Result) {
+	item, entry, outcome := c.admit(ctx, d)
+	if item == nil {
+		return outcome, nil
+	}
+	job := entry.spec
+	log := c.log.With().Str("job", item.Job).Int64("index", item.Index).Logger()
+	// The heartbeat holds the item until its result is out, including
+	// while publishing waits out a lost NATS node.
+	ictx, stop := itemContext(ctx, entry)
+	defer stop()
+	defer c.heartbeat(ictx, d)()
+	res, err := c.copyItem(ictx, entry, item, attempt, log)
 	if err != nil {
-		c.log.Error().Err(err).Str("subject", msg.Subject()).Msg("refusing malformed work item")
-		_ = msg.TermWithReason("malformed work item: " + err.Error())
-		return OutcomeRefused, nil
+		if outcome, settled := c.settleError(ctx, d, entry, err, attempt, log); settled {
+			return outcome, nil
+		}
+		res.Status, res.Error = messages.StatusFailed, err.Error()
+	}
+	if err := c.publishResult(ctx, job.ID, res); err != nil {
+		log.Warn().Err(err).Msg("cannot publish result; item will be redelivered")
+		_ = d.Retry(time.Second)
+		return OutcomeRetry, nil
+	}
+	c.logResult(job, item, &res, attempt, log)
+	if res.Status == messages.StatusFailed && item.Kind != messages.KindBundle {
+		// Fail, not ack: the server keeps a record (advisory) that we gave up.
+		_ = d.Fail("failed: " + res.Error)
+		return res.Status, &res
+	}
+	// A bundle's files each have their result; the bundle itself is done.
+	if err := d.Ack(); err != nil {
+		log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
+	}
+	return res.Status, &res
+}
+
+// admit decodes a delivery's item and finds its job. A nil item means the
+// delivery is settled already, with the outcome returned: refused (not a
+// work item, or of an unknown job), released (stopping), retried (the job
+// could not be read) or canceled.
+func (c *Copier) admit(ctx context.Context, d Delivery) (*messages.WorkItem, *jobEntry, string) {
+	item, err := messages.Decode[messages.WorkItem](d.Data())
+	if err != nil {
+		c.log.Error().Err(err).Str("subject", d.Subject()).Msg("refusing malformed work item")
+		_ = d.Fail("malformed work item: " + err.Error())
+		return nil, nil, OutcomeRefused
 	}
 	log := c.log.With().Str("job", item.Job).Int64("index", item.Index).Logger()
 	entry, err := c.jobs.get(ctx, item.Job)
-	if err != nil {
-		if errors.Is(err, messages.ErrUnknownJob) {
-			log.Error().Err(err).Msg("refusing work item of an unknown job")
-			_ = msg.TermWithReason(err.Error())
-			return OutcomeRefused, nil
-		}
-		if ctx.Err() != nil {
-			_ = msg.Nak()
-			return OutcomeReleased, nil
-		}
+	switch {
+	case errors.Is(err, messages.ErrUnknownJob):
+		log.Error().Err(err).Msg("refusing work item of an unknown job")
+		_ = d.Fail(err.Error())
+		return nil, nil, OutcomeRefused
+	case err != nil && ctx.Err() != nil:
+		_ = d.Release()
+		return nil, nil, OutcomeReleased
+	case err != nil:
 		log.Warn().Err(err).Msg("cannot read job spec; will retry")
-		_ = msg.NakWithDelay(time.Second)
-		return OutcomeRetry, nil
+		_ = d.Retry(time.Second)
+		return nil, nil, OutcomeRetry
+	case entry.ctx.Err() != nil:
+		_ = d.Fail("job canceled")
+		return nil, nil, OutcomeCanceled
 	}
-	job := entry.spec
-	if entry.ctx.Err() != nil {
-		_ = msg.TermWithReason("job canceled")
-		return OutcomeCanceled, nil
-	}
-	// The copy stops when the copier stops or the job is canceled.
-	ictx, icancel := context.WithCancel(ctx)
-	defer icancel()
-	defer context.AfterFunc(entry.ctx, icancel)()
+	return item, entry, ""
+}
 
-	// The heartbeat holds the item until its result is out, including
-	// while publishing waits out a lost NATS node.
-	stop := c.heartbeat(ictx, msg)
-	defer stop()
+// itemContext is an item's context: it ends when the copier stops or the
+// item's job is canceled.
+func itemContext(ctx context.Context, entry *jobEntry) (context.Context, func()) {
+	ictx, icancel := context.WithCancel(ctx)
+	unhook := context.AfterFunc(entry.ctx, icancel)
+	return ictx, func() { unhook(); icancel() }
+}
+
+// copyItem copies one item and fills in the result's fields that describe
+// the item and this attempt.
+func (c *Copier) copyItem(ictx context.Context, entry *jobEntry, item *messages.WorkItem, attempt int, log zerolog.Logger) (messages.Result, error) {
+	job := entry.spec
 	start := time.Now()
 	var res messages.Result
+	var err error
 	if item.Kind == messages.KindBundle {
 		res, err = c.bundle(ictx, job, item, attempt, log)
 	} else {
@@ -100,31 +141,35 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 	}
 	res.Attempt, res.Copier = attempt, c.name
 	res.DurationMS = time.Since(start).Milliseconds()
+	return res, err
+}
 
-	if err != nil {
-		if entry.ctx.Err() != nil {
-			// Canceled: the committer closes the job without this item.
-			_ = msg.TermWithReason("job canceled")
-			return OutcomeCanceled, nil
-		}
-		if ctx.Err() != nil {
-			// Shutting down: release the item for another copier at once.
-			_ = msg.Nak()
-			return OutcomeReleased, nil
-		}
-		if !isPermanent(err) && attempt < attemptsFor(job) {
-			delay := retryDelay(job, attempt)
-			log.Warn().Err(err).Int("attempt", attempt).Dur("retry_in", delay).Msg("copy failed; will retry")
-			_ = msg.NakWithDelay(delay)
-			return OutcomeRetry, nil
-		}
-		res.Status, res.Error = messages.StatusFailed, err.Error()
+// settleError settles a delivery whose copy failed without a result to
+// publish: its job was canceled, the copier is stopping, or another try
+// may succeed. It reports false when the item fails for good.
+func (c *Copier) settleError(ctx context.Context, d Delivery, entry *jobEntry, err error, attempt int, log zerolog.Logger) (string, bool) {
+	job := entry.spec
+	switch {
+	case entry.ctx.Err() != nil:
+		// Canceled: the committer closes the job without this item.
+		_ = d.Fail("job canceled")
+		return OutcomeCanceled, true
+	case ctx.Err() != nil:
+		// Shutting down: release the item for another copier at once.
+		_ = d.Release()
+		return OutcomeReleased, true
+	case !isPermanent(err) && attempt < attemptsFor(job):
+		delay := retryDelay(job, attempt)
+		log.Warn().Err(err).Int("attempt", attempt).Dur("retry_in", delay).Msg("copy failed; will retry")
+		_ = d.Retry(delay)
+		return OutcomeRetry, true
 	}
-	if err := c.publishResult(ctx, job.ID, res); err != nil {
-		log.Warn().Err(err).Msg("cannot publish result; item will be redelivered")
-		_ = msg.NakWithDelay(time.Second)
-		return OutcomeRetry, nil
-	}
+	return "", false
+}
+
+// logResult logs a published result: each failure as an error, the rest
+// at info with -v, else at debug.
+func (c *Copier) logResult(job *messages.Job, item *messages.WorkItem, res *messages.Result, attempt int, log zerolog.Logger) {
 	// A new event per line: zerolog events are pooled, and one sent must
 	// not be touched again.
 	done := func() *zerolog.Event {
@@ -133,31 +178,21 @@ func (c *Copier) deliver(ctx context.Context, msg jetstream.Msg, attempt int) (s
 		}
 		return log.Debug()
 	}
-	if item.Kind == messages.KindBundle {
-		// Each file has its result; the bundle itself is done.
-		for _, f := range res.Files {
-			if f.Status == messages.StatusFailed {
-				log.Error().Str("src", f.Src).Str("error", f.Error).Int("attempt", f.Attempt).Msg("FAIL")
-			} else if ev := done(); ev.Enabled() {
-				ev.Str("status", f.Status).Str("src", f.Src).Str("dst", f.Dst).Int64("size", f.Size).Str("reason", f.Reason).Msg("done")
-			}
+	if item.Kind != messages.KindBundle {
+		if res.Status == messages.StatusFailed {
+			log.Error().Str("src", item.Src).Str("error", res.Error).Int("attempt", attempt).Msg("FAIL")
+			return
 		}
-		if err := msg.Ack(); err != nil {
-			log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
+		done().Str("status", res.Status).Str("src", item.Src).Str("dst", item.Dst).Int64("size", item.Attr.Size).Str("reason", res.Reason).Msg("done")
+		return
+	}
+	for _, f := range res.Files {
+		if f.Status == messages.StatusFailed {
+			log.Error().Str("src", f.Src).Str("error", f.Error).Int("attempt", f.Attempt).Msg("FAIL")
+		} else if ev := done(); ev.Enabled() {
+			ev.Str("status", f.Status).Str("src", f.Src).Str("dst", f.Dst).Int64("size", f.Size).Str("reason", f.Reason).Msg("done")
 		}
-		return res.Status, &res
 	}
-	if res.Status == messages.StatusFailed {
-		log.Error().Str("src", item.Src).Str("error", res.Error).Int("attempt", attempt).Msg("FAIL")
-		// Term, not ack: the server keeps a record (advisory) that we gave up.
-		_ = msg.TermWithReason("failed: " + res.Error)
-		return res.Status, &res
-	}
-	done().Str("status", res.Status).Str("src", item.Src).Str("dst", item.Dst).Int64("size", item.Attr.Size).Str("reason", res.Reason).Msg("done")
-	if err := msg.Ack(); err != nil {
-		log.Warn().Err(err).Msg("ack failed; a redelivery will be ignored by index")
-	}
-	return res.Status, &res
 }
 
 // guard runs one copy and turns a panic in it (a bug) into a permanent
@@ -175,9 +210,9 @@ func guard(log zerolog.Logger, copy func() (messages.Result, error)) (res messag
 	return copy()
 }
 
-// heartbeat keeps the item ours during a long copy: InProgress resets the
+// heartbeat keeps the item ours during a long copy: KeepAlive resets the
 // server's ack timer.
-func (c *Copier) heartbeat(ctx context.Context, msg jetstream.Msg) (stop func()) {
+func (c *Copier) heartbeat(ctx context.Context, d Delivery) (stop func()) {
 	done := make(chan struct{})
 	go func() {
 		t := time.NewTicker(messages.AckWait / 3)
@@ -185,7 +220,7 @@ func (c *Copier) heartbeat(ctx context.Context, msg jetstream.Msg) (stop func())
 		for {
 			select {
 			case <-t.C:
-				_ = msg.InProgress()
+				_ = d.KeepAlive()
 			case <-done:
 				return
 			case <-ctx.Done():
@@ -213,7 +248,7 @@ func (c *Copier) publishResult(ctx context.Context, job string, res messages.Res
 	err := p.Do(ctx, func(ctx context.Context) error {
 		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		defer cancel()
-		last = messages.PublishEvent(pctx, c.js, ev, messages.ResultMsgID(job, res.Index))
+		last = c.events.PublishEvent(pctx, ev, messages.ResultMsgID(job, res.Index))
 		if last != nil && !final(last) {
 			c.log.Warn().Err(last).Str("job", job).Int64("index", res.Index).Msg("cannot publish result yet; retrying")
 		}

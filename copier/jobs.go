@@ -5,8 +5,6 @@ import (
 	"errors"
 	"sync"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -25,13 +23,13 @@ type jobEntry struct {
 // jobCache keeps job specs, which never change once recorded, so an item
 // costs no lookup beyond its job's first; and stops canceled jobs' copies.
 type jobCache struct {
-	js   jetstream.JetStream
+	src  Jobs
 	mu   sync.Mutex
 	jobs map[string]*jobEntry
 }
 
-func newJobCache(js jetstream.JetStream) *jobCache {
-	return &jobCache{js: js, jobs: map[string]*jobEntry{}}
+func newJobCache(src Jobs) *jobCache {
+	return &jobCache{src: src, jobs: map[string]*jobEntry{}}
 }
 
 // get loads a job once. A job canceled before this copier loaded it is
@@ -42,11 +40,11 @@ func (jc *jobCache) get(ctx context.Context, id string) (*jobEntry, error) {
 	if j, ok := jc.jobs[id]; ok {
 		return j, nil
 	}
-	spec, err := messages.LoadJob(ctx, jc.js, id)
+	spec, err := jc.src.LoadJob(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	canceled, err := messages.LastEvent(ctx, jc.js, id, messages.EventCanceled)
+	canceled, err := jc.src.LastEvent(ctx, id, messages.EventCanceled)
 	if err != nil {
 		return nil, err
 	}

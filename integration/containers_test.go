@@ -17,7 +17,7 @@ import (
 	"github.com/testcontainers/testcontainers-go/network"
 	"github.com/testcontainers/testcontainers-go/wait"
 
-	"github.com/jetcp/jetcp/messages"
+	"github.com/jetcp/jetcp/internal/bus"
 )
 
 // cluster is a NATS server (or a three-node JetStream cluster), a committer
@@ -246,7 +246,7 @@ func (c *cluster) workLeader() string {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	st, err := js.Stream(ctx, messages.WorkStream)
+	st, err := js.Stream(ctx, bus.WorkStream)
 	if err != nil {
 		c.t.Fatal(err)
 	}

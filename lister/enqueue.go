@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
@@ -17,7 +15,7 @@ import (
 // go one to an item.
 type enqueuer struct {
 	job    *messages.Job
-	pub    *publisher
+	pub    WorkQueue
 	listed *messages.Listed
 	onItem func(items, files, bytes int64)
 
@@ -26,8 +24,8 @@ type enqueuer struct {
 	bundleStatted bool
 	bundles       int // bundles published, for the ramp-up
 
-	// js publishes the lister's results for skipped entries.
-	js jetstream.JetStream
+	// events publishes the lister's results for skipped entries.
+	events Publisher
 	// skips are skipped entries' results waiting to be published together.
 	skips     []messages.Result
 	skipFiles int64
@@ -40,7 +38,7 @@ const maxSkips = 512
 // publish enqueues item at the next index.
 func (e *enqueuer) publish(ctx context.Context, item *messages.WorkItem, files, bytes int64) error {
 	item.Job, item.Index = e.job.ID, e.listed.Items
-	if err := e.pub.add(ctx, item); err != nil {
+	if err := e.pub.Add(ctx, item); err != nil {
 		return err
 	}
 	e.count(1, files, bytes)
@@ -126,7 +124,7 @@ func (e *enqueuer) flushSkips(ctx context.Context) error {
 	}
 	ev := &messages.Event{Type: messages.EventResult, Job: e.job.ID, Time: time.Now().UTC(), Result: &messages.Result{
 		Index: idx, Kind: messages.KindBundle, Status: messages.StatusSkipped, Attempt: 1, Copier: "lister", Files: e.skips}}
-	if err := messages.PublishEvent(ctx, e.js, ev, messages.ResultMsgID(e.job.ID, idx)); err != nil {
+	if err := e.events.PublishEvent(ctx, ev, messages.ResultMsgID(e.job.ID, idx)); err != nil {
 		return err
 	}
 	e.count(1, e.skipFiles, e.skipBytes)

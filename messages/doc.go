@@ -1,5 +1,10 @@
-// Package messages defines everything jetcp's services say to each other
-// over NATS JetStream: the wire types, their versioned JSON encoding, and the
-// subjects, streams, consumers and buckets that carry them (topology.go is
-// the one place the topology is defined).
+// Package messages defines everything jetcp's services say to each other:
+// the wire types (work items, job events, reports, job specs), their
+// versioned JSON encoding, and the subjects that carry them. The data
+// flows lister -> work stream (jetcp.work.<job>) -> copiers -> events
+// (jetcp.events.<job>.<type>) -> committer.
+//
+// It imports only the standard library, so the schema can be used and
+// tested without a NATS client; streams, consumers and buckets are
+// internal/bus's.
 package messages

@@ -11,11 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/internal/natsconn"
-	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -83,7 +82,7 @@ func (j *jobFlags) parse(args []string, stderr io.Writer, needJob bool) (string,
 }
 
 // connect reaches the server within seconds, or says why not.
-func (j *jobFlags) connect(stderr io.Writer) (jetstream.JetStream, func(), int, bool) {
+func (j *jobFlags) connect(stderr io.Writer) (*bus.Bus, func(), int, bool) {
 	nc, err := natsconn.Connect(j.nats, "jetcp-lister", 5*time.Second)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", j.fl.Name(), err)
@@ -92,20 +91,20 @@ func (j *jobFlags) connect(stderr io.Writer) (jetstream.JetStream, func(), int, 
 		}
 		return nil, nil, ExitFailed, false
 	}
-	js, err := jetstream.New(nc)
+	b, err := bus.New(nc)
 	if err != nil {
 		nc.Close()
 		fmt.Fprintf(stderr, "%s: %v\n", j.fl.Name(), err)
 		return nil, nil, ExitFailed, false
 	}
-	return js, nc.Close, 0, true
+	return b, nc.Close, 0, true
 }
 
 // jobSession is a subcommand's connection and, when it names one, its job.
 type jobSession struct {
 	id    string
-	js    jetstream.JetStream
-	st    *lister.Status // the job's state when the command named a job
+	bus   *bus.Bus
+	st    *jobclient.Status // the job's state when the command named a job
 	close func()
 }
 
@@ -115,11 +114,11 @@ func (j *jobFlags) open(ctx context.Context, args []string, stderr io.Writer, ne
 	if s.id, code, ok = j.parse(args, stderr, needJob); !ok {
 		return s, code, false
 	}
-	if s.js, s.close, code, ok = j.connect(stderr); !ok {
+	if s.bus, s.close, code, ok = j.connect(stderr); !ok {
 		return s, code, false
 	}
 	if s.id != "" {
-		st, err := lister.JobStatus(ctx, s.js, s.id)
+		st, err := jobclient.JobStatus(ctx, s.bus, s.id)
 		if err != nil {
 			s.close()
 			return s, jobError(stderr, j.fl.Name(), err), false
@@ -157,11 +156,11 @@ func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	defer s.close()
-	js := s.js
+	b := s.bus
 	ids, all := []string{s.id}, s.id == ""
 	if all {
 		var err error
-		if ids, err = lister.Jobs(ctx, js); err != nil {
+		if ids, err = jobclient.Jobs(ctx, b); err != nil {
 			return jobError(stderr, j.fl.Name(), err)
 		}
 		if len(ids) == 0 && !j.asJSON {
@@ -173,7 +172,7 @@ func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		st := s.st
 		if all {
 			var err error
-			if st, err = lister.JobStatus(ctx, js, id); err != nil {
+			if st, err = jobclient.JobStatus(ctx, b, id); err != nil {
 				return jobError(stderr, j.fl.Name(), err)
 			}
 		}
@@ -192,12 +191,12 @@ func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 }
 
 // statusJSON is status --json's form: the spec, the state, the counts.
-func statusJSON(st *lister.Status) map[string]any {
+func statusJSON(st *jobclient.Status) map[string]any {
 	return map[string]any{"job": st.Job.ID, "state": st.State, "sources": st.Job.Sources, "target": st.Job.Target,
 		"created": st.Job.Created, "listed": st.Listed, "results": st.Results, "canceled": st.Canceled, "report": st.Report}
 }
 
-func statusLine(st *lister.Status) string {
+func statusLine(st *jobclient.Status) string {
 	progress := fmt.Sprintf("%d results", st.Results)
 	if st.Listed != nil {
 		progress = fmt.Sprintf("%d/%d items", min(st.Results, st.Listed.Items), st.Listed.Items)
@@ -205,7 +204,7 @@ func statusLine(st *lister.Status) string {
 	return fmt.Sprintf("%s  %-10s  %-16s  %s -> %s", st.Job.ID, st.State, progress, strings.Join(st.Job.Sources, ","), st.Job.Target)
 }
 
-func printStatus(w io.Writer, st *lister.Status) {
+func printStatus(w io.Writer, st *jobclient.Status) {
 	fmt.Fprintf(w, "job:      %s\nstate:    %s\ncreated:  %s\nsources:  %s\ntarget:   %s\n", st.Job.ID, st.State,
 		st.Job.Created.Format(time.RFC3339), strings.Join(st.Job.Sources, " "), st.Job.Target)
 	if st.Listed != nil {
@@ -233,7 +232,7 @@ func jobWait(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	defer s.close()
 	st := s.st
-	rep, err := waitReport(ctx, s.js, s.id, j.timeout, st.Report)
+	rep, err := waitReport(ctx, s.bus, s.id, j.timeout, st.Report)
 	if err != nil {
 		return jobError(stderr, j.fl.Name(), err)
 	}
@@ -241,7 +240,7 @@ func jobWait(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return exitFor(rep)
 }
 
-func waitReport(ctx context.Context, js jetstream.JetStream, id string, timeout time.Duration, rep *messages.Report) (*messages.Report, error) {
+func waitReport(ctx context.Context, b *bus.Bus, id string, timeout time.Duration, rep *messages.Report) (*messages.Report, error) {
 	if rep != nil {
 		return rep, nil
 	}
@@ -250,7 +249,7 @@ func waitReport(ctx context.Context, js jetstream.JetStream, id string, timeout 
 		ctx, cancel = context.WithTimeout(ctx, timeout)
 		defer cancel()
 	}
-	rep, err := lister.WaitDone(ctx, js, id)
+	rep, err := jobclient.WaitDone(ctx, b, id)
 	if errors.Is(err, context.DeadlineExceeded) {
 		return nil, fmt.Errorf("job %s did not end within %s", id, timeout)
 	}
@@ -267,15 +266,15 @@ func jobCancel(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return code
 	}
 	defer s.close()
-	js, id, st := s.js, s.id, s.st
+	b, id, st := s.bus, s.id, s.st
 	if st.Report != nil {
 		fmt.Fprintf(stdout, "job %s already ended: %s\n", id, st.Report.State)
 		return ExitOK
 	}
-	if err := lister.Cancel(ctx, js, id, j.reason); err != nil {
+	if err := jobclient.Cancel(ctx, b, id, j.reason); err != nil {
 		return jobError(stderr, j.fl.Name(), err)
 	}
-	rep, err := waitReport(ctx, js, id, j.timeout, nil)
+	rep, err := waitReport(ctx, b, id, j.timeout, nil)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: cancel recorded, but %v: is a committer running?\n", j.fl.Name(), err)
 		return ExitFailed
@@ -295,7 +294,7 @@ func jobWatch(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	defer s.close()
 	enc := json.NewEncoder(stdout)
-	rep, err := lister.Follow(ctx, s.js, s.id, func(ev *messages.Event) error {
+	rep, err := jobclient.Follow(ctx, s.bus, s.id, func(ev *messages.Event) error {
 		if j.asJSON {
 			return enc.Encode(ev)
 		}
@@ -339,7 +338,7 @@ func EventLine(ev *messages.Event) string {
 	case ev.Type == messages.EventResult && ev.Result != nil:
 		var lines []string
 		if c := ev.Result.Chunk; c != nil && ev.Result.Kind == messages.KindChunk {
-			le := lister.LogLine(ev.Time, ev.Result)
+			le := jobclient.LogLine(ev.Time, ev.Result)
 			s := fmt.Sprintf("%s %-8s %s -> %s chunk %d/%d %d bytes %dms", t, "PART-"+le.Action, display(le.Src), display(le.Dst),
 				c.Seq+1, c.Count, c.Length, le.DurationMS)
 			if le.Error != "" {
@@ -348,7 +347,7 @@ func EventLine(ev *messages.Event) string {
 			return s
 		}
 		for r := range ev.Result.Entries() {
-			le := lister.LogLine(ev.Time, r)
+			le := jobclient.LogLine(ev.Time, r)
 			if r.Kind == messages.KindDir {
 				le.Action = "DIR-" + le.Action
 			}

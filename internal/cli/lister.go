@@ -20,6 +20,7 @@ import (
 	"github.com/jetcp/jetcp/fs/hdfs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/internal/jobrun"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/lister"
@@ -205,7 +206,7 @@ func (c *copyCommand) options(plan *lister.Plan, perFile io.Writer) jobrun.Optio
 			every = DefaultProgressEvery
 		}
 		log := c.log.With().Str("component", "lister").Str("job", plan.Job.ID).Logger()
-		o.Progress = func(snapshot func() lister.Snapshot) func() {
+		o.Progress = func(snapshot func() jobclient.Snapshot) func() {
 			return startProgress(snapshot, c.term, log, every).Stop
 		}
 	}

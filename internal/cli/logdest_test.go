@@ -18,7 +18,7 @@ import (
 	"github.com/jetcp/jetcp/internal/cli"
 	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
-	"github.com/jetcp/jetcp/lister"
+	"github.com/jetcp/jetcp/internal/jobclient"
 )
 
 // logSource makes a source tree for -log tests: small files (bundled), a
@@ -40,7 +40,7 @@ func logSource(t *testing.T) (string, map[string]int64) {
 
 // readLogVia reads the one -log file in dir through the fs layer: there is
 // exactly one entry in dir, named jetcp-<job>.jsonl (no temp file left).
-func readLogVia(t *testing.T, dir string) []lister.LogEntry {
+func readLogVia(t *testing.T, dir string) []jobclient.LogEntry {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -66,10 +66,10 @@ func readLogVia(t *testing.T, dir string) []lister.LogEntry {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	var out []lister.LogEntry
+	var out []jobclient.LogEntry
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		var e lister.LogEntry
+		var e jobclient.LogEntry
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("log line %q: %v", sc.Text(), err)
 		}
@@ -83,7 +83,7 @@ func readLogVia(t *testing.T, dir string) []lister.LogEntry {
 
 // checkLog wants one line per source file with its action, source,
 // target and size.
-func checkLog(t *testing.T, lines []lister.LogEntry, src, dst string, sizes map[string]int64, want map[string]string) {
+func checkLog(t *testing.T, lines []jobclient.LogEntry, src, dst string, sizes map[string]int64, want map[string]string) {
 	t.Helper()
 	seen := map[string]bool{}
 	for _, l := range lines {

@@ -13,14 +13,14 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/sys/unix"
 
-	"github.com/jetcp/jetcp/lister"
+	"github.com/jetcp/jetcp/internal/jobclient"
 )
 
 // progressDisplay shows a running job's progress: on a terminal one line
 // redrawn in place (log lines are printed above it), otherwise a log line
 // every interval.
 type progressDisplay struct {
-	src      func() lister.Snapshot
+	src      func() jobclient.Snapshot
 	log      zerolog.Logger
 	term     *termLine // nil without a terminal
 	every    time.Duration
@@ -43,7 +43,7 @@ const rateWindow = 10 * time.Second
 // terminalRefresh is how often the line on a terminal is redrawn.
 const terminalRefresh = 500 * time.Millisecond
 
-func startProgress(src func() lister.Snapshot, term *termLine, log zerolog.Logger, every time.Duration) *progressDisplay {
+func startProgress(src func() jobclient.Snapshot, term *termLine, log zerolog.Logger, every time.Duration) *progressDisplay {
 	d := &progressDisplay{src: src, term: term, log: log, every: every, stop: make(chan struct{}), done: make(chan struct{})}
 	if term != nil {
 		d.every = terminalRefresh
@@ -91,7 +91,7 @@ const (
 // settle returns src's snapshot once every file is counted, or once the
 // counts stopped changing for quiet (a job stopped early), but no later
 // than limit.
-func settle(src func() lister.Snapshot, quiet, limit time.Duration) lister.Snapshot {
+func settle(src func() jobclient.Snapshot, quiet, limit time.Duration) jobclient.Snapshot {
 	s := src()
 	start, changed := time.Now(), time.Now()
 	for !complete(s) && time.Since(changed) < quiet && time.Since(start) < limit {
@@ -106,13 +106,13 @@ func settle(src func() lister.Snapshot, quiet, limit time.Duration) lister.Snaps
 }
 
 // complete says the listing is done and every listed file has a result.
-func complete(s lister.Snapshot) bool {
+func complete(s jobclient.Snapshot) bool {
 	return !s.Listing && s.FilesDone >= s.FilesTotal
 }
 
 func (d *progressDisplay) show(final bool) { d.showSnapshot(d.src(), final) }
 
-func (d *progressDisplay) showSnapshot(s lister.Snapshot, final bool) {
+func (d *progressDisplay) showSnapshot(s jobclient.Snapshot, final bool) {
 	bps, fps := d.rate(s)
 	if d.term != nil {
 		d.term.Set(formatProgress(s, bps, fps), final)
@@ -130,7 +130,7 @@ func (d *progressDisplay) showSnapshot(s lister.Snapshot, final bool) {
 }
 
 // rate is bytes and files per second over the last rateWindow.
-func (d *progressDisplay) rate(s lister.Snapshot) (bps, fps float64) {
+func (d *progressDisplay) rate(s jobclient.Snapshot) (bps, fps float64) {
 	now := sample{at: s.Elapsed, bytes: s.BytesCopied, files: s.FilesDone}
 	d.window = append(d.window, now)
 	for len(d.window) > 2 && now.at-d.window[0].at > rateWindow {
@@ -149,7 +149,7 @@ func (d *progressDisplay) rate(s lister.Snapshot) (bps, fps float64) {
 
 // estimate is the time left: the slower of the byte and the file estimate,
 // since either can dominate (huge files, or millions of tiny ones).
-func estimate(s lister.Snapshot, bps, fps float64) (time.Duration, bool) {
+func estimate(s jobclient.Snapshot, bps, fps float64) (time.Duration, bool) {
 	if s.Listing {
 		return 0, false
 	}
@@ -169,7 +169,7 @@ func estimate(s lister.Snapshot, bps, fps float64) (time.Duration, bool) {
 
 // formatProgress is the terminal line, e.g.
 // "12,345/20,000 files 61.7% | 2 failed | 1.2 GiB/2.0 GiB | 85.3 MiB/s, 410 files/s | ETA 12s".
-func formatProgress(s lister.Snapshot, bps, fps float64) string {
+func formatProgress(s jobclient.Snapshot, bps, fps float64) string {
 	var b strings.Builder
 	if s.Listing {
 		fmt.Fprintf(&b, "listing: %s files (%s) found, %s done", groupDigits(s.FilesTotal), humanBytes(s.BytesTotal), groupDigits(s.FilesDone))

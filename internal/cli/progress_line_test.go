@@ -9,18 +9,18 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/jetcp/jetcp/lister"
+	"github.com/jetcp/jetcp/internal/jobclient"
 )
 
 func TestFormatProgress(t *testing.T) {
-	s := lister.Snapshot{FilesTotal: 20000, FilesDone: 12345, BytesTotal: 2 << 30, BytesDone: 1 << 30, FilesFailed: 2}
+	s := jobclient.Snapshot{FilesTotal: 20000, FilesDone: 12345, BytesTotal: 2 << 30, BytesDone: 1 << 30, FilesFailed: 2}
 	got := formatProgress(s, 100<<20, 1000)
 	// Bytes: 1 GiB left at 100 MiB/s = 10.24 s; files: 7655 left at 1000/s = 7.7 s: the slower wins.
 	want := "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB | 100.0 MiB/s, 1000 files/s | ETA 10s"
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
-	s = lister.Snapshot{Listing: true, FilesTotal: 1500, BytesTotal: 3 << 20, FilesDone: 10}
+	s = jobclient.Snapshot{Listing: true, FilesTotal: 1500, BytesTotal: 3 << 20, FilesDone: 10}
 	if got := formatProgress(s, 0, 0); got != "listing: 1,500 files (3.0 MiB) found, 10 done | 0 B/s, 0 files/s" {
 		t.Fatalf("while listing: %q", got)
 	}
@@ -34,7 +34,7 @@ func TestRateWindow(t *testing.T) {
 		if i > 20 {
 			b, f = (20+4*int64(i-20))<<20, int64(200+40*(i-20))
 		}
-		bps, fps := d.rate(lister.Snapshot{Elapsed: at, BytesCopied: b, FilesDone: f})
+		bps, fps := d.rate(jobclient.Snapshot{Elapsed: at, BytesCopied: b, FilesDone: f})
 		if i == 15 && (bps != 1<<20 || fps != 10) {
 			t.Fatalf("at 15 s: %v B/s, %v files/s; want 1 MiB/s, 10/s", bps, fps)
 		}
@@ -92,8 +92,8 @@ func TestFitLine(t *testing.T) {
 // subscription): Stop waits for the counts to settle.
 func TestFinalFrameShowsEndState(t *testing.T) {
 	var calls atomic.Int64
-	src := func() lister.Snapshot {
-		s := lister.Snapshot{FilesTotal: 55, BytesTotal: 55 << 20, FilesDone: 54, BytesDone: 54 << 20, Elapsed: 10 * time.Second}
+	src := func() jobclient.Snapshot {
+		s := jobclient.Snapshot{FilesTotal: 55, BytesTotal: 55 << 20, FilesDone: 54, BytesDone: 54 << 20, Elapsed: 10 * time.Second}
 		if calls.Add(1) > 3 { // the last result arrives a few polls late
 			s.FilesDone, s.BytesDone = 55, 55<<20
 		}
@@ -110,7 +110,7 @@ func TestFinalFrameShowsEndState(t *testing.T) {
 
 	// A job stopped early (Ctrl-C) never completes: the frame is drawn
 	// once the counts stop changing, well within the limit.
-	stopped := func() lister.Snapshot { return lister.Snapshot{FilesTotal: 55, FilesDone: 20} }
+	stopped := func() jobclient.Snapshot { return jobclient.Snapshot{FilesTotal: 55, FilesDone: 20} }
 	start := time.Now()
 	if s := settle(stopped, 50*time.Millisecond, 5*time.Second); s.FilesDone != 20 || time.Since(start) > time.Second {
 		t.Fatalf("settle of a stopped job: %+v after %v", s, time.Since(start))

@@ -11,8 +11,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/cli"
-	"github.com/jetcp/jetcp/messages"
 )
 
 // COS keys never appear in anything a run leaves behind: the lister's and
@@ -80,7 +80,7 @@ func streamContents(t *testing.T, url string) string {
 	defer nc.Close()
 	js, _ := jetstream.New(nc)
 	var b strings.Builder
-	for _, stream := range []string{messages.EventStream, messages.WorkStream} {
+	for _, stream := range []string{bus.EventStream, bus.WorkStream} {
 		st, err := js.Stream(ctx, stream)
 		if err != nil {
 			t.Fatal(err)
@@ -93,7 +93,7 @@ func streamContents(t *testing.T, url string) string {
 			}
 		}
 	}
-	kv, err := js.KeyValue(ctx, messages.JobBucket)
+	kv, err := js.KeyValue(ctx, bus.JobBucket)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,12 +11,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/copier"
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
 	"github.com/jetcp/jetcp/internal/metrics"
 	"github.com/jetcp/jetcp/internal/natsconn"
@@ -62,12 +62,12 @@ func Copier(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "copier: -m must be at least 1")
 		return ExitUsage
 	}
-	return runService(ctx, "copier", sf, stderr, func(ctx context.Context, js jetstream.JetStream, reg *prometheus.Registry, log zerolog.Logger) error {
+	return runService(ctx, "copier", sf, stderr, func(ctx context.Context, b *bus.Bus, reg *prometheus.Registry, log zerolog.Logger) error {
 		opts := []copier.Option{copier.WithWorkers(*workers), copier.WithDrain(*drain), copier.WithObserver(metrics.NewCopier(reg))}
 		if *name != "" {
 			opts = append(opts, copier.WithName(*name))
 		}
-		return copier.New(js, Registry(hadoopconf.Env(os.Getenv), log), log, opts...).Run(ctx)
+		return copier.New(b, b, Registry(hadoopconf.Env(os.Getenv), log), log, opts...).Run(ctx)
 	})
 }
 
@@ -80,8 +80,8 @@ func Committer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code, ok := parseService(fl, args, &sf, stderr); !ok {
 		return code
 	}
-	return runService(ctx, "committer", sf, stderr, func(ctx context.Context, js jetstream.JetStream, reg *prometheus.Registry, log zerolog.Logger) error {
-		return committer.New(js, Registry(hadoopconf.Env(os.Getenv), log), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
+	return runService(ctx, "committer", sf, stderr, func(ctx context.Context, b *bus.Bus, reg *prometheus.Registry, log zerolog.Logger) error {
+		return committer.New(b, Registry(hadoopconf.Env(os.Getenv), log), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
 	})
 }
 
@@ -107,7 +107,7 @@ func parseService(fl *flag.FlagSet, args []string, sf *serviceFlags, stderr io.W
 // runService connects, serves health and metrics, and runs the service
 // until ctx ends (SIGTERM).
 func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Writer,
-	run func(context.Context, jetstream.JetStream, *prometheus.Registry, zerolog.Logger) error) int {
+	run func(context.Context, *bus.Bus, *prometheus.Registry, zerolog.Logger) error) int {
 	log := NewLogger(stderr, sf.verbose)
 	reg := metrics.NewRegistry()
 	var conn atomic.Pointer[nats.Conn]
@@ -128,7 +128,7 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 			return ExitUsage
 		}
 	}
-	c, js, err := service.Connect(ctx, sf.nats, "jetcp-"+name, sf.replicas, log.With().Str("component", name).Logger())
+	c, b, err := service.Connect(ctx, sf.nats, "jetcp-"+name, sf.replicas, log.With().Str("component", name).Logger())
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		if natsconn.IsAuth(err) {
@@ -138,7 +138,7 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 	}
 	defer c.Close()
 	conn.Store(c)
-	if err := run(ctx, js, reg, log); err != nil && !errors.Is(err, context.Canceled) {
+	if err := run(ctx, b, reg, log); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitFailed
 	}

@@ -12,6 +12,10 @@
 // the committer tallies the events and publishes the job's done event with
 // the report, which Run returns.
 //
+// It wires internal/bus into the services (copier.New, committer.New,
+// lister.New take the bus as the interfaces they declare) and follows the
+// job through internal/jobclient.
+//
 // Run takes a zerolog logger and a small Options value rather than the
 // lister's Config: Config is what the command line parses to (help,
 // --print-config, --report-json, the -log directory, notes and warnings)

@@ -6,16 +6,17 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
 )
 
 // job is one submitted job followed to its report.
 type job struct {
-	js       jetstream.JetStream
+	bus      *bus.Bus
 	id       string
 	log      zerolog.Logger
 	patience time.Duration
@@ -39,7 +40,7 @@ func (j *job) run(ctx context.Context, l *lister.Lister, plan *lister.Plan, opts
 	defer cancelWait()
 	done := make(chan waited, 1)
 	go func() {
-		rep, err := lister.Wait(waitCtx, j.js, j.id, opts.PerFile)
+		rep, err := jobclient.Wait(waitCtx, j.bus, j.id, opts.PerFile)
 		stopSubmit()
 		done <- waited{rep, err}
 	}()
@@ -74,7 +75,7 @@ func (j *job) listed(ctx, submitCtx context.Context, closed *messages.Listed, er
 	default:
 		j.log.Error().Err(err).Str("job", j.id).Msg("listing failed")
 		// Cancel it, unless it was never recorded.
-		if cerr := lister.Cancel(context.WithoutCancel(ctx), j.js, j.id, "listing failed: "+err.Error()); cerr != nil {
+		if cerr := jobclient.Cancel(context.WithoutCancel(ctx), j.bus, j.id, "listing failed: "+err.Error()); cerr != nil {
 			return fmt.Errorf("%w (and the job could not be closed: %w)", err, cerr)
 		}
 	}
@@ -88,7 +89,7 @@ func (j *job) interrupt(ctx context.Context, done <-chan waited) (*messages.Repo
 	j.log.Warn().Str("job", j.id).Msg("interrupted: stopping the job cleanly (Ctrl-C again to quit at once)")
 	ctx, stop := context.WithTimeout(ctx, j.patience)
 	defer stop()
-	if err := lister.Cancel(ctx, j.js, j.id, "interrupted (Ctrl-C)"); err != nil {
+	if err := jobclient.Cancel(ctx, j.bus, j.id, "interrupted (Ctrl-C)"); err != nil {
 		if errors.Is(err, messages.ErrUnknownJob) {
 			return nil, fmt.Errorf("interrupted before the job was recorded: nothing was copied")
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
@@ -39,7 +40,7 @@ type Options struct {
 	// Progress, when set, starts a display of the job's progress, reading
 	// counts from snapshot; Run calls the stop it returns before it
 	// returns, so a last line is drawn before the report is printed.
-	Progress func(snapshot func() lister.Snapshot) (stop func())
+	Progress func(snapshot func() jobclient.Snapshot) (stop func())
 	// Patience bounds how long a Ctrl-C waits for the job to stop
 	// cleanly; 0 is DefaultPatience.
 	Patience time.Duration
@@ -69,22 +70,22 @@ func Run(ctx context.Context, reg *fs.Registry, plan *lister.Plan, log zerolog.L
 	}
 	var lopts []lister.Option
 	if opts.Progress != nil {
-		p, err := lister.WatchProgress(rt.nc, plan.Job.ID)
+		p, err := jobclient.WatchProgress(rt.bus, plan.Job.ID)
 		if err != nil {
 			return nil, err
 		}
 		defer p.Stop()
 		defer opts.Progress(p.Snapshot)()
-		lopts = append(lopts, lister.WithProgress(p))
+		lopts = append(lopts, lister.WithProgress(p.Listed))
 	}
 	threads := opts.ListThreads
 	if threads == 0 {
 		threads = DefaultListThreads
 	}
 	lopts = append(lopts, lister.WithListThreads(threads))
-	j := &job{js: rt.js, id: plan.Job.ID, log: log, patience: opts.Patience}
+	j := &job{bus: rt.bus, id: plan.Job.ID, log: log, patience: opts.Patience}
 	if j.patience == 0 {
 		j.patience = DefaultPatience
 	}
-	return j.run(ctx, lister.New(rt.js, reg, log, lopts...), plan, opts)
+	return j.run(ctx, lister.New(rt.bus, reg, log, lopts...), plan, opts)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/internal/jobrun"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/lister"
@@ -74,7 +75,7 @@ func TestRunEmbedded(t *testing.T) {
 	var events []string
 	opts := jobrun.Options{
 		Submitting: func() { events = append(events, "submitting") },
-		Progress: func(snapshot func() lister.Snapshot) func() {
+		Progress: func(snapshot func() jobclient.Snapshot) func() {
 			events = append(events, "progress")
 			_ = snapshot()
 			return func() { events = append(events, "stop") }

@@ -8,12 +8,12 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/internal/service"
@@ -23,8 +23,8 @@ import (
 // runtime is a run's connection to JetStream with the topology in place
 // and, without a --nats URL, the embedded server and services behind it.
 type runtime struct {
-	nc *nats.Conn
-	js jetstream.JetStream
+	nc  *nats.Conn
+	bus *bus.Bus
 	// undo holds what close releases, in the order acquired: the services
 	// stop before the server they use, the server before its store goes.
 	undo []func()
@@ -49,10 +49,10 @@ func start(ctx context.Context, reg *fs.Registry, log zerolog.Logger, opts Optio
 	if err != nil {
 		return nil, err
 	}
-	if rt.js, err = jetstream.New(rt.nc); err != nil {
-		return nil, fmt.Errorf("jetstream: %w", err)
+	if rt.bus, err = bus.New(rt.nc); err != nil {
+		return nil, err
 	}
-	if _, err := service.EnsureTopology(ctx, rt.js, opts.Replicas, 30*time.Second, log); err != nil {
+	if _, err := service.EnsureTopology(ctx, rt.bus, opts.Replicas, 30*time.Second, log); err != nil {
 		return nil, err
 	}
 	if embedded {
@@ -97,8 +97,8 @@ func (rt *runtime) startServices(ctx context.Context, reg *fs.Registry, log zero
 	}
 	ctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	cm := committer.New(rt.js, reg, log)
-	cp := copier.New(rt.js, reg, log, copier.WithWorkers(workers), copier.WithName("embedded"))
+	cm := committer.New(rt.bus, reg, log)
+	cp := copier.New(rt.bus, rt.bus, reg, log, copier.WithWorkers(workers), copier.WithName("embedded"))
 	wg.Go(func() { logIfErr(log, cm.Run(ctx)) })
 	wg.Go(func() { logIfErr(log, cp.Run(ctx)) })
 	rt.undo = append(rt.undo, func() { stop(); wg.Wait() })

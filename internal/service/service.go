@@ -11,32 +11,31 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/internal/retry"
-	"github.com/jetcp/jetcp/messages"
 )
 
 // EnsureTopology creates the streams with file storage and the given
 // replication (0: as the connected server calls for), retrying until limit:
 // a cluster answers JetStream requests only once it has elected a meta
 // leader. It returns the replication used.
-func EnsureTopology(ctx context.Context, js jetstream.JetStream, replicas int, limit time.Duration, log zerolog.Logger) (int, error) {
+func EnsureTopology(ctx context.Context, b *bus.Bus, replicas int, limit time.Duration, log zerolog.Logger) (int, error) {
 	if replicas == 0 {
-		replicas = natsconn.Replicas(js.Conn())
+		replicas = natsconn.Replicas(b.Conn())
 	}
-	t := messages.Topology{Storage: jetstream.FileStorage, Replicas: replicas}
+	t := bus.Topology{Replicas: replicas}
 	deadline := time.Now().Add(limit)
 	final := func(error) bool { return ctx.Err() != nil || time.Now().After(deadline) }
 	p := retry.Policy{Attempts: retry.Forever, Backoff: time.Second, Max: time.Second, Permanent: final}
 	err := p.Do(ctx, func(ctx context.Context) error {
 		actx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		defer cancel()
-		err := messages.Ensure(actx, js, t)
+		err := b.Ensure(actx, t)
 		if err != nil && !final(err) {
 			log.Warn().Err(err).Msg("JetStream not ready; retrying")
 		}
@@ -47,7 +46,7 @@ func EnsureTopology(ctx context.Context, js jetstream.JetStream, replicas int, l
 
 // Connect connects a service, retrying while the server is not up (a
 // refused authentication ends it), and sets up the topology.
-func Connect(ctx context.Context, cfg natsconn.Config, name string, replicas int, log zerolog.Logger) (*nats.Conn, jetstream.JetStream, error) {
+func Connect(ctx context.Context, cfg natsconn.Config, name string, replicas int, log zerolog.Logger) (*nats.Conn, *bus.Bus, error) {
 	nc, err := natsconn.ConnectRetry(ctx, cfg, name, func(err error) {
 		log.Warn().Err(err).Msg("NATS not reachable yet; retrying")
 	},
@@ -63,18 +62,18 @@ func Connect(ctx context.Context, cfg natsconn.Config, name string, replicas int
 	if err != nil {
 		return nil, nil, err
 	}
-	js, err := jetstream.New(nc)
+	b, err := bus.New(nc)
 	if err != nil {
 		nc.Close()
-		return nil, nil, fmt.Errorf("jetstream: %w", err)
+		return nil, nil, err
 	}
-	replicas, err = EnsureTopology(ctx, js, replicas, 2*time.Minute, log)
+	replicas, err = EnsureTopology(ctx, b, replicas, 2*time.Minute, log)
 	if err != nil {
 		nc.Close()
 		return nil, nil, err
 	}
 	log.Info().Str("server", nc.ConnectedUrlRedacted()).Int("replicas", replicas).Msg("connected to JetStream")
-	return nc, js, nil
+	return nc, b, nil
 }
 
 // Health reports a service's state for /healthz; nil means healthy.

@@ -1,16 +1,14 @@
-package lister
+package jobclient
 
 import (
 	"context"
 	"fmt"
 	"os"
 	"os/user"
-	"slices"
 	"strconv"
 	"time"
 
-	"github.com/nats-io/nats.go/jetstream"
-
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -36,79 +34,70 @@ type Status struct {
 }
 
 // JobStatus reads a job's state.
-func JobStatus(ctx context.Context, js jetstream.JetStream, id string) (*Status, error) {
-	spec, err := messages.LoadJob(ctx, js, id)
+func JobStatus(ctx context.Context, b *bus.Bus, id string) (*Status, error) {
+	spec, err := b.LoadJob(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	st, err := js.Stream(ctx, messages.EventStream)
+	counts, err := b.EventCounts(ctx, id)
 	if err != nil {
-		return nil, fmt.Errorf("open stream %s: %w", messages.EventStream, err)
+		return nil, err
 	}
-	info, err := st.Info(ctx, jetstream.WithSubjectFilter(messages.EventSubjectFor(id, "*")))
-	if err != nil {
-		return nil, fmt.Errorf("job %s: read its events: %w", id, err)
-	}
-	count := func(typ string) uint64 { return info.State.Subjects[messages.EventSubjectFor(id, typ)] }
+	s := &Status{Job: spec, State: StateListing, Results: int64(counts[messages.EventResult])}
 	last := func(typ string) (*messages.Event, error) {
-		if count(typ) == 0 {
+		if counts[typ] == 0 {
 			return nil, nil
 		}
-		return messages.LastEvent(ctx, js, id, typ)
+		return b.LastEvent(ctx, id, typ)
 	}
-	s := &Status{Job: spec, State: StateListing, Results: int64(count(messages.EventResult))}
-	if ev, err := last(messages.EventListed); err != nil {
-		return nil, err
-	} else if ev != nil {
-		s.Listed = ev.Listed
-		s.State = StateCopying
-		if s.Listed != nil && s.Results >= s.Listed.Items {
-			s.State = StateCommitting
+	for _, step := range []struct {
+		typ   string
+		apply func(*Status, *messages.Event)
+	}{{messages.EventListed, (*Status).listed}, {messages.EventCanceled, (*Status).canceled}, {messages.EventDone, (*Status).done}} {
+		ev, err := last(step.typ)
+		if err != nil {
+			return nil, err
 		}
-	}
-	if ev, err := last(messages.EventCanceled); err != nil {
-		return nil, err
-	} else if ev != nil {
-		s.Canceled = ev.Canceled
-		s.State = StateCanceling
-	}
-	if ev, err := last(messages.EventDone); err != nil {
-		return nil, err
-	} else if ev != nil && ev.Report != nil {
-		s.Report = ev.Report
-		s.State = ev.Report.State
+		if ev != nil {
+			step.apply(s, ev)
+		}
 	}
 	return s, nil
 }
 
-// Jobs lists the recorded job ids, oldest first (ids sort by creation time).
-func Jobs(ctx context.Context, js jetstream.JetStream) ([]string, error) {
-	kv, err := js.KeyValue(ctx, messages.JobBucket)
-	if err != nil {
-		return nil, fmt.Errorf("open bucket %s: %w", messages.JobBucket, err)
+func (s *Status) listed(ev *messages.Event) {
+	s.Listed = ev.Listed
+	s.State = StateCopying
+	if s.Listed != nil && s.Results >= s.Listed.Items {
+		s.State = StateCommitting
 	}
-	keys, err := kv.ListKeys(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("list jobs: %w", err)
-	}
-	var ids []string
-	for k := range keys.Keys() {
-		ids = append(ids, k)
-	}
-	slices.Sort(ids)
-	return ids, nil
 }
+
+func (s *Status) canceled(ev *messages.Event) {
+	s.Canceled = ev.Canceled
+	s.State = StateCanceling
+}
+
+func (s *Status) done(ev *messages.Event) {
+	if ev.Report != nil {
+		s.Report = ev.Report
+		s.State = ev.Report.State
+	}
+}
+
+// Jobs lists the recorded job ids, oldest first (ids sort by creation time).
+func Jobs(ctx context.Context, b *bus.Bus) ([]string, error) { return b.JobIDs(ctx) }
 
 // Cancel asks a job to stop: the committer removes its remaining work
 // items, copiers abandon its copies in flight, and the job ends with state
 // "canceled". Asking twice is harmless. It does not wait for the end.
-func Cancel(ctx context.Context, js jetstream.JetStream, id, reason string) error {
-	if _, err := messages.LoadJob(ctx, js, id); err != nil {
+func Cancel(ctx context.Context, b *bus.Bus, id, reason string) error {
+	if _, err := b.LoadJob(ctx, id); err != nil {
 		return err
 	}
 	ev := &messages.Event{Type: messages.EventCanceled, Job: id, Time: time.Now().UTC(),
 		Canceled: &messages.Canceled{By: whoami(), Reason: reason}}
-	if err := messages.PublishEvent(ctx, js, ev, id+"/canceled"); err != nil {
+	if err := b.PublishEvent(ctx, ev, id+"/canceled"); err != nil {
 		return fmt.Errorf("cancel job %s: %w", id, err)
 	}
 	return nil

@@ -1,19 +1,19 @@
-package lister
+package jobclient
 
 import (
 	"fmt"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
-
 	"github.com/jetcp/jetcp/internal/bitset"
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/messages"
 )
 
 // Progress counts a job's results as copiers publish them, for a live
-// display while the job runs. It listens with a core subscription, which
-// needs no consumer and costs the server nothing to keep; a result
+// display while the job runs. It listens with a watch (a core
+// subscription), which needs no consumer and costs the server nothing to
+// keep; a result
 // published twice (a retried publish) is counted once. The committer's
 // report stays the account of record: a message missed while reconnecting
 // only makes the display lag.
@@ -21,8 +21,7 @@ type Progress struct {
 	mu      sync.Mutex
 	seen    bitset.Set
 	snap    Snapshot
-	sub     *nats.Subscription
-	listSub *nats.Subscription
+	stops   []func()
 	started time.Time
 }
 
@@ -43,33 +42,30 @@ type Snapshot struct {
 	Elapsed      time.Duration
 }
 
-// WatchProgress starts counting job's results on nc. Start it before the
+// WatchProgress starts counting job's results on b. Start it before the
 // job's listing is submitted, or the first results are missed.
-func WatchProgress(nc *nats.Conn, job string) (*Progress, error) {
+func WatchProgress(b *bus.Bus, job string) (*Progress, error) {
 	p := &Progress{started: time.Now(), snap: Snapshot{Listing: true}}
-	sub, err := nc.Subscribe(messages.EventSubjectFor(job, messages.EventResult), p.onResult)
-	if err != nil {
-		return nil, fmt.Errorf("watch progress of job %s: %w", job, err)
+	for typ, fn := range map[string]func([]byte){messages.EventResult: p.onResult, messages.EventListed: p.onListed} {
+		stop, err := b.Watch(messages.EventSubjectFor(job, typ), func(_ string, data []byte) { fn(data) })
+		if err != nil {
+			p.Stop()
+			return nil, fmt.Errorf("watch progress of job %s: %w", job, err)
+		}
+		p.stops = append(p.stops, stop)
 	}
-	// A display may fall behind, never block the connection.
-	_ = sub.SetPendingLimits(1<<20, 256<<20)
-	lsub, err := nc.Subscribe(messages.EventSubjectFor(job, messages.EventListed), p.onListed)
-	if err != nil {
-		sub.Unsubscribe()
-		return nil, fmt.Errorf("watch progress of job %s: %w", job, err)
-	}
-	p.sub, p.listSub = sub, lsub
 	return p, nil
 }
 
-// Stop ends the subscriptions.
+// Stop ends the watches.
 func (p *Progress) Stop() {
-	p.sub.Unsubscribe()
-	p.listSub.Unsubscribe()
+	for _, stop := range p.stops {
+		stop()
+	}
 }
 
-// Listed counts work items, files and bytes the listing enqueued (a
-// Lister calls it).
+// Listed counts work items, files and bytes the listing enqueued (give it
+// to lister.WithProgress).
 func (p *Progress) Listed(items, files, bytes int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -81,8 +77,8 @@ func (p *Progress) Listed(items, files, bytes int64) {
 	p.snap.BytesTotal += bytes
 }
 
-func (p *Progress) onListed(m *nats.Msg) {
-	ev, err := messages.Decode[messages.Event](m.Data)
+func (p *Progress) onListed(data []byte) {
+	ev, err := messages.Decode[messages.Event](data)
 	if err != nil || ev.Listed == nil {
 		return
 	}
@@ -96,8 +92,8 @@ func (p *Progress) setListed(l *messages.Listed) {
 	p.snap.FilesTotal, p.snap.BytesTotal, p.snap.ItemsTotal = l.Files, l.Bytes, l.Items
 }
 
-func (p *Progress) onResult(m *nats.Msg) {
-	ev, err := messages.Decode[messages.Event](m.Data)
+func (p *Progress) onResult(data []byte) {
+	ev, err := messages.Decode[messages.Event](data)
 	if err != nil || ev.Result == nil || ev.Result.Index < 0 {
 		return
 	}

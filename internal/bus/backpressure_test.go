@@ -1,4 +1,4 @@
-package messages_test
+package bus_test
 
 import (
 	"context"
@@ -11,8 +11,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/natsembed"
-	"github.com/jetcp/jetcp/messages"
 )
 
 // Only a stream at its own limits with DiscardNew is back-pressure (the
@@ -38,10 +38,10 @@ func TestBackPressureOrStoreFailure(t *testing.T) {
 		{jetstream.ErrNoStreamResponse, false, ""},
 		{errors.New("other"), false, ""},
 	} {
-		if got := messages.IsBackPressure(tc.err); got != tc.backPressure {
+		if got := bus.IsBackPressure(tc.err); got != tc.backPressure {
 			t.Errorf("IsBackPressure(%v) = %v, want %v", tc.err, got, tc.backPressure)
 		}
-		got := messages.ExplainStoreError(tc.err)
+		got := bus.ExplainStoreError(tc.err)
 		if !errors.Is(got, tc.err) {
 			t.Errorf("ExplainStoreError(%v) = %v: does not wrap it", tc.err, got)
 		}
@@ -75,7 +75,7 @@ func TestFullStreamIsBackPressure(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := js.Publish(ctx, cfg.Subjects[0], make([]byte, 150))
-		if err == nil || !messages.IsBackPressure(err) || messages.ExplainStoreError(err) != err {
+		if err == nil || !bus.IsBackPressure(err) || bus.ExplainStoreError(err) != err {
 			t.Errorf("%s: publish to a full stream: %v, want back-pressure", cfg.Name, err)
 		}
 	}

@@ -1,54 +1,41 @@
-package messages
+package bus
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/jetcp/jetcp/messages"
 )
 
-// Streams, consumers and buckets. Subjects carry the job id and a type, never
-// paths (every subject is indexed by the server).
+// Streams, consumers and buckets. Their names are part of a deployment:
+// jobs recorded by an older version must survive an upgrade.
 const (
 	// WorkStream holds work items, jetcp.work.<job>; a WorkQueue: an item
 	// leaves the stream when a copier acks or terminates it.
 	WorkStream  = "JETCP_WORK"
-	WorkPrefix  = "jetcp.work"
-	WorkSubject = WorkPrefix + ".>"
+	WorkSubject = messages.WorkPrefix + ".>"
 	// CopierConsumer is the one durable pull consumer all copiers share.
 	CopierConsumer = "copiers"
 
 	// EventStream holds job events, jetcp.events.<job>.<type>, with limits
 	// retention so that any number of subscribers can follow or replay a job.
 	EventStream  = "JETCP_EVENTS"
-	EventPrefix  = "jetcp.events"
-	EventSubject = EventPrefix + ".>"
+	EventSubject = messages.EventPrefix + ".>"
 	// CommitterConsumer sees every job's created event; a committer acks it
 	// once the job is committed, so a restarted committer picks it up again.
 	CommitterConsumer = "committer"
 
 	// JobBucket is a KV bucket: job id -> Job spec.
 	JobBucket = "jetcp_jobs"
-
-	// MaxDeliver is the server-side backstop above the copiers' own attempt
-	// budget: the copier always gets one delivery to record the failure.
-	MaxDeliver = 10
-	// AckWait is how long a copier may hold an item without a heartbeat.
-	AckWait = 30 * time.Second
 )
-
-// WorkSubjectFor is the subject of a job's work items.
-func WorkSubjectFor(job string) string { return WorkPrefix + "." + job }
-
-// EventSubjectFor is the subject of a job's events of one type ("*" for all).
-func EventSubjectFor(job, typ string) string { return EventPrefix + "." + job + "." + typ }
 
 // Topology sizes the streams. Zero values take defaults.
 type Topology struct {
-	Replicas     int // 1 for a single server, 3 for a cluster
-	Storage      jetstream.StorageType
+	Replicas     int           // 1 for a single server, 3 for a cluster
+	Memory       bool          // keep the streams in memory (tests); else on disk
 	WorkMaxMsgs  int64         // back-pressure: publishers get an error past it
 	EventsMaxAge time.Duration // how long jobs can be replayed
 }
@@ -68,8 +55,13 @@ func (t Topology) withDefaults() Topology {
 
 // Ensure creates or updates every stream, consumer and bucket jetcp uses.
 // Every service calls it at start, so whichever starts first sets things up.
-func Ensure(ctx context.Context, js jetstream.JetStream, t Topology) error {
+func (b *Bus) Ensure(ctx context.Context, t Topology) error {
 	t = t.withDefaults()
+	js := b.js
+	storage := jetstream.FileStorage
+	if t.Memory {
+		storage = jetstream.MemoryStorage
+	}
 	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        WorkStream,
 		Description: "jetcp work items, one per file or directory",
@@ -77,7 +69,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, t Topology) error {
 		Retention:   jetstream.WorkQueuePolicy,
 		Discard:     jetstream.DiscardNew,
 		MaxMsgs:     t.WorkMaxMsgs,
-		Storage:     t.Storage,
+		Storage:     storage,
 		Replicas:    t.Replicas,
 		Duplicates:  10 * time.Minute,
 	}); err != nil {
@@ -87,8 +79,8 @@ func Ensure(ctx context.Context, js jetstream.JetStream, t Topology) error {
 		Durable:       CopierConsumer,
 		Description:   "shared by all copiers",
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       AckWait,
-		MaxDeliver:    MaxDeliver,
+		AckWait:       messages.AckWait,
+		MaxDeliver:    messages.MaxDeliver,
 		MaxAckPending: 100_000,
 		Replicas:      t.Replicas,
 	}); err != nil {
@@ -100,7 +92,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, t Topology) error {
 		Subjects:    []string{EventSubject},
 		Retention:   jetstream.LimitsPolicy,
 		MaxAge:      t.EventsMaxAge,
-		Storage:     t.Storage,
+		Storage:     storage,
 		Replicas:    t.Replicas,
 		Duplicates:  10 * time.Minute,
 	}); err != nil {
@@ -109,9 +101,9 @@ func Ensure(ctx context.Context, js jetstream.JetStream, t Topology) error {
 	if _, err := js.CreateOrUpdateConsumer(ctx, EventStream, jetstream.ConsumerConfig{
 		Durable:       CommitterConsumer,
 		Description:   "job created events for committers",
-		FilterSubject: EventPrefix + ".*." + EventCreated,
+		FilterSubject: messages.EventSubjectFor("*", messages.EventCreated),
 		AckPolicy:     jetstream.AckExplicitPolicy,
-		AckWait:       AckWait,
+		AckWait:       messages.AckWait,
 		MaxAckPending: 1000,
 		Replicas:      t.Replicas,
 	}); err != nil {
@@ -120,53 +112,10 @@ func Ensure(ctx context.Context, js jetstream.JetStream, t Topology) error {
 	if _, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket:      JobBucket,
 		Description: "jetcp job specs",
-		Storage:     t.Storage,
+		Storage:     storage,
 		Replicas:    t.Replicas,
 	}); err != nil {
 		return fmt.Errorf("create bucket %s: %w", JobBucket, err)
 	}
 	return nil
-}
-
-// JetStream's error codes for a publish the server refused to store
-// (nats-server's JSStreamStoreFailedF and JSInsufficientResourcesErr).
-const (
-	codeStoreFailed           jetstream.ErrorCode = 10077
-	codeInsufficientResources jetstream.ErrorCode = 10023
-)
-
-// fullStream are the descriptions a 10077 answer carries when a stream with
-// DiscardNew is at its own limits (nats-server's ErrMaxMsgs, ErrMaxBytes,
-// ErrMaxMsgsPerSubject): its consumers make room. Every other 10077 is a
-// store that cannot take the message at all (closed, an I/O error, a
-// message too large).
-var fullStream = map[string]bool{
-	"maximum messages exceeded":             true,
-	"maximum bytes exceeded":                true,
-	"maximum messages per subject exceeded": true,
-}
-
-// IsBackPressure reports whether a publish failed because the stream is
-// full (DiscardNew): the publisher should wait and retry.
-func IsBackPressure(err error) bool {
-	var apiErr *jetstream.APIError
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == codeStoreFailed && fullStream[apiErr.Description]
-}
-
-// ExplainStoreError wraps a publish error that waiting will not cure (a
-// store failure, or a server out of resources) with its cause and what to
-// do; any other error comes back as it is.
-func ExplainStoreError(err error) error {
-	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) || IsBackPressure(err) {
-		return err
-	}
-	switch apiErr.ErrorCode {
-	case codeInsufficientResources:
-		return fmt.Errorf("JetStream has no room left (the server's storage limit, max_file_store or max_memory_store, or its disk is full): "+
-			"free space or raise the limit, then run the job again with -update: %w", err)
-	case codeStoreFailed:
-		return fmt.Errorf("JetStream could not store the message (%s): see the nats-server log for its store: %w", apiErr.Description, err)
-	}
-	return err
 }

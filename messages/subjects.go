@@ -1,0 +1,63 @@
+package messages
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Subjects carry the job id and a type, never paths (every subject is
+// indexed by the server). They are plain strings: the wire schema needs no
+// client library, and internal/bus maps them onto streams.
+const (
+	// WorkPrefix is the work items' subjects, jetcp.work.<job>: the lister
+	// publishes them, copiers take them.
+	WorkPrefix = "jetcp.work"
+	// EventPrefix is the job events' subjects, jetcp.events.<job>.<type>:
+	// the lister publishes created and listed, copiers (and the lister, for
+	// entries already in place) results, the committer done, a job client
+	// canceled.
+	EventPrefix = "jetcp.events"
+)
+
+// Delivery limits every consumer of work and job-created events shares.
+const (
+	// MaxDeliver is the server-side backstop above the copiers' own attempt
+	// budget: the copier always gets one delivery to record the failure.
+	MaxDeliver = 10
+	// AckWait is how long a service may hold a delivery without keeping it
+	// alive; services keep theirs alive every third of it.
+	AckWait = 30 * time.Second
+)
+
+// ErrUnknownJob is returned for a job id the job bucket does not hold.
+var ErrUnknownJob = errors.New("unknown job")
+
+// WorkSubjectFor is the subject of a job's work items.
+func WorkSubjectFor(job string) string { return WorkPrefix + "." + job }
+
+// EventSubjectFor is the subject of a job's events of one type ("*" for all).
+func EventSubjectFor(job, typ string) string { return EventPrefix + "." + job + "." + typ }
+
+// JobOfEventSubject is the job token of an event subject,
+// jetcp.events.<job>.<type>, or "" when subject is not one.
+func JobOfEventSubject(subject string) string {
+	parts := strings.Split(subject, ".")
+	if len(parts) != 4 || parts[0]+"."+parts[1] != EventPrefix || !ValidJobID(parts[2]) {
+		return ""
+	}
+	return parts[2]
+}
+
+// ResultMsgID is the msg id of an item's result: whoever publishes it
+// (the copier, or the committer recording a lost item), it counts once.
+func ResultMsgID(job string, index int64) string {
+	return job + "/result/" + strconv.FormatInt(index, 10)
+}
+
+// WorkMsgID is the msg id of a work item: re-listing the same index is
+// idempotent.
+func WorkMsgID(job string, index int64) string {
+	return job + "/" + strconv.FormatInt(index, 10)
+}
