@@ -67,7 +67,7 @@ func (j *job) noteFailures() bool {
 		listErr = j.listed.Error
 	}
 	canceled := j.canceled != nil
-	ok := !canceled && (rep.FilesFailed+rep.DirsFailed == 0 || o.IgnoreFailures) && listErr == "" && j.bogus == 0
+	ok := !canceled && (rep.FilesFailed+rep.DirsFailed == 0 || o.IgnoreFailures) && listErr == "" && j.tally.Bogus == 0
 	if canceled {
 		msg := "canceled by " + j.canceled.By
 		if j.canceled.Reason != "" {
@@ -75,9 +75,9 @@ func (j *job) noteFailures() bool {
 		}
 		rep.Failures = append(rep.Failures, messages.Failure{Error: msg})
 	}
-	if j.bogus > 0 {
+	if j.tally.Bogus > 0 {
 		rep.Failures = append(rep.Failures, messages.Failure{Error: fmt.Sprintf(
-			"%d results arrived for work items the listing never made (forged or corrupt messages); the counts include them and cannot be trusted", j.bogus)})
+			"%d results arrived for work items the listing never made (forged or corrupt messages); the counts include them and cannot be trusted", j.tally.Bogus)})
 	}
 	if listErr != "" {
 		rep.Failures = append(rep.Failures, messages.Failure{Error: "listing: " + listErr})

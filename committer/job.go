@@ -11,7 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
-	"github.com/jetcp/jetcp/internal/bitset"
+	"github.com/jetcp/jetcp/internal/tally"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -21,9 +21,11 @@ type job struct {
 	spec *messages.Job
 	log  zerolog.Logger
 
-	listed  *messages.Listed
-	seen    bitset.Set
-	nseen   int64
+	listed *messages.Listed
+	// tally counts the results (each item once), the same way a progress
+	// line does; report holds its counts and what only the committer
+	// keeps (failures, slowest files, directories made, deletions).
+	tally   *tally.Tally
 	report  messages.Report
 	dirs    []dirAttr       // directories whose attributes to apply at commit
 	sweepIn map[string]bool // target directories that may hold leftover temp files
@@ -31,7 +33,6 @@ type job struct {
 	// open multipart uploads of a killed copier (bounded: see maxSweepFiles).
 	sweepFiles map[string]bool
 	progress   time.Time
-	bogus      int64 // results counted for indexes beyond the listing
 	canceled   *messages.Canceled
 	purged     bool // the job's remaining work items were removed after a cancel
 	ended      bool // this committer published the job's done event
@@ -64,7 +65,7 @@ type dirAttr struct {
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
 	j := &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
 		chunks: map[int64]*assembling{}, asmSlots: make(chan struct{}, maxAssemblies),
-		made: map[uint64]struct{}{}, madeSeed: maphash.MakeSeed(),
+		made: map[uint64]struct{}{}, madeSeed: maphash.MakeSeed(), tally: tally.New(),
 		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
 	j.root, j.rootErr = fs.ParseURI(spec.WriteRoot)
 	return j
@@ -107,7 +108,7 @@ func (j *job) follow(ctx context.Context) error {
 		if done || err != nil {
 			return err
 		}
-		if j.listed != nil && j.nseen >= j.listed.Items {
+		if j.tally.Complete() {
 			return j.commit(ctx)
 		}
 	}
@@ -142,7 +143,7 @@ func (j *job) onTick(ctx context.Context, replay Replay, buffered int) (bool, er
 		}
 		return false, nil
 	}
-	if j.listed != nil && j.nseen < j.listed.Items && time.Since(j.progress) > j.c.sweepIdle {
+	if j.listed != nil && !j.tally.Complete() && time.Since(j.progress) > j.c.sweepIdle {
 		if err := j.sweepLost(ctx, replay, buffered); err != nil {
 			j.log.Warn().Err(err).Msg("lost-item check failed")
 		}
@@ -170,11 +171,9 @@ func (j *job) apply(ev *messages.Event) {
 			j.report.BytesExpected = ev.Listed.Bytes
 			// Results for indexes the listing never made can only come from
 			// forged or corrupt messages; they were counted before the total
-			// was known, so the counts cannot be trusted: say so.
-			if bogus := j.seen.CountFrom(ev.Listed.Items); bogus > 0 {
-				j.nseen -= bogus
-				j.bogus = bogus
-			}
+			// was known, so the counts cannot be trusted: the tally says how
+			// many (Bogus) and the commit says so.
+			j.tally.Listed(ev.Listed.Items)
 		}
 	case messages.EventCanceled:
 		if j.canceled == nil {
@@ -185,40 +184,27 @@ func (j *job) apply(ev *messages.Event) {
 			j.progress = time.Now()
 		}
 	case messages.EventResult:
-		r := ev.Result
-		if r == nil || r.Index < 0 || (j.listed != nil && r.Index >= j.listed.Items) || j.seen.TestAndSet(r.Index) {
+		if !j.tally.Add(ev.Result) {
 			return
 		}
-		j.nseen++
+		j.tally.Fill(&j.report)
 		j.progress = time.Now()
-		j.count(r)
+		j.note(ev.Result)
 	}
 }
 
-// count adds one item's result: each entry of a bundle counts as a file;
-// a chunk counts only towards its file's assembly.
-func (j *job) count(r *messages.Result) {
+// note keeps what the commit needs of a new result beyond the tally's
+// counts: directories made, each entry's leftovers, attributes, failures
+// and copy times; a chunk goes towards its file's assembly.
+func (j *job) note(r *messages.Result) {
 	if r.Kind == messages.KindChunk {
 		j.countDirs(r)
 		j.chunkDone(j.ctx, r)
 		return
 	}
-	first := 1 // an entry's first delivery
-	if r.Kind == messages.KindBundle {
-		// A bundle delivered again (its copier stopped or was lost during
-		// it) is one retry, and one file needed another attempt: the one
-		// the earlier delivery was copying (a bundle's files are copied one
-		// after another; which one cannot be told, the count can). Its
-		// files' Attempt is the bundle's delivery plus their own tries.
-		if r.Attempt > 1 && len(r.Files) > 0 {
-			j.report.Retries += int64(r.Attempt - 1)
-			j.report.FilesRetried++
-		}
-		first = max(r.Attempt, 1)
-	}
 	for e := range r.Entries() {
 		j.countDirs(e)
-		j.countEntry(e, first)
+		j.noteEntry(e)
 	}
 }
 
@@ -258,14 +244,10 @@ func (j *job) countDirs(r *messages.Result) {
 	}
 }
 
-// countEntry counts one file or directory; first is the attempt its
-// item's delivery started at (a bundle's files start at the bundle's).
-func (j *job) countEntry(r *messages.Result, first int) {
-	rep := &j.report
-	if r.Attempt > first {
-		rep.Retries += int64(r.Attempt - first)
-		rep.FilesRetried++
-	}
+// noteEntry keeps what the commit needs of one file or directory: where
+// leftovers of earlier attempts may be, a directory's attributes, a
+// failure, a copy's time.
+func (j *job) noteEntry(r *messages.Result) {
 	if r.Attempt > 1 || r.Status == messages.StatusFailed {
 		if dst, err := parseDst(r.Dst); err == nil {
 			j.sweepIn[path.Dir(dst)] = true
@@ -274,27 +256,15 @@ func (j *job) countEntry(r *messages.Result, first int) {
 			}
 		}
 	}
-	if r.Kind == messages.KindDir {
-		if r.Status == messages.StatusFailed {
-			rep.DirsFailed++
-			j.addFailure(r)
-		} else if r.Attr != nil && j.spec.Options.Preserve.Any() && !j.spec.Options.DryRun {
+	switch {
+	case r.Status == messages.StatusFailed:
+		j.addFailure(r)
+	case r.Kind == messages.KindDir:
+		if r.Attr != nil && j.spec.Options.Preserve.Any() && !j.spec.Options.DryRun {
 			j.dirs = append(j.dirs, dirAttr{path: r.Dst, attr: *r.Attr})
 		}
-		return
-	}
-	switch r.Status {
-	case messages.StatusCopied:
-		rep.FilesCopied++
-		rep.BytesCopied += r.Size
-		rep.NoteSlow(messages.SlowFile{Src: r.Src, Dst: r.Dst, Size: r.Size, DurationMS: r.DurationMS, Attempt: r.Attempt})
-	case messages.StatusSkipped:
-		rep.FilesSkipped++
-		rep.BytesSkipped += r.Size
-	default:
-		rep.FilesFailed++
-		rep.BytesFailed += r.Size
-		j.addFailure(r)
+	case r.Status == messages.StatusCopied:
+		j.report.NoteSlow(messages.SlowFile{Src: r.Src, Dst: r.Dst, Size: r.Size, DurationMS: r.DurationMS, Attempt: r.Attempt})
 	}
 }
 
@@ -334,7 +304,7 @@ func (j *job) sweepLost(ctx context.Context, replay Replay, buffered int) error 
 		return err
 	}
 	for i := range j.listed.Items {
-		if j.seen.Test(i) || settled[i] {
+		if j.tally.Seen(i) || settled[i] {
 			continue
 		}
 		if st := j.chunks[i]; st != nil && st.launched {
@@ -388,7 +358,7 @@ func (j *job) sweepChunks(publish func(*messages.Result) error) (map[int64]bool,
 		missing := 0
 		for seq := range st.count {
 			i := first + int64(seq)
-			if j.seen.Test(i) {
+			if j.tally.Seen(i) {
 				continue
 			}
 			missing++

@@ -5,22 +5,23 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jetcp/jetcp/internal/bitset"
 	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/tally"
 	"github.com/jetcp/jetcp/messages"
 )
 
 // Progress counts a job's results as copiers publish them, for a live
 // display while the job runs. It listens with a watch (a core
 // subscription), which needs no consumer and costs the server nothing to
-// keep; a result
-// published twice (a retried publish) is counted once. The committer's
+// keep. It counts as the committer does (internal/tally): a result
+// published twice (a retried publish) once, a chunked file's bytes as
+// its chunks move and the file once when whole. The committer's
 // report stays the account of record: a message missed while reconnecting
 // only makes the display lag.
 type Progress struct {
 	mu      sync.Mutex
-	seen    bitset.Set
-	snap    Snapshot
+	tally   *tally.Tally // the committer's rules: the line ends where the report does
+	snap    Snapshot     // the listing's totals
 	stops   []func()
 	started time.Time
 }
@@ -45,7 +46,7 @@ type Snapshot struct {
 // WatchProgress starts counting job's results on b. Start it before the
 // job's listing is submitted, or the first results are missed.
 func WatchProgress(b *bus.Bus, job string) (*Progress, error) {
-	p := &Progress{started: time.Now(), snap: Snapshot{Listing: true}}
+	p := &Progress{started: time.Now(), snap: Snapshot{Listing: true}, tally: tally.New()}
 	for typ, fn := range map[string]func([]byte){messages.EventResult: p.onResult, messages.EventListed: p.onListed} {
 		stop, err := b.Watch(messages.EventSubjectFor(job, typ), func(_ string, data []byte) { fn(data) })
 		if err != nil {
@@ -90,60 +91,17 @@ func (p *Progress) setListed(l *messages.Listed) {
 	defer p.mu.Unlock()
 	p.snap.Listing = false
 	p.snap.FilesTotal, p.snap.BytesTotal, p.snap.ItemsTotal = l.Files, l.Bytes, l.Items
+	p.tally.Listed(l.Items)
 }
 
 func (p *Progress) onResult(data []byte) {
 	ev, err := messages.Decode[messages.Event](data)
-	if err != nil || ev.Result == nil || ev.Result.Index < 0 {
+	if err != nil || ev.Result == nil {
 		return
 	}
-	r := ev.Result
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.seen.TestAndSet(r.Index) {
-		return
-	}
-	p.snap.ItemsDone++
-	if r.Kind == messages.KindChunk {
-		if r.Status != messages.StatusFailed && r.Chunk != nil {
-			p.snap.BytesDone += r.Chunk.Length
-			p.snap.BytesCopied += r.Chunk.Length
-		}
-		return
-	}
-	for e := range r.Entries() {
-		p.countEntry(e)
-	}
-}
-
-func (p *Progress) countEntry(r *messages.Result) {
-	if r.Kind != messages.KindFile {
-		if r.Status == messages.StatusFailed {
-			p.snap.DirsFailed++
-		}
-		return
-	}
-	p.snap.FilesDone++
-	if r.Chunk != nil {
-		// An assembled file: its bytes were counted chunk by chunk.
-		if r.Status == messages.StatusFailed {
-			p.snap.FilesFailed++
-		} else {
-			p.snap.FilesCopied++
-		}
-		return
-	}
-	switch r.Status {
-	case messages.StatusCopied:
-		p.snap.FilesCopied++
-		p.snap.BytesDone += r.Size
-		p.snap.BytesCopied += r.Size
-	case messages.StatusSkipped:
-		p.snap.FilesSkipped++
-		p.snap.BytesDone += r.Size
-	default:
-		p.snap.FilesFailed++
-	}
+	p.tally.Add(ev.Result)
 }
 
 // Snapshot returns the counts now.
@@ -151,6 +109,11 @@ func (p *Progress) Snapshot() Snapshot {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s := p.snap
+	c := p.tally.Counts
+	s.ItemsDone, s.FilesDone, s.DirsFailed = c.Items, c.FilesDone(), c.DirsFailed
+	s.FilesCopied, s.FilesSkipped, s.FilesFailed = c.FilesCopied, c.FilesSkipped, c.FilesFailed
+	s.BytesCopied = c.BytesMoved()
+	s.BytesDone = c.BytesMoved() + c.BytesSkipped
 	s.Elapsed = time.Since(p.started)
 	return s
 }

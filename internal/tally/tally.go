@@ -64,6 +64,9 @@ func (t *Tally) Listed(items int64) {
 	}
 }
 
+// Seen reports whether the item at index has a result.
+func (t *Tally) Seen(index int64) bool { return t.seen.Test(index) }
+
 // Complete reports whether every listed item has a result.
 func (t *Tally) Complete() bool { return t.items >= 0 && t.Items == t.items }
 
