@@ -132,6 +132,21 @@ func metric(t *testing.T, addr, sample string) float64 {
 	return 0
 }
 
+// metricSettles is sample's value once it equals want, or its last value
+// after a few seconds: a copier counts an item after publishing its
+// result, so the report can come a moment before the metric.
+func metricSettles(t *testing.T, addr, sample string, want float64) float64 {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := metric(t, addr, sample)
+		if got == want || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // Health and metrics of the services: the counts scraped from /metrics
 // match the job's report, and /healthz turns unhealthy when NATS goes away.
 func TestServicesHealthAndMetrics(t *testing.T) {
@@ -149,11 +164,11 @@ func TestServicesHealthAndMetrics(t *testing.T) {
 	if rep.FilesCopied != int64(files) || rep.BytesCopied != size {
 		t.Fatalf("report %+v, want %d files, %d bytes", rep, files, size)
 	}
-	got := metric(t, s.copierH, `jetcp_copier_files_total{kind="file",result="copied"}`)
+	got := metricSettles(t, s.copierH, `jetcp_copier_files_total{kind="file",result="copied"}`, float64(rep.FilesCopied))
 	if got != float64(rep.FilesCopied) {
 		t.Errorf("copied files metric %v, report %d", got, rep.FilesCopied)
 	}
-	if got := metric(t, s.copierH, `jetcp_copier_bytes_total{result="copied"}`); got != float64(rep.BytesCopied) {
+	if got := metricSettles(t, s.copierH, `jetcp_copier_bytes_total{result="copied"}`, float64(rep.BytesCopied)); got != float64(rep.BytesCopied) {
 		t.Errorf("copied bytes metric %v, report %d", got, rep.BytesCopied)
 	}
 	if got := metric(t, s.copierH, `jetcp_copier_files_total{kind="file",result="failed"}`); got != 0 {
@@ -162,10 +177,10 @@ func TestServicesHealthAndMetrics(t *testing.T) {
 	if got := metric(t, s.copierH, `jetcp_copier_copy_seconds_count`); got < float64(files) {
 		t.Errorf("latency histogram count %v, want at least %d", got, files)
 	}
-	if got := metric(t, s.copierH, `jetcp_copier_inflight`); got != 0 {
+	if got := metricSettles(t, s.copierH, `jetcp_copier_inflight`, 0); got != 0 {
 		t.Errorf("in flight %v after the job", got)
 	}
-	if got := metric(t, s.commitH, `jetcp_committer_jobs_total{state="succeeded"}`); got != 1 {
+	if got := metricSettles(t, s.commitH, `jetcp_committer_jobs_total{state="succeeded"}`, 1); got != 1 {
 		t.Errorf("committer succeeded jobs %v, want 1", got)
 	}
 
@@ -176,10 +191,10 @@ func TestServicesHealthAndMetrics(t *testing.T) {
 	if code != cli.ExitOK || rep.FilesCopied != int64(files) {
 		t.Fatalf("chunked: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
 	}
-	if got := metric(t, s.copierH, `jetcp_copier_files_total{kind="file",result="copied"}`) - files0; got != float64(rep.FilesCopied) {
+	if got := metricSettles(t, s.copierH, `jetcp_copier_files_total{kind="file",result="copied"}`, files0+float64(rep.FilesCopied)) - files0; got != float64(rep.FilesCopied) {
 		t.Errorf("chunked job: copied files metric %v, report %d", got, rep.FilesCopied)
 	}
-	if got := metric(t, s.copierH, `jetcp_copier_bytes_total{result="copied"}`) - bytes0; got != float64(rep.BytesCopied) {
+	if got := metricSettles(t, s.copierH, `jetcp_copier_bytes_total{result="copied"}`, bytes0+float64(rep.BytesCopied)) - bytes0; got != float64(rep.BytesCopied) {
 		t.Errorf("chunked job: copied bytes metric %v, report %d", got, rep.BytesCopied)
 	}
 

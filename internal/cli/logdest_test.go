@@ -229,9 +229,20 @@ func TestLogToHDFSInterrupted(t *testing.T) {
 	rj := filepath.Join(t.TempDir(), "report.json")
 	logs := "hdfs://" + c.Addr() + "/logs"
 	ctx, cancel := context.WithCancel(context.Background())
-	// 2 copies at 2 MiB/s: one file a second each; stop after about 1.5 s.
-	timer := time.AfterFunc(1500*time.Millisecond, cancel)
-	defer timer.Stop()
+	defer cancel()
+	// 2 copies at 2 MiB/s: one file a second each. Stop a moment after
+	// the first file is in place (its result on the way), however slow
+	// the machine is to start, and long before the last.
+	go func() {
+		for ctx.Err() == nil {
+			if placed, _ := filepath.Glob(filepath.Join(dst, "f??")); len(placed) > 0 {
+				time.Sleep(300 * time.Millisecond)
+				cancel()
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
 	var out, errb bytes.Buffer
 	code := cli.Lister(ctx, []string{"-m", "2", "-bandwidth", "2", "--report-json", rj, "-log", logs, src, dst}, &out, &errb)
 	if code != cli.ExitInterrupted {
