@@ -5,7 +5,15 @@
 // cos-emulator program.
 //
 // Buckets come from the Host header's first DNS label (virtual-host style):
-// clients keep the real COS host name and dial the emulator's address.
+// clients keep the real COS host name and dial the emulator's address. A
+// Host that is an IP address or localhost names no bucket.
+//
+// The emulator counts the requests it receives by kind (HEAD, GET, PUT,
+// POST and DELETE Object, listing pages, copies, each multipart call):
+// Server.Stats in process, and GET /cosemu/stats (StatsPath, JSON) on a
+// host that names no bucket for other processes, e.g.
+// curl http://127.0.0.1:9100/cosemu/stats. Tests and the benchmark use
+// them to count what a copy costs in requests.
 package cosemu
 
 import (
@@ -67,6 +75,7 @@ type Server struct {
 	faults   atomic.Pointer[Faults]
 	requests atomic.Int64
 	gets     atomic.Int64 // object GETs, for tests that must not read data
+	counts   counters     // requests by kind (Stats)
 	reqSeq   atomic.Int64
 	idPrefix string
 	lim      limiter
@@ -236,7 +245,12 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 // ServeHTTP answers one COS request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isStats(r) {
+		s.serveStats(w)
+		return
+	}
 	s.requests.Add(1)
+	s.counts[classify(r)].Add(1)
 	w.Header().Set("x-cos-request-id", fmt.Sprintf("%s-%08x", s.idPrefix, s.reqSeq.Add(1)))
 	w.Header().Set("Server", "tencent-cos")
 	if f := s.faults.Load(); f != nil && f.applies(r) {
@@ -327,7 +341,7 @@ func hostBucket(host string) string {
 		host = h
 	}
 	host = strings.ToLower(host)
-	if strings.HasPrefix(host, "service.cos.") || strings.HasPrefix(host, "cos.") {
+	if strings.HasPrefix(host, "service.cos.") || strings.HasPrefix(host, "cos.") || ipHost(host) {
 		return ""
 	}
 	name, _, _ := strings.Cut(host, ".")
