@@ -70,6 +70,13 @@ func OriginOf(ctx context.Context, fsys FS, fi FileInfo) (o Origin, ok bool, err
 	return r.Origin(ctx, fi)
 }
 
+// ImplicitDirs reports whether a file can be created on fsys without its
+// parent directory made first (DirMarker).
+func ImplicitDirs(fsys FS) bool {
+	_, ok := fsys.(DirMarker)
+	return ok
+}
+
 // AtomicCreate reports whether fsys's Writers make a file visible only
 // complete (AtomicCreator).
 func AtomicCreate(fsys FS) bool {

@@ -60,6 +60,11 @@ type CreateOptions struct {
 	// (object metadata, where changing it later costs a server-side copy);
 	// other backends ignore them and the caller uses SetAttrs after Close.
 	Attrs Attrs
+	// Missing says the caller knows nothing is at path, neither a file nor
+	// a directory (a listing of its parent showed none, and only this
+	// caller writes there): a backend may skip its own look before
+	// writing (on COS, up to three requests).
+	Missing bool
 }
 
 // Writer receives a new file's bytes. Close makes the file complete (for
@@ -101,6 +106,16 @@ type ChecksummingWriter interface {
 // errors.ErrUnsupported says it cannot, and the caller verifies by path.
 type StoreChecker interface {
 	CheckStored(ctx context.Context) (size int64, sum Checksum, err error)
+}
+
+// DirMarker is implemented by backends where a directory exists by the
+// files below it alone (object stores: a prefix with objects under it), so
+// that creating a file needs no parent directory made first, and a
+// directory is made by one write that looks at nothing (a "key/" marker).
+// MarkDir makes path a directory that way: for a path known missing whose
+// parents are made by others (or need not be).
+type DirMarker interface {
+	MarkDir(ctx context.Context, path string, perm iofs.FileMode) error
 }
 
 // FS is the small core every backend implements.

@@ -76,6 +76,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 	listed := &messages.Listed{}
 	e := &enqueuer{job: job, pub: pub, listed: listed, onItem: l.onItem, js: l.js}
 	for _, r := range p.Roots {
+		e.root = r
 		sfs, err := l.reg.FS(ctx, r.Src)
 		if err != nil {
 			return nil, err
@@ -92,7 +93,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			if excluded {
 				continue
 			}
-			if err := e.file(ctx, r.Src, r.Dst, r.Info, true, dfs); err != nil {
+			if err := e.file(ctx, r.Src, r.Dst, r.Info, true, false, dfs); err != nil {
 				return nil, err
 			}
 			continue
@@ -106,7 +107,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 			rootMissing = errors.Is(err, fs.ErrNotExist)
 		}
 		if !excluded {
-			if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true, rootMissing); err != nil {
+			if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true, rootMissing, false); err != nil {
 				return nil, err
 			}
 		}
@@ -133,9 +134,9 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 				return e.skipped(ctx, src, dst, fi, v.reason)
 			}
 			if fi.IsDir() {
-				return e.dir(ctx, src, dst, fi, false, statted, v.missing)
+				return e.dir(ctx, src, dst, fi, false, statted, v.missing, v.underMissing)
 			}
-			return e.file(ctx, src, dst, fi, statted, dfs)
+			return e.file(ctx, src, dst, fi, statted, v.underMissing, dfs)
 		})
 		if err == nil {
 			err = e.flush(ctx)

@@ -32,7 +32,10 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	if k == "" {
 		return nil, fmt.Errorf("create cosn://%s/: the bucket root is a directory", f.bucket)
 	}
-	if fi, err := f.Stat(ctx, p); err == nil {
+	if opts.Missing {
+		// The caller listed nothing at p: no look (three requests on a
+		// missing key).
+	} else if fi, err := f.Stat(ctx, p); err == nil {
 		if fi.IsDir() {
 			return nil, fmt.Errorf("create cosn://%s%s: is a directory: %w", f.bucket, p, fs.ErrExist)
 		}
@@ -71,6 +74,9 @@ type writer struct {
 	uploadID string
 	parts    []cossdk.Object
 	done     bool
+	// stored is COS's x-cos-hash-crc64ecma of the object Close made, ""
+	// when its answer had none.
+	stored string
 }
 
 func (w *writer) Write(b []byte) (int, error) {
@@ -135,11 +141,12 @@ func (w *writer) Close() error {
 		meta := w.meta.Clone()
 		meta.Set(metaCRC32C, hex.EncodeToString(fs.CRC32C(sum).Value))
 		meta.Set(metaCRC32CSize, strconv.FormatInt(w.size, 10))
-		_, err := w.f.c.Object.Put(w.ctx, w.key, bytes.NewReader(w.buf), &cossdk.ObjectPutOptions{
+		resp, err := w.f.c.Object.Put(w.ctx, w.key, bytes.NewReader(w.buf), &cossdk.ObjectPutOptions{
 			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}})
 		if err != nil {
 			return w.f.mapErr("put", w.path, err)
 		}
+		w.stored = resp.Header.Get("x-cos-hash-crc64ecma")
 		return nil
 	}
 	if len(w.buf) > 0 {
@@ -157,7 +164,24 @@ func (w *writer) Close() error {
 		_, _ = w.f.c.Object.Delete(context.WithoutCancel(w.ctx), w.key)
 		return fmt.Errorf("upload cosn://%s%s: COS has CRC64 %s, the bytes sent have %d: object removed", w.f.bucket, w.path, got, w.crc64.Sum64())
 	}
+	w.stored = resp.Header.Get("x-cos-hash-crc64ecma")
 	return nil
+}
+
+// CheckStored implements fs.StoreChecker from the answer to the PUT (or
+// Complete) that made the object: COS computes the CRC64-ECMA of what it
+// stored, and it must equal that of the bytes given to Write; the CRC32C
+// of those same bytes is returned for the caller to compare with the
+// source's. Verifying so costs no request, where a check by path costs
+// two HEADs. Without a CRC64 in the answer it cannot: errors.ErrUnsupported.
+func (w *writer) CheckStored(ctx context.Context) (int64, fs.Checksum, error) {
+	if !w.done || w.stored == "" {
+		return 0, fs.Checksum{}, fmt.Errorf("cosn://%s%s: no CRC64 from COS: %w", w.f.bucket, w.path, errors.ErrUnsupported)
+	}
+	if got, err := strconv.ParseUint(w.stored, 10, 64); err != nil || got != w.crc64.Sum64() {
+		return 0, fs.Checksum{}, fmt.Errorf("cosn://%s%s: COS stored bytes with CRC64 %s, the bytes sent have %d", w.f.bucket, w.path, w.stored, w.crc64.Sum64())
+	}
+	return w.size, fs.CRC32C(w.crc32c.Sum32()), nil
 }
 
 // Abort discards the upload; nothing appears at the path.

@@ -52,6 +52,11 @@ type Faults struct {
 	CutRate     float64       // fraction of requests whose connection is cut mid-response (hijack + close)
 	Latency     time.Duration // added before every response
 	BytesPerSec int64         // cap on bytes/s of request+response bodies, whole server; 0 = none
+	// MisstoreRate is the fraction of PUT requests with a body (objects
+	// and parts) whose first byte is stored changed: a faulty store that
+	// answers as if all were well, with the checksums (x-cos-hash-*) of
+	// what it did store. Only a comparison with the bytes sent finds it.
+	MisstoreRate float64
 	// Methods limits the faults to requests with these methods ("PUT",
 	// "POST", ...), e.g. a COS that lists and reads but refuses writes;
 	// empty means every request.
@@ -265,6 +270,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, errf(http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate (injected fault)"))
 			return
 		}
+		if f.MisstoreRate > 0 && r.Method == http.MethodPut && mrand.Float64() < f.MisstoreRate {
+			r.Body = &flipFirst{ReadCloser: r.Body}
+		}
 		if f.BytesPerSec > 0 {
 			r.Body = &throttledReader{r: r.Body, lim: &s.lim, rate: f.BytesPerSec, ctx: r.Context()}
 			w = &throttledWriter{ResponseWriter: w, lim: &s.lim, rate: f.BytesPerSec, ctx: r.Context()}
@@ -277,6 +285,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := s.route(w, r); e != nil {
 		s.writeError(w, r, e)
 	}
+}
+
+// flipFirst changes the first byte read through it (MisstoreRate).
+type flipFirst struct {
+	io.ReadCloser
+	done bool
+}
+
+func (f *flipFirst) Read(p []byte) (int, error) {
+	n, err := f.ReadCloser.Read(p)
+	if n > 0 && !f.done {
+		p[0] ^= 0x5a
+		f.done = true
+	}
+	return n, err
 }
 
 // cut drops the connection: a GET is answered for real but the connection
