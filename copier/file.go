@@ -126,6 +126,10 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	co := distcp.CreateOptionsFor(t.DstFS, o, t.Item.Attr)
 	co.Overwrite = true // -direct replaces; a temp name is ours alone
 	co.Missing = t.Item.ParentInJob && tmp == t.Dst.Path
+	co.Source = &fs.Origin{SrcSize: t.Item.Attr.Size}
+	if t.Item.Statted {
+		co.Source.SrcModTime, co.Source.SrcChangeTime = t.Item.Attr.ModTime, t.Item.Attr.ChangeTime
+	}
 	w, err := t.DstFS.Create(ctx, tmp, co)
 	if err != nil {
 		return fs.Checksum{}, fmt.Errorf("create %s: %w", tmp, err)

@@ -63,6 +63,9 @@ func RecordOrigin(ctx context.Context, fsys FS, path string, o Origin) error {
 // returned it); ok is false where there is none valid or fsys records
 // none.
 func OriginOf(ctx context.Context, fsys FS, fi FileInfo) (o Origin, ok bool, err error) {
+	if fi.Origin != nil {
+		return *fi.Origin, true, nil // read with fi (FileInfo.Origin)
+	}
 	r, ok := fsys.(OriginRecorder)
 	if !ok {
 		return Origin{}, false, nil

@@ -42,6 +42,11 @@ type FileInfo struct {
 	Group       string // group name
 	BlockSize   int64  // HDFS block size; 0 where meaningless
 	Replication int16  // HDFS replication; 0 where meaningless
+	// Origin, when not nil, is the file's origin record as the backend
+	// read it with the rest of the entry (COS: from the same HEAD, kept
+	// there by CreateOptions.Source), already found valid for the file:
+	// it counts as an OriginRecorder's record would, for no request.
+	Origin *Origin
 }
 
 // IsDir reports whether the entry is a directory.
@@ -65,6 +70,13 @@ type CreateOptions struct {
 	// caller writes there): a backend may skip its own look before
 	// writing (on COS, up to three requests).
 	Missing bool
+	// Source, when not nil, is the origin to record with the file (its
+	// Checksum left zero: the writer takes that of the bytes it is given)
+	// by backends that record it as they write, where a record made after
+	// Close would cost a copy of the file (COS: object metadata sent with
+	// the PUT, read back by Stat as FileInfo.Origin). Others ignore it (an
+	// OriginRecorder records after Close).
+	Source *Origin
 }
 
 // Writer receives a new file's bytes. Close makes the file complete (for

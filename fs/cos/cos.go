@@ -245,7 +245,9 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 		}
 		return dirInfo("/"), nil
 	}
-	resp, err := f.c.Object.Head(ctx, k, nil)
+	// COS's CRC32C comes along (the flag), so that an origin record can
+	// be checked against the bytes held without another request.
+	resp, err := f.c.Object.Head(ctx, k, &cossdk.ObjectHeadOptions{XOptionHeader: crcFlag()})
 	if err == nil {
 		return f.fileInfo(p, resp.Header), nil
 	}
@@ -276,6 +278,7 @@ func (f *FS) fileInfo(p string, h http.Header) fs.FileInfo {
 	mt, _ := http.ParseTime(h.Get("Last-Modified"))
 	fi := fs.FileInfo{Path: path.Clean("/" + p), Size: size, Mode: 0o644, ModTime: mt}
 	applyMeta(&fi, h)
+	fi.Origin = readOrigin(h, size)
 	return fi
 }
 

@@ -202,6 +202,9 @@ func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 		return f.mapErr("set attributes of", p, err)
 	}
 	meta := metaHeader(resp.Header, a)
+	if !a.ModTime.IsZero() {
+		meta.Del(metaSource) // a record holds while the file's mtime does
+	}
 	return f.mapErr("set attributes of", p, f.copyObject(ctx, k, k, &meta))
 }
 

@@ -45,7 +45,7 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	return &writer{ctx: ctx, f: f, path: p, key: k, meta: createMeta(opts),
+	return &writer{ctx: ctx, f: f, path: p, key: k, meta: createMeta(opts), source: opts.Source,
 		crc32c: fs.NewCRC32C(), crc64: crc64.New(crc64Table), buf: make([]byte, 0, min(f.cfg.PartSize, 1<<20))}, nil
 }
 
@@ -77,6 +77,10 @@ type writer struct {
 	// stored is COS's x-cos-hash-crc64ecma of the object Close made, ""
 	// when its answer had none.
 	stored string
+	// source is the origin to record (CreateOptions.Source): a single
+	// PUT carries it in its metadata; a multipart upload's metadata goes
+	// before its checksum is known, so it records none.
+	source *fs.Origin
 }
 
 func (w *writer) Write(b []byte) (int, error) {
@@ -141,6 +145,9 @@ func (w *writer) Close() error {
 		meta := w.meta.Clone()
 		meta.Set(metaCRC32C, hex.EncodeToString(fs.CRC32C(sum).Value))
 		meta.Set(metaCRC32CSize, strconv.FormatInt(w.size, 10))
+		if w.source != nil {
+			meta.Set(metaSource, sourceMeta(*w.source))
+		}
 		resp, err := w.f.c.Object.Put(w.ctx, w.key, bytes.NewReader(w.buf), &cossdk.ObjectPutOptions{
 			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}})
 		if err != nil {

@@ -110,18 +110,38 @@ func TestCOSUpdateFindsTargetRewrittenSameSize(t *testing.T) {
 	}
 	wantCounts(t, rep, 0, files, 0)
 
-	// Rewrite one object: same size, new bytes, no jetcp metadata.
+	// Rewrite two objects: same size, new bytes, one without jetcp's
+	// metadata, one keeping it (origin record included), as a tool that
+	// carries user metadata over would.
+	ctx := context.Background()
 	c := cossdk.NewClient(&cossdk.BaseURL{BucketURL: mustURL(t, "http://"+cosBucket+".cos.ap-guangzhou.myqcloud.com")},
 		&http.Client{Transport: &cossdk.AuthorizationTransport{SecretID: "AKIDe2e", SecretKey: "e2e-secret-key",
 			Transport: dialTransport(os.Getenv("COS_ENDPOINT"))}})
-	if _, err := c.Object.Put(context.Background(), "u/d00/f00000", bytes.NewReader(randBytes(t, 5<<10)), nil); err != nil {
+	if _, err := c.Object.Put(ctx, "u/d00/f00000", bytes.NewReader(randBytes(t, 5<<10)), nil); err != nil {
+		t.Fatal(err)
+	}
+	head, err := c.Object.Head(ctx, "u/d01/f00001", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta := http.Header{}
+	for k, v := range head.Header {
+		if strings.HasPrefix(strings.ToLower(k), "x-cos-meta-") {
+			meta[k] = v
+		}
+	}
+	if len(meta) < 3 {
+		t.Fatalf("the copy left too little metadata to carry over: %v", meta)
+	}
+	if _, err := c.Object.Put(ctx, "u/d01/f00001", bytes.NewReader(randBytes(t, 5<<10)),
+		&cossdk.ObjectPutOptions{ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{XCosMetaXXX: &meta}}); err != nil {
 		t.Fatal(err)
 	}
 	code, rep, out = runReport(t, "-update", src, remote)
 	if code != cli.ExitOK {
 		t.Fatalf("-update after the rewrite: exit %d\n%s", code, out)
 	}
-	wantCounts(t, rep, 1, files-1, 0)
+	wantCounts(t, rep, 2, files-2, 0)
 	back := filepath.Join(t.TempDir(), "back")
 	if code, _, out := runReport(t, remote, back); code != cli.ExitOK {
 		t.Fatalf("copy back: exit %d\n%s", code, out)
@@ -146,4 +166,31 @@ func dialTransport(endpoint string) *http.Transport {
 		var d net.Dialer
 		return d.DialContext(ctx, network, addr)
 	}}
+}
+
+// A no-op -update of files jetcp copied to COS decides each from the one
+// HEAD that finds it (its origin record, checked against COS's CRC32C of
+// the object), not three.
+func TestCOSNoopUpdateRequests(t *testing.T) {
+	srv := cosEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	const files, dirs = 100, 2
+	newFilesTree(t, src, files, dirs)
+	remote := "cosn://" + cosBucket + "/n"
+	if code, _, out := runReport(t, src, remote); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s", code, out)
+	}
+	before := srv.Stats()
+	code, rep, out := runReport(t, "-update", src, remote)
+	if code != cli.ExitOK {
+		t.Fatalf("-update: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, 0, files, 0)
+	got := srv.Stats().Sub(before)
+	t.Logf("requests: %+v", got)
+	// A HEAD per file; two per directory (HEAD d, HEAD d/), the root's
+	// looked at twice.
+	if got.Head > files+2*(dirs+2) || got.Total > files*11/10 || got.Get != 0 || got.Put != 0 || got.Copy != 0 {
+		t.Errorf("no-op -update of %d files: %+v; want one HEAD per file, two per directory and nothing else", files, got)
+	}
 }
