@@ -107,7 +107,9 @@ func reqLayout(n, dirs int, size int64) []genFile {
 }
 
 // requests runs the requests table's commands on w against a COS and an
-// HDFS emulator started for it, and returns its rows.
+// HDFS emulator started for it, and returns its rows. Targets are new
+// directories at the top of the bucket and the HDFS namespace (a missing
+// parent would add its own lookups and marker).
 func (b *bench) requests(w *workload) ([]reqRow, error) {
 	const bucket = "examplebucket-1250000000"
 	cos, err := startEmulator(b.cosEmu, []string{"-secret-id", cosSecretID, "-secret-key", cosSecretKey, "-bucket", bucket},
@@ -156,14 +158,14 @@ func (b *bench) requests(w *workload) ([]reqRow, error) {
 		sides    [2][]side // new, noop
 	}
 	dirsList := []direction{
-		{"local->cos", w.src, cosURI("/req/local-cos"), [2][]side{{cosSide(true)}, {cosSide(false)}}},
-		{"local->hdfs", w.src, hdfsURI("/req/local-hdfs"), [2][]side{
+		{"local->cos", w.src, cosURI("/local-cos"), [2][]side{{cosSide(true)}, {cosSide(false)}}},
+		{"local->hdfs", w.src, hdfsURI("/local-hdfs"), [2][]side{
 			{hdfsSide((3*f+d)/f, "create + addBlock + complete per file, WRITE_BLOCK 1, mkdirs 1 per directory")},
 			{hdfsSide(d/f, "1 getListing per directory")}}},
-		{"hdfs->cos", hdfsURI("/req/local-hdfs"), cosURI("/req/hdfs-cos"), [2][]side{
+		{"hdfs->cos", hdfsURI("/local-hdfs"), cosURI("/hdfs-cos"), [2][]side{
 			{hdfsSide((f+d)/f, "getBlockLocations 1 per file (READ_BLOCK 1), getListing 1 per directory"), cosSide(true)},
 			{hdfsSide(d/f, "1 getListing per directory"), cosSide(false)}}},
-		{"cos->local", cosURI("/req/local-cos"), localOut, [2][]side{
+		{"cos->local", cosURI("/local-cos"), localOut, [2][]side{
 			{side{"cos", func() (emuStats, error) { return cosStats(cos) }, (f + d) / f, "GET 1 per file + 1 list page per directory"}},
 			{cosSide(false)}}},
 	}
