@@ -338,43 +338,8 @@ func (f *FS) walk(ctx context.Context, prefix, delimiter string) iter.Seq2[fs.Fi
 				yield(fs.FileInfo{}, err)
 				return
 			}
-			var last string
-			for _, o := range res.Contents {
-				k, err := url.QueryUnescape(o.Key)
-				if err != nil {
-					yield(fs.FileInfo{}, fmt.Errorf("listing key %q: %w", o.Key, err))
-					return
-				}
-				last = k
-				if k == prefix && delimiter != "" {
-					continue // the directory's own marker
-				}
-				if strings.HasSuffix(k, "/") && delimiter != "" {
-					continue
-				}
-				mt, _ := time.Parse(time.RFC3339, o.LastModified)
-				fi := fs.FileInfo{Path: "/" + strings.TrimSuffix(k, "/"), Size: o.Size, Mode: 0o644, ModTime: mt}
-				if strings.HasSuffix(k, "/") {
-					fi.Mode, fi.Size = iofs.ModeDir|0o755, 0
-				}
-				if !yield(fi, nil) {
-					return
-				}
-			}
-			for _, cp := range res.CommonPrefixes {
-				p, err := url.QueryUnescape(cp)
-				if err != nil {
-					yield(fs.FileInfo{}, fmt.Errorf("listing prefix %q: %w", cp, err))
-					return
-				}
-				if p > last {
-					last = p
-				}
-				if !yield(dirInfo(strings.TrimSuffix(p, "/")), nil) {
-					return
-				}
-			}
-			if !res.IsTruncated {
+			last, more := yieldPage(res, prefix, delimiter, yield)
+			if !more || !res.IsTruncated {
 				return
 			}
 			next, err := url.QueryUnescape(res.NextMarker)
@@ -388,6 +353,45 @@ func (f *FS) walk(ctx context.Context, prefix, delimiter string) iter.Seq2[fs.Fi
 			marker = next
 		}
 	}
+}
+
+// yieldPage yields one listing page's entries (see walk) and returns the
+// greatest key or prefix in it, and false when yield or a bad key ended
+// the listing.
+func yieldPage(res *cossdk.BucketGetResult, prefix, delimiter string, yield func(fs.FileInfo, error) bool) (string, bool) {
+	var last string
+	for _, o := range res.Contents {
+		k, err := url.QueryUnescape(o.Key)
+		if err != nil {
+			yield(fs.FileInfo{}, fmt.Errorf("listing key %q: %w", o.Key, err))
+			return last, false
+		}
+		last = k
+		marker := strings.HasSuffix(k, "/")
+		if delimiter != "" && marker {
+			continue // the directory's own marker, or one below (a common prefix too)
+		}
+		mt, _ := time.Parse(time.RFC3339, o.LastModified)
+		fi := fs.FileInfo{Path: "/" + strings.TrimSuffix(k, "/"), Size: o.Size, Mode: 0o644, ModTime: mt}
+		if marker {
+			fi.Mode, fi.Size = iofs.ModeDir|0o755, 0
+		}
+		if !yield(fi, nil) {
+			return last, false
+		}
+	}
+	for _, cp := range res.CommonPrefixes {
+		p, err := url.QueryUnescape(cp)
+		if err != nil {
+			yield(fs.FileInfo{}, fmt.Errorf("listing prefix %q: %w", cp, err))
+			return last, false
+		}
+		last = max(last, p)
+		if !yield(dirInfo(strings.TrimSuffix(p, "/")), nil) {
+			return last, false
+		}
+	}
+	return last, true
 }
 
 // Open reads from offset with a ranged GET.
