@@ -9,7 +9,7 @@
 // files in nested directories), noop-update (small again with -update on
 // up-to-date targets), hdfs (local tree to the HDFS emulator, jetcp against
 // rclone's HDFS backend) and cos-scaling (local tree to the COS emulator
-// with added latency, jetcp at -m 1, 4, 16) and requests (not timed: the
+// with added latency, jetcp at -m 1, 4, 16, 64) and requests (not timed: the
 // requests per file, by kind, that the COS and HDFS emulators served for
 // new small files and a no-op -update, local -> COS, local -> HDFS, HDFS ->
 // COS and COS -> local, next to the physical minimum; issue #17). Each
@@ -89,7 +89,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.cosFiles, "cos-files", 256, "cos-scaling: number of files")
 	fs.IntVar(&o.cosKiB, "cos-kib", 1024, "cos-scaling: KiB per file (keep >= 1024: smaller files may be bundled)")
 	fs.DurationVar(&o.cosLatency, "cos-latency", 20*time.Millisecond, "cos-scaling: delay the emulator adds to every request")
-	cosM := fs.String("cos-m", "1,4,16", "cos-scaling: jetcp -m values (the target compares 16 with 1)")
+	cosM := fs.String("cos-m", "1,4,16,64", "cos-scaling: jetcp -m values (the target compares 16 with 1)")
 	fs.IntVar(&o.reqFiles, "req-files", 100, "requests: number of new files")
 	fs.IntVar(&o.reqKiB, "req-kib", 5, "requests: KiB per file")
 	fs.IntVar(&o.reqDirs, "req-dirs", 2, "requests: directories the files are spread over")
