@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc64"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/retry"
 )
 
 var crc64Table = crc64.MakeTable(crc64.ECMA)
@@ -123,15 +125,40 @@ func (w *writer) flushPart() error {
 	if num > maxParts {
 		return fmt.Errorf("upload cosn://%s%s: more than %d parts: raise the part size (COS_PART_SIZE)", w.f.bucket, w.path, maxParts)
 	}
-	// A seekable body lets the SDK retry; it checks the part's CRC64.
-	resp, err := w.f.c.Object.UploadPart(w.ctx, w.key, w.uploadID, num, bytes.NewReader(w.buf),
-		&cossdk.ObjectUploadPartOptions{ContentLength: int64(len(w.buf))})
+	// The SDK checks the part's CRC64. The tries are ours (sendRetry),
+	// each with a reader of its own, and the part's bytes are not written
+	// again: the HTTP transport may still be reading a failed try's body
+	// after the call returned.
+	part := w.buf
+	var resp *cossdk.Response
+	err := sendRetry(w.ctx).Do(w.ctx, func(ctx context.Context) (err error) {
+		resp, err = w.f.c.Object.UploadPart(ctx, w.key, w.uploadID, num, onlyReader{bytes.NewReader(part)},
+			&cossdk.ObjectUploadPartOptions{ContentLength: int64(len(part))})
+		return err
+	})
 	if err != nil {
 		return w.f.mapErr(fmt.Sprintf("upload part %d of", num), w.path, err)
 	}
 	w.parts = append(w.parts, cossdk.Object{PartNumber: num, ETag: resp.Header.Get("ETag")})
-	w.buf = w.buf[:0]
+	w.buf = make([]byte, 0, cap(part))
 	return nil
+}
+
+// onlyReader hides a bytes.Reader's Seek from the SDK, which otherwise
+// retries a failed upload by rewinding the reader that the HTTP transport
+// of the failed try may still be reading (a data race).
+type onlyReader struct{ r *bytes.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// sendAttempts bounds the tries of one PUT or part upload, as the SDK's own
+// retries did (cossdk.RetryOptions.Count).
+const sendAttempts = 3
+
+// sendRetry tries an upload again after a transient failure.
+func sendRetry(ctx context.Context) retry.Policy {
+	return retry.Policy{Attempts: sendAttempts, Backoff: 200 * time.Millisecond,
+		Permanent: func(err error) bool { return !transient(err) || ctx.Err() != nil }}
 }
 
 // Close publishes the object and checks COS's CRC64 of the whole of it.
@@ -148,8 +175,17 @@ func (w *writer) Close() error {
 		if w.source != nil {
 			meta.Set(metaSource, sourceMeta(*w.source))
 		}
-		resp, err := w.f.c.Object.Put(w.ctx, w.key, bytes.NewReader(w.buf), &cossdk.ObjectPutOptions{
-			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}})
+		opt := &cossdk.ObjectPutOptions{
+			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}}
+		var resp *cossdk.Response
+		err := sendRetry(w.ctx).Do(w.ctx, func(ctx context.Context) (err error) {
+			var body io.Reader = onlyReader{bytes.NewReader(w.buf)}
+			if w.size == 0 {
+				body = bytes.NewReader(nil) // the SDK sends no body for it
+			}
+			resp, err = w.f.c.Object.Put(ctx, w.key, body, opt)
+			return err
+		})
 		if err != nil {
 			return w.f.mapErr("put", w.path, err)
 		}
