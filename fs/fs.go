@@ -120,6 +120,17 @@ type StoreChecker interface {
 	CheckStored(ctx context.Context) (size int64, sum Checksum, err error)
 }
 
+// SnapshotReader is implemented by the readers Open returns on stores that
+// serve a whole file as one version fixed when the read began (object
+// stores: a GET of an object being replaced goes on with the version it
+// began with). Info describes that version as Stat would have, from the
+// answer that began the read: a copier that read the whole file checks
+// the source unchanged against it instead of asking again. A reader from
+// an offset other than 0 need not implement it.
+type SnapshotReader interface {
+	Info() FileInfo
+}
+
 // DirMarker is implemented by backends where a directory exists by the
 // files below it alone (object stores: a prefix with objects under it), so
 // that creating a file needs no parent directory made first, and a

@@ -414,7 +414,20 @@ func (f *FS) Open(ctx context.Context, p string, offset int64) (io.ReadCloser, e
 		}
 		return nil, f.mapErr("open", p, err)
 	}
+	if offset == 0 {
+		return &snapshot{ReadCloser: resp.Body, fi: f.fileInfo(p, resp.Header)}, nil
+	}
 	return resp.Body, nil
 }
+
+// snapshot is a whole object's GET body (fs.SnapshotReader): COS serves
+// one version of an object to a GET, whatever PUT replaces it meanwhile,
+// and the answer's headers describe that version as a HEAD would.
+type snapshot struct {
+	io.ReadCloser
+	fi fs.FileInfo
+}
+
+func (s *snapshot) Info() fs.FileInfo { return s.fi }
 
 var errNotEmpty = errors.New("directory not empty")

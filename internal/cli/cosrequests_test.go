@@ -194,3 +194,30 @@ func TestCOSNoopUpdateRequests(t *testing.T) {
 		t.Errorf("no-op -update of %d files: %+v; want one HEAD per file, two per directory and nothing else", files, got)
 	}
 }
+
+// Copying new files from COS costs a GET each: the source is checked
+// unchanged against the GET's own answer (COS serves one version of an
+// object to a GET), not by a HEAD after it.
+func TestCOSToLocalNewFilesRequests(t *testing.T) {
+	srv := cosEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	const files, dirs = 100, 2
+	newFilesTree(t, src, files, dirs)
+	remote := "cosn://" + cosBucket + "/s"
+	if code, _, out := runReport(t, src, remote); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s", code, out)
+	}
+	before := srv.Stats()
+	back := filepath.Join(t.TempDir(), "back")
+	code, rep, out := runReport(t, remote, back)
+	if code != cli.ExitOK {
+		t.Fatalf("copy back: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, files, 0, 0)
+	sameTree(t, src, back)
+	got := srv.Stats().Sub(before)
+	t.Logf("requests: %+v", got)
+	if got.Get != files || got.Head > 3 || got.Total > files*11/10 {
+		t.Errorf("COS -> local of %d new files: %+v; want a GET per file, a list per directory and the plan's look", files, got)
+	}
+}
