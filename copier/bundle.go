@@ -21,7 +21,7 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 	dirs := map[string]bool{} // directories this bundle found or made
 	for i, f := range item.Files {
 		sub := &messages.WorkItem{Job: item.Job, Index: item.Index, Kind: messages.KindFile,
-			Src: f.Src, Dst: f.Dst, Attr: f.Attr, Statted: item.Statted}
+			Src: f.Src, Dst: f.Dst, Attr: f.Attr, Statted: item.Statted, ParentInJob: f.ParentInJob}
 		start := time.Now()
 		var r messages.Result
 		made := 0 // directories made, by failed tries too

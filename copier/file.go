@@ -15,9 +15,8 @@ import (
 func (t *task) file(ctx context.Context) (messages.Result, error) {
 	var res messages.Result
 	o := t.Job.Options
-	dfi, err := t.DstFS.Stat(ctx, t.Dst.Path)
-	exists := err == nil
-	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+	dfi, exists, err := t.target(ctx)
+	if err != nil {
 		return res, err
 	}
 	if exists && dfi.IsDir() {
@@ -57,6 +56,22 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 	}
 	res.Status, res.Checksum = messages.StatusCopied, sum.String()
 	return res, nil
+}
+
+// target looks the target up, unless the lister saw it missing below a
+// directory this job makes (messages.WorkItem.ParentInJob): then nothing
+// but this job's own items writes there, and a copy of a new file costs no
+// lookup (on COS, three requests). A delivery again after a lost result
+// copies the file again, onto the same bytes.
+func (t *task) target(ctx context.Context) (fs.FileInfo, bool, error) {
+	if t.Item.ParentInJob && !t.Job.Options.DryRun {
+		return fs.FileInfo{}, false, nil
+	}
+	dfi, err := t.DstFS.Stat(ctx, t.Dst.Path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return dfi, false, err
+	}
+	return dfi, err == nil, nil
 }
 
 // decide applies DistCp's per-file rules (CopyMapper) to an existing or
@@ -108,6 +123,11 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	}
 	co := distcp.CreateOptionsFor(t.DstFS, o, t.Item.Attr)
 	co.Overwrite = true // -direct replaces; a temp name is ours alone
+	co.Missing = t.Item.ParentInJob && tmp == t.Dst.Path
+	co.Source = &fs.Origin{SrcSize: t.Item.Attr.Size}
+	if t.Item.Statted {
+		co.Source.SrcModTime, co.Source.SrcChangeTime = t.Item.Attr.ModTime, t.Item.Attr.ChangeTime
+	}
 	w, err := t.DstFS.Create(ctx, tmp, co)
 	if err != nil {
 		return fs.Checksum{}, fmt.Errorf("create %s: %w", tmp, err)
@@ -184,10 +204,12 @@ func (t *task) checkVia(p string, sum fs.Checksum, check func() (int64, fs.Check
 	return true, t.CheckWritten(p, size, got, sum)
 }
 
-// mkParent makes sure the target's directory exists.
+// mkParent makes sure the target's directory exists, unless the parent's
+// own item makes it and files need no parent (fs.ImplicitDirs: on COS a
+// file under a missing marker is in a directory all the same).
 func (t *task) mkParent(ctx context.Context, res *messages.Result) error {
 	dir := path.Dir(t.Dst.Path)
-	if t.dirs[dir] {
+	if t.dirs[dir] || t.Item.ParentInJob && fs.ImplicitDirs(t.DstFS) {
 		return nil
 	}
 	n, err := fs.MkdirAllLevels(ctx, t.DstFS, dir, 0o755)

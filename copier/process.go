@@ -77,6 +77,9 @@ type task struct {
 
 func (t *task) dir(ctx context.Context) (messages.Result, error) {
 	res := dirResult(t.Job.Options, &t.Item.Attr, t.Item.Root)
+	if fs.ImplicitDirs(t.DstFS) && t.Item.TargetMissing && !t.Job.Options.DryRun {
+		return t.markDir(ctx, res)
+	}
 	fi, err := t.DstFS.Stat(ctx, t.Dst.Path)
 	switch {
 	case err == nil && !fi.IsDir():
@@ -104,6 +107,30 @@ func (t *task) dir(ctx context.Context) (messages.Result, error) {
 		return res, err
 	}
 	res.Status, res.Reason = messages.StatusCopied, "directory created"
+	return res, nil
+}
+
+// markDir makes a directory the lister saw missing on a store where
+// directories need no parents (fs.DirMarker): its marker, put without a
+// look, since a look could not tell this job's making from an older
+// directory anyway (files already copied below make it seem to exist),
+// and, unless its parent is this job's item too (ParentInJob), the
+// parents missing above it.
+func (t *task) markDir(ctx context.Context, res messages.Result) (messages.Result, error) {
+	if !t.Item.ParentInJob {
+		if parent := path.Dir(t.Dst.Path); parent != t.Dst.Path {
+			n, err := fs.MkdirAllLevels(ctx, t.DstFS, parent, 0o755)
+			res.DirsCreated = n
+			if err != nil {
+				return res, err
+			}
+		}
+	}
+	if err := fs.MarkDir(ctx, t.DstFS, t.Dst.Path, 0o755); err != nil {
+		return res, err
+	}
+	res.Status, res.Reason = messages.StatusCopied, "directory created"
+	res.DirsCreated++
 	return res, nil
 }
 

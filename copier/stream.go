@@ -70,7 +70,7 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 	if n != length {
 		return fs.Checksum{}, place.Permanent(fmt.Errorf("source %s changed during the copy: listed %d bytes, read %d: re-run with -update", t.Src.Display(), t.Item.Attr.Size, offset+n))
 	}
-	fi, err := t.SrcFS.Stat(ctx, t.Src.Path)
+	fi, err := t.sourceNow(ctx, r, offset, length)
 	if err != nil {
 		return fs.Checksum{}, fmt.Errorf("re-check source %s: %w", t.Src.Display(), err)
 	}
@@ -82,6 +82,19 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 		return sum, nil
 	}
 	return fs.CRC32C(h.Sum32()), nil
+}
+
+// sourceNow describes the source after it was read from r: as the read
+// of the whole file began, where the store serves a whole file as one
+// version (fs.SnapshotReader: the bytes read are that version's, whatever
+// changed since, and asking again would cost a request per file, a HEAD
+// on COS), else as Stat finds it now. A chunk is one range among several
+// reads, which may each see another version: it asks.
+func (t *task) sourceNow(ctx context.Context, r io.Reader, offset, length int64) (fs.FileInfo, error) {
+	if fi, ok := fs.SnapshotInfo(r); ok && offset == 0 && length == t.Item.Attr.Size {
+		return fi, nil
+	}
+	return t.SrcFS.Stat(ctx, t.Src.Path)
 }
 
 // throttle limits one worker to a byte rate (DistCp's per-map -bandwidth),

@@ -104,10 +104,15 @@ func sameOrigin(o messages.Options, a messages.Attrs, rec fs.Origin) bool {
 // ReadOrigin reads the target's recorded origin when the decision would
 // use it (in.WantsOrigin, and metadata alone has not settled it) and dstFS
 // keeps one: the read is an extended attribute, so it is not made for a
-// file whose size already differs. It returns in with Origin set, or
-// unchanged.
+// file whose size already differs. A record the target's Stat brought
+// along (FileInfo.Origin: COS) costs nothing and is taken as it is. It
+// returns in with Origin set, or unchanged.
 func ReadOrigin(ctx context.Context, dstFS fs.FS, in Input) Input {
 	if in.Target == nil || !in.WantsOrigin() {
+		return in
+	}
+	if in.Target.Origin != nil {
+		in.Origin = in.Target.Origin // read with the target's metadata
 		return in
 	}
 	pre := in

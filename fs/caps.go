@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"time"
 )
 
@@ -72,11 +73,43 @@ func RecordOrigin(ctx context.Context, fsys FS, path string, o Origin) error {
 // returned it); ok is false where there is none valid or fsys records
 // none.
 func OriginOf(ctx context.Context, fsys FS, fi FileInfo) (o Origin, ok bool, err error) {
+	if fi.Origin != nil {
+		return *fi.Origin, true, nil // read with fi (FileInfo.Origin)
+	}
 	r, ok := fsys.(OriginRecorder)
 	if !ok {
 		return Origin{}, false, nil
 	}
 	return r.Origin(ctx, fi)
+}
+
+// ImplicitDirs reports whether a file can be created on fsys without its
+// parent directory made first (DirMarker).
+func ImplicitDirs(fsys FS) bool {
+	_, ok := fsys.(DirMarker)
+	return ok
+}
+
+// MarkDir makes path a directory with one write that looks at nothing
+// (DirMarker.MarkDir); a backend whose directories must be made fails
+// with an error wrapping errors.ErrUnsupported (ask ImplicitDirs first).
+func MarkDir(ctx context.Context, fsys FS, path string, perm iofs.FileMode) error {
+	dm, ok := fsys.(DirMarker)
+	if !ok {
+		return unsupported(fsys, "mark a directory without making it")
+	}
+	return dm.MarkDir(ctx, path, perm)
+}
+
+// SnapshotInfo describes the version of a file that r, a reader Open
+// returned, reads where the store serves a whole file as one version
+// (SnapshotReader); ok is false where the caller must Stat.
+func SnapshotInfo(r io.Reader) (fi FileInfo, ok bool) {
+	sr, ok := r.(SnapshotReader)
+	if !ok {
+		return FileInfo{}, false
+	}
+	return sr.Info(), true
 }
 
 // AtomicCreate reports whether fsys's Writers make a file visible only

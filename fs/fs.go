@@ -42,6 +42,11 @@ type FileInfo struct {
 	Group       string // group name
 	BlockSize   int64  // HDFS block size; 0 where meaningless
 	Replication int16  // HDFS replication; 0 where meaningless
+	// Origin, when not nil, is the file's origin record as the backend
+	// read it with the rest of the entry (COS: from the same HEAD, kept
+	// there by CreateOptions.Source), already found valid for the file:
+	// it counts as an OriginRecorder's record would, for no request.
+	Origin *Origin
 }
 
 // IsDir reports whether the entry is a directory.
@@ -60,6 +65,18 @@ type CreateOptions struct {
 	// (object metadata, where changing it later costs a server-side copy);
 	// other backends ignore them and the caller uses SetAttrs after Close.
 	Attrs Attrs
+	// Missing says the caller knows nothing is at path, neither a file nor
+	// a directory (a listing of its parent showed none, and only this
+	// caller writes there): a backend may skip its own look before
+	// writing (on COS, up to three requests).
+	Missing bool
+	// Source, when not nil, is the origin to record with the file (its
+	// Checksum left zero: the writer takes that of the bytes it is given)
+	// by backends that record it as they write, where a record made after
+	// Close would cost a copy of the file (COS: object metadata sent with
+	// the PUT, read back by Stat as FileInfo.Origin). Others ignore it (an
+	// OriginRecorder records after Close).
+	Source *Origin
 }
 
 // Writer receives a new file's bytes. Close makes the file complete (for
@@ -101,6 +118,27 @@ type ChecksummingWriter interface {
 // errors.ErrUnsupported says it cannot, and the caller verifies by path.
 type StoreChecker interface {
 	CheckStored(ctx context.Context) (size int64, sum Checksum, err error)
+}
+
+// SnapshotReader is implemented by the readers Open returns on stores that
+// serve a whole file as one version fixed when the read began (object
+// stores: a GET of an object being replaced goes on with the version it
+// began with). Info describes that version as Stat would have, from the
+// answer that began the read: a copier that read the whole file checks
+// the source unchanged against it instead of asking again. A reader from
+// an offset other than 0 need not implement it.
+type SnapshotReader interface {
+	Info() FileInfo
+}
+
+// DirMarker is implemented by backends where a directory exists by the
+// files below it alone (object stores: a prefix with objects under it), so
+// that creating a file needs no parent directory made first, and a
+// directory is made by one write that looks at nothing (a "key/" marker).
+// MarkDir makes path a directory that way: for a path known missing whose
+// parents are made by others (or need not be).
+type DirMarker interface {
+	MarkDir(ctx context.Context, path string, perm iofs.FileMode) error
 }
 
 // FS is the small core every backend implements.

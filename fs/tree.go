@@ -65,8 +65,14 @@ func mkdirAll(ctx context.Context, fsys FS, dir string, perm iofs.FileMode) (cre
 	if err != nil {
 		return 0, 0, err
 	}
+	// Where a directory is one write that looks at nothing (DirMarker),
+	// the look just made settles what Mkdir would look up again.
+	mkdir := fsys.Mkdir
+	if dm, ok := fsys.(DirMarker); ok {
+		mkdir = dm.MarkDir
+	}
 	for i := len(missing) - 1; i >= 0; i-- {
-		err := fsys.Mkdir(ctx, missing[i], perm)
+		err := mkdir(ctx, missing[i], perm)
 		switch {
 		case err == nil:
 			created++

@@ -3,10 +3,12 @@ package lister
 import (
 	"context"
 	"errors"
+	"path"
 	"time"
 
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/filter"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -23,6 +25,15 @@ type enqueuer struct {
 	bundleBytes   int64
 	bundleStatted bool
 	bundles       int // bundles published, for the ramp-up
+
+	// root is the root being listed.
+	root Root
+	// flt is the job's -filters, compiled when first needed.
+	flt *filter.Filter
+	// The last parentInJob answer, for the parent and root it was for.
+	lastParent string
+	lastRoot   fs.URI
+	lastInJob  bool
 
 	// events publishes the lister's results for skipped entries.
 	events Publisher
@@ -54,15 +65,62 @@ func (e *enqueuer) count(items, files, bytes int64) {
 	}
 }
 
-// dir enqueues a directory; missing: the lister saw its target missing.
-func (e *enqueuer) dir(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, root, statted, missing bool) error {
+// dir enqueues a directory; missing: the lister saw its target missing;
+// underMissing: so it saw its parent's (see parentInJob).
+func (e *enqueuer) dir(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, root, statted, missing, underMissing bool) error {
 	e.listed.Dirs++
 	return e.publish(ctx, &messages.WorkItem{Kind: messages.KindDir, Src: src.String(), Dst: dst.String(),
-		Root: root, Attr: attrsOf(fi), Statted: statted, TargetMissing: missing}, 0, 0)
+		Root: root, Attr: attrsOf(fi), Statted: statted, TargetMissing: missing,
+		ParentInJob: e.parentInJob(src, underMissing)}, 0, 0)
 }
 
-// file enqueues one file: chunked, bundled or alone.
-func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted bool, dstFS fs.FS) error {
+// parentInJob tells whether src's parent directory is an item of this
+// job whose target was missing when listed (messages.WorkItem.ParentInJob),
+// and so is every directory above it up to the job's write root: then a
+// copier may write below them before their own items make them, and every
+// directory this job counts as made still gets the item that counts it.
+// That holds when the parent's target was missing (underMissing), the
+// root's target is the write root itself (several sources land below it,
+// and it is no item), and no directory from the root down to the parent
+// was left out by -filters (which test every path on its own: a directory
+// left out gets no item while its files are copied).
+func (e *enqueuer) parentInJob(src fs.URI, underMissing bool) bool {
+	if !underMissing || e.job.Options.DryRun || e.root.Dst.String() != e.job.WriteRoot {
+		return false
+	}
+	parent := path.Dir(src.Path)
+	if parent == e.lastParent && e.root.Src == e.lastRoot {
+		return e.lastInJob
+	}
+	if e.flt == nil {
+		flt, err := filter.Compile(e.job.Options.Filters)
+		if err != nil {
+			return false // MakePlan compiled them; nothing is promised here
+		}
+		e.flt = flt
+	}
+	in := false
+	for d := parent; ; d = path.Dir(d) {
+		u := src
+		u.Path = d
+		if e.flt.Excludes(u) {
+			break
+		}
+		if d == e.root.Src.Path {
+			in = true
+			break
+		}
+		if d == "/" || d == "." {
+			break
+		}
+	}
+	e.lastParent, e.lastRoot, e.lastInJob = parent, e.root.Src, in
+	return in
+}
+
+// file enqueues one file: chunked, bundled or alone; underMissing: the
+// lister saw its parent's target missing (see parentInJob).
+func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, statted, underMissing bool, dstFS fs.FS) error {
 	o := e.job.Options
 	if chunk := chunkSize(o, fi); chunk > 0 && fi.Size > chunk && !o.DryRun {
 		if fs.CanWriteParts(dstFS) && mustCopy(ctx, o, dstFS, dst.Path, attrsOf(fi)) {
@@ -75,7 +133,8 @@ func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, st
 				return err
 			}
 		}
-		e.bundle = append(e.bundle, messages.BundledFile{Src: src.String(), Dst: dst.String(), Attr: attrsOf(fi)})
+		e.bundle = append(e.bundle, messages.BundledFile{Src: src.String(), Dst: dst.String(), Attr: attrsOf(fi),
+			ParentInJob: e.parentInJob(src, underMissing)})
 		e.bundleBytes += fi.Size
 		e.bundleStatted = statted
 		// The first bundles are small, so that a small job still spreads
@@ -87,7 +146,7 @@ func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, st
 		return nil
 	}
 	return e.publish(ctx, &messages.WorkItem{Kind: messages.KindFile, Src: src.String(), Dst: dst.String(),
-		Attr: attrsOf(fi), Statted: statted}, 1, fi.Size)
+		Attr: attrsOf(fi), Statted: statted, ParentInJob: e.parentInJob(src, underMissing)}, 1, fi.Size)
 }
 
 // skipped records an entry the listing found already in place (see
@@ -144,7 +203,8 @@ func (e *enqueuer) flush(ctx context.Context) error {
 	item := &messages.WorkItem{Kind: messages.KindBundle, Files: e.bundle, Statted: e.bundleStatted}
 	if len(e.bundle) == 1 { // a bundle of one is a file
 		f := e.bundle[0]
-		item = &messages.WorkItem{Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Attr: f.Attr, Statted: e.bundleStatted}
+		item = &messages.WorkItem{Kind: messages.KindFile, Src: f.Src, Dst: f.Dst, Attr: f.Attr, Statted: e.bundleStatted,
+			ParentInJob: f.ParentInJob}
 	}
 	if err := e.publish(ctx, item, int64(len(e.bundle)), e.bundleBytes); err != nil {
 		return err

@@ -117,6 +117,7 @@ func (b *brokeOff) Unwrap() error { return b.cause }
 // listRoot enqueues one root of the plan: a file, or a directory and the
 // tree below it. A failure of the walk comes back as a *brokeOff.
 func (l *Lister) listRoot(ctx context.Context, p *Plan, r Root, e *enqueuer) error {
+	e.root = r
 	sfs, err := l.reg.FS(ctx, r.Src)
 	if err != nil {
 		return err
@@ -133,7 +134,7 @@ func (l *Lister) listRoot(ctx context.Context, p *Plan, r Root, e *enqueuer) err
 		if excluded {
 			return nil
 		}
-		return e.file(ctx, r.Src, r.Dst, r.Info, true, dfs)
+		return e.file(ctx, r.Src, r.Dst, r.Info, true, false, dfs)
 	}
 	// Below a missing root target every target is missing (no lookups
 	// while listing), and a copier that finds the root made knows this
@@ -144,7 +145,7 @@ func (l *Lister) listRoot(ctx context.Context, p *Plan, r Root, e *enqueuer) err
 		rootMissing = errors.Is(err, fs.ErrNotExist)
 	}
 	if !excluded {
-		if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true, rootMissing); err != nil {
+		if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true, rootMissing, false); err != nil {
 			return err
 		}
 	}
@@ -184,9 +185,9 @@ func (l *Lister) walkRoot(ctx context.Context, p *Plan, r Root, e *enqueuer, sfs
 			return e.skipped(ctx, src, dst, fi, v.reason)
 		}
 		if fi.IsDir() {
-			return e.dir(ctx, src, dst, fi, false, statted, v.missing)
+			return e.dir(ctx, src, dst, fi, false, statted, v.missing, v.underMissing)
 		}
-		return e.file(ctx, src, dst, fi, statted, dfs)
+		return e.file(ctx, src, dst, fi, statted, v.underMissing, dfs)
 	})
 }
 

@@ -18,8 +18,9 @@ import (
 // check, when not nil, runs on the listing goroutines for every entry, so
 // its lookups (a target's Stat) run in parallel too; fn gets its verdict.
 // Below a directory whose target is missing (rootMissing: root's) check
-// is not asked: every entry's target is missing too, and a fresh copy
-// costs no target lookups.
+// is not asked: every entry's target is missing too (its verdict says
+// so, whether or not there is a check), and a fresh copy costs no target
+// lookups.
 func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing bool, check func(fs.FileInfo) verdict, fn func(fs.FileInfo, verdict) error) error {
 	if l.threads <= 1 {
 		return fs.Walk(ctx, fsys, root, func(fi fs.FileInfo) error {
@@ -104,6 +105,9 @@ type verdict struct {
 	skip    bool
 	reason  string
 	missing bool
+	// underMissing: the entry's parent directory's target was missing
+	// when listed (so is the entry's, unlooked at).
+	underMissing bool
 }
 
 // queued is a directory waiting to be listed; missing: its target is.
@@ -174,9 +178,9 @@ func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check func(fs.FileInfo)
 			}
 			b.entries = append(b.entries, fi)
 			switch {
-			case check == nil:
 			case d.missing:
-				b.verdicts = append(b.verdicts, verdict{missing: true})
+				b.verdicts = append(b.verdicts, verdict{missing: true, underMissing: true})
+			case check == nil:
 			default:
 				b.verdicts = append(b.verdicts, check(fi))
 			}

@@ -37,6 +37,13 @@ type WorkItem struct {
 	// file's copy first, or a delivery whose result was lost). False is
 	// also "not looked at".
 	TargetMissing bool `json:"target_missing,omitempty"`
+	// ParentInJob says the entry's parent directory is a directory item of
+	// this job whose target the lister saw missing: so the entry's target
+	// was missing too, and the parent's own item makes the parent. A
+	// copier then neither looks at the target before writing it nor, where
+	// files need no parent directory (object stores), makes the parent.
+	// False is also "not known" (an older lister).
+	ParentInJob bool `json:"parent_in_job,omitempty"`
 	// Files are a bundle's files (Kind bundle), which share Statted; Src,
 	// Dst and Attr are then empty.
 	Files []BundledFile `json:"files,omitempty"`
@@ -49,6 +56,8 @@ type BundledFile struct {
 	Src  string `json:"src"`
 	Dst  string `json:"dst"`
 	Attr Attrs  `json:"attr"`
+	// ParentInJob is WorkItem.ParentInJob for this file.
+	ParentInJob bool `json:"parent_in_job,omitempty"`
 }
 
 // Chunk is one byte range of a file split across copiers. Src, Dst and

@@ -9,7 +9,11 @@
 // files in nested directories), noop-update (small again with -update on
 // up-to-date targets), hdfs (local tree to the HDFS emulator, jetcp against
 // rclone's HDFS backend) and cos-scaling (local tree to the COS emulator
-// with added latency, jetcp at -m 1, 4, 16). Each measurement is repeated
+// with added latency, jetcp at -m 1, 4, 16, 64) and requests (not timed: the
+// requests per file, by kind, that the COS and HDFS emulators served for
+// new small files and a no-op -update, local -> COS, local -> HDFS, HDFS ->
+// COS and COS -> local, next to the physical minimum; issue #17). Each
+// measurement is repeated
 // -runs times, tools interleaved, and the median wall time reported; every
 // copy is checked against the source. A failed run stops bench with exit
 // status 1 and the reason.
@@ -53,6 +57,8 @@ type options struct {
 	cosFiles, cosKiB     int
 	cosLatency           time.Duration
 	cosM                 []int
+	reqFiles, reqKiB     int
+	reqDirs, reqM        int
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -83,7 +89,11 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.cosFiles, "cos-files", 256, "cos-scaling: number of files")
 	fs.IntVar(&o.cosKiB, "cos-kib", 1024, "cos-scaling: KiB per file (keep >= 1024: smaller files may be bundled)")
 	fs.DurationVar(&o.cosLatency, "cos-latency", 20*time.Millisecond, "cos-scaling: delay the emulator adds to every request")
-	cosM := fs.String("cos-m", "1,4,16", "cos-scaling: jetcp -m values (the target compares 16 with 1)")
+	cosM := fs.String("cos-m", "1,4,16,64", "cos-scaling: jetcp -m values (the target compares 16 with 1)")
+	fs.IntVar(&o.reqFiles, "req-files", 100, "requests: number of new files")
+	fs.IntVar(&o.reqKiB, "req-kib", 5, "requests: KiB per file")
+	fs.IntVar(&o.reqDirs, "req-dirs", 2, "requests: directories the files are spread over")
+	fs.IntVar(&o.reqM, "req-m", 1, "requests: jetcp -m")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -119,7 +129,8 @@ func parseFlags(args []string) (*options, error) {
 		o.cosM = append(o.cosM, m)
 	}
 	for name, v := range map[string]int{"runs": o.runs, "large-files": o.largeFiles, "large-mib": o.largeMiB, "small-files": o.smallFiles,
-		"small-kib": o.smallKiB, "hdfs-files": o.hdfsFiles, "hdfs-mib": o.hdfsMiB, "hdfs-m": o.hdfsM, "cos-files": o.cosFiles, "cos-kib": o.cosKiB} {
+		"small-kib": o.smallKiB, "hdfs-files": o.hdfsFiles, "hdfs-mib": o.hdfsMiB, "hdfs-m": o.hdfsM, "cos-files": o.cosFiles, "cos-kib": o.cosKiB,
+		"req-files": o.reqFiles, "req-kib": o.reqKiB, "req-dirs": o.reqDirs, "req-m": o.reqM} {
 		if v < 1 {
 			return nil, fmt.Errorf("-%s must be at least 1", name)
 		}
@@ -149,6 +160,9 @@ func (o *options) needBytes() int64 {
 	if o.selected(wlCOS) {
 		n += 2 * int64(o.cosFiles) * int64(o.cosKiB) << 10
 	}
+	if o.selected(wlReq) {
+		n += 6 * int64(o.reqFiles) * int64(max(o.reqKiB, 4)) << 10
+	}
 	return n + 64<<20
 }
 
@@ -162,6 +176,8 @@ type bench struct {
 	hdfsUser                                      string
 
 	smallDone bool // small left up-to-date targets for noop-update
+
+	reqWL *workload // the requests workload, once counted
 }
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -201,8 +217,13 @@ func run(args []string) int {
 	if err != nil {
 		res.Error = err.Error()
 	}
-	fmt.Println()
-	printTable(os.Stdout, rows, res.Targets)
+	if len(rows) > 0 {
+		fmt.Println()
+		printTable(os.Stdout, rows, res.Targets)
+	}
+	if len(res.Requests) > 0 {
+		printRequests(os.Stdout, b.reqWL, opts.reqM, res.Requests)
+	}
 	if !opts.keep {
 		for _, d := range []string{b.srcDir, b.dstDir, b.emuDir, filepath.Join(b.work, "tmp")} {
 			_ = os.RemoveAll(d)
@@ -223,34 +244,9 @@ func run(args []string) int {
 // setUp finds the programs and prepares the work directory.
 func setUp(ctx context.Context, o *options) (*bench, error) {
 	b := &bench{ctx: ctx, opts: o}
-	if o.binDir == "" {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, err
-		}
-		o.binDir = filepath.Dir(exe)
+	if err := b.findPrograms(); err != nil {
+		return nil, err
 	}
-	b.lister = filepath.Join(o.binDir, "lister")
-	b.hdfsEmu = filepath.Join(o.binDir, "hdfs-emulator")
-	b.cosEmu = filepath.Join(o.binDir, "cos-emulator")
-	need := []string{b.lister}
-	if o.selected(wlHDFS) {
-		need = append(need, b.hdfsEmu)
-	}
-	if o.selected(wlCOS) {
-		need = append(need, b.cosEmu)
-	}
-	for _, p := range need {
-		if _, err := os.Stat(p); err != nil {
-			return nil, fmt.Errorf("%s not found: build the programs first (go tool task build), or give -bin DIR", p)
-		}
-	}
-	if o.selected(wlLarge) || o.selected(wlSmall) || o.selected(wlNoop) || o.selected(wlHDFS) {
-		if _, err := exec.LookPath("rclone"); err != nil {
-			return nil, errors.New("rclone not found in PATH: apt-get install -y rclone (go tool task bench installs it)")
-		}
-	}
-
 	b.hdfsUser = os.Getenv("HADOOP_USER_NAME") // as jetcp picks it (fs/hdfs UserFrom)
 	if b.hdfsUser == "" {
 		if u, err := user.Current(); err == nil {
@@ -259,7 +255,6 @@ func setUp(ctx context.Context, o *options) (*bench, error) {
 			b.hdfsUser = "root"
 		}
 	}
-
 	work, why := chooseWorkDir(o.dir, o.needBytes())
 	if why != "" {
 		fmt.Fprintln(os.Stderr, "bench: warning:", why)
@@ -267,24 +262,68 @@ func setUp(ctx context.Context, o *options) (*bench, error) {
 	if err := claimWorkDir(work); err != nil {
 		return nil, err
 	}
+	if err := b.makeDirs(work); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// findPrograms locates lister and the emulators the selected workloads
+// need, and rclone where it runs.
+func (b *bench) findPrograms() error {
+	o := b.opts
+	if o.binDir == "" {
+		exe, err := os.Executable()
+		if err != nil {
+			return err
+		}
+		o.binDir = filepath.Dir(exe)
+	}
+	b.lister = filepath.Join(o.binDir, "lister")
+	b.hdfsEmu = filepath.Join(o.binDir, "hdfs-emulator")
+	b.cosEmu = filepath.Join(o.binDir, "cos-emulator")
+	need := []string{b.lister}
+	if o.selected(wlHDFS) || o.selected(wlReq) {
+		need = append(need, b.hdfsEmu)
+	}
+	if o.selected(wlCOS) || o.selected(wlReq) {
+		need = append(need, b.cosEmu)
+	}
+	for _, p := range need {
+		if _, err := os.Stat(p); err != nil {
+			return fmt.Errorf("%s not found: build the programs first (go tool task build), or give -bin DIR", p)
+		}
+	}
+	if o.selected(wlLarge) || o.selected(wlSmall) || o.selected(wlNoop) || o.selected(wlHDFS) {
+		if _, err := exec.LookPath("rclone"); err != nil {
+			return errors.New("rclone not found in PATH: apt-get install -y rclone (go tool task bench installs it)")
+		}
+	}
+	return nil
+}
+
+// makeDirs empties and makes the work directory's parts, and jetcp's
+// TMPDIR.
+func (b *bench) makeDirs(work string) error {
+	o := b.opts
 	b.work = work
 	b.srcDir, b.dstDir = filepath.Join(work, "src"), filepath.Join(work, "dst")
 	b.emuDir, b.logDir = filepath.Join(work, "emu"), filepath.Join(work, "logs")
 	b.confDir = filepath.Join(work, "conf")
 	for _, d := range []string{b.srcDir, b.dstDir, b.emuDir, b.logDir, b.confDir, filepath.Join(work, "tmp")} {
 		if err := os.RemoveAll(d); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	// An empty Hadoop configuration directory: nothing of this machine's
 	// Hadoop set-up (Kerberos, fs.defaultFS) leaks into the runs.
 	for _, d := range []string{b.srcDir, b.dstDir, b.emuDir, b.logDir, filepath.Join(b.confDir, "hadoop")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := os.WriteFile(b.rcloneConf(), []byte("# rclone configuration of jetcp's bench: no remotes\n"), 0o644); err != nil {
-		return nil, err
+		return err
 	}
 	switch o.jetcpTmp {
 	case "work":
@@ -293,11 +332,9 @@ func setUp(ctx context.Context, o *options) (*bench, error) {
 		o.jetcpTmp = ""
 	}
 	if o.jetcpTmp != "" {
-		if err := os.MkdirAll(o.jetcpTmp, 0o755); err != nil {
-			return nil, err
-		}
+		return os.MkdirAll(o.jetcpTmp, 0o755)
 	}
-	return b, nil
+	return nil
 }
 
 // claimWorkDir creates dir, or accepts it when empty or used by bench
@@ -362,6 +399,7 @@ func (o *options) config(b *bench) map[string]any {
 		"small_files": o.smallFiles, "small_kib": o.smallKiB,
 		"hdfs_files": o.hdfsFiles, "hdfs_mib": o.hdfsMiB, "hdfs_m": o.hdfsM, "hdfs_block_size": o.hdfsBlock, "hdfs_user": b.hdfsUser,
 		"cos_files": o.cosFiles, "cos_kib": o.cosKiB, "cos_latency": o.cosLatency.String(), "cos_m": o.cosM,
+		"req_files": o.reqFiles, "req_kib": o.reqKiB, "req_dirs": o.reqDirs, "req_m": o.reqM,
 		"bin": o.binDir, "jetcp_tmpdir": o.jetcpTmp,
 	}
 }
@@ -439,5 +477,24 @@ func (b *bench) runAll(res *results) ([]*row, error) {
 			b.smallDone = true
 		}
 	}
+	if o.selected(wlReq) {
+		return rows, b.runRequests(res)
+	}
 	return rows, nil
+}
+
+// runRequests generates the requests workload and counts what copying it
+// costs in requests (requests.go), into res.
+func (b *bench) runRequests(res *results) error {
+	o := b.opts
+	shape := fmt.Sprintf("%d x %d KiB in %d directories", o.reqFiles, o.reqKiB, o.reqDirs)
+	w, err := generate(wlReq, filepath.Join(b.srcDir, wlReq), reqLayout(o.reqFiles, o.reqDirs, int64(o.reqKiB)<<10))
+	if err != nil {
+		return fmt.Errorf("generate %s: %w", wlReq, err)
+	}
+	res.Workloads = append(res.Workloads, workloadInfo{Name: wlReq, Files: w.files, Dirs: w.dirs, Bytes: w.bytes, Shape: shape})
+	fmt.Fprintf(os.Stderr, "bench: counting requests: %s\n", shape)
+	res.Requests, err = b.requests(w)
+	b.reqWL = w
+	return err
 }

@@ -20,9 +20,10 @@ const (
 	wlNoop  = "noop-update"
 	wlHDFS  = "hdfs"
 	wlCOS   = "cos-scaling"
+	wlReq   = "requests"
 )
 
-var workloadNames = []string{wlLarge, wlSmall, wlNoop, wlHDFS, wlCOS}
+var workloadNames = []string{wlLarge, wlSmall, wlNoop, wlHDFS, wlCOS, wlReq}
 
 // sample is one timed run.
 type sample struct {
@@ -246,6 +247,8 @@ type results struct {
 	Workloads []workloadInfo `json:"workloads"`
 	Rows      []*row         `json:"results"`
 	Targets   []target       `json:"targets"`
+	// Requests is the requests table: requests per file by kind.
+	Requests []reqRow `json:"requests,omitempty"`
 }
 
 func writeJSON(path string, res *results) error {

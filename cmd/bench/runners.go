@@ -123,9 +123,12 @@ type emulator struct {
 	cmd  *exec.Cmd
 	addr string // 127.0.0.1:PORT
 	url  string // what it printed after "serving "
-	dir  string // its -dir, removed by stop
-	logf *os.File
-	done chan error
+	// statsURL is where an HDFS emulator started with -stats-addr
+	// serves its counts.
+	statsURL string
+	dir      string // its -dir, removed by stop
+	logf     *os.File
+	done     chan error
 }
 
 // startEmulator runs bin with args plus -addr on a free loopback port and

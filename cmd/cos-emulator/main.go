@@ -6,6 +6,10 @@
 // Clients keep the real host name (<bucket>.cos.<region>.myqcloud.com) and
 // dial the emulator's address. It prints "cos-emulator serving <URL>" once
 // listening and stops on SIGINT or SIGTERM. Secrets are never printed.
+//
+// The requests served so far, counted by kind, are at GET /cosemu/stats on
+// the emulator's address (no bucket host, no signature): JSON, see
+// cosemu.Stats.
 package main
 
 import (

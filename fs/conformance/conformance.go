@@ -149,6 +149,8 @@ func Run(t *testing.T, fsys fs.FS, root string, opts ...Option) {
 	t.Run("AttrsAtCreate", s.testAttrsAtCreate)
 	t.Run("AtomicCreator", s.testAtomicCreator)
 	t.Run("ListAttrs", s.testListAttrs)
+	t.Run("DirMarker", s.testDirMarker)
+	t.Run("SnapshotReader", s.testSnapshotReader)
 	t.Run("Closer", s.testCloser) // last: it closes fsys
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash"
 	"hash/crc32"
+	"io"
 	"os"
 	"sync"
 	"time"
@@ -179,4 +180,31 @@ func (m *closeOnce) Close() error {
 	}
 	m.closed = true
 	return nil
+}
+
+// markNothing claims DirMarker and marks nothing.
+type markNothing struct{ mutant }
+
+func (markNothing) MarkDir(context.Context, string, os.FileMode) error { return nil }
+
+// lazySnapshot's readers describe the file when asked, not the version
+// they read.
+type lazySnapshot struct{ mutant }
+
+func (m lazySnapshot) Open(ctx context.Context, p string, off int64) (io.ReadCloser, error) {
+	r, err := m.mutant.Open(ctx, p, off)
+	if err != nil {
+		return nil, err
+	}
+	return lazyInfo{ReadCloser: r, stat: func() (fs.FileInfo, error) { return m.FS.Stat(context.WithoutCancel(ctx), p) }}, nil
+}
+
+type lazyInfo struct {
+	io.ReadCloser
+	stat func() (fs.FileInfo, error)
+}
+
+func (r lazyInfo) Info() fs.FileInfo {
+	fi, _ := r.stat()
+	return fi
 }

@@ -1,8 +1,10 @@
 package conformance
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"maps"
 	"slices"
 	"strconv"
@@ -461,5 +463,63 @@ func (s *suite) testCloser(t *testing.T) {
 	}
 	if err := c.Close(); err != nil {
 		t.Errorf("a second Close: %v", err)
+	}
+}
+
+// testDirMarker checks fs.DirMarker: a marked directory is a directory to
+// Stat and List, and, as the capability promises, a file is created below
+// a directory nobody made.
+func (s *suite) testDirMarker(t *testing.T) {
+	implements(t, fs.ImplicitDirs(s.fsys), "fs.DirMarker")
+	ctx := t.Context()
+	d := s.dir(t)
+	m := join(d, "marked")
+	if err := fs.MarkDir(ctx, s.fsys, m, 0o755); err != nil {
+		t.Fatalf("MarkDir(%s): %v", m, err)
+	}
+	if fi := s.stat(t, m); !fi.IsDir() {
+		t.Fatalf("Stat(%s) after MarkDir: mode %v, want a directory", m, fi.Mode)
+	}
+	if fi, ok := s.list(t, d)["marked"]; !ok || !fi.IsDir() {
+		t.Errorf("List(%s) after MarkDir: %q is not a directory there", d, "marked")
+	}
+	s.write(t, join(m, "f"), []byte("in"), fs.CreateOptions{})
+	if got := s.list(t, m); len(got) != 1 {
+		t.Errorf("List(%s): %q, want the file alone", m, keys(got))
+	}
+	deep := join(d, "never", "made", "f")
+	s.write(t, deep, []byte("deep"), fs.CreateOptions{})
+	if fi := s.stat(t, join(d, "never")); !fi.IsDir() {
+		t.Errorf("Stat(%s) above a file created without parents: mode %v, want a directory", join(d, "never"), fi.Mode)
+	}
+	s.wantContent(t, deep, []byte("deep"))
+}
+
+// testSnapshotReader checks fs.SnapshotReader: a whole-file reader
+// describes the version it reads, as Stat did when the read began, also
+// after the file is replaced.
+func (s *suite) testSnapshotReader(t *testing.T) {
+	ctx := t.Context()
+	d := s.dir(t)
+	p := join(d, "f")
+	old := randomBytes(5000, 31)
+	s.write(t, p, old, fs.CreateOptions{})
+	before := s.stat(t, p)
+	r, err := s.fsys.Open(ctx, p, 0)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", p, err)
+	}
+	defer r.Close()
+	_, ok := fs.SnapshotInfo(r)
+	implements(t, ok, "fs.SnapshotReader")
+	got, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(got, old) {
+		t.Fatalf("read %s: %d bytes, %v; want its %d bytes", p, len(got), err, len(old))
+	}
+	s.write(t, p, randomBytes(7000, 32), fs.CreateOptions{Overwrite: true})
+	fi, _ := fs.SnapshotInfo(r)
+	if fi.Size != before.Size || !fi.ModTime.Equal(before.ModTime) || fi.IsDir() {
+		t.Errorf("Info() of the reader after %s was replaced: size %d mtime %v; want the version read: %d %v",
+			p, fi.Size, fi.ModTime, before.Size, before.ModTime)
 	}
 }

@@ -245,7 +245,9 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 		}
 		return dirInfo("/"), nil
 	}
-	resp, err := f.c.Object.Head(ctx, k, nil)
+	// COS's CRC32C comes along (the flag), so that an origin record can
+	// be checked against the bytes held without another request.
+	resp, err := f.c.Object.Head(ctx, k, &cossdk.ObjectHeadOptions{XOptionHeader: crcFlag()})
 	if err == nil {
 		return f.fileInfo(p, resp.Header), nil
 	}
@@ -276,6 +278,7 @@ func (f *FS) fileInfo(p string, h http.Header) fs.FileInfo {
 	mt, _ := http.ParseTime(h.Get("Last-Modified"))
 	fi := fs.FileInfo{Path: path.Clean("/" + p), Size: size, Mode: 0o644, ModTime: mt}
 	applyMeta(&fi, h)
+	fi.Origin = readOrigin(h, size)
 	return fi
 }
 
@@ -335,43 +338,8 @@ func (f *FS) walk(ctx context.Context, prefix, delimiter string) iter.Seq2[fs.Fi
 				yield(fs.FileInfo{}, err)
 				return
 			}
-			var last string
-			for _, o := range res.Contents {
-				k, err := url.QueryUnescape(o.Key)
-				if err != nil {
-					yield(fs.FileInfo{}, fmt.Errorf("listing key %q: %w", o.Key, err))
-					return
-				}
-				last = k
-				if k == prefix && delimiter != "" {
-					continue // the directory's own marker
-				}
-				if strings.HasSuffix(k, "/") && delimiter != "" {
-					continue
-				}
-				mt, _ := time.Parse(time.RFC3339, o.LastModified)
-				fi := fs.FileInfo{Path: "/" + strings.TrimSuffix(k, "/"), Size: o.Size, Mode: 0o644, ModTime: mt}
-				if strings.HasSuffix(k, "/") {
-					fi.Mode, fi.Size = iofs.ModeDir|0o755, 0
-				}
-				if !yield(fi, nil) {
-					return
-				}
-			}
-			for _, cp := range res.CommonPrefixes {
-				p, err := url.QueryUnescape(cp)
-				if err != nil {
-					yield(fs.FileInfo{}, fmt.Errorf("listing prefix %q: %w", cp, err))
-					return
-				}
-				if p > last {
-					last = p
-				}
-				if !yield(dirInfo(strings.TrimSuffix(p, "/")), nil) {
-					return
-				}
-			}
-			if !res.IsTruncated {
+			last, more := yieldPage(res, prefix, delimiter, yield)
+			if !more || !res.IsTruncated {
 				return
 			}
 			next, err := url.QueryUnescape(res.NextMarker)
@@ -385,6 +353,45 @@ func (f *FS) walk(ctx context.Context, prefix, delimiter string) iter.Seq2[fs.Fi
 			marker = next
 		}
 	}
+}
+
+// yieldPage yields one listing page's entries (see walk) and returns the
+// greatest key or prefix in it, and false when yield or a bad key ended
+// the listing.
+func yieldPage(res *cossdk.BucketGetResult, prefix, delimiter string, yield func(fs.FileInfo, error) bool) (string, bool) {
+	var last string
+	for _, o := range res.Contents {
+		k, err := url.QueryUnescape(o.Key)
+		if err != nil {
+			yield(fs.FileInfo{}, fmt.Errorf("listing key %q: %w", o.Key, err))
+			return last, false
+		}
+		last = k
+		marker := strings.HasSuffix(k, "/")
+		if delimiter != "" && marker {
+			continue // the directory's own marker, or one below (a common prefix too)
+		}
+		mt, _ := time.Parse(time.RFC3339, o.LastModified)
+		fi := fs.FileInfo{Path: "/" + strings.TrimSuffix(k, "/"), Size: o.Size, Mode: 0o644, ModTime: mt}
+		if marker {
+			fi.Mode, fi.Size = iofs.ModeDir|0o755, 0
+		}
+		if !yield(fi, nil) {
+			return last, false
+		}
+	}
+	for _, cp := range res.CommonPrefixes {
+		p, err := url.QueryUnescape(cp)
+		if err != nil {
+			yield(fs.FileInfo{}, fmt.Errorf("listing prefix %q: %w", cp, err))
+			return last, false
+		}
+		last = max(last, p)
+		if !yield(dirInfo(strings.TrimSuffix(p, "/")), nil) {
+			return last, false
+		}
+	}
+	return last, true
 }
 
 // Open reads from offset with a ranged GET.
@@ -407,7 +414,20 @@ func (f *FS) Open(ctx context.Context, p string, offset int64) (io.ReadCloser, e
 		}
 		return nil, f.mapErr("open", p, err)
 	}
+	if offset == 0 {
+		return &snapshot{ReadCloser: resp.Body, fi: f.fileInfo(p, resp.Header)}, nil
+	}
 	return resp.Body, nil
 }
+
+// snapshot is a whole object's GET body (fs.SnapshotReader): COS serves
+// one version of an object to a GET, whatever PUT replaces it meanwhile,
+// and the answer's headers describe that version as a HEAD would.
+type snapshot struct {
+	io.ReadCloser
+	fi fs.FileInfo
+}
+
+func (s *snapshot) Info() fs.FileInfo { return s.fi }
 
 var errNotEmpty = errors.New("directory not empty")

@@ -237,3 +237,57 @@ func TestAbortUploadsOfAKilledWriter(t *testing.T) {
 		t.Fatalf("stat after abort: %v", err)
 	}
 }
+
+// A small file written with CreateOptions.Source carries its origin
+// record, which Stat brings back (FileInfo.Origin) and verifies against
+// COS's CRC32C of the object; the writer verifies from the PUT's answer
+// (fs.StoreChecker). A multipart upload records none; SetAttrs of the mtime
+// drops it.
+func TestOriginAtCreate(t *testing.T) {
+	srv, cfg := start(t)
+	f := newFS(t, cfg)
+	ctx := context.Background()
+	src := fs.Origin{SrcSize: 5, SrcModTime: time.Date(2020, 1, 2, 3, 4, 5, 6, time.UTC), SrcChangeTime: time.Date(2021, 1, 1, 0, 0, 0, 7, time.UTC)}
+	write := func(p string, data []byte, o fs.CreateOptions) fs.Writer {
+		t.Helper()
+		w, err := f.Create(ctx, p, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(data); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	heads := srv.Stats().Head
+	w := write("/o/small", []byte("hello"), fs.CreateOptions{Source: &src, Missing: true})
+	if n := srv.Stats().Head - heads; n != 0 {
+		t.Fatalf("Create with Missing made %d HEADs", n)
+	}
+	size, sum, err := fs.CheckStored(ctx, w)
+	if err != nil || size != 5 || sum.String() != fs.CRC32C(0x9a71bb4c).String() {
+		t.Fatalf("CheckStored = %d, %v, %v", size, sum, err)
+	}
+	fi, err := f.Stat(ctx, "/o/small")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Origin == nil || fi.Origin.SrcSize != 5 || !fi.Origin.SrcModTime.Equal(src.SrcModTime) ||
+		!fi.Origin.SrcChangeTime.Equal(src.SrcChangeTime) || fi.Origin.Checksum.String() != sum.String() {
+		t.Fatalf("Stat's origin = %+v, want %+v with %v", fi.Origin, src, sum)
+	}
+	if err := f.SetAttrs(ctx, "/o/small", fs.Attrs{ModTime: time.Unix(1e9, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := f.Stat(ctx, "/o/small"); err != nil || fi.Origin != nil {
+		t.Fatalf("origin after SetAttrs of the mtime: %+v, %v", fi.Origin, err)
+	}
+	big := make([]byte, cfg.PartSize+10)
+	write("/o/big", big, fs.CreateOptions{Source: &src})
+	if fi, err := f.Stat(ctx, "/o/big"); err != nil || fi.Origin != nil {
+		t.Fatalf("multipart upload's origin: %+v, %v", fi.Origin, err)
+	}
+}

@@ -2,6 +2,7 @@ package cos
 
 import (
 	"encoding/hex"
+	"fmt"
 	iofs "io/fs"
 	"net/http"
 	"strconv"
@@ -21,7 +22,54 @@ const (
 	metaAtime      = "x-cos-meta-atime"
 	metaCRC32C     = "x-cos-meta-crc32c"      // 8 hex digits, whole file
 	metaCRC32CSize = "x-cos-meta-crc32c-size" // the size that checksum belongs to
+	// metaSource is the origin record: the source's size, mtime and change
+	// time (unix ns, 0 when unknown) when jetcp copied it here, as
+	// "<size> <mtime> <ctime>". With metaCRC32C it is valid only while
+	// COS's own CRC32C of the object equals that checksum (readOrigin).
+	metaSource = "x-cos-meta-jetcp-src"
 )
+
+// sourceMeta renders o's source fields for metaSource.
+func sourceMeta(o fs.Origin) string {
+	ns := func(t time.Time) int64 {
+		if t.IsZero() {
+			return 0
+		}
+		return t.UnixNano()
+	}
+	return fmt.Sprintf("%d %d %d", o.SrcSize, ns(o.SrcModTime), ns(o.SrcChangeTime))
+}
+
+// readOrigin is the origin record in h, if there is one and it belongs to
+// the object h describes: the CRC32C jetcp recorded for this size equals
+// the one COS computed of what it holds (x-cos-hash-crc32c, asked for by
+// the HEAD). An object rewritten behind jetcp's back, with or without its
+// metadata, has other bytes and so another CRC32C.
+func readOrigin(h http.Header, size int64) *fs.Origin {
+	v := h.Get(metaSource)
+	if v == "" {
+		return nil
+	}
+	var n [3]int64
+	if _, err := fmt.Sscanf(v, "%d %d %d", &n[0], &n[1], &n[2]); err != nil || n[0] < 0 {
+		return nil
+	}
+	rec, ok := storedCRC32C(h, size)
+	if !ok {
+		return nil
+	}
+	cos, ok := parseCRC32C(h.Get("x-cos-hash-crc32c"))
+	if same, err := cos.Equal(rec); !ok || err != nil || !same {
+		return nil
+	}
+	t := func(ns int64) time.Time {
+		if ns == 0 {
+			return time.Time{}
+		}
+		return time.Unix(0, ns).UTC()
+	}
+	return &fs.Origin{Checksum: rec, SrcSize: n[0], SrcModTime: t(n[1]), SrcChangeTime: t(n[2])}
+}
 
 // metaHeader renders attributes as x-cos-meta-* headers, on top of old.
 func metaHeader(old http.Header, a fs.Attrs) http.Header {

@@ -35,6 +35,19 @@ func (f *FS) Mkdir(ctx context.Context, p string, perm iofs.FileMode) error {
 	return f.putMarker(ctx, p, metaHeader(nil, fs.Attrs{Mode: &m}))
 }
 
+// MarkDir implements fs.DirMarker: one PUT of the "key/" marker, no look
+// at the path or its parent first. A file needs no parent marker on COS
+// (any prefix with objects below it is a directory), so a copier that
+// knows a directory missing makes it with the one request its marker
+// costs.
+func (f *FS) MarkDir(ctx context.Context, p string, perm iofs.FileMode) error {
+	if key(p) == "" {
+		return nil // the bucket root always exists
+	}
+	m := perm
+	return f.putMarker(ctx, p, metaHeader(nil, fs.Attrs{Mode: &m}))
+}
+
 func (f *FS) putMarker(ctx context.Context, p string, meta http.Header) error {
 	_, err := f.c.Object.Put(ctx, key(p)+"/", strings.NewReader(""), &cossdk.ObjectPutOptions{
 		ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: 0, XCosMetaXXX: &meta}})
@@ -189,6 +202,9 @@ func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 		return f.mapErr("set attributes of", p, err)
 	}
 	meta := metaHeader(resp.Header, a)
+	if !a.ModTime.IsZero() {
+		meta.Del(metaSource) // a record holds while the file's mtime does
+	}
 	return f.mapErr("set attributes of", p, f.copyObject(ctx, k, k, &meta))
 }
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc64"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/retry"
 )
 
 var crc64Table = crc64.MakeTable(crc64.ECMA)
@@ -32,7 +34,10 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	if k == "" {
 		return nil, fmt.Errorf("create cosn://%s/: the bucket root is a directory", f.bucket)
 	}
-	if fi, err := f.Stat(ctx, p); err == nil {
+	if opts.Missing {
+		// The caller listed nothing at p: no look (three requests on a
+		// missing key).
+	} else if fi, err := f.Stat(ctx, p); err == nil {
 		if fi.IsDir() {
 			return nil, fmt.Errorf("create cosn://%s%s: is a directory: %w", f.bucket, p, fs.ErrExist)
 		}
@@ -42,7 +47,7 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	return &writer{ctx: ctx, f: f, path: p, key: k, meta: createMeta(opts),
+	return &writer{ctx: ctx, f: f, path: p, key: k, meta: createMeta(opts), source: opts.Source,
 		crc32c: fs.NewCRC32C(), crc64: crc64.New(crc64Table), buf: make([]byte, 0, min(f.cfg.PartSize, 1<<20))}, nil
 }
 
@@ -71,6 +76,13 @@ type writer struct {
 	uploadID string
 	parts    []cossdk.Object
 	done     bool
+	// stored is COS's x-cos-hash-crc64ecma of the object Close made, ""
+	// when its answer had none.
+	stored string
+	// source is the origin to record (CreateOptions.Source): a single
+	// PUT carries it in its metadata; a multipart upload's metadata goes
+	// before its checksum is known, so it records none.
+	source *fs.Origin
 }
 
 func (w *writer) Write(b []byte) (int, error) {
@@ -113,15 +125,40 @@ func (w *writer) flushPart() error {
 	if num > maxParts {
 		return fmt.Errorf("upload cosn://%s%s: more than %d parts: raise the part size (COS_PART_SIZE)", w.f.bucket, w.path, maxParts)
 	}
-	// A seekable body lets the SDK retry; it checks the part's CRC64.
-	resp, err := w.f.c.Object.UploadPart(w.ctx, w.key, w.uploadID, num, bytes.NewReader(w.buf),
-		&cossdk.ObjectUploadPartOptions{ContentLength: int64(len(w.buf))})
+	// The SDK checks the part's CRC64. The tries are ours (sendRetry),
+	// each with a reader of its own, and the part's bytes are not written
+	// again: the HTTP transport may still be reading a failed try's body
+	// after the call returned.
+	part := w.buf
+	var resp *cossdk.Response
+	err := sendRetry(w.ctx).Do(w.ctx, func(ctx context.Context) (err error) {
+		resp, err = w.f.c.Object.UploadPart(ctx, w.key, w.uploadID, num, onlyReader{bytes.NewReader(part)},
+			&cossdk.ObjectUploadPartOptions{ContentLength: int64(len(part))})
+		return err
+	})
 	if err != nil {
 		return w.f.mapErr(fmt.Sprintf("upload part %d of", num), w.path, err)
 	}
 	w.parts = append(w.parts, cossdk.Object{PartNumber: num, ETag: resp.Header.Get("ETag")})
-	w.buf = w.buf[:0]
+	w.buf = make([]byte, 0, cap(part))
 	return nil
+}
+
+// onlyReader hides a bytes.Reader's Seek from the SDK, which otherwise
+// retries a failed upload by rewinding the reader that the HTTP transport
+// of the failed try may still be reading (a data race).
+type onlyReader struct{ r *bytes.Reader }
+
+func (o onlyReader) Read(p []byte) (int, error) { return o.r.Read(p) }
+
+// sendAttempts bounds the tries of one PUT or part upload, as the SDK's own
+// retries did (cossdk.RetryOptions.Count).
+const sendAttempts = 3
+
+// sendRetry tries an upload again after a transient failure.
+func sendRetry(ctx context.Context) retry.Policy {
+	return retry.Policy{Attempts: sendAttempts, Backoff: 200 * time.Millisecond,
+		Permanent: func(err error) bool { return !transient(err) || ctx.Err() != nil }}
 }
 
 // Close publishes the object and checks COS's CRC64 of the whole of it.
@@ -135,11 +172,24 @@ func (w *writer) Close() error {
 		meta := w.meta.Clone()
 		meta.Set(metaCRC32C, hex.EncodeToString(fs.CRC32C(sum).Value))
 		meta.Set(metaCRC32CSize, strconv.FormatInt(w.size, 10))
-		_, err := w.f.c.Object.Put(w.ctx, w.key, bytes.NewReader(w.buf), &cossdk.ObjectPutOptions{
-			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}})
+		if w.source != nil {
+			meta.Set(metaSource, sourceMeta(*w.source))
+		}
+		opt := &cossdk.ObjectPutOptions{
+			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}}
+		var resp *cossdk.Response
+		err := sendRetry(w.ctx).Do(w.ctx, func(ctx context.Context) (err error) {
+			var body io.Reader = onlyReader{bytes.NewReader(w.buf)}
+			if w.size == 0 {
+				body = bytes.NewReader(nil) // the SDK sends no body for it
+			}
+			resp, err = w.f.c.Object.Put(ctx, w.key, body, opt)
+			return err
+		})
 		if err != nil {
 			return w.f.mapErr("put", w.path, err)
 		}
+		w.stored = resp.Header.Get("x-cos-hash-crc64ecma")
 		return nil
 	}
 	if len(w.buf) > 0 {
@@ -157,7 +207,24 @@ func (w *writer) Close() error {
 		_, _ = w.f.c.Object.Delete(context.WithoutCancel(w.ctx), w.key)
 		return fmt.Errorf("upload cosn://%s%s: COS has CRC64 %s, the bytes sent have %d: object removed", w.f.bucket, w.path, got, w.crc64.Sum64())
 	}
+	w.stored = resp.Header.Get("x-cos-hash-crc64ecma")
 	return nil
+}
+
+// CheckStored implements fs.StoreChecker from the answer to the PUT (or
+// Complete) that made the object: COS computes the CRC64-ECMA of what it
+// stored, and it must equal that of the bytes given to Write; the CRC32C
+// of those same bytes is returned for the caller to compare with the
+// source's. Verifying so costs no request, where a check by path costs
+// two HEADs. Without a CRC64 in the answer it cannot: errors.ErrUnsupported.
+func (w *writer) CheckStored(ctx context.Context) (int64, fs.Checksum, error) {
+	if !w.done || w.stored == "" {
+		return 0, fs.Checksum{}, fmt.Errorf("cosn://%s%s: no CRC64 from COS: %w", w.f.bucket, w.path, errors.ErrUnsupported)
+	}
+	if got, err := strconv.ParseUint(w.stored, 10, 64); err != nil || got != w.crc64.Sum64() {
+		return 0, fs.Checksum{}, fmt.Errorf("cosn://%s%s: COS stored bytes with CRC64 %s, the bytes sent have %d", w.f.bucket, w.path, w.stored, w.crc64.Sum64())
+	}
+	return w.size, fs.CRC32C(w.crc32c.Sum32()), nil
 }
 
 // Abort discards the upload; nothing appears at the path.

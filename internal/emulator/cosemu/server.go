@@ -5,7 +5,15 @@
 // cos-emulator program.
 //
 // Buckets come from the Host header's first DNS label (virtual-host style):
-// clients keep the real COS host name and dial the emulator's address.
+// clients keep the real COS host name and dial the emulator's address. A
+// Host that is an IP address or localhost names no bucket.
+//
+// The emulator counts the requests it receives by kind (HEAD, GET, PUT,
+// POST and DELETE Object, listing pages, copies, each multipart call):
+// Server.Stats in process, and GET /cosemu/stats (StatsPath, JSON) on a
+// host that names no bucket for other processes, e.g.
+// curl http://127.0.0.1:9100/cosemu/stats. Tests and the benchmark use
+// them to count what a copy costs in requests.
 package cosemu
 
 import (
@@ -44,6 +52,11 @@ type Faults struct {
 	CutRate     float64       // fraction of requests whose connection is cut mid-response (hijack + close)
 	Latency     time.Duration // added before every response
 	BytesPerSec int64         // cap on bytes/s of request+response bodies, whole server; 0 = none
+	// MisstoreRate is the fraction of PUT requests with a body (objects
+	// and parts) whose first byte is stored changed: a faulty store that
+	// answers as if all were well, with the checksums (x-cos-hash-*) of
+	// what it did store. Only a comparison with the bytes sent finds it.
+	MisstoreRate float64
 	// Methods limits the faults to requests with these methods ("PUT",
 	// "POST", ...), e.g. a COS that lists and reads but refuses writes;
 	// empty means every request.
@@ -67,6 +80,7 @@ type Server struct {
 	faults   atomic.Pointer[Faults]
 	requests atomic.Int64
 	gets     atomic.Int64 // object GETs, for tests that must not read data
+	counts   counters     // requests by kind (Stats)
 	reqSeq   atomic.Int64
 	idPrefix string
 	lim      limiter
@@ -236,7 +250,12 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 // ServeHTTP answers one COS request.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isStats(r) {
+		s.serveStats(w)
+		return
+	}
 	s.requests.Add(1)
+	s.counts[classify(r)].Add(1)
 	w.Header().Set("x-cos-request-id", fmt.Sprintf("%s-%08x", s.idPrefix, s.reqSeq.Add(1)))
 	w.Header().Set("Server", "tencent-cos")
 	if f := s.faults.Load(); f != nil && f.applies(r) {
@@ -251,6 +270,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, errf(http.StatusServiceUnavailable, "SlowDown", "Please reduce your request rate (injected fault)"))
 			return
 		}
+		if f.MisstoreRate > 0 && r.Method == http.MethodPut && mrand.Float64() < f.MisstoreRate {
+			r.Body = &flipFirst{ReadCloser: r.Body}
+		}
 		if f.BytesPerSec > 0 {
 			r.Body = &throttledReader{r: r.Body, lim: &s.lim, rate: f.BytesPerSec, ctx: r.Context()}
 			w = &throttledWriter{ResponseWriter: w, lim: &s.lim, rate: f.BytesPerSec, ctx: r.Context()}
@@ -263,6 +285,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := s.route(w, r); e != nil {
 		s.writeError(w, r, e)
 	}
+}
+
+// flipFirst changes the first byte read through it (MisstoreRate).
+type flipFirst struct {
+	io.ReadCloser
+	done bool
+}
+
+func (f *flipFirst) Read(p []byte) (int, error) {
+	n, err := f.ReadCloser.Read(p)
+	if n > 0 && !f.done {
+		p[0] ^= 0x5a
+		f.done = true
+	}
+	return n, err
 }
 
 // cut drops the connection: a GET is answered for real but the connection
@@ -327,7 +364,7 @@ func hostBucket(host string) string {
 		host = h
 	}
 	host = strings.ToLower(host)
-	if strings.HasPrefix(host, "service.cos.") || strings.HasPrefix(host, "cos.") {
+	if strings.HasPrefix(host, "service.cos.") || strings.HasPrefix(host, "cos.") || ipHost(host) {
 		return ""
 	}
 	name, _, _ := strings.Cut(host, ".")

@@ -111,6 +111,7 @@ func (d *dataNode) handleConn(conn net.Conn) {
 		if drop, _ := d.c.injectedFault(); drop {
 			return
 		}
+		d.c.stats.op(hdr[2])
 		var err error
 		switch hdr[2] {
 		case opWriteBlock:

@@ -10,6 +10,12 @@
 // latency) can be injected at run time with SetFaults. Like a NameNode, the
 // emulator keeps a retry cache: an at-most-once call sent again with the
 // same client id and call id gets its first answer instead of running twice.
+//
+// It counts what it serves, each NameNode RPC by method name and each
+// DataNode operation (Cluster.Stats), so tests and the benchmark can tell
+// what a copy costs the NameNode. Another process reads them over HTTP:
+// the hdfs-emulator program serves Cluster.StatsHandler (JSON) at
+// -stats-addr, e.g. curl http://127.0.0.1:9001/stats.
 package hdfsemu
 
 import (
@@ -76,6 +82,7 @@ type Cluster struct {
 	faults  Faults
 
 	blockReads atomic.Int64
+	stats      statCounts
 
 	closeOnce sync.Once
 	closeErr  error

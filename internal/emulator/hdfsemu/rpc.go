@@ -227,6 +227,7 @@ func (rc *rpcConn) call(rrh *pb.RpcRequestHeaderProto, rest []byte) error {
 			msg:    "Unknown protocol: " + rh.GetDeclaringClassProtocolName(),
 			detail: pb.RpcResponseHeaderProto_ERROR_NO_SUCH_PROTOCOL})
 	}
+	rc.nn.c.stats.rpc(rh.GetMethodName())
 	if injectErr {
 		return answerErr(newErr(exRetriable, "hdfsemu: injected error for %s", rh.GetMethodName()))
 	}
