@@ -235,6 +235,12 @@ func TestAsyncStatusWaitWatch(t *testing.T) {
 	}
 	sameTree(t, src, dst)
 
+	// A dry run's plan goes to stderr: stdout is the job id alone.
+	code, out, errs = run(t, "-async", "--dry-run", "--nats", url, src, filepath.Join(t.TempDir(), "dry"))
+	if dry := strings.TrimSpace(out); code != cli.ExitOK || !messages.ValidJobID(dry) || !strings.Contains(errs, "Plan") {
+		t.Fatalf("-async --dry-run: exit %d, stdout %q\n%s", code, out, errs)
+	}
+
 	code, out, errs = run(t, "status", "--nats", url, id)
 	if code != cli.ExitOK || !strings.Contains(out, "state:    succeeded") || !strings.Contains(out, "job:      "+id) {
 		t.Fatalf("status: exit %d\n%s%s", code, out, errs)

@@ -127,7 +127,12 @@ func (c *copyCommand) run(ctx context.Context) (code int) {
 	}
 	c.remarks(plan.Notes, plan.Warnings)
 	if c.cfg.Options.DryRun {
-		PrintPlan(c.stdout, NewPlanView(plan))
+		// With -async stdout is the job id alone (scripts read it).
+		out := c.stdout
+		if c.cfg.Async {
+			out = c.stderr
+		}
+		PrintPlan(out, NewPlanView(plan))
 	}
 	if bad, ok := c.checkReportJSON(); !ok {
 		return bad
