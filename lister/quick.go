@@ -42,7 +42,9 @@ func quickCheck(ctx context.Context, o messages.Options, flt *filter.Filter, r R
 			return verdict{missing: true}
 		}
 		if err != nil || dfi.IsDir() != fi.IsDir() {
-			return verdict{} // missing, or a conflict the copier reports
+			// A conflict the copier reports; below a directory whose
+			// target is a file, nothing is what it seems.
+			return verdict{blocked: err == nil && fi.IsDir()}
 		}
 		if fi.IsDir() {
 			return verdict{skip: true, reason: distcp.DirExists}

@@ -33,7 +33,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	q := &dirQueue{dirs: []queued{{root, rootMissing}}}
+	q := &dirQueue{dirs: []queued{{path: root, missing: rootMissing}}}
 	q.cond = sync.NewCond(&q.mu)
 	out := make(chan listed, 4*l.threads)
 	var wg sync.WaitGroup
@@ -71,7 +71,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 				}
 				if err == nil {
 					pending++
-					q.push(queued{fi.Path, v.missing})
+					q.push(queued{path: fi.Path, missing: v.missing && !v.blocked, blocked: v.blocked})
 				}
 			}
 			if err != nil && !errors.Is(err, fs.SkipDir) {
@@ -108,12 +108,20 @@ type verdict struct {
 	// underMissing: the entry's parent directory's target was missing
 	// when listed (so is the entry's, unlooked at).
 	underMissing bool
+	// blocked: the target of the entry (a directory) or of a directory
+	// above it is a file. Nothing below is settled or missing as far as
+	// the listing can promise: on an object store a path below a file
+	// looks missing, but its items must fail as DistCp's do, not be put
+	// beside the file.
+	blocked bool
 }
 
-// queued is a directory waiting to be listed; missing: its target is.
+// queued is a directory waiting to be listed; missing: its target is;
+// blocked: its target or one above it is a file (verdict.blocked).
 type queued struct {
 	path    string
 	missing bool
+	blocked bool
 }
 
 const listBatch = 256
@@ -178,6 +186,8 @@ func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check func(fs.FileInfo)
 			}
 			b.entries = append(b.entries, fi)
 			switch {
+			case d.blocked:
+				b.verdicts = append(b.verdicts, verdict{blocked: true})
 			case d.missing:
 				b.verdicts = append(b.verdicts, verdict{missing: true, underMissing: true})
 			case check == nil:
