@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"iter"
 	"maps"
 	"math/rand/v2"
 	"os"
@@ -260,7 +261,7 @@ func genCase(seed uint64, i int, backends []string) genJob {
 			// Sometimes share paths with an earlier source (duplicates).
 			if len(trees) > 0 && r.IntN(3) == 0 {
 				other := trees[r.IntN(len(trees))]
-				for k, v := range other {
+				for k, v := range sortedTree(other) {
 					if r.IntN(3) == 0 {
 						addWithParents(g.Tree, k, v)
 					}
@@ -287,13 +288,13 @@ func genCase(seed uint64, i int, backends []string) genJob {
 				}
 				continue
 			}
-			for k, v := range s.Tree {
+			for k, v := range sortedTree(s.Tree) {
 				if r.IntN(3) == 0 {
 					addWithParents(c.target.Tree, joinRel(pre, k), mutate(r, v))
 				}
 			}
 		}
-		for k, v := range genTree(r, 0, "", r.IntN(4)) {
+		for k, v := range sortedTree(genTree(r, 0, "", r.IntN(4))) {
 			addWithParents(c.target.Tree, "t"+k, v) // target-only entries
 		}
 	}
@@ -454,6 +455,19 @@ func refusalLines(stderr string) []string {
 	return lines
 }
 
+// sortedTree yields t's entries in path order: the generator draws from
+// its random source while it walks a tree, and Go's map order would make
+// a case differ from run to run (-diff.case could not rerun it).
+func sortedTree(t distcpmodel.Tree) iter.Seq2[string, distcpmodel.Node] {
+	return func(yield func(string, distcpmodel.Node) bool) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			if !yield(k, t[k]) {
+				return
+			}
+		}
+	}
+}
+
 // suffixTop renames the top-level entries of t (and so their subtrees).
 func suffixTop(t distcpmodel.Tree, suffix string) distcpmodel.Tree {
 	out := distcpmodel.Tree{}
@@ -479,7 +493,7 @@ func genTree(r *rand.Rand, depth int, prefix string, n int) distcpmodel.Tree {
 		}
 		if depth < 2 && r.IntN(3) == 0 {
 			t[rel] = distcpmodel.Node{Dir: true}
-			for k, v := range genTree(r, depth+1, rel, r.IntN(4)) {
+			for k, v := range sortedTree(genTree(r, depth+1, rel, r.IntN(4))) {
 				t[k] = v
 			}
 			continue
@@ -1056,6 +1070,20 @@ func TestDifferentialRegressions(t *testing.T) {
 				c.srcFS = append(c.srcFS, b)
 			}
 			t.Run(b+"/"+tc.name, func(t *testing.T) { env.check(t, &c) })
+		}
+	}
+}
+
+// A case is the same every time it is generated, so -diff.case reruns
+// the case that failed (map order must not reach the random source).
+func TestGenCaseIsDeterministic(t *testing.T) {
+	backends := []string{"local", "hdfs", "cos"}
+	show := func(c genJob) string {
+		return fmt.Sprintf("%s | %s | %+v | %q | %v %v %v %q", describeSources(&c), describeEntry(c.target), c.opts, c.extra, c.srcFS, c.dstFS, c.naming, c.refused)
+	}
+	for i := range 200 {
+		if a, b := show(genCase(7, i, backends)), show(genCase(7, i, backends)); a != b {
+			t.Fatalf("case %d generated twice differs:\n%s\n%s", i, a, b)
 		}
 	}
 }
