@@ -66,7 +66,7 @@ func Verify(in VerifyInput) Verdict {
 		return Verdict{messages.CategorySizeDiffers, messages.ProofMetadata, sizes(in.Src.Size, t.Size)}
 	case in.Options.SkipCRC:
 		return Verdict{messages.CategorySame, messages.ProofMetadata, ""}
-	case in.Origin != nil && originSettles(in) && sameOrigin(in.Options, in.Src, *in.Origin):
+	case in.Origin != nil && in.WantsOrigin() && sameOrigin(in.Options, in.Src, *in.Origin):
 		return Verdict{messages.CategorySame, messages.ProofOrigin, ""}
 	case !in.SrcSum.IsZero() && !in.DstSum.IsZero():
 		return bySums(in)
@@ -76,8 +76,9 @@ func Verify(in VerifyInput) Verdict {
 	return Verdict{messages.CategoryUnverifiable, "", unverifiableWhy(in)}
 }
 
-// originSettles is Input.WantsOrigin for a verify comparison.
-func originSettles(in VerifyInput) bool {
+// WantsOrigin tells whether the target's recorded origin could settle the
+// comparison (Input.WantsOrigin): worth reading once metadata has not.
+func (in VerifyInput) WantsOrigin() bool {
 	return Input{Options: in.Options, Src: in.Src, Statted: in.Statted}.WantsOrigin()
 }
 
@@ -102,10 +103,7 @@ func bySums(in VerifyInput) Verdict {
 }
 
 func unverifiableWhy(in VerifyInput) string {
-	switch {
-	case in.DstSum.IsZero() && in.SrcSum.IsZero():
-		return "neither side keeps a checksum: --read-both reads both"
-	case in.DstSum.IsZero():
+	if in.DstSum.IsZero() {
 		return "the target keeps no checksum (not written by jetcp, or changed since): --read-both reads it"
 	}
 	return "the source keeps no checksum and could not be read"

@@ -50,7 +50,7 @@ func TestVerify(t *testing.T) {
 		{"incomparable", VerifyInput{Src: src, Target: file, SrcSum: sumA, DstSum: md5}, messages.CategoryUnverifiable, messages.ProofKept, "different kinds"},
 		{"no target sum yet", VerifyInput{Src: src, Target: file, SrcSum: sumA}, "", "", ""},
 		{"no target sum, final", VerifyInput{Src: src, Target: file, SrcSum: sumA, Final: true}, messages.CategoryUnverifiable, "", "target keeps no checksum"},
-		{"no sums, final", VerifyInput{Src: src, Target: file, Final: true}, messages.CategoryUnverifiable, "", "neither side"},
+		{"no sums, final", VerifyInput{Src: src, Target: file, Final: true}, messages.CategoryUnverifiable, "", "target keeps no checksum"},
 		{"no source sum, final", VerifyInput{Src: src, Target: file, DstSum: sumA, Final: true}, messages.CategoryUnverifiable, "", "source keeps no checksum"},
 	} {
 		v := Verify(c.in)

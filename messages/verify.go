@@ -27,6 +27,9 @@ const (
 	ProofReadBoth   = "read-both"   // both sides read (--read-both)
 )
 
+// Proofs are the proofs in the order reports show them.
+var Proofs = []string{ProofMetadata, ProofOrigin, ProofKept, ProofReadSource, ProofReadTarget, ProofReadBoth}
+
 // CategoryCount is one verify category's entries and their bytes (the
 // source's size; an extra's the target's).
 type CategoryCount struct {

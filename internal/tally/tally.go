@@ -8,6 +8,8 @@
 package tally
 
 import (
+	"slices"
+
 	"github.com/jetcp/jetcp/internal/bitset"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -26,6 +28,29 @@ type Counts struct {
 	ChunkBytes int64
 	// Retries and FilesRetried as the report defines them.
 	Retries, FilesRetried int64
+	// Verified counts a verify job's entries (messages.Options.Verify).
+	Verified Verified
+}
+
+// Verified counts a verify job's results: files and directories by
+// category (in messages.Categories' order; bytes are files' sizes) and by
+// proof (in messages.Proofs' order). Arrays, so Counts copy as values.
+type Verified struct {
+	Categories [8]messages.CategoryCount
+	Proofs     [6]int64
+}
+
+// add counts one verify result by its category and proof. A failed one
+// has none: it counts as failed, and FillVerification makes the failures
+// a verify job's errors.
+func (v *Verified) add(r *messages.Result) {
+	if i := slices.Index(messages.Categories, r.Category); i >= 0 {
+		v.Categories[i].Entries++
+		v.Categories[i].Bytes += r.Size
+	}
+	if i := slices.Index(messages.Proofs, r.Proof); i >= 0 {
+		v.Proofs[i]++
+	}
 }
 
 // FilesDone are the files with a final outcome.
@@ -122,6 +147,9 @@ func (t *Tally) addEntry(r *messages.Result, first int) {
 		t.Retries += int64(r.Attempt - first)
 		t.FilesRetried++
 	}
+	if r.Category != "" {
+		t.Verified.add(r)
+	}
 	if r.Kind == messages.KindDir {
 		if r.Status == messages.StatusFailed {
 			t.DirsFailed++
@@ -151,4 +179,29 @@ func (t *Tally) Fill(rep *messages.Report) {
 	rep.DirsFailed = t.DirsFailed
 	rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed = t.BytesCopied, t.BytesSkipped, t.BytesFailed
 	rep.Retries, rep.FilesRetried = t.Retries, t.FilesRetried
+}
+
+// FillVerification writes a verify job's counts into a report: the
+// categories and proofs that have any, the failed entries as errors
+// (extras are the committer's, kept).
+func (t *Tally) FillVerification(rep *messages.Report) {
+	if rep.Verify == nil {
+		rep.Verify = &messages.Verification{}
+	}
+	v := rep.Verify
+	v.Categories, v.Proofs = map[string]messages.CategoryCount{}, map[string]int64{}
+	cats := t.Verified.Categories
+	errs := &cats[slices.Index(messages.Categories, messages.CategoryError)]
+	errs.Entries += t.FilesFailed + t.DirsFailed
+	errs.Bytes += t.BytesFailed
+	for i, c := range cats {
+		if c.Entries > 0 {
+			v.Categories[messages.Categories[i]] = c
+		}
+	}
+	for i, n := range t.Verified.Proofs {
+		if n > 0 {
+			v.Proofs[messages.Proofs[i]] = n
+		}
+	}
 }
