@@ -115,6 +115,10 @@ func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string
 			if fi.IsDir() {
 				subdirs = append(subdirs, name)
 			}
+		case j.spec.Options.Verify:
+			if err := j.noteExtra(ctx, tfs, target, fi); err != nil {
+				return err
+			}
 		default:
 			if err := j.remove(ctx, tfs, fi); err != nil {
 				return err
