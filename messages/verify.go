@@ -4,9 +4,9 @@ package messages
 // entry, and the one it puts target entries no source has.
 const (
 	CategorySame            = "same"
-	CategoryMissing         = "missing"       // the target has no entry there
-	CategoryExtra           = "extra"         // at the target only, where -delete would look
-	CategorySizeDiffers     = "size-differs"  // both files, of different sizes
+	CategoryMissing         = "missing"      // the target has no entry there
+	CategoryExtra           = "extra"        // at the target only, where -delete would look
+	CategorySizeDiffers     = "size-differs" // both files, of different sizes
 	CategoryChecksumDiffers = "checksum-differs"
 	CategoryTypeDiffers     = "type-differs" // a file on one side, a directory on the other
 	CategoryUnverifiable    = "unverifiable" // no proof could be had without reading (Reason says why)
