@@ -310,3 +310,99 @@ func TestVerifyLocalToLocal(t *testing.T) {
 	}
 	noTemps(t, dst)
 }
+
+// Local to HDFS: HDFS targets keep the same origin records, so the
+// categories and proofs are local files'; without --read-both no HDFS
+// block is read (a change at the source is found by reading the source).
+func TestVerifyLocalToHDFS(t *testing.T) {
+	c := startHDFS(t)
+	src, files := verifyTree(t, true)
+	dst := "hdfs://" + c.Addr() + "/verify/data"
+	if code, out, errs := run(t, src, dst); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+	}
+	plant(t, fsPlanter(t, dst), files, src)
+	reads := c.BlockReads()
+	runVerify(t, dst, "-update", src, dst).want(t, expectedRecorded(false, true), cli.ExitFailed)
+	if n := c.BlockReads() - reads; n != 0 {
+		t.Errorf("verify read %d HDFS blocks", n)
+	}
+	runVerify(t, dst, "-update", "--read-both", src, dst).want(t, expectedRecorded(true, true), cli.ExitFailed)
+	if n := c.BlockReads() - reads; n != 2 {
+		t.Errorf("--read-both read %d HDFS blocks, want 2 (changed.bin and foreign.txt, one block each)", n)
+	}
+}
+
+// HDFS to COS: COS keeps a CRC32C of every object, whoever wrote it, and
+// the HDFS source (copied there by jetcp) its origin records: every file
+// is proven from checksums kept on both sides. No COS GET, no HDFS block
+// read; an object rewritten by another client is compared all the same.
+func TestVerifyHDFSToCOS(t *testing.T) {
+	c := startHDFS(t)
+	srv := cosEnv(t)
+	local, files := verifyTree(t, false)
+	src := "hdfs://" + c.Addr() + "/verify/src"
+	dst := "cosn://" + cosBucket + "/verify/dst"
+	if code, out, errs := run(t, local, src); code != cli.ExitOK {
+		t.Fatalf("to HDFS: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := run(t, src, dst); code != cli.ExitOK {
+		t.Fatalf("HDFS to COS: exit %d\n%s%s", code, out, errs)
+	}
+	plant(t, cosPlanter(t, dst), files, "")
+	gets, reads := srv.ObjectGets(), c.BlockReads()
+	runVerify(t, dst, "-update", src, dst).want(t, map[string]string{
+		"":             "same/metadata",
+		"sub":          "same/metadata",
+		"same.txt":     "same/kept",
+		"sub/deep.txt": "same/kept",
+		"gone.txt":     "missing/metadata",
+		"extra.txt":    "extra",
+		"was-file":     "type-differs/metadata",
+		"changed.bin":  "checksum-differs/kept",
+		"foreign.txt":  "same/kept",
+	}, cli.ExitFailed)
+	if n := srv.ObjectGets() - gets; n != 0 {
+		t.Errorf("verify read %d objects from COS", n)
+	}
+	if n := c.BlockReads() - reads; n != 0 {
+		t.Errorf("verify read %d HDFS blocks", n)
+	}
+}
+
+// COS to local: local targets keep origin records naming the object's
+// size and mtime (COS has no change time, so the record alone does not
+// prove it) and the CRC32C, which COS's own checksum matches: proven
+// from kept checksums, with no GET. --read-both reads only the local
+// side: COS is never downloaded.
+func TestVerifyCOSToLocal(t *testing.T) {
+	srv := cosEnv(t)
+	local, files := verifyTree(t, false)
+	src := "cosn://" + cosBucket + "/verify/src"
+	dst := filepath.Join(t.TempDir(), "dst")
+	if code, out, errs := run(t, local, src); code != cli.ExitOK {
+		t.Fatalf("to COS: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := run(t, src, dst); code != cli.ExitOK {
+		t.Fatalf("COS to local: exit %d\n%s%s", code, out, errs)
+	}
+	plant(t, fsPlanter(t, dst), files, "")
+	gets := srv.ObjectGets()
+	want := map[string]string{
+		"":             "same/metadata",
+		"sub":          "same/metadata",
+		"same.txt":     "same/kept",
+		"sub/deep.txt": "same/kept",
+		"gone.txt":     "missing/metadata",
+		"extra.txt":    "extra",
+		"was-file":     "type-differs/metadata",
+		"changed.bin":  "unverifiable",
+		"foreign.txt":  "unverifiable",
+	}
+	runVerify(t, dst, "-update", src, dst).want(t, want, cli.ExitFailed)
+	want["changed.bin"], want["foreign.txt"] = "checksum-differs/read-target", "same/read-target"
+	runVerify(t, dst, "-update", "--read-both", src, dst).want(t, want, cli.ExitFailed)
+	if n := srv.ObjectGets() - gets; n != 0 {
+		t.Errorf("verify read %d objects from COS", n)
+	}
+}
