@@ -161,6 +161,7 @@ type verifyLogEntry struct {
 	jobclient.LogEntry
 	Category string `json:"category"`
 	Proof    string `json:"proof,omitempty"`
+	Copier   string `json:"copier,omitempty"` // the copier that compared it
 }
 
 // onEvent writes each result's entries to -log and its differences to
@@ -175,7 +176,7 @@ func (v *verifyCommand) onEvent(ev *messages.Event) error {
 			cat = messages.CategoryError
 		}
 		if v.logFile != nil {
-			if err := v.logFile.Encode(verifyLogEntry{jobclient.LogLine(ev.Time, r), cat, r.Proof}); err != nil {
+			if err := v.logFile.Encode(verifyLogEntry{jobclient.LogLine(ev.Time, r), cat, r.Proof, ev.Result.Copier}); err != nil {
 				return fmt.Errorf("write -log: %w", err)
 			}
 		}

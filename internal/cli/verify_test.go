@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,6 +154,7 @@ type verifyRun struct {
 	category map[string]string // by path under the target root ("" is the root)
 	proof    map[string]string
 	diffs    map[string]messages.Difference
+	copiers  map[string]int // entries compared, by copier
 }
 
 // runVerify runs lister verify with -log, --differences and
@@ -162,7 +164,7 @@ func runVerify(t *testing.T, dstRoot string, args ...string) verifyRun {
 	dir := t.TempDir()
 	logs, diffs, rj := filepath.Join(dir, "logs"), filepath.Join(dir, "diffs.jsonl"), filepath.Join(dir, "report.json")
 	code, out, errs := run(t, append([]string{"verify", "-log", logs, "--differences", diffs, "--report-json", rj}, args...)...)
-	v := verifyRun{code: code, out: out + errs, category: map[string]string{}, proof: map[string]string{}, diffs: map[string]messages.Difference{}}
+	v := verifyRun{code: code, out: out + errs, category: map[string]string{}, proof: map[string]string{}, diffs: map[string]messages.Difference{}, copiers: map[string]int{}}
 	root, err := fs.ParseURI(dstRoot)
 	if err != nil {
 		t.Fatal(err)
@@ -179,10 +181,11 @@ func runVerify(t *testing.T, dstRoot string, args ...string) verifyRun {
 		t.Fatalf("exit %d, log files %v\n%s", code, matches, v.out)
 	}
 	for _, l := range readLines(t, matches[0]) {
-		var e struct{ Dst, Category, Proof string }
+		var e struct{ Dst, Category, Proof, Copier string }
 		if err := json.Unmarshal(l, &e); err != nil {
 			t.Fatal(err)
 		}
+		v.copiers[e.Copier]++
 		v.category[rel(e.Dst)], v.proof[rel(e.Dst)] = e.Category, e.Proof
 	}
 	for _, l := range readLines(t, diffs) {
@@ -404,5 +407,74 @@ func TestVerifyCOSToLocal(t *testing.T) {
 	runVerify(t, dst, "-update", "--read-both", src, dst).want(t, want, cli.ExitFailed)
 	if n := srv.ObjectGets() - gets; n != 0 {
 		t.Errorf("verify read %d objects from COS", n)
+	}
+}
+
+// With --nats, a verify job runs on copier services (the lister runs
+// none): two copiers and a committer over a JetStream server compare as
+// the embedded run does, and write nothing at the target.
+func TestVerifyOnCopierServices(t *testing.T) {
+	url := startServer(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	var wg sync.WaitGroup
+	var logs [3]bytes.Buffer
+	wg.Go(func() { cli.Committer(ctx, []string{"--nats", url}, &logs[0], &logs[0]) })
+	wg.Go(func() { cli.Copier(ctx, []string{"--nats", url, "-m", "2", "--name", "c1"}, &logs[1], &logs[1]) })
+	wg.Go(func() { cli.Copier(ctx, []string{"--nats", url, "-m", "2", "--name", "c2"}, &logs[2], &logs[2]) })
+	defer func() { cancel(); wg.Wait() }()
+
+	src, files := verifyTree(t, true)
+	dst := filepath.Join(t.TempDir(), "dst")
+	if code, out, errs := run(t, "--nats", url, src, dst); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+	}
+	plant(t, fsPlanter(t, dst), files, src)
+	v := runVerify(t, dst, "--nats", url, "-update", src, dst)
+	v.want(t, expectedRecorded(false, true), cli.ExitFailed)
+	if n := v.copiers["c1"] + v.copiers["c2"]; n != len(v.category)-1 { // all but the extra
+		t.Errorf("entries compared by copier: %v, want all %d by c1 and c2", v.copiers, len(v.category)-1)
+	}
+}
+
+// Bad input exits 2 with one line naming the problem and the fix, before
+// anything runs (no job, no differences file written).
+func TestVerifyBadInput(t *testing.T) {
+	src, _ := verifyTree(t, false)
+	dst := filepath.Join(t.TempDir(), "dst")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-atomic", src, dst}, "-atomic copies to a new target"},
+		{[]string{"-async", "--nats", "nats://127.0.0.1:1", src, dst}, "drop -async"},
+		{[]string{"--dry-run", src, dst}, "verify writes nothing anyway"},
+		{[]string{filepath.Join(src, "nope"), dst}, "does not exist"},
+		{[]string{"--differences", filepath.Join(src, "no", "such", "dir", "d.jsonl"), src, dst}, "--differences"},
+		{[]string{src}, "missing source"},
+	} {
+		code, out, errs := run(t, append([]string{"verify"}, c.args...)...)
+		if code != cli.ExitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and one line with %q", c.args, code, out, errs, c.want)
+		}
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Errorf("a refused verify made %s", dst)
+	}
+}
+
+// lister verify -h lists verify's own options, each of which its parser
+// takes, and lister -h names the command.
+func TestVerifyHelp(t *testing.T) {
+	code, out, _ := run(t, "verify", "-h")
+	if code != cli.ExitOK || out != cli.VerifyUsage {
+		t.Fatalf("exit %d:\n%s", code, out)
+	}
+	for _, opt := range []string{"--read-both", "--differences FILE"} {
+		if !strings.Contains(cli.VerifyUsage, "  "+opt) {
+			t.Errorf("verify -h does not list %s", opt)
+		}
+	}
+	if !strings.Contains(cli.ListerUsage, "lister verify [options] SRC... DST") {
+		t.Errorf("lister -h does not name lister verify")
 	}
 }
