@@ -31,7 +31,7 @@ func (j *job) verifyCommit(ctx context.Context) error {
 // noteExtra counts a target entry no source has (what -delete would
 // remove) as extra: one entry, with the bytes of the files in it, and
 // lists the first messages.MaxReportExtras.
-func (j *job) noteExtra(ctx context.Context, tfs fs.FS, target fs.URI, fi fs.FileInfo) error {
+func (j *job) noteExtra(ctx context.Context, tfs fs.FS, fi fs.FileInfo) error {
 	size := fi.Size
 	if fi.IsDir() {
 		if err := fs.Walk(ctx, tfs, fi.Path, func(e fs.FileInfo) error {
@@ -47,7 +47,7 @@ func (j *job) noteExtra(ctx context.Context, tfs fs.FS, target fs.URI, fi fs.Fil
 		j.report.Verify = &messages.Verification{}
 	}
 	if v := j.report.Verify; len(v.Extras) < messages.MaxReportExtras {
-		u := target
+		u := j.root // a verify job's write root is its target
 		u.Path = fi.Path
 		v.Extras = append(v.Extras, messages.Difference{Dst: u.String(), Category: messages.CategoryExtra,
 			Reason: "at the target only: no source has it", Size: size, Dir: fi.IsDir()})
