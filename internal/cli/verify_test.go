@@ -434,6 +434,12 @@ func TestVerifyOnCopierServices(t *testing.T) {
 	if n := v.copiers["c1"] + v.copiers["c2"]; n != len(v.category)-1 { // all but the extra
 		t.Errorf("entries compared by copier: %v, want all %d by c1 and c2", v.copiers, len(v.category)-1)
 	}
+	// lister wait on the finished job shows the verify summary and exits
+	// as verify did.
+	code, out, errs := run(t, "wait", "--nats", url, v.rep.Job)
+	if code != cli.ExitFailed || !strings.Contains(out, "DIFFERENCES FOUND") || !strings.Contains(out, "checksum-differs") {
+		t.Errorf("wait: exit %d\n%s%s", code, out, errs)
+	}
 }
 
 // Bad input exits 2 with one line naming the problem and the fix, before
