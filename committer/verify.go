@@ -25,6 +25,9 @@ func (j *job) verifyCommit(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("verify: looking for extra entries: %w", err)
 	}
+	if n := j.tally.Verified.Uncategorized.Entries; n > 0 {
+		return fmt.Errorf("verify: %d entries came back without a category: a copier from before verify mode did a dry run of them instead of comparing; upgrade the copiers and verify again", n)
+	}
 	return nil
 }
 

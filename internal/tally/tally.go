@@ -28,16 +28,18 @@ type Counts struct {
 	ChunkBytes int64
 	// Retries and FilesRetried as the report defines them.
 	Retries, FilesRetried int64
-	// Verified counts a verify job's entries (messages.Options.Verify).
-	Verified Verified
 }
 
 // Verified counts a verify job's results: files and directories by
 // category (in messages.Categories' order; bytes are files' sizes) and by
-// proof (in messages.Proofs' order). Arrays, so Counts copy as values.
+// proof (in messages.Proofs' order).
 type Verified struct {
 	Categories [8]messages.CategoryCount
 	Proofs     [6]int64
+	// Uncategorized are entries that came back neither failed nor with a
+	// category: in a verify job, a copier from before verify mode did a
+	// dry run of them (the job's DryRun) and compared nothing.
+	Uncategorized messages.CategoryCount
 }
 
 // add counts one verify result by its category and proof. A failed one
@@ -47,6 +49,9 @@ func (v *Verified) add(r *messages.Result) {
 	if i := slices.Index(messages.Categories, r.Category); i >= 0 {
 		v.Categories[i].Entries++
 		v.Categories[i].Bytes += r.Size
+	} else if r.Status != messages.StatusFailed {
+		v.Uncategorized.Entries++
+		v.Uncategorized.Bytes += r.Size
 	}
 	if i := slices.Index(messages.Proofs, r.Proof); i >= 0 {
 		v.Proofs[i]++
@@ -63,6 +68,8 @@ func (c Counts) BytesMoved() int64 { return c.BytesCopied + c.ChunkBytes }
 // Tally adds up results. The zero value is not ready: use New.
 type Tally struct {
 	Counts
+	// Verified counts a verify job's entries (messages.Options.Verify).
+	Verified Verified
 	// Bogus counts results for indexes the listing never made (forged or
 	// corrupt messages) that were added before the listing's total was
 	// known: the counts include them and cannot be trusted.
@@ -147,9 +154,7 @@ func (t *Tally) addEntry(r *messages.Result, first int) {
 		t.Retries += int64(r.Attempt - first)
 		t.FilesRetried++
 	}
-	if r.Category != "" {
-		t.Verified.add(r)
-	}
+	t.Verified.add(r)
 	if r.Kind == messages.KindDir {
 		if r.Status == messages.StatusFailed {
 			t.DirsFailed++
@@ -182,8 +187,8 @@ func (t *Tally) Fill(rep *messages.Report) {
 }
 
 // FillVerification writes a verify job's counts into a report: the
-// categories and proofs that have any, the failed entries as errors
-// (extras are the committer's, kept).
+// categories and proofs that have any, the failed and the uncategorized
+// entries as errors (extras are the committer's, kept).
 func (t *Tally) FillVerification(rep *messages.Report) {
 	if rep.Verify == nil {
 		rep.Verify = &messages.Verification{}
@@ -192,8 +197,8 @@ func (t *Tally) FillVerification(rep *messages.Report) {
 	v.Categories, v.Proofs = map[string]messages.CategoryCount{}, map[string]int64{}
 	cats := t.Verified.Categories
 	errs := &cats[slices.Index(messages.Categories, messages.CategoryError)]
-	errs.Entries += t.FilesFailed + t.DirsFailed
-	errs.Bytes += t.BytesFailed
+	errs.Entries += t.FilesFailed + t.DirsFailed + t.Verified.Uncategorized.Entries
+	errs.Bytes += t.BytesFailed + t.Verified.Uncategorized.Bytes
 	for i, c := range cats {
 		if c.Entries > 0 {
 			v.Categories[messages.Categories[i]] = c

@@ -138,8 +138,9 @@ func TestFill(t *testing.T) {
 }
 
 // Verify results count by category (files and directories, the bytes of
-// files) and by proof; a failed result is an error in the report; a
-// copy's results count in no category.
+// files) and by proof; a failed result is an error in the report, and so
+// is a result without a category (a copier from before verify mode did
+// a dry run of it).
 func TestTallyVerify(t *testing.T) {
 	tl := tally.New()
 	v := func(i int64, kind, cat, proof string, size int64) *messages.Result {
@@ -155,16 +156,17 @@ func TestTallyVerify(t *testing.T) {
 	tl.Listed(4)
 	got := tl.Verified
 	want := tally.Verified{}
-	want.Categories[0] = messages.CategoryCount{Entries: 3, Bytes: 17} // same
-	want.Categories[1] = messages.CategoryCount{Entries: 1, Bytes: 5}  // missing
-	want.Proofs[0], want.Proofs[1], want.Proofs[2] = 2, 1, 1           // metadata, origin, kept
+	want.Categories[0] = messages.CategoryCount{Entries: 3, Bytes: 17}  // same
+	want.Categories[1] = messages.CategoryCount{Entries: 1, Bytes: 5}   // missing
+	want.Proofs[0], want.Proofs[1], want.Proofs[2] = 2, 1, 1            // metadata, origin, kept
+	want.Uncategorized = messages.CategoryCount{Entries: 1, Bytes: 100} // the copy's result
 	if got != want {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 	var rep messages.Report
 	tl.FillVerification(&rep)
 	if rep.Verify == nil || rep.Verify.Categories[messages.CategorySame] != (messages.CategoryCount{Entries: 3, Bytes: 17}) ||
-		rep.Verify.Categories[messages.CategoryError].Entries != 1 || len(rep.Verify.Categories) != 3 ||
+		rep.Verify.Categories[messages.CategoryError] != (messages.CategoryCount{Entries: 2, Bytes: 103}) || len(rep.Verify.Categories) != 3 ||
 		rep.Verify.Proofs[messages.ProofOrigin] != 1 || len(rep.Verify.Proofs) != 3 {
 		t.Fatalf("report %+v", rep.Verify)
 	}
