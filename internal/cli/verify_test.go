@@ -484,3 +484,27 @@ func TestVerifyHelp(t *testing.T) {
 		t.Errorf("lister -h does not name lister verify")
 	}
 }
+
+// -filters select what is compared, and extras are looked for where
+// -delete would look: a target entry whose name the filters exclude is
+// not extra.
+func TestVerifyFilters(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "a.txt"), randBytes(t, 10))
+	writeFile(t, filepath.Join(src, "skip.tmp"), randBytes(t, 10))
+	filters := filepath.Join(t.TempDir(), "filters")
+	writeFile(t, filters, []byte(`.*\.tmp`+"\n"))
+	dst := filepath.Join(t.TempDir(), "dst")
+	if code, out, errs := run(t, "-filters", filters, src, dst); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+	}
+	writeFile(t, filepath.Join(dst, "junk.tmp"), []byte("excluded"))
+	writeFile(t, filepath.Join(dst, "junk.txt"), []byte("extra"))
+	runVerify(t, dst, "-update", "-filters", filters, src, dst).want(t, map[string]string{
+		"": "same/metadata", "a.txt": "same/origin", "junk.txt": "extra"}, cli.ExitFailed)
+	if err := os.Remove(filepath.Join(dst, "junk.txt")); err != nil {
+		t.Fatal(err)
+	}
+	runVerify(t, dst, "-update", "-filters", filters, src, dst).want(t, map[string]string{
+		"": "same/metadata", "a.txt": "same/origin"}, cli.ExitOK)
+}
