@@ -90,6 +90,9 @@ func (j *job) noteFailures() bool {
 // attributes.
 func (j *job) commitSteps(ctx context.Context, ok bool) error {
 	o := j.spec.Options
+	if o.Verify {
+		return j.verifyCommit(ctx)
+	}
 	var commitErr error
 	j.assemblies.Wait()
 	j.abortAssemblies(ctx)

@@ -130,8 +130,12 @@ func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string
 }
 
 // remove deletes one target entry (a directory with everything in it),
-// counting the files it held; in a dry run it only counts.
+// counting the files it held; in a dry run it only counts, and a verify
+// job reports it extra instead.
 func (j *job) remove(ctx context.Context, tfs fs.FS, fi fs.FileInfo) error {
+	if j.spec.Options.Verify {
+		return j.noteExtra(ctx, tfs, fi)
+	}
 	files := int64(1)
 	if fi.IsDir() {
 		files = 0

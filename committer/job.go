@@ -27,8 +27,9 @@ type job struct {
 	// keeps (failures, slowest files, directories made, deletions).
 	tally   *tally.Tally
 	report  messages.Report
-	dirs    []dirAttr       // directories whose attributes to apply at commit
-	sweepIn map[string]bool // target directories that may hold leftover temp files
+	extras  messages.CategoryCount // a verify job's extra target entries
+	dirs    []dirAttr              // directories whose attributes to apply at commit
+	sweepIn map[string]bool        // target directories that may hold leftover temp files
 	// sweepFiles are targets of retried or failed items, which may have
 	// open multipart uploads of a killed copier (bounded: see maxSweepFiles).
 	sweepFiles map[string]bool

@@ -13,6 +13,9 @@ import (
 )
 
 func (t *task) file(ctx context.Context) (messages.Result, error) {
+	if t.Job.Options.Verify {
+		return t.verify(ctx)
+	}
 	var res messages.Result
 	o := t.Job.Options
 	dfi, exists, err := t.target(ctx)

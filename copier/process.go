@@ -23,6 +23,9 @@ func (c *Copier) process(ctx context.Context, job *messages.Job, item *messages.
 	}
 	switch item.Kind {
 	case messages.KindDir:
+		if job.Options.Verify {
+			return t.verify(ctx)
+		}
 		return t.dir(ctx)
 	case messages.KindFile:
 		return t.file(ctx)

@@ -19,14 +19,17 @@ type Config struct {
 	Sources    []string // as given: paths, URIs or globs
 	SourceList string   // -f: a file listing sources, one per line
 	Target     string
-	Filters    string          // -filters: a file of regular expressions
-	Tmp        string          // -tmp: work directory for -atomic
-	LogDir     string          // -log: per-file COPY/SKIP/FAIL lines go here
-	ReportJSON string          // --report-json
-	NATS       natsconn.Config // --nats and its auth options; no URL = embedded
-	Async      bool            // -async: return once the work is enqueued
-	Replicas   int             // --replicas of the streams; 0 = as the server suggests
-	Workers    int             // -m
+	Filters    string // -filters: a file of regular expressions
+	Tmp        string // -tmp: work directory for -atomic
+	LogDir     string // -log: per-file COPY/SKIP/FAIL lines go here
+	ReportJSON string // --report-json
+	// Differences is lister verify's --differences: one JSON line per
+	// entry that is not the same.
+	Differences string
+	NATS        natsconn.Config // --nats and its auth options; no URL = embedded
+	Async       bool            // -async: return once the work is enqueued
+	Replicas    int             // --replicas of the streams; 0 = as the server suggests
+	Workers     int             // -m
 	// ListThreads is how many directories are listed at once
 	// (-numListstatusThreads); 0 = the default.
 	ListThreads int

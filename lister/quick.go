@@ -22,8 +22,11 @@ import (
 // Files are only settled without -p: a copier sets the preserved
 // attributes on a skipped file too (DistCp does). Directories always are:
 // their result carries the attributes, which the committer applies.
+//
+// A verify job settles nothing early: each entry's comparison, with its
+// category and proof, is a copier's.
 func quickCheck(ctx context.Context, o messages.Options, flt *filter.Filter, r Root, dfs fs.FS, statted bool) func(fs.FileInfo) verdict {
-	if o.Overwrite || !statted {
+	if o.Overwrite || !statted || o.Verify {
 		return nil
 	}
 	files := !o.Preserve.Any()

@@ -58,3 +58,24 @@ func TestJobIDs(t *testing.T) {
 		}
 	}
 }
+
+// A job spec from before verify mode decodes with Verify off, and a
+// verify job's spec round-trips with it on; a copy's spec carries no
+// verify keys.
+func TestVerifyOptionsCompatible(t *testing.T) {
+	old := `{"v":1,"id":"j","sources":["file:///a"],"target":"file:///b","options":{"update":true,"preserve":{}}}`
+	j, err := Decode[Job]([]byte(old))
+	if err != nil || j.Options.Verify || j.Options.ReadBoth || !j.Options.Update {
+		t.Fatalf("old spec: %+v, %v", j, err)
+	}
+	data, err := Encode(j)
+	if err != nil || strings.Contains(string(data), "verify") || strings.Contains(string(data), "read_both") {
+		t.Fatalf("copy spec carries verify keys: %s (%v)", data, err)
+	}
+	j.Options.Verify, j.Options.ReadBoth = true, true
+	data, _ = Encode(j)
+	back, err := Decode[Job](data)
+	if err != nil || !back.Options.Verify || !back.Options.ReadBoth {
+		t.Fatalf("verify spec: %s -> %+v, %v", data, back, err)
+	}
+}

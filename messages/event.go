@@ -84,6 +84,10 @@ type Result struct {
 	// CRC32C and Part what the target needs to assemble it (an ETag).
 	Chunk *Chunk `json:"chunk,omitempty"`
 	Part  string `json:"part,omitempty"`
+	// Category and Proof are a verify job's outcome for the entry (see
+	// Categories, Proof*); Reason then says why, for what is not the same.
+	Category string `json:"category,omitempty"`
+	Proof    string `json:"proof,omitempty"`
 }
 
 // Entries yields the results of single entries this item result carries:
@@ -171,6 +175,8 @@ type Report struct {
 	Failures []Failure `json:"failures"`
 	// Slowest are the MaxReportSlowest longest file copies, slowest first.
 	Slowest []SlowFile `json:"slowest"`
+	// Verify is a verify job's account (Options.Verify); absent otherwise.
+	Verify *Verification `json:"verify,omitempty"`
 }
 
 // NoteSlow keeps f if it is among the report's slowest copies.

@@ -64,6 +64,15 @@ type Options struct {
 	// bundling off.
 	BundleFiles int   `json:"bundle_files,omitempty"`
 	BundleBytes int64 `json:"bundle_bytes,omitempty"`
+	// Verify makes the job a comparison (lister verify): copiers compare
+	// each source with its target instead of copying, and nothing is
+	// written at the target. A verify job also sets DryRun, so that a
+	// copier from before verify mode, which ignores this field, does a
+	// dry run and still writes nothing.
+	Verify bool `json:"verify,omitempty"`
+	// ReadBoth lets a verify job read files on both sides when no kept
+	// checksum settles a comparison (--read-both).
+	ReadBoth bool `json:"read_both,omitempty"`
 }
 
 // Job is a job's spec as the lister records it before enqueuing work.

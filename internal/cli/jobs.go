@@ -138,8 +138,12 @@ func jobError(stderr io.Writer, name string, err error) int {
 	return ExitFailed
 }
 
-// exitFor is a finished job's exit status, as for the copy command.
+// exitFor is a finished job's exit status, as for the copy command (or
+// the verify command: verifyExit).
 func exitFor(rep *messages.Report) int {
+	if rep.Verify != nil {
+		return verifyExit(rep)
+	}
 	if rep.State == messages.StateSucceeded {
 		return ExitOK
 	}

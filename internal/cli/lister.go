@@ -62,6 +62,9 @@ func Lister(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if args[0] == "ls" {
 			return listerLs(ctx, args[1:], stdout, stderr)
 		}
+		if args[0] == "verify" {
+			return listerVerify(ctx, args[1:], stdout, stderr)
+		}
 	}
 	cfg, err := lister.ParseArgs(args)
 	if err != nil {

@@ -8,8 +8,13 @@ import (
 	"github.com/jetcp/jetcp/messages"
 )
 
-// PrintReport prints DistCp-like counters.
+// PrintReport prints DistCp-like counters; a verify job's report, its
+// summary (PrintVerifyReport).
 func PrintReport(w io.Writer, r *messages.Report, dryRun bool) {
+	if r.Verify != nil {
+		PrintVerifyReport(w, r)
+		return
+	}
 	title := "jetcp job " + r.Job + ": " + strings.ToUpper(r.State)
 	if dryRun {
 		title += " (dry run: nothing was changed; counts are what would happen)"

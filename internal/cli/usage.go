@@ -6,6 +6,7 @@ const ListerUsage = `usage: lister [options] SRC... DST
        lister status|wait|watch|cancel --nats URL [JOB]   (a job on a server; -h for each)
        lister config [--json] [options] [SRC... DST]      (what the configuration and plan resolve to)
        lister ls [-R] [-h] URI...                          (list paths as hadoop fs -ls does)
+       lister verify [options] SRC... DST                  (prove a copy without copying; -h for its options)
 
 Copies file trees like Hadoop DistCp, through NATS JetStream. Without --nats
 it runs everything in this process (an embedded JetStream server, a

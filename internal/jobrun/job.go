@@ -40,7 +40,13 @@ func (j *job) run(ctx context.Context, l *lister.Lister, plan *lister.Plan, opts
 	defer cancelWait()
 	done := make(chan waited, 1)
 	go func() {
-		rep, err := jobclient.Wait(waitCtx, j.bus, j.id, opts.PerFile)
+		var rep *messages.Report
+		var err error
+		if opts.Results != nil {
+			rep, err = jobclient.Follow(waitCtx, j.bus, j.id, opts.Results)
+		} else {
+			rep, err = jobclient.Wait(waitCtx, j.bus, j.id, opts.PerFile)
+		}
 		stopSubmit()
 		done <- waited{rep, err}
 	}()

@@ -32,6 +32,11 @@ type Options struct {
 	Async bool
 	// PerFile, when set, receives one JSON line per file result (-log).
 	PerFile io.Writer
+	// Results, when set, is called with each of the job's events, replayed
+	// from the first, until its done event (lister verify writes its
+	// differences from them); it takes the place of PerFile, and an error
+	// from it ends the wait.
+	Results func(*messages.Event) error
 	// Submitting, when set, is called once the job can be submitted
 	// (connected, services up) and before its listing starts: -async
 	// prints the job's id there, so a script gets an id only for a job

@@ -8,6 +8,8 @@
 package tally
 
 import (
+	"slices"
+
 	"github.com/jetcp/jetcp/internal/bitset"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -28,6 +30,34 @@ type Counts struct {
 	Retries, FilesRetried int64
 }
 
+// Verified counts a verify job's results: files and directories by
+// category (in messages.Categories' order; bytes are files' sizes) and by
+// proof (in messages.Proofs' order).
+type Verified struct {
+	Categories [8]messages.CategoryCount
+	Proofs     [6]int64
+	// Uncategorized are entries that came back neither failed nor with a
+	// category: in a verify job, a copier from before verify mode did a
+	// dry run of them (the job's DryRun) and compared nothing.
+	Uncategorized messages.CategoryCount
+}
+
+// add counts one verify result by its category and proof. A failed one
+// has none: it counts as failed, and FillVerification makes the failures
+// a verify job's errors.
+func (v *Verified) add(r *messages.Result) {
+	if i := slices.Index(messages.Categories, r.Category); i >= 0 {
+		v.Categories[i].Entries++
+		v.Categories[i].Bytes += r.Size
+	} else if r.Status != messages.StatusFailed {
+		v.Uncategorized.Entries++
+		v.Uncategorized.Bytes += r.Size
+	}
+	if i := slices.Index(messages.Proofs, r.Proof); i >= 0 {
+		v.Proofs[i]++
+	}
+}
+
 // FilesDone are the files with a final outcome.
 func (c Counts) FilesDone() int64 { return c.FilesCopied + c.FilesSkipped + c.FilesFailed }
 
@@ -38,6 +68,8 @@ func (c Counts) BytesMoved() int64 { return c.BytesCopied + c.ChunkBytes }
 // Tally adds up results. The zero value is not ready: use New.
 type Tally struct {
 	Counts
+	// Verified counts a verify job's entries (messages.Options.Verify).
+	Verified Verified
 	// Bogus counts results for indexes the listing never made (forged or
 	// corrupt messages) that were added before the listing's total was
 	// known: the counts include them and cannot be trusted.
@@ -122,6 +154,7 @@ func (t *Tally) addEntry(r *messages.Result, first int) {
 		t.Retries += int64(r.Attempt - first)
 		t.FilesRetried++
 	}
+	t.Verified.add(r)
 	if r.Kind == messages.KindDir {
 		if r.Status == messages.StatusFailed {
 			t.DirsFailed++
@@ -151,4 +184,29 @@ func (t *Tally) Fill(rep *messages.Report) {
 	rep.DirsFailed = t.DirsFailed
 	rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed = t.BytesCopied, t.BytesSkipped, t.BytesFailed
 	rep.Retries, rep.FilesRetried = t.Retries, t.FilesRetried
+}
+
+// FillVerification writes a verify job's counts into a report: the
+// categories and proofs that have any, the failed and the uncategorized
+// entries as errors (extras are the committer's, kept).
+func (t *Tally) FillVerification(rep *messages.Report) {
+	if rep.Verify == nil {
+		rep.Verify = &messages.Verification{}
+	}
+	v := rep.Verify
+	v.Categories, v.Proofs = map[string]messages.CategoryCount{}, map[string]int64{}
+	cats := t.Verified.Categories
+	errs := &cats[slices.Index(messages.Categories, messages.CategoryError)]
+	errs.Entries += t.FilesFailed + t.DirsFailed + t.Verified.Uncategorized.Entries
+	errs.Bytes += t.BytesFailed + t.Verified.Uncategorized.Bytes
+	for i, c := range cats {
+		if c.Entries > 0 {
+			v.Categories[messages.Categories[i]] = c
+		}
+	}
+	for i, n := range t.Verified.Proofs {
+		if n > 0 {
+			v.Proofs[messages.Proofs[i]] = n
+		}
+	}
 }

@@ -136,3 +136,38 @@ func TestFill(t *testing.T) {
 		t.Errorf("FilesDone %d BytesMoved %d, want 2 3", ta.FilesDone(), ta.BytesMoved())
 	}
 }
+
+// Verify results count by category (files and directories, the bytes of
+// files) and by proof; a failed result is an error in the report, and so
+// is a result without a category (a copier from before verify mode did
+// a dry run of it).
+func TestTallyVerify(t *testing.T) {
+	tl := tally.New()
+	v := func(i int64, kind, cat, proof string, size int64) *messages.Result {
+		return &messages.Result{Index: i, Kind: kind, Status: messages.StatusSkipped, Size: size, Attempt: 1, Category: cat, Proof: proof}
+	}
+	tl.Add(v(0, messages.KindFile, messages.CategorySame, messages.ProofOrigin, 10))
+	tl.Add(v(1, messages.KindDir, messages.CategorySame, messages.ProofMetadata, 0))
+	tl.Add(&messages.Result{Index: 2, Kind: messages.KindBundle, Attempt: 1, Files: []messages.Result{
+		*v(2, messages.KindFile, messages.CategoryMissing, messages.ProofMetadata, 5),
+		*v(2, messages.KindFile, messages.CategorySame, messages.ProofKept, 7),
+		{Index: 2, Kind: messages.KindFile, Status: messages.StatusFailed, Size: 3, Attempt: 1, Error: "boom"}}})
+	tl.Add(file(3, messages.StatusCopied, 100, 1))
+	tl.Listed(4)
+	got := tl.Verified
+	want := tally.Verified{}
+	want.Categories[0] = messages.CategoryCount{Entries: 3, Bytes: 17}  // same
+	want.Categories[1] = messages.CategoryCount{Entries: 1, Bytes: 5}   // missing
+	want.Proofs[0], want.Proofs[1], want.Proofs[2] = 2, 1, 1            // metadata, origin, kept
+	want.Uncategorized = messages.CategoryCount{Entries: 1, Bytes: 100} // the copy's result
+	if got != want {
+		t.Fatalf("got %+v\nwant %+v", got, want)
+	}
+	var rep messages.Report
+	tl.FillVerification(&rep)
+	if rep.Verify == nil || rep.Verify.Categories[messages.CategorySame] != (messages.CategoryCount{Entries: 3, Bytes: 17}) ||
+		rep.Verify.Categories[messages.CategoryError] != (messages.CategoryCount{Entries: 2, Bytes: 103}) || len(rep.Verify.Categories) != 3 ||
+		rep.Verify.Proofs[messages.ProofOrigin] != 1 || len(rep.Verify.Proofs) != 3 {
+		t.Fatalf("report %+v", rep.Verify)
+	}
+}

@@ -1,0 +1,18 @@
+package hdfs
+
+import (
+	"context"
+
+	"github.com/jetcp/jetcp/fs"
+)
+
+// KeptChecksum implements fs.ChecksumKeeper: the CRC32C of a valid origin
+// record or stored checksum (an xattr: one getXAttrs RPC), never a read
+// of the file's blocks.
+func (f *FS) KeptChecksum(ctx context.Context, fi fs.FileInfo) (fs.Checksum, bool, error) {
+	r, ok, err := f.stored(ctx, fi)
+	if err != nil || !ok {
+		return fs.Checksum{}, false, err
+	}
+	return r.Checksum, true, nil
+}
