@@ -208,9 +208,10 @@ var mutants = map[string]struct {
 		fi.Owner = ""
 		return fi, true
 	})}, nil},
-	"close-fails-twice":       {"Closer", mutant{}, func(m mutant) fs.FS { return &closeOnce{mutant: m} }},
-	"claims-dir-marker":       {"DirMarker", mutant{}, func(m mutant) fs.FS { return markNothing{m} }},
-	"snapshot-info-is-a-stat": {"SnapshotReader", mutant{}, func(m mutant) fs.FS { return lazySnapshot{m} }},
+	"close-fails-twice":             {"Closer", mutant{}, func(m mutant) fs.FS { return &closeOnce{mutant: m} }},
+	"claims-dir-marker":             {"DirMarker", mutant{}, func(m mutant) fs.FS { return markNothing{m} }},
+	"snapshot-info-is-a-stat":       {"SnapshotReader", mutant{}, func(m mutant) fs.FS { return lazySnapshot{m} }},
+	"kept-checksum-outlives-change": {"ChecksumKeeper", mutant{}, func(m mutant) fs.FS { return &keptStale{mutant: m} }},
 }
 
 const mutantEnv = "JETCP_CONFORMANCE_MUTANT"

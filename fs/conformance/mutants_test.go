@@ -208,3 +208,20 @@ func (r lazyInfo) Info() fs.FileInfo {
 	fi, _ := r.stat()
 	return fi
 }
+
+// keptStale answers with a checksum it once kept, also after the file
+// changed.
+type keptStale struct {
+	mutant
+	seen sync.Map
+}
+
+func (m *keptStale) KeptChecksum(ctx context.Context, fi fs.FileInfo) (fs.Checksum, bool, error) {
+	sum, ok, err := m.FS.KeptChecksum(ctx, fi)
+	if ok {
+		m.seen.Store(fi.Path, sum)
+	} else if c, hit := m.seen.Load(fi.Path); hit && err == nil {
+		return c.(fs.Checksum), true, nil
+	}
+	return sum, ok, err
+}

@@ -523,3 +523,37 @@ func (s *suite) testSnapshotReader(t *testing.T) {
 			p, fi.Size, fi.ModTime, before.Size, before.ModTime)
 	}
 }
+
+// testChecksumKeeper checks fs.ChecksumKeeper: a kept checksum is the
+// file's as it is now, recorded (RecordOrigin) or the store's own, and
+// never one that outlived a rewrite of the file.
+func (s *suite) testChecksumKeeper(t *testing.T) {
+	_, ok := s.fsys.(fs.ChecksumKeeper)
+	implements(t, ok, "fs.ChecksumKeeper")
+	ctx := t.Context()
+	p := join(s.dir(t), "f")
+	old := randomBytes(3000, 41)
+	s.write(t, p, old, fs.CreateOptions{})
+	if err := fs.RecordOrigin(ctx, s.fsys, p, fs.Origin{Checksum: crc32c(old), SrcSize: int64(len(old))}); err != nil {
+		t.Fatalf("RecordOrigin(%s): %v", p, err)
+	}
+	check := func(what string, data []byte) bool {
+		t.Helper()
+		sum, ok, err := fs.KeptChecksum(ctx, s.fsys, s.stat(t, p))
+		switch {
+		case err != nil:
+			t.Fatalf("KeptChecksum(%s) %s: %v", p, what, err)
+		case ok && sum.String() != crc32c(data).String():
+			t.Errorf("KeptChecksum(%s) %s: %s, want %s (the file's now) or none", p, what, sum, crc32c(data))
+		}
+		return ok
+	}
+	if _, records := s.fsys.(fs.OriginRecorder); !check("after RecordOrigin", old) && records {
+		t.Errorf("KeptChecksum(%s): none after RecordOrigin of a backend that keeps origins", p)
+	}
+	// Same size, new bytes, written by someone else: the record is stale.
+	// (A rewrite within the store's mtime resolution cannot be told.)
+	time.Sleep(max(s.cfg.mtimeRes, 2*time.Millisecond))
+	s.write(t, p, randomBytes(3000, 42), fs.CreateOptions{Overwrite: true})
+	check("after a rewrite", randomBytes(3000, 42))
+}
