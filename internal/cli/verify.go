@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
 	"github.com/jetcp/jetcp/internal/jobclient"
@@ -77,6 +78,10 @@ type verifyCommand struct {
 	ndiffs   int64
 	diffFile *json.Encoder
 	logFile  *json.Encoder
+	// under is the one directory source's landing below an existing
+	// target (DistCp's rule without -update), for the hint when nothing
+	// is found there.
+	under string
 }
 
 // maxShownDifferences caps the differences the summary lists.
@@ -94,6 +99,9 @@ func (v *verifyCommand) run(ctx context.Context) (code int) {
 		return ExitFailed
 	}
 	v.remarks(plan.Notes, plan.Warnings)
+	if len(plan.Roots) == 1 && plan.Roots[0].Rule == distcp.RuleUnderDir && plan.Roots[0].Info.IsDir() {
+		v.under = plan.Roots[0].Dst.Display()
+	}
 	if bad, ok := v.checkReportJSON(); !ok {
 		return bad
 	}
@@ -225,6 +233,7 @@ func (v *verifyCommand) report(ctx context.Context, rep *messages.Report) int {
 		fmt.Fprintf(v.stderr, "lister verify: %d extra entries found; the report lists the first %d\n", n, len(rep.Verify.Extras))
 	}
 	v.printDifferences()
+	v.hintLanding(rep.Verify)
 	if v.cfg.ReportJSON != "" {
 		if err := writeJSON(v.cfg.ReportJSON, rep); err != nil {
 			fmt.Fprintf(v.stderr, "lister verify: --report-json: %v\n", err)
@@ -236,6 +245,23 @@ func (v *verifyCommand) report(ctx context.Context, rep *messages.Report) int {
 		return ExitInterrupted
 	}
 	return verifyExit(rep)
+}
+
+// hintLanding explains a verify that found nothing where the source
+// lands: a copy into a then-missing target put the source's contents at
+// the target, but with the target now there DistCp's rule lands the source
+// below it, as a second copy would.
+func (v *verifyCommand) hintLanding(ver *messages.Verification) {
+	var total int64
+	for _, c := range ver.Categories {
+		total += c.Entries
+	}
+	missing := ver.Categories[messages.CategoryMissing].Entries
+	if v.under == "" || total == 0 || missing+ver.Categories[messages.CategoryExtra].Entries != total {
+		return
+	}
+	fmt.Fprintf(v.stderr, "lister verify: nothing found at %s: the target exists, so the source lands below it by its name (DistCp's rule); "+
+		"to verify a copy made into a then-missing target, add -update\n", v.under)
 }
 
 // printDifferences lists the first differences found.

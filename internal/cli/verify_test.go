@@ -508,3 +508,24 @@ func TestVerifyFilters(t *testing.T) {
 	runVerify(t, dst, "-update", "-filters", filters, src, dst).want(t, map[string]string{
 		"": "same/metadata", "a.txt": "same/origin"}, cli.ExitOK)
 }
+
+// A copy into a missing target put the source's contents there; verifying
+// it without -update lands the source below the now existing target, as a
+// second copy would, finds nothing, and says why in one line.
+func TestVerifyHintsLanding(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	sampleTree(t, src)
+	dst := filepath.Join(t.TempDir(), "dst")
+	if code, out, errs := run(t, "--no-progress", src, dst); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+	}
+	code, _, errs := run(t, "verify", "--no-progress", src, dst)
+	hint := "nothing found at " + filepath.Join(dst, "src") + ": the target exists, so the source lands below it by its name"
+	if code != cli.ExitFailed || !strings.Contains(errs, hint) || !strings.Contains(errs, "add -update") {
+		t.Fatalf("verify without -update: exit %d\n%s", code, errs)
+	}
+	code, _, errs = run(t, "verify", "--no-progress", "-update", src, dst)
+	if code != cli.ExitOK || strings.Contains(errs, "nothing found at") {
+		t.Fatalf("verify -update: exit %d\n%s", code, errs)
+	}
+}
