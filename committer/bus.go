@@ -13,6 +13,16 @@ type Bus interface {
 	Jobs
 	Events
 	Work
+	Cancels
+}
+
+// Cancels are the cancel requests a committer answers for the jobs it
+// follows. They need no storage, so a job can be stopped when JetStream
+// has no room: the answer removes the job's work items first.
+type Cancels interface {
+	// AnswerCancel calls fn with each canceled event requested for job
+	// until stop; fn's error is the requester's answer.
+	AnswerCancel(job string, fn func(ctx context.Context, ev *messages.Event) error) (stop func(), err error)
 }
 
 // Jobs hands out the jobs to commit: their created events, shared by all

@@ -19,6 +19,11 @@ const (
 	// entries already in place) results, the committer done, a job client
 	// canceled.
 	EventPrefix = "jetcp.events"
+	// CancelPrefix is the subjects of cancel requests, jetcp.cancel.<job>:
+	// core NATS requests (nothing is stored) that the committer following
+	// the job answers, so a job can be stopped when JetStream cannot store
+	// anything.
+	CancelPrefix = "jetcp.cancel"
 )
 
 // Delivery limits every consumer of work and job-created events shares.
@@ -39,6 +44,9 @@ func WorkSubjectFor(job string) string { return WorkPrefix + "." + job }
 
 // EventSubjectFor is the subject of a job's events of one type ("*" for all).
 func EventSubjectFor(job, typ string) string { return EventPrefix + "." + job + "." + typ }
+
+// CancelSubjectFor is the subject of a job's cancel requests.
+func CancelSubjectFor(job string) string { return CancelPrefix + "." + job }
 
 // JobOfEventSubject is the job token of an event subject,
 // jetcp.events.<job>.<type>, or "" when subject is not one.

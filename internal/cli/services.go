@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -110,13 +109,13 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 	run func(context.Context, *bus.Bus, *prometheus.Registry, zerolog.Logger) error) int {
 	log := NewLogger(stderr, sf.verbose)
 	reg := metrics.NewRegistry()
-	var conn atomic.Pointer[nats.Conn]
+	var conn atomic.Pointer[bus.Bus]
 	health := func() error {
-		nc := conn.Load()
-		if nc == nil {
+		b := conn.Load()
+		if b == nil {
 			return errors.New("connecting to NATS")
 		}
-		return service.ConnHealth(nc)()
+		return service.BusHealth(b)()
 	}
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHTTP()
@@ -137,7 +136,7 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 		return ExitFailed
 	}
 	defer c.Close()
-	conn.Store(c)
+	conn.Store(b)
 	if err := run(ctx, b, reg, log); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitFailed

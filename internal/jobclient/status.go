@@ -95,9 +95,26 @@ func Cancel(ctx context.Context, b *bus.Bus, id, reason string) error {
 	if _, err := b.LoadJob(ctx, id); err != nil {
 		return err
 	}
-	ev := &messages.Event{Type: messages.EventCanceled, Job: id, Time: time.Now().UTC(),
-		Canceled: &messages.Canceled{By: whoami(), Reason: reason}}
-	if err := b.PublishEvent(ctx, ev, id+"/canceled"); err != nil {
+	return stop(ctx, b, id, &messages.Canceled{By: whoami(), Reason: reason})
+}
+
+// Fail stops a job that cannot go on, e.g. its listing could not be
+// stored: as Cancel, but the job ends "failed" with cause as its failure.
+func Fail(ctx context.Context, b *bus.Bus, id string, cause error) error {
+	return stop(ctx, b, id, &messages.Canceled{By: whoami(), Reason: cause.Error(), Failed: true})
+}
+
+// stop asks the committer following the job to cancel it, which needs no
+// storage (the committer removes the job's work items, freeing room, then
+// records the canceled event); with no committer following the job, it
+// records the canceled event itself for the one that takes the job up.
+func stop(ctx context.Context, b *bus.Bus, id string, c *messages.Canceled) error {
+	ev := &messages.Event{Type: messages.EventCanceled, Job: id, Time: time.Now().UTC(), Canceled: c}
+	answered, err := b.RequestCancel(ctx, ev)
+	if answered || err != nil && ctx.Err() != nil {
+		return err
+	}
+	if err := b.PublishEvent(ctx, ev, id+"/"+messages.EventCanceled); err != nil {
 		return fmt.Errorf("cancel job %s: %w", id, err)
 	}
 	return nil

@@ -89,6 +89,21 @@ func ConnHealth(nc *nats.Conn) Health {
 	}
 }
 
+// BusHealth is healthy while b's connection is up and JetStream can store
+// a message and serve jetcp's streams (bus.Health), each check bounded by
+// two seconds.
+func BusHealth(b *bus.Bus) Health {
+	conn := ConnHealth(b.Conn())
+	return func() error {
+		if err := conn(); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return b.Health(ctx)
+	}
+}
+
 // ServeHTTP serves /healthz and /metrics on addr until ctx ends. It listens
 // before returning, so a bad or busy address is reported at start; it
 // returns the bound address (for ":0").
