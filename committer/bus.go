@@ -14,6 +14,13 @@ type Bus interface {
 	Events
 	Work
 	Cancels
+	Leases
+}
+
+// Leases are the listers' heartbeats while they list (Job.ListingLease).
+type Leases interface {
+	// WatchLease calls fn with every heartbeat of job's listing until stop.
+	WatchLease(job string, fn func()) (stop func(), err error)
 }
 
 // Cancels are the cancel requests a committer answers for the jobs it

@@ -137,6 +137,15 @@ func (c *Committer) runJob(ctx context.Context, created Delivery, spec *messages
 		defer stop()
 	}
 	j := newJob(c, spec, log)
+	if spec.ListingLease > 0 {
+		stop, err := c.bus.WatchLease(spec.ID, j.beat)
+		if err != nil {
+			log.Warn().Err(err).Msg("cannot watch the listing lease")
+			_ = created.Retry(5 * time.Second)
+			return
+		}
+		defer stop()
+	}
 	c.obs.JobStarted()
 	err := j.follow(ctx)
 	if err != nil || !j.ended {

@@ -72,3 +72,17 @@ func (b *Bus) AnswerCancel(job string, fn func(ctx context.Context, ev *messages
 	}
 	return func() { _ = sub.Unsubscribe() }, nil
 }
+
+// RenewLease sends a heartbeat of job's listing (a core message: nothing
+// is stored, so it goes on when the store is full).
+func (b *Bus) RenewLease(job string) error {
+	if err := b.nc.Publish(messages.LeaseSubjectFor(job), nil); err != nil {
+		return fmt.Errorf("renew the listing lease of job %s: %w", job, err)
+	}
+	return nil
+}
+
+// WatchLease calls fn with every heartbeat of job's listing until stop.
+func (b *Bus) WatchLease(job string, fn func()) (stop func(), err error) {
+	return b.Watch(messages.LeaseSubjectFor(job), func(string, []byte) { fn() })
+}
