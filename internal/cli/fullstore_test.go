@@ -93,7 +93,8 @@ func jobState(t *testing.T, url, id string) string {
 // A job whose listing fills JetStream's store fails at once with one line
 // saying why and what to do: the lister exits 1, the job ends failed (not
 // stranded in "listing"), its work items are removed so the store has room
-// again, and the committer's /healthz said what was wrong meanwhile.
+// again; with the store full, /healthz says what is wrong (/livez, for
+// restarts, does not) and a job can still be canceled.
 func TestFullStoreFailsTheJob(t *testing.T) {
 	url := startSmallServer(t, 256<<10)
 	health := startCommitter(t, url)
@@ -143,6 +144,9 @@ func TestFullStoreFailsTheJob(t *testing.T) {
 	if code, body, err := httpGet(health, "/healthz"); err != nil || code != http.StatusServiceUnavailable ||
 		!strings.Contains(body, "JetStream has no room left") {
 		t.Errorf("/healthz with the store full: %d %q %v", code, body, err)
+	}
+	if code, body, err := httpGet(health, "/livez"); err != nil || code != http.StatusOK {
+		t.Errorf("/livez with the store full: %d %q %v; a restart would not cure a full store", code, body, err)
 	}
 	code, out, errs = run(t, "cancel", id2, "--nats", url, "--timeout", "20s")
 	if code != cli.ExitOK || !strings.Contains(out, "CANCELED") {

@@ -110,19 +110,27 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 	log := NewLogger(stderr, sf.verbose)
 	reg := metrics.NewRegistry()
 	var conn atomic.Pointer[bus.Bus]
-	health := func() error {
-		b := conn.Load()
-		if b == nil {
-			return errors.New("connecting to NATS")
+	// /healthz says what keeps the service from working (JetStream
+	// trouble, a full store among it); /livez only what a restart could
+	// cure, the connection, so a full store does not restart every service.
+	check := func(deep bool) service.Health {
+		return func() error {
+			b := conn.Load()
+			if b == nil {
+				return errors.New("connecting to NATS")
+			}
+			if deep {
+				return service.BusHealth(b)()
+			}
+			return service.ConnHealth(b.Conn())()
 		}
-		return service.BusHealth(b)()
 	}
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHTTP()
 	if sf.http != "" {
 		// Up before connecting, so an orchestrator sees "not ready" rather
 		// than nothing while the server is still starting.
-		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, health, log); err != nil {
+		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, check(true), check(false), log); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return ExitUsage
 		}
