@@ -18,6 +18,7 @@ const (
 	StateCopying    = "copying"    // listed; results outstanding
 	StateCommitting = "committing" // every item has a result; the committer is finishing
 	StateCanceling  = "canceling"  // cancel asked; the committer is closing the job
+	StateFailing    = "failing"    // the job stopped itself (its listing could not go on); the committer is closing it
 )
 
 // Status is a job's state, read from JetStream alone (any machine can ask).
@@ -76,6 +77,9 @@ func (s *Status) listed(ev *messages.Event) {
 func (s *Status) canceled(ev *messages.Event) {
 	s.Canceled = ev.Canceled
 	s.State = StateCanceling
+	if ev.Canceled != nil && ev.Canceled.Failed {
+		s.State = StateFailing
+	}
 }
 
 func (s *Status) done(ev *messages.Event) {

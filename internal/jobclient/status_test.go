@@ -2,6 +2,7 @@ package jobclient_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -74,5 +75,19 @@ func TestStatusFollowsTheEvents(t *testing.T) {
 	}
 	if ids, err := jobclient.Jobs(ctx, b); err != nil || len(ids) != 1 || ids[0] != job.ID {
 		t.Fatalf("jobs %v, %v", ids, err)
+	}
+
+	// A job that stopped itself (no committer follows it here, so the
+	// stop is recorded as an event) is failing, not canceling.
+	job = &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now()}
+	if err := b.CreateJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if err := jobclient.Fail(ctx, b, job.ID, errors.New("listing: no room")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := jobclient.JobStatus(ctx, b, job.ID)
+	if err != nil || st.State != jobclient.StateFailing || st.Canceled == nil || st.Canceled.Reason != "listing: no room" {
+		t.Fatalf("state %+v, %v; want failing with its reason", st, err)
 	}
 }
