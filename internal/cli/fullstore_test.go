@@ -155,4 +155,10 @@ func TestFullStoreFailsTheJob(t *testing.T) {
 	if st := jobState(t, url, id2); st != "canceled" {
 		t.Errorf("job %s is %q after cancel, want canceled", id2, st)
 	}
+	// A job that cannot even be recorded says so in one line too.
+	code, out, errs = run(t, "--nats", url, small, filepath.Join(t.TempDir(), "dst3"))
+	if code != cli.ExitFailed || strings.Count(errs, "\n") != 1 || !strings.HasPrefix(errs, "lister: ") ||
+		!strings.Contains(errs, "JetStream has no room left") || strings.Contains(errs, "could not be closed") {
+		t.Errorf("a job submitted to the full store: exit %d, want %d with one line naming the cause and the fix:\n%s%s", code, cli.ExitFailed, out, errs)
+	}
 }

@@ -75,7 +75,11 @@ func (j *job) listed(ctx, submitCtx context.Context, closed *messages.Listed, er
 	case bus.IsStoreFailure(err):
 		// JetStream cannot store the rest: fail the job (which removes its
 		// work items) and say why, rather than wait for a report the full
-		// store may never hold.
+		// store may never hold. A job that could not even be recorded has
+		// nothing to close.
+		if _, lerr := j.bus.LoadJob(context.WithoutCancel(ctx), j.id); errors.Is(lerr, messages.ErrUnknownJob) {
+			return err
+		}
 		if ferr := jobclient.Fail(context.WithoutCancel(ctx), j.bus, j.id, fmt.Errorf("listing: %w", err)); ferr != nil {
 			return fmt.Errorf("job %s failed: %w (and the job could not be closed: %w)", j.id, err, ferr)
 		}
