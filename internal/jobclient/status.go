@@ -111,14 +111,23 @@ func Fail(ctx context.Context, b *bus.Bus, id string, cause error) error {
 // stop asks the committer following the job to cancel it, which needs no
 // storage (the committer removes the job's work items, freeing room, then
 // records the canceled event); with no committer following the job, it
-// records the canceled event itself for the one that takes the job up.
+// records the canceled event itself for the one that takes the job up,
+// removing the job's work items first when the store has no room.
 func stop(ctx context.Context, b *bus.Bus, id string, c *messages.Canceled) error {
 	ev := &messages.Event{Type: messages.EventCanceled, Job: id, Time: time.Now().UTC(), Canceled: c}
 	answered, err := b.RequestCancel(ctx, ev)
 	if answered || err != nil && ctx.Err() != nil {
 		return err
 	}
-	if err := b.PublishEvent(ctx, ev, id+"/"+messages.EventCanceled); err != nil {
+	err = b.PublishEvent(ctx, ev, id+"/"+messages.EventCanceled)
+	if bus.IsStoreFailure(err) {
+		// No room: the job's own work items may be what fills the store,
+		// and a canceled job's go anyway (as the committer would do).
+		if perr := b.PurgeWork(ctx, id); perr == nil {
+			err = b.PublishEvent(ctx, ev, id+"/"+messages.EventCanceled)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("cancel job %s: %w", id, err)
 	}
 	return nil
