@@ -13,6 +13,23 @@ type Bus interface {
 	Jobs
 	Events
 	Work
+	Cancels
+	Leases
+}
+
+// Leases are the listers' heartbeats while they list (Job.ListingLease).
+type Leases interface {
+	// WatchLease calls fn with every heartbeat of job's listing until stop.
+	WatchLease(job string, fn func()) (stop func(), err error)
+}
+
+// Cancels are the cancel requests a committer answers for the jobs it
+// follows. They need no storage, so a job can be stopped when JetStream
+// has no room: the answer removes the job's work items first.
+type Cancels interface {
+	// AnswerCancel calls fn with each canceled event requested for job
+	// until stop; fn's error is the requester's answer.
+	AnswerCancel(job string, fn func(ctx context.Context, ev *messages.Event) error) (stop func(), err error)
 }
 
 // Jobs hands out the jobs to commit: their created events, shared by all

@@ -39,7 +39,7 @@ func (j *job) commit(ctx context.Context) error {
 	if !ok || commitErr != nil {
 		rep.State = messages.StateFailed
 	}
-	if j.canceled != nil {
+	if j.canceled != nil && !j.canceled.Failed {
 		rep.State = messages.StateCanceled
 	}
 	if commitErr != nil {
@@ -72,6 +72,9 @@ func (j *job) noteFailures() bool {
 		msg := "canceled by " + j.canceled.By
 		if j.canceled.Reason != "" {
 			msg += ": " + j.canceled.Reason
+		}
+		if j.canceled.Failed { // the job stopped itself: the reason is its failure
+			msg = j.canceled.Reason
 		}
 		rep.Failures = append(rep.Failures, messages.Failure{Error: msg})
 	}

@@ -2,12 +2,14 @@ package committer
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/retry"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -129,7 +131,21 @@ func (c *Committer) runJob(ctx context.Context, created Delivery, spec *messages
 			}
 		}
 	}()
+	if stop, err := c.bus.AnswerCancel(spec.ID, c.cancelJob(spec.ID, log)); err != nil {
+		log.Warn().Err(err).Msg("cannot answer cancel requests; a cancel is recorded by its requester")
+	} else {
+		defer stop()
+	}
 	j := newJob(c, spec, log)
+	if spec.ListingLease > 0 {
+		stop, err := c.bus.WatchLease(spec.ID, j.beat)
+		if err != nil {
+			log.Warn().Err(err).Msg("cannot watch the listing lease")
+			_ = created.Retry(5 * time.Second)
+			return
+		}
+		defer stop()
+	}
 	c.obs.JobStarted()
 	err := j.follow(ctx)
 	if err != nil || !j.ended {
@@ -146,6 +162,30 @@ func (c *Committer) runJob(ctx context.Context, created Delivery, spec *messages
 	}
 	if err := created.Ack(); err != nil {
 		log.Warn().Err(err).Msg("ack of created event failed")
+	}
+}
+
+// cancelJob answers a request to cancel job: it removes the job's work
+// items, so no copier starts them (and a store they filled has room
+// again), then records the canceled event, retrying until the request's
+// time is up. The job's follow sees the event and closes the job.
+func (c *Committer) cancelJob(job string, log zerolog.Logger) func(ctx context.Context, ev *messages.Event) error {
+	return func(ctx context.Context, ev *messages.Event) error {
+		if err := c.bus.PurgeWork(ctx, job); err != nil {
+			return fmt.Errorf("cancel job %s: %w", job, err)
+		}
+		var last error
+		p := retry.Policy{Attempts: retry.Forever, Backoff: 200 * time.Millisecond, Max: 2 * time.Second}
+		_ = p.Do(ctx, func(ctx context.Context) error {
+			last = c.bus.PublishEvent(ctx, ev, job+"/"+messages.EventCanceled)
+			return last
+		})
+		if last != nil {
+			log.Warn().Err(last).Msg("cannot record the cancel")
+			return fmt.Errorf("cancel job %s: its work items were removed, but %w", job, last)
+		}
+		log.Info().Str("by", ev.Canceled.By).Msg("cancel requested; work items removed")
+		return nil
 	}
 }
 

@@ -34,9 +34,13 @@ type job struct {
 	// open multipart uploads of a killed copier (bounded: see maxSweepFiles).
 	sweepFiles map[string]bool
 	progress   time.Time
-	canceled   *messages.Canceled
-	purged     bool // the job's remaining work items were removed after a cancel
-	ended      bool // this committer published the job's done event
+	// beats has a heartbeat of the lister waiting; lastBeat is when one
+	// came (or the follow started).
+	beats    chan struct{}
+	lastBeat time.Time
+	canceled *messages.Canceled
+	purged   bool // the job's remaining work items were removed after a cancel
+	ended    bool // this committer published the job's done event
 	// made holds the target directories counted in dirs_created (hashes
 	// of their paths), so that one made by several copies at once counts
 	// once; root is the job's write root, the tree they are counted in.
@@ -66,7 +70,7 @@ type dirAttr struct {
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
 	j := &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
 		chunks: map[int64]*assembling{}, asmSlots: make(chan struct{}, maxAssemblies),
-		made: map[uint64]struct{}{}, madeSeed: maphash.MakeSeed(), tally: tally.New(),
+		made: map[uint64]struct{}{}, madeSeed: maphash.MakeSeed(), tally: tally.New(), beats: make(chan struct{}, 1),
 		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
 	j.root, j.rootErr = fs.ParseURI(spec.WriteRoot)
 	return j
@@ -96,11 +100,14 @@ func (j *job) follow(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	j.progress = time.Now()
+	j.lastBeat = time.Now()
 	for {
 		var done bool
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-j.beats:
+			j.lastBeat = time.Now()
 		case m := <-events:
 			done, err = j.onEvent(ctx, m.subject, m.data)
 		case <-tick.C:
@@ -112,6 +119,37 @@ func (j *job) follow(ctx context.Context) error {
 		if j.tally.Complete() {
 			return j.commit(ctx)
 		}
+	}
+}
+
+// beat notes a heartbeat of the lister (from the watch's goroutine).
+func (j *job) beat() {
+	select {
+	case j.beats <- struct{}{}:
+	default: // one waiting is enough
+	}
+}
+
+// checkLease fails a job whose lister stopped while listing: no
+// heartbeat for the job's listing lease, and no listed event. It records
+// the failure as a canceled event, so the job closes as a cancel does
+// (its work items removed) and ends failed; -update finishes the copy.
+// Only once the replay has caught up: a committer taking over a job
+// replays its events for a while before it meets the listed event.
+func (j *job) checkLease(ctx context.Context, replay Replay, buffered int) {
+	lease := j.spec.ListingLease
+	if lease <= 0 || j.listed != nil || j.canceled != nil || time.Since(j.lastBeat) <= lease || buffered > 0 {
+		return
+	}
+	if pending, err := replay.Pending(ctx); err != nil || pending > 0 {
+		return
+	}
+	j.lastBeat = time.Now() // try again after another lease
+	j.log.Error().Dur("lease", lease).Msg("no heartbeat from the lister: failing the job")
+	ev := &messages.Event{Type: messages.EventCanceled, Job: j.spec.ID, Time: time.Now().UTC(),
+		Canceled: &messages.Canceled{By: "committer", Reason: messages.ListerLost, Failed: true}}
+	if err := j.c.bus.PublishEvent(ctx, ev, j.spec.ID+"/"+messages.EventCanceled); err != nil {
+		j.log.Warn().Err(err).Msg("cannot record the failure of the listing")
 	}
 }
 
@@ -138,6 +176,7 @@ func (j *job) onEvent(ctx context.Context, subject string, data []byte) (bool, e
 // for lost items when a listed job has made no progress for a while. It
 // reports true when the follow ends.
 func (j *job) onTick(ctx context.Context, replay Replay, buffered int) (bool, error) {
+	j.checkLease(ctx, replay, buffered)
 	if j.canceled != nil {
 		if time.Since(j.progress) > cancelSettle {
 			return true, j.commit(ctx)

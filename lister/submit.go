@@ -23,6 +23,8 @@ type Publisher interface {
 	PublishEvent(ctx context.Context, ev *messages.Event, msgID string) error
 	// WorkQueue returns a publisher of job's work items.
 	WorkQueue(job string) WorkQueue
+	// RenewLease sends a heartbeat of job's listing (Job.ListingLease).
+	RenewLease(job string) error
 }
 
 // WorkQueue publishes one job's work items, waiting while the work stream
@@ -44,6 +46,8 @@ type Lister struct {
 	onItem func(items, files, bytes int64)
 	// threads lists this many directories at once (-numListstatusThreads).
 	threads int
+	// lease is the job's listing lease: the lister beats five times in it.
+	lease time.Duration
 }
 
 // Option configures a Lister.
@@ -60,9 +64,13 @@ func WithProgress(onItem func(items, files, bytes int64)) Option {
 // -numListstatusThreads).
 func WithListThreads(n int) Option { return func(l *Lister) { l.threads = n } }
 
+// WithListingLease sets the listing lease (messages.Job.ListingLease):
+// the committer fails a job whose lister sent no heartbeat for d.
+func WithListingLease(d time.Duration) Option { return func(l *Lister) { l.lease = d } }
+
 // New returns a lister that reads sources through reg and publishes to pub.
 func New(pub Publisher, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Lister {
-	l := &Lister{pub: pub, reg: reg, log: log.With().Str("component", "lister").Logger()}
+	l := &Lister{pub: pub, reg: reg, log: log.With().Str("component", "lister").Logger(), lease: messages.DefaultListingLease}
 	for _, o := range opts {
 		o(l)
 	}
@@ -77,9 +85,11 @@ func New(pub Publisher, reg *fs.Registry, log zerolog.Logger, opts ...Option) *L
 func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) {
 	job := p.Job
 	log := l.log.With().Str("job", job.ID).Logger()
+	job.ListingLease = max(l.lease, 0)
 	if err := l.pub.CreateJob(ctx, job); err != nil {
 		return nil, err
 	}
+	defer l.keepLease(ctx, job.ID, log)()
 	if err := l.event(ctx, &messages.Event{Type: messages.EventCreated, Job: job.ID, Spec: job}); err != nil {
 		return nil, err
 	}
@@ -105,6 +115,31 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 	}
 	log.Info().Int64("files", listed.Files).Int64("dirs", listed.Dirs).Int64("bytes", listed.Bytes).Msg("listing complete")
 	return listed, nil
+}
+
+// keepLease sends the listing's heartbeats until the stop it returns is
+// called (the listing is closed, or failed) or ctx ends: a lister that
+// dies stops them, and the committer fails the job once the lease lapses.
+func (l *Lister) keepLease(ctx context.Context, job string, log zerolog.Logger) (stop func()) {
+	ctx, stop = context.WithCancel(ctx)
+	if l.lease <= 0 {
+		return stop // no lease taken
+	}
+	go func() {
+		t := time.NewTicker(l.lease / 5)
+		defer t.Stop()
+		for {
+			if err := l.pub.RenewLease(job); err != nil {
+				log.Warn().Err(err).Msg("cannot renew the listing lease")
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return stop
 }
 
 // brokeOff is a walk that failed part way: the listing can still be

@@ -38,6 +38,8 @@ func (f *fakePublisher) PublishEvent(_ context.Context, ev *messages.Event, _ st
 
 func (f *fakePublisher) WorkQueue(string) WorkQueue { return fakeQueue{f} }
 
+func (f *fakePublisher) RenewLease(string) error { return nil }
+
 type fakeQueue struct{ f *fakePublisher }
 
 func (q fakeQueue) Add(_ context.Context, item *messages.WorkItem) error {

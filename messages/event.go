@@ -41,6 +41,10 @@ type Event struct {
 type Canceled struct {
 	By     string `json:"by"` // user@host of whoever asked
 	Reason string `json:"reason,omitempty"`
+	// Failed: the job stopped itself, since it could not go on (its
+	// listing could not be stored); it ends "failed" with Reason as its
+	// failure, not "canceled".
+	Failed bool `json:"failed,omitempty"`
 }
 
 // Listed closes the listing: the job has exactly Items work items.

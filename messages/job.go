@@ -91,6 +91,11 @@ type Job struct {
 	// only ever runs on a directory target.
 	TargetIsDir bool    `json:"target_is_dir"`
 	Options     Options `json:"options"`
+	// ListingLease, when set, is how long the listing may go without a
+	// heartbeat of its lister (a core message on jetcp.lease.<job>)
+	// before the committer fails the job: the lister stopped while
+	// listing. A job recorded without it is never failed so.
+	ListingLease time.Duration `json:"listing_lease,omitempty"`
 }
 
 // Defaults DistCp users expect, and the retry budget the work consumer backs up.

@@ -19,7 +19,23 @@ const (
 	// entries already in place) results, the committer done, a job client
 	// canceled.
 	EventPrefix = "jetcp.events"
+	// CancelPrefix is the subjects of cancel requests, jetcp.cancel.<job>:
+	// core NATS requests (nothing is stored) that the committer following
+	// the job answers, so a job can be stopped when JetStream cannot store
+	// anything.
+	CancelPrefix = "jetcp.cancel"
+	// LeasePrefix is the subjects of a lister's heartbeats while it lists,
+	// jetcp.lease.<job>: core NATS messages, not stored, that the
+	// committer following the job watches (Job.ListingLease).
+	LeasePrefix = "jetcp.lease"
 )
+
+// DefaultListingLease is the lease a lister takes on its listing: it
+// beats five times in it.
+const DefaultListingLease = 30 * time.Second
+
+// ListerLost is the failure of a job whose lister stopped while listing.
+const ListerLost = "the lister stopped during the listing: run the same command again with -update"
 
 // Delivery limits every consumer of work and job-created events shares.
 const (
@@ -39,6 +55,12 @@ func WorkSubjectFor(job string) string { return WorkPrefix + "." + job }
 
 // EventSubjectFor is the subject of a job's events of one type ("*" for all).
 func EventSubjectFor(job, typ string) string { return EventPrefix + "." + job + "." + typ }
+
+// CancelSubjectFor is the subject of a job's cancel requests.
+func CancelSubjectFor(job string) string { return CancelPrefix + "." + job }
+
+// LeaseSubjectFor is the subject of a job's listing heartbeats.
+func LeaseSubjectFor(job string) string { return LeasePrefix + "." + job }
 
 // JobOfEventSubject is the job token of an event subject,
 // jetcp.events.<job>.<type>, or "" when subject is not one.

@@ -8,11 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/natsembed"
+	"github.com/jetcp/jetcp/messages"
 )
 
 // Only a stream at its own limits with DiscardNew is back-pressure (the
@@ -78,5 +81,53 @@ func TestFullStreamIsBackPressure(t *testing.T) {
 		if err == nil || !bus.IsBackPressure(err) || bus.ExplainStoreError(err) != err {
 			t.Errorf("%s: publish to a full stream: %v, want back-pressure", cfg.Name, err)
 		}
+	}
+}
+
+// A work queue that met a full store says so at once, and again on every
+// later Add or Flush (the futures it waited on are spent: waiting on them
+// again would hang the lister closing its listing).
+func TestWorkQueueStoreFailureSticks(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ns, err := server.NewServer(&server.Options{DontListen: true, JetStream: true, StoreDir: t.TempDir(),
+		JetStreamMaxStore: 64 << 10, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server did not start")
+	}
+	defer ns.Shutdown()
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	b, _ := bus.New(nc)
+	if err := b.Ensure(ctx, bus.Topology{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Health(ctx); err != nil {
+		t.Fatalf("health of an empty store: %v", err)
+	}
+	q := b.WorkQueue("job1")
+	var first error
+	for i := int64(0); first == nil && i < 10000; i++ {
+		if first = q.Add(ctx, &messages.WorkItem{Job: "job1", Index: i, Src: strings.Repeat("s", 200)}); first == nil && i%100 == 99 {
+			first = q.Flush(ctx)
+		}
+	}
+	if !bus.IsStoreFailure(first) || !strings.Contains(first.Error(), "no room left") {
+		t.Fatalf("filling the store: %v, want an explained store failure", first)
+	}
+	for _, err := range []error{q.Flush(ctx), q.Add(ctx, &messages.WorkItem{Job: "job1", Index: 10001})} {
+		if err != first {
+			t.Errorf("after the failure: %v, want %v", err, first)
+		}
+	}
+	if err := b.Health(ctx); err == nil || !strings.Contains(err.Error(), "no room left") {
+		t.Errorf("health with the store full: %v", err)
 	}
 }

@@ -47,7 +47,7 @@ func (b *Bus) CreateJob(ctx context.Context, job *messages.Job) error {
 		return err
 	}
 	if _, err := kv.Create(ctx, job.ID, spec); err != nil {
-		return fmt.Errorf("record job %s: %w", job.ID, err)
+		return fmt.Errorf("record job %s: %w", job.ID, ExplainStoreError(err))
 	}
 	return nil
 }
@@ -102,7 +102,7 @@ func (b *Bus) PublishEvent(ctx context.Context, ev *messages.Event, msgID string
 		opts = append(opts, jetstream.WithMsgID(msgID))
 	}
 	if _, err := b.js.Publish(ctx, messages.EventSubjectFor(ev.Job, ev.Type), data, opts...); err != nil {
-		return fmt.Errorf("publish %s event: %w", ev.Type, err)
+		return fmt.Errorf("publish %s event: %w", ev.Type, ExplainStoreError(err))
 	}
 	return nil
 }

@@ -34,6 +34,10 @@ type publisher struct {
 	subject string
 	job     string
 	pending []pending
+	// err is the failure that stopped the queue: the futures it waited
+	// on are spent (their channels deliver once), so every later Add or
+	// Flush returns it rather than wait for ever.
+	err error
 }
 
 type pending struct {
@@ -45,6 +49,9 @@ type pending struct {
 const publishWindow = 1024
 
 func (p *publisher) Add(ctx context.Context, item *messages.WorkItem) error {
+	if p.err != nil {
+		return p.err
+	}
 	data, err := messages.Encode(item)
 	if err != nil {
 		return err
@@ -63,11 +70,15 @@ func (p *publisher) Add(ctx context.Context, item *messages.WorkItem) error {
 }
 
 func (p *publisher) Flush(ctx context.Context) error {
+	if p.err != nil {
+		return p.err
+	}
 	for _, pm := range p.pending {
 		select {
 		case <-pm.ack.Ok():
 		case err := <-pm.ack.Err():
 			if err := p.retry(ctx, pm, err); err != nil {
+				p.err = err
 				return err
 			}
 		case <-ctx.Done():
@@ -126,20 +137,37 @@ func IsBackPressure(err error) bool {
 	return errors.As(err, &apiErr) && apiErr.ErrorCode == codeStoreFailed && fullStream[apiErr.Description]
 }
 
+// IsStoreFailure reports whether err is JetStream refusing to store a
+// message for a reason waiting will not cure: a server or account out of
+// resources (10023), or a store that cannot write (10077 other than a
+// stream at its own limits).
+func IsStoreFailure(err error) bool {
+	var apiErr *jetstream.APIError
+	return errors.As(err, &apiErr) && !IsBackPressure(err) &&
+		(apiErr.ErrorCode == codeInsufficientResources || apiErr.ErrorCode == codeStoreFailed)
+}
+
 // ExplainStoreError wraps a publish error that waiting will not cure (a
 // store failure, or a server out of resources) with its cause and what to
-// do; any other error comes back as it is.
+// do; any other error, and one explained already, comes back as it is.
 func ExplainStoreError(err error) error {
 	var apiErr *jetstream.APIError
-	if !errors.As(err, &apiErr) || IsBackPressure(err) {
+	var done *explained
+	if !errors.As(err, &apiErr) || IsBackPressure(err) || errors.As(err, &done) {
 		return err
 	}
 	switch apiErr.ErrorCode {
 	case codeInsufficientResources:
-		return fmt.Errorf("JetStream has no room left (the server's storage limit, max_file_store or max_memory_store, or its disk is full): "+
-			"free space or raise the limit, then run the job again with -update: %w", err)
+		return &explained{fmt.Errorf("JetStream has no room left (the server's storage limit, max_file_store or max_memory_store, or its disk is full): "+
+			"free space or raise the limit, then run the job again with -update: %w", err)}
 	case codeStoreFailed:
-		return fmt.Errorf("JetStream could not store the message (%s): see the nats-server log for its store: %w", apiErr.Description, err)
+		return &explained{fmt.Errorf("JetStream could not store the message (%s): see the nats-server log for its store: %w", apiErr.Description, err)}
 	}
 	return err
 }
+
+// explained is an error ExplainStoreError explained.
+type explained struct{ err error }
+
+func (e *explained) Error() string { return e.err.Error() }
+func (e *explained) Unwrap() error { return e.err }

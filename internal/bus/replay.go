@@ -104,7 +104,7 @@ func (b *Bus) FollowEvents(ctx context.Context, job string) (*EventFeed, error) 
 	var it jetstream.MessagesContext
 	var last error
 	p := retry.Policy{Attempts: retry.Forever, Backoff: 500 * time.Millisecond, Max: 5 * time.Second,
-		Permanent: func(err error) bool { return !transient(err) || ctx.Err() != nil }}
+		Permanent: func(err error) bool { return !Unreachable(err) || ctx.Err() != nil }}
 	_ = p.Do(ctx, func(ctx context.Context) error {
 		cons, err := b.orderedEvents(ctx, job)
 		if err == nil {
@@ -119,11 +119,24 @@ func (b *Bus) FollowEvents(ctx context.Context, job string) (*EventFeed, error) 
 	return &EventFeed{it: it}, nil
 }
 
-// transient reports errors a cluster in transition returns.
-func transient(err error) bool {
+// Unreachable reports errors JetStream gives while it cannot answer: a
+// server starting or reconnecting, a cluster electing its meta or stream
+// leader (no responders, timeouts, "JetStream system temporarily
+// unavailable"). Trying again shortly may succeed.
+func Unreachable(err error) bool {
+	var apiErr *jetstream.APIError
 	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
-		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoHeartbeat)
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, jetstream.ErrNoHeartbeat) ||
+		errors.Is(err, nats.ErrConnectionClosed) || errors.Is(err, nats.ErrDisconnected) ||
+		errors.As(err, &apiErr) && (apiErr.ErrorCode == codeClusterNotAvailable || apiErr.ErrorCode == codeClusterNotActive)
 }
+
+// JetStream's error codes of a cluster without a leader (nats-server's
+// JSClusterNotAvailErr, JSClusterNotActiveErr).
+const (
+	codeClusterNotAvailable jetstream.ErrorCode = 10008
+	codeClusterNotActive    jetstream.ErrorCode = 10006
+)
 
 // Watch calls fn with the data of every event published on subject (a
 // pattern: "*" matches a token) from now on, from one goroutine, until

@@ -30,6 +30,11 @@ const (
 
 	// JobBucket is a KV bucket: job id -> Job spec.
 	JobBucket = "jetcp_jobs"
+
+	// HealthStream keeps the one message a service's health check stores
+	// (Bus.Health), on HealthSubject.
+	HealthStream  = "JETCP_HEALTH"
+	HealthSubject = "jetcp.health"
 )
 
 // Topology sizes the streams. Zero values take defaults.
@@ -116,6 +121,16 @@ func (b *Bus) Ensure(ctx context.Context, t Topology) error {
 		Replicas:    t.Replicas,
 	}); err != nil {
 		return fmt.Errorf("create bucket %s: %w", JobBucket, err)
+	}
+	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name:        HealthStream,
+		Description: "jetcp services' health checks: can JetStream store a message",
+		Subjects:    []string{HealthSubject},
+		MaxMsgs:     1,
+		Storage:     storage,
+		Replicas:    t.Replicas,
+	}); err != nil {
+		return fmt.Errorf("create stream %s: %w", HealthStream, err)
 	}
 	return nil
 }

@@ -699,7 +699,9 @@ func (e *diffEnv) runLister(t *testing.T, c *genJob, args []string, rj string) (
 	if code != cli.ExitOK {
 		return code, out, errs
 	}
-	id := strings.TrimSpace(out)
+	// The id is the last line: a --dry-run prints its plan first.
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	id := lines[len(lines)-1]
 	code, out, werrs := run(t, "watch", "--json", "--nats", e.natsURL(), id)
 	errs += werrs
 	for _, l := range strings.Split(out, "\n") {

@@ -15,6 +15,7 @@ import (
 	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/internal/natsconn"
+	"github.com/jetcp/jetcp/internal/retry"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -35,13 +36,22 @@ type jobFlags struct {
 	asJSON  bool
 	timeout time.Duration
 	reason  string
+	// reach bounds the tries to reach JetStream (connect, and a first
+	// answer) before exit status ExitNoJetStream.
+	reach time.Duration
 }
+
+// DefaultJetStreamWait is how long a job command keeps trying to reach
+// JetStream: a cluster elects a new meta leader within seconds.
+const DefaultJetStreamWait = 30 * time.Second
 
 func newJobFlags(name string, stderr io.Writer) *jobFlags {
 	j := &jobFlags{fl: flag.NewFlagSet("lister "+name, flag.ContinueOnError)}
 	j.fl.SetOutput(stderr)
 	j.fl.StringVar(&j.nats.URL, "nats", "", "NATS server URL(s) (required)")
 	registerNATSFlags(j.fl, &j.nats)
+	j.fl.DurationVar(&j.reach, "jetstream-wait", DefaultJetStreamWait,
+		"keep trying this long to reach JetStream (a server starting, a cluster electing its leader), then exit with status 3")
 	return j
 }
 
@@ -81,15 +91,18 @@ func (j *jobFlags) parse(args []string, stderr io.Writer, needJob bool) (string,
 	return "", 0, true
 }
 
-// connect reaches the server within seconds, or says why not.
-func (j *jobFlags) connect(stderr io.Writer) (*bus.Bus, func(), int, bool) {
-	nc, err := natsconn.Connect(j.nats, "jetcp-lister", 5*time.Second)
+// connect reaches the server, trying for j.reach, or says why not.
+func (j *jobFlags) connect(ctx context.Context, stderr io.Writer) (*bus.Bus, func(), int, bool) {
+	rctx, cancel := context.WithTimeout(ctx, j.reach)
+	defer cancel()
+	nc, err := natsconn.ConnectRetry(rctx, j.nats, "jetcp-lister", nil)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", j.fl.Name(), err)
 		if natsconn.IsAuth(err) {
+			fmt.Fprintf(stderr, "%s: %v\n", j.fl.Name(), err)
 			return nil, nil, ExitUsage, false
 		}
-		return nil, nil, ExitFailed, false
+		fmt.Fprintf(stderr, "%s: could not reach JetStream within %s: %v\n", j.fl.Name(), j.reach, err)
+		return nil, nil, ExitNoJetStream, false
 	}
 	b, err := bus.New(nc)
 	if err != nil {
@@ -100,30 +113,53 @@ func (j *jobFlags) connect(stderr io.Writer) (*bus.Bus, func(), int, bool) {
 	return b, nc.Close, 0, true
 }
 
+// reaching runs op until JetStream answers it, for at most j.reach: a
+// server restarting or a cluster electing its leader answers within
+// seconds. Each try has a few seconds of its own.
+func (j *jobFlags) reaching(ctx context.Context, op func(ctx context.Context) error) error {
+	rctx, cancel := context.WithTimeout(ctx, j.reach)
+	defer cancel()
+	var last error
+	p := retry.Policy{Attempts: retry.Forever, Backoff: 250 * time.Millisecond, Max: 2 * time.Second,
+		Permanent: func(err error) bool { return !bus.Unreachable(err) }}
+	_ = p.Do(rctx, func(ctx context.Context) error {
+		tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		last = op(tctx)
+		return last
+	})
+	return last
+}
+
 // jobSession is a subcommand's connection and, when it names one, its job.
 type jobSession struct {
 	id    string
 	bus   *bus.Bus
 	st    *jobclient.Status // the job's state when the command named a job
+	ids   []string          // the jobs recorded, when it named none
 	close func()
 }
 
 // open parses args, connects, and reads the named job's state (an unknown
-// job is bad input). ok false means: return code.
+// job is bad input), or the list of jobs. ok false means: return code.
 func (j *jobFlags) open(ctx context.Context, args []string, stderr io.Writer, needJob bool) (s jobSession, code int, ok bool) {
 	if s.id, code, ok = j.parse(args, stderr, needJob); !ok {
 		return s, code, false
 	}
-	if s.bus, s.close, code, ok = j.connect(stderr); !ok {
+	if s.bus, s.close, code, ok = j.connect(ctx, stderr); !ok {
 		return s, code, false
 	}
-	if s.id != "" {
-		st, err := jobclient.JobStatus(ctx, s.bus, s.id)
-		if err != nil {
-			s.close()
-			return s, jobError(stderr, j.fl.Name(), err), false
+	err := j.reaching(ctx, func(ctx context.Context) (err error) {
+		if s.id == "" {
+			s.ids, err = jobclient.Jobs(ctx, s.bus)
+			return err
 		}
-		s.st = st
+		s.st, err = jobclient.JobStatus(ctx, s.bus, s.id)
+		return err
+	})
+	if err != nil {
+		s.close()
+		return s, jobError(stderr, j.fl.Name(), err), false
 	}
 	return s, 0, true
 }
@@ -133,6 +169,10 @@ func jobError(stderr io.Writer, name string, err error) int {
 	if errors.Is(err, messages.ErrUnknownJob) {
 		fmt.Fprintf(stderr, "%s: %v: check the id (lister status --nats URL lists the jobs)\n", name, err)
 		return ExitUsage
+	}
+	if bus.Unreachable(err) {
+		fmt.Fprintf(stderr, "%s: could not reach JetStream: %v\n", name, err)
+		return ExitNoJetStream
 	}
 	fmt.Fprintf(stderr, "%s: %v\n", name, err)
 	return ExitFailed
@@ -163,10 +203,7 @@ func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	b := s.bus
 	ids, all := []string{s.id}, s.id == ""
 	if all {
-		var err error
-		if ids, err = jobclient.Jobs(ctx, b); err != nil {
-			return jobError(stderr, j.fl.Name(), err)
-		}
+		ids = s.ids
 		if len(ids) == 0 && !j.asJSON {
 			fmt.Fprintln(stdout, "no jobs")
 		}
@@ -175,8 +212,11 @@ func jobStatus(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	for _, id := range ids {
 		st := s.st
 		if all {
-			var err error
-			if st, err = jobclient.JobStatus(ctx, b, id); err != nil {
+			err := j.reaching(ctx, func(ctx context.Context) (err error) {
+				st, err = jobclient.JobStatus(ctx, b, id)
+				return err
+			})
+			if err != nil {
 				return jobError(stderr, j.fl.Name(), err)
 			}
 		}

@@ -32,6 +32,10 @@ const (
 	ExitOK     = 0
 	ExitFailed = 1 // files failed (without -i), or the job could not run
 	ExitUsage  = 2 // bad input found before copying
+	// ExitNoJetStream is a job command (status, wait, watch, cancel) that
+	// could not reach JetStream within --jetstream-wait: the job's state
+	// is unknown, which a script must not take for "failed".
+	ExitNoJetStream = 3
 	// ExitInterrupted is a job stopped by Ctrl-C (128+SIGINT, as shells report it).
 	ExitInterrupted = 130
 )

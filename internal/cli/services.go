@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 
@@ -110,20 +109,28 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 	run func(context.Context, *bus.Bus, *prometheus.Registry, zerolog.Logger) error) int {
 	log := NewLogger(stderr, sf.verbose)
 	reg := metrics.NewRegistry()
-	var conn atomic.Pointer[nats.Conn]
-	health := func() error {
-		nc := conn.Load()
-		if nc == nil {
-			return errors.New("connecting to NATS")
+	var conn atomic.Pointer[bus.Bus]
+	// /healthz says what keeps the service from working (JetStream
+	// trouble, a full store among it); /livez only what a restart could
+	// cure, the connection, so a full store does not restart every service.
+	check := func(deep bool) service.Health {
+		return func() error {
+			b := conn.Load()
+			if b == nil {
+				return errors.New("connecting to NATS")
+			}
+			if deep {
+				return service.BusHealth(b)()
+			}
+			return service.ConnHealth(b.Conn())()
 		}
-		return service.ConnHealth(nc)()
 	}
 	httpCtx, stopHTTP := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopHTTP()
 	if sf.http != "" {
 		// Up before connecting, so an orchestrator sees "not ready" rather
 		// than nothing while the server is still starting.
-		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, health, log); err != nil {
+		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, check(true), check(false), log); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return ExitUsage
 		}
@@ -137,7 +144,7 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 		return ExitFailed
 	}
 	defer c.Close()
-	conn.Store(c)
+	conn.Store(b)
 	if err := run(ctx, b, reg, log); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitFailed

@@ -105,7 +105,10 @@ left), prints the partial report and exits 130: run the same command with
 -update to finish it. A second Ctrl-C quits at once.
 
 Exit status: 0 succeeded, 1 files failed (without -i), 2 bad input (nothing
-copied), 130 interrupted.
+copied), 130 interrupted. status, wait, watch and cancel exit as for the
+job (0 succeeded or running, 1 failed or canceled), and 3 when they could
+not reach JetStream within --jetstream-wait (default 30s: a server
+starting, a cluster electing its leader): the job's state is unknown.
 
 Examples
   HDFS to COS (the migration):

@@ -18,6 +18,7 @@ const (
 	StateCopying    = "copying"    // listed; results outstanding
 	StateCommitting = "committing" // every item has a result; the committer is finishing
 	StateCanceling  = "canceling"  // cancel asked; the committer is closing the job
+	StateFailing    = "failing"    // the job stopped itself (its listing could not go on); the committer is closing it
 )
 
 // Status is a job's state, read from JetStream alone (any machine can ask).
@@ -76,6 +77,9 @@ func (s *Status) listed(ev *messages.Event) {
 func (s *Status) canceled(ev *messages.Event) {
 	s.Canceled = ev.Canceled
 	s.State = StateCanceling
+	if ev.Canceled != nil && ev.Canceled.Failed {
+		s.State = StateFailing
+	}
 }
 
 func (s *Status) done(ev *messages.Event) {
@@ -95,9 +99,35 @@ func Cancel(ctx context.Context, b *bus.Bus, id, reason string) error {
 	if _, err := b.LoadJob(ctx, id); err != nil {
 		return err
 	}
-	ev := &messages.Event{Type: messages.EventCanceled, Job: id, Time: time.Now().UTC(),
-		Canceled: &messages.Canceled{By: whoami(), Reason: reason}}
-	if err := b.PublishEvent(ctx, ev, id+"/canceled"); err != nil {
+	return stop(ctx, b, id, &messages.Canceled{By: whoami(), Reason: reason})
+}
+
+// Fail stops a job that cannot go on, e.g. its listing could not be
+// stored: as Cancel, but the job ends "failed" with cause as its failure.
+func Fail(ctx context.Context, b *bus.Bus, id string, cause error) error {
+	return stop(ctx, b, id, &messages.Canceled{By: whoami(), Reason: cause.Error(), Failed: true})
+}
+
+// stop asks the committer following the job to cancel it, which needs no
+// storage (the committer removes the job's work items, freeing room, then
+// records the canceled event); with no committer following the job, it
+// records the canceled event itself for the one that takes the job up,
+// removing the job's work items first when the store has no room.
+func stop(ctx context.Context, b *bus.Bus, id string, c *messages.Canceled) error {
+	ev := &messages.Event{Type: messages.EventCanceled, Job: id, Time: time.Now().UTC(), Canceled: c}
+	answered, err := b.RequestCancel(ctx, ev)
+	if answered || err != nil && ctx.Err() != nil {
+		return err
+	}
+	err = b.PublishEvent(ctx, ev, id+"/"+messages.EventCanceled)
+	if bus.IsStoreFailure(err) {
+		// No room: the job's own work items may be what fills the store,
+		// and a canceled job's go anyway (as the committer would do).
+		if perr := b.PurgeWork(ctx, id); perr == nil {
+			err = b.PublishEvent(ctx, ev, id+"/"+messages.EventCanceled)
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("cancel job %s: %w", id, err)
 	}
 	return nil

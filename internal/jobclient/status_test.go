@@ -2,9 +2,13 @@ package jobclient_test
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/internal/bus"
@@ -74,5 +78,68 @@ func TestStatusFollowsTheEvents(t *testing.T) {
 	}
 	if ids, err := jobclient.Jobs(ctx, b); err != nil || len(ids) != 1 || ids[0] != job.ID {
 		t.Fatalf("jobs %v, %v", ids, err)
+	}
+
+	// A job that stopped itself (no committer follows it here, so the
+	// stop is recorded as an event) is failing, not canceling.
+	job = &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now()}
+	if err := b.CreateJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if err := jobclient.Fail(ctx, b, job.ID, errors.New("listing: no room")); err != nil {
+		t.Fatal(err)
+	}
+	st, err := jobclient.JobStatus(ctx, b, job.ID)
+	if err != nil || st.State != jobclient.StateFailing || st.Canceled == nil || st.Canceled.Reason != "listing: no room" {
+		t.Fatalf("state %+v, %v; want failing with its reason", st, err)
+	}
+}
+
+// With no committer following a job and the store full of its work
+// items, a cancel still records itself: it removes the job's work items
+// (a canceled job's go anyway) to make room.
+func TestCancelWithTheStoreFull(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ns, err := server.NewServer(&server.Options{DontListen: true, JetStream: true, StoreDir: t.TempDir(),
+		JetStreamMaxStore: 64 << 10, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go ns.Start()
+	if !ns.ReadyForConnections(10 * time.Second) {
+		t.Fatal("server did not start")
+	}
+	defer ns.Shutdown()
+	nc, err := nats.Connect("", nats.InProcessServer(ns))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	b, _ := bus.New(nc)
+	if err := b.Ensure(ctx, bus.Topology{}); err != nil {
+		t.Fatal(err)
+	}
+	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now()}
+	if err := b.CreateJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	q := b.WorkQueue(job.ID)
+	for i := int64(0); ; i++ {
+		if err := q.Add(ctx, &messages.WorkItem{Job: job.ID, Index: i, Src: strings.Repeat("s", 200)}); err != nil {
+			break
+		}
+		if err := q.Flush(ctx); err != nil {
+			break
+		}
+	}
+	if err := jobclient.Cancel(ctx, b, job.ID, "full"); err != nil {
+		t.Fatalf("cancel with the store full: %v", err)
+	}
+	if st, err := jobclient.JobStatus(ctx, b, job.ID); err != nil || st.State != jobclient.StateCanceling {
+		t.Fatalf("state %+v, %v; want canceling", st, err)
+	}
+	if n, err := b.WorkLeft(ctx, job.ID); err != nil || n != 0 {
+		t.Errorf("%d work items left, %v", n, err)
 	}
 }

@@ -78,6 +78,18 @@ func (j *job) listed(ctx, submitCtx context.Context, closed *messages.Listed, er
 		// Interrupted while listing: the interrupt stops the job.
 	case submitCtx.Err() != nil:
 		// The job ended while we listed: the report says why.
+	case bus.IsStoreFailure(err):
+		// JetStream cannot store the rest: fail the job (which removes its
+		// work items) and say why, rather than wait for a report the full
+		// store may never hold. A job that could not even be recorded has
+		// nothing to close.
+		if _, lerr := j.bus.LoadJob(context.WithoutCancel(ctx), j.id); errors.Is(lerr, messages.ErrUnknownJob) {
+			return err
+		}
+		if ferr := jobclient.Fail(context.WithoutCancel(ctx), j.bus, j.id, fmt.Errorf("listing: %w", err)); ferr != nil {
+			return fmt.Errorf("job %s failed: %w (and the job could not be closed: %w)", j.id, err, ferr)
+		}
+		return fmt.Errorf("job %s failed: %w", j.id, err)
 	default:
 		j.log.Error().Err(err).Str("job", j.id).Msg("listing failed")
 		// Cancel it, unless it was never recorded.

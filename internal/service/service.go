@@ -89,23 +89,42 @@ func ConnHealth(nc *nats.Conn) Health {
 	}
 }
 
-// ServeHTTP serves /healthz and /metrics on addr until ctx ends. It listens
-// before returning, so a bad or busy address is reported at start; it
-// returns the bound address (for ":0").
-func ServeHTTP(ctx context.Context, addr string, reg *prometheus.Registry, health Health, log zerolog.Logger) (string, error) {
+// BusHealth is healthy while b's connection is up and JetStream can store
+// a message and serve jetcp's streams (bus.Health), each check bounded by
+// two seconds.
+func BusHealth(b *bus.Bus) Health {
+	conn := ConnHealth(b.Conn())
+	return func() error {
+		if err := conn(); err != nil {
+			return err
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return b.Health(ctx)
+	}
+}
+
+// ServeHTTP serves /healthz (health: the service can do its work),
+// /livez (live: restarting would not help it, e.g. connected) and
+// /metrics on addr until ctx ends. It listens before returning, so a bad
+// or busy address is reported at start; it returns the bound address (for
+// ":0").
+func ServeHTTP(ctx context.Context, addr string, reg *prometheus.Registry, health, live Health, log zerolog.Logger) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("--http %s: %w (give a free host:port, e.g. 127.0.0.1:9090)", addr, err)
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		if err := health(); err != nil {
-			http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
-			return
-		}
-		fmt.Fprintln(w, "ok")
-	})
+	for path, check := range map[string]Health{"/healthz": health, "/livez": live} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, _ *http.Request) {
+			if err := check(); err != nil {
+				http.Error(w, "unhealthy: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			fmt.Fprintln(w, "ok")
+		})
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -117,6 +136,6 @@ func ServeHTTP(ctx context.Context, addr string, reg *prometheus.Registry, healt
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	log.Info().Str("addr", ln.Addr().String()).Msg("serving /healthz and /metrics")
+	log.Info().Str("addr", ln.Addr().String()).Msg("serving /healthz, /livez and /metrics")
 	return ln.Addr().String(), nil
 }
