@@ -15,8 +15,8 @@ import (
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/bus/bustest"
 	"github.com/jetcp/jetcp/internal/jobclient"
-	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -24,19 +24,7 @@ func setup(t *testing.T) (context.Context, *bus.Bus) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
-	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	js, err := bus.New(srv.Conn())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := js.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
-		t.Fatal(err)
-	}
-	return ctx, js
+	return ctx, bustest.Start(t, ctx, bus.Topology{Memory: true})
 }
 
 // startCommitter runs a committer until the test ends and announces job to it.

@@ -15,7 +15,7 @@ import (
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
 	"github.com/jetcp/jetcp/internal/bus"
-	"github.com/jetcp/jetcp/internal/natsembed"
+	"github.com/jetcp/jetcp/internal/bus/bustest"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -125,19 +125,8 @@ type testBus struct {
 // startBus starts an embedded JetStream server with jetcp's streams.
 func startBus(t *testing.T, ctx context.Context) testBus {
 	t.Helper()
-	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	b, err := bus.New(srv.Conn())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
-		t.Fatal(err)
-	}
-	js, _ := jetstream.New(srv.Conn())
+	b := bustest.Start(t, ctx, bus.Topology{Memory: true})
+	js, _ := jetstream.New(b.Conn())
 	return testBus{JetStream: js, bus: b}
 }
 

@@ -8,12 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/bus/bustest"
 	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -90,25 +89,7 @@ func TestFullStreamIsBackPressure(t *testing.T) {
 func TestWorkQueueStoreFailureSticks(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	ns, err := server.NewServer(&server.Options{DontListen: true, JetStream: true, StoreDir: t.TempDir(),
-		JetStreamMaxStore: 64 << 10, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("server did not start")
-	}
-	defer ns.Shutdown()
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	b, _ := bus.New(nc)
-	if err := b.Ensure(ctx, bus.Topology{}); err != nil {
-		t.Fatal(err)
-	}
+	b := bustest.StartFull(t, ctx, 64<<10)
 	if err := b.Health(ctx); err != nil {
 		t.Fatalf("health of an empty store: %v", err)
 	}

@@ -6,12 +6,11 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/internal/bus"
-	"github.com/jetcp/jetcp/internal/natsembed"
+	"github.com/jetcp/jetcp/internal/bus/bustest"
 	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -26,19 +25,7 @@ var (
 
 func start(t *testing.T, ctx context.Context, topo bus.Topology) *bus.Bus {
 	t.Helper()
-	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	b, err := bus.New(srv.Conn())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Ensure(ctx, topo); err != nil {
-		t.Fatal(err)
-	}
-	return b
+	return bustest.Start(t, ctx, topo)
 }
 
 // A work queue waits while the work stream is full and goes on as copiers

@@ -7,13 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/rs/zerolog"
-
 	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/bus/bustest"
 	"github.com/jetcp/jetcp/internal/jobclient"
-	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -24,18 +20,7 @@ import (
 func TestStatusFollowsTheEvents(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	b, err := bus.New(srv.Conn())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
-		t.Fatal(err)
-	}
+	b := bustest.Start(t, ctx, bus.Topology{Memory: true})
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now()}
 	if _, err := jobclient.JobStatus(ctx, b, job.ID); err == nil {
 		t.Fatal("status of an unrecorded job did not fail")
@@ -101,25 +86,7 @@ func TestStatusFollowsTheEvents(t *testing.T) {
 func TestCancelWithTheStoreFull(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	ns, err := server.NewServer(&server.Options{DontListen: true, JetStream: true, StoreDir: t.TempDir(),
-		JetStreamMaxStore: 64 << 10, NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go ns.Start()
-	if !ns.ReadyForConnections(10 * time.Second) {
-		t.Fatal("server did not start")
-	}
-	defer ns.Shutdown()
-	nc, err := nats.Connect("", nats.InProcessServer(ns))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	b, _ := bus.New(nc)
-	if err := b.Ensure(ctx, bus.Topology{}); err != nil {
-		t.Fatal(err)
-	}
+	b := bustest.StartFull(t, ctx, 64<<10)
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now()}
 	if err := b.CreateJob(ctx, job); err != nil {
 		t.Fatal(err)
