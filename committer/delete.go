@@ -11,11 +11,31 @@ import (
 	"github.com/jetcp/jetcp/internal/filter"
 )
 
-// source is one of the job's source roots, with whether it is a directory.
+// source is one of the job's source roots, with whether it is a directory
+// and, for one that lands below the target by its name, that name (at):
+// its entries are then at rel "at/..." of the target.
 type source struct {
 	u   fs.URI
 	fs  fs.FS
 	dir bool
+	at  string
+}
+
+// pathAt is the source's path for the target's rel.
+func (s source) pathAt(rel string) fs.URI {
+	if s.at != "" {
+		rel = strings.TrimPrefix(strings.TrimPrefix(rel, s.at), "/")
+	}
+	return s.u.Join(rel)
+}
+
+// landsUnderName tells whether directory sources land below the target by
+// their names (DistCp's rule for an existing directory target without
+// -update or -overwrite) rather than merging their contents into it. Only
+// a verify job walks the target then: -delete needs -update or -overwrite.
+func (j *job) landsUnderName() bool {
+	o := j.spec.Options
+	return o.Verify && !o.Update && !o.Overwrite
 }
 
 // deleteMissing removes target entries that no source has (-delete). It
@@ -55,6 +75,10 @@ func (j *job) deleteMissing(ctx context.Context) error {
 			return fmt.Errorf("delete phase: source %s: %w", u.Display(), err)
 		}
 		srcs = append(srcs, source{u: u, fs: sfs, dir: fi.IsDir()})
+		if j.landsUnderName() && fi.IsDir() {
+			srcs[len(srcs)-1].dir = false // at the top it counts by its name, as a file does
+			srcs[len(srcs)-1].at = u.Base()
+		}
 	}
 	return j.deleteIn(ctx, tfs, target, "", srcs, flt)
 }
@@ -63,36 +87,9 @@ func (j *job) deleteMissing(ctx context.Context) error {
 // srcs are the sources with a directory at rel (at the top: every source,
 // where a file source counts by its name).
 func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string, srcs []source, flt *filter.Filter) error {
-	// Names the sources have at rel, and which of them have a directory
-	// there to look into; filtered names are kept apart so their target
-	// twins are spared too.
-	have, filtered := map[string]bool{}, map[string]bool{}
-	dirsAt := map[string][]source{}
-	for _, s := range srcs {
-		if !s.dir {
-			if rel == "" {
-				have[s.u.Base()] = true
-			}
-			continue
-		}
-		for fi, err := range s.fs.List(ctx, s.u.Join(rel).Path) {
-			if errors.Is(err, fs.ErrNotExist) {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("delete phase: list source %s: %w", s.u.Join(rel).Display(), err)
-			}
-			u := s.u
-			u.Path = fi.Path
-			if flt.Excludes(u) {
-				filtered[fi.Name()] = true
-			} else {
-				have[fi.Name()] = true
-			}
-			if fi.IsDir() {
-				dirsAt[fi.Name()] = append(dirsAt[fi.Name()], s)
-			}
-		}
+	have, filtered, dirsAt, err := sourceNames(ctx, rel, srcs, flt)
+	if err != nil {
+		return err
 	}
 	dir := target.Join(rel)
 	var subdirs []string
@@ -127,6 +124,46 @@ func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string
 		}
 	}
 	return nil
+}
+
+// sourceNames are the names the sources have at the target's rel (have;
+// those the filters exclude apart, so their target twins are spared too)
+// and, for each name, the sources with a directory there to look into.
+func sourceNames(ctx context.Context, rel string, srcs []source, flt *filter.Filter) (have, filtered map[string]bool, dirsAt map[string][]source, err error) {
+	have, filtered = map[string]bool{}, map[string]bool{}
+	dirsAt = map[string][]source{}
+	for _, s := range srcs {
+		if rel == "" && s.at != "" {
+			have[s.at] = true
+			dirsAt[s.at] = append(dirsAt[s.at], source{u: s.u, fs: s.fs, dir: true, at: s.at})
+			continue
+		}
+		if !s.dir {
+			if rel == "" {
+				have[s.u.Base()] = true
+			}
+			continue
+		}
+		for fi, err := range s.fs.List(ctx, s.pathAt(rel).Path) {
+			if errors.Is(err, fs.ErrNotExist) {
+				break
+			}
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("delete phase: list source %s: %w", s.pathAt(rel).Display(), err)
+			}
+			u := s.u
+			u.Path = fi.Path
+			if flt.Excludes(u) {
+				filtered[fi.Name()] = true
+			} else {
+				have[fi.Name()] = true
+			}
+			if fi.IsDir() {
+				dirsAt[fi.Name()] = append(dirsAt[fi.Name()], s)
+			}
+		}
+	}
+	return have, filtered, dirsAt, nil
 }
 
 // remove deletes one target entry (a directory with everything in it),

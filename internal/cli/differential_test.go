@@ -98,7 +98,7 @@ func (c genJob) tally(m map[string]int) {
 		on   bool
 		name string
 	}{{c.opts.Update, "-update"}, {c.opts.Overwrite, "-overwrite"}, {c.opts.Delete, "-delete"}, {c.opts.DryRun, "--dry-run"},
-		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.async, "-async"}, {c.logTo != "", "-log"},
+		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.async, "-async"}, {c.verify && verifiesClean(&c, want), "verify"}, {c.logTo != "", "-log"},
 		{want.Failed+want.DirsFailed > 0, "entries failing"}, {want.Deleted > 0, "deleting"}} {
 		if f.on {
 			m[f.name]++
@@ -210,6 +210,9 @@ type genJob struct {
 	// distributed runs the job on separate committer and copier services
 	// over a nats-server (--nats), not embedded.
 	distributed bool
+	// verify runs lister verify after a copy that leaves the target
+	// equal to the sources (see verifiesClean): it must find them same.
+	verify bool
 	// async submits a distributed job with -async and follows it with
 	// `lister watch --json` (whose done event carries the report).
 	async bool
@@ -420,6 +423,7 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	if r.IntN(25) == 0 {
 		c.refused = refusedOptions[r.IntN(len(refusedOptions))]
 	}
+	c.verify = r.IntN(3) == 0
 	return c
 }
 
@@ -685,6 +689,40 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	}
 	if rep.BytesExpected != rep.BytesCopied+rep.BytesSkipped+rep.BytesFailed {
 		t.Errorf("bytes expected %d != copied %d + skipped %d + failed %d", rep.BytesExpected, rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed)
+	}
+	if c.verify && verifiesClean(c, want) {
+		e.verifyClean(t, c, srcURIs, target, describe)
+	}
+}
+
+// verifiesClean tells whether the model leaves the target equal to the
+// sources where they land, and nothing else there: a copy that succeeded
+// with no entry failing or left out (-filters), not a dry run, with every
+// file compared by checksum (no -skipcrccheck), into a target that was
+// missing or cleaned of what the sources lack (-delete).
+func verifiesClean(c *genJob, want distcpmodel.Outcome) bool {
+	o := c.opts
+	return want.Exit == 0 && want.Failed == 0 && want.DirsFailed == 0 && !o.DryRun && len(o.Filters) == 0 &&
+		!o.SkipCRC && (!c.target.Exists || o.Delete) && !c.insideSource
+}
+
+// verifyClean runs lister verify, reading both sides, on a target the copy
+// made equal to the sources: every entry must be same (exit 0). The
+// sources land as they did for the copy: merged into the target with
+// -update (the copy's own, or a single source that became the then
+// missing target), else below it by name.
+func (e *diffEnv) verifyClean(t *testing.T, c *genJob, srcs []string, target string, describe func() string) {
+	t.Helper()
+	args := []string{"verify", "--no-progress", "--read-both"}
+	if c.opts.Update || c.opts.Overwrite || !c.target.Exists && len(srcs) == 1 {
+		args = append(args, "-update")
+	}
+	if c.distributed {
+		args = append(args, "--nats", e.natsURL())
+	}
+	args = append(append(args, srcs...), target)
+	if code, out, errs := run(t, args...); code != cli.ExitOK {
+		t.Fatalf("verify after the copy: exit %d, want 0 (all same)\nlister %q\n%s\n%s\nstderr:\n%s", code, args, out, describe(), lastLines(errs, 20))
 	}
 }
 

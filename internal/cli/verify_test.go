@@ -529,3 +529,27 @@ func TestVerifyHintsLanding(t *testing.T) {
 		t.Fatalf("verify -update: exit %d\n%s", code, errs)
 	}
 }
+
+// Sources that land below an existing target by their names (no -update)
+// are no extras there: the walk for extras looks into each below its name.
+func TestVerifySourcesBelowTheTarget(t *testing.T) {
+	top := t.TempDir()
+	a, b := filepath.Join(top, "a"), filepath.Join(top, "b")
+	writeFile(t, filepath.Join(a, "x", "f"), []byte("one"))
+	writeFile(t, filepath.Join(b, "g"), []byte("two"))
+	dst := filepath.Join(t.TempDir(), "dst")
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run(t, "--no-progress", a, b, dst); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+	}
+	if code, out, errs := run(t, "verify", "--no-progress", a, b, dst); code != cli.ExitOK {
+		t.Fatalf("verify: exit %d, want 0\n%s%s", code, out, errs)
+	}
+	writeFile(t, filepath.Join(dst, "a", "x", "stray"), []byte("?"))
+	code, out, _ := run(t, "verify", "--no-progress", a, b, dst)
+	if code != cli.ExitFailed || !strings.Contains(out, "extra") || !strings.Contains(out, filepath.Join(dst, "a", "x", "stray")) {
+		t.Fatalf("verify with a stray file below a source's landing: exit %d\n%s", code, out)
+	}
+}
