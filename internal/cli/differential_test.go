@@ -691,18 +691,18 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 		t.Errorf("bytes expected %d != copied %d + skipped %d + failed %d", rep.BytesExpected, rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed)
 	}
 	if c.verify && verifiesClean(c, want) {
-		e.verifyClean(t, c, srcURIs, target, describe)
+		e.verifyClean(t, c, srcURIs, target, filterFile, describe)
 	}
 }
 
 // verifiesClean tells whether the model leaves the target equal to the
 // sources where they land, and nothing else there: a copy that succeeded
-// with no entry failing or left out (-filters), not a dry run, with every
+// with no entry failing (verify leaves out what -filters does), not a dry run, with every
 // file compared by checksum (no -skipcrccheck), into a target that was
 // missing or cleaned of what the sources lack (-delete).
 func verifiesClean(c *genJob, want distcpmodel.Outcome) bool {
 	o := c.opts
-	return want.Exit == 0 && want.Failed == 0 && want.DirsFailed == 0 && !o.DryRun && len(o.Filters) == 0 &&
+	return want.Exit == 0 && want.Failed == 0 && want.DirsFailed == 0 && !o.DryRun &&
 		!o.SkipCRC && (!c.target.Exists || o.Delete) && !c.insideSource
 }
 
@@ -711,9 +711,12 @@ func verifiesClean(c *genJob, want distcpmodel.Outcome) bool {
 // sources land as they did for the copy: merged into the target with
 // -update (the copy's own, or a single source that became the then
 // missing target), else below it by name.
-func (e *diffEnv) verifyClean(t *testing.T, c *genJob, srcs []string, target string, describe func() string) {
+func (e *diffEnv) verifyClean(t *testing.T, c *genJob, srcs []string, target, filters string, describe func() string) {
 	t.Helper()
 	args := []string{"verify", "--no-progress", "--read-both"}
+	if filters != "" {
+		args = append(args, "-filters", filters)
+	}
 	if c.opts.Update || c.opts.Overwrite || !c.target.Exists && len(srcs) == 1 {
 		args = append(args, "-update")
 	}
