@@ -3,7 +3,6 @@ package jobclient
 import (
 	"testing"
 
-	"github.com/jetcp/jetcp/internal/tally"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -20,7 +19,7 @@ func resultEvent(t *testing.T, r *messages.Result) []byte {
 // that failed moved no bytes in the end, though some of its chunks did
 // while it ran; a redelivered result counts once.
 func TestProgressCountsAsTheReport(t *testing.T) {
-	p := &Progress{snap: Snapshot{Listing: true}, tally: tally.New()}
+	p := newProgress()
 	p.setListed(&messages.Listed{Items: 4, Files: 2, Bytes: 300})
 	chunk := func(i int64, status string) *messages.Result {
 		return &messages.Result{Index: i, Kind: messages.KindChunk, Status: status, Attempt: 1,

@@ -1,0 +1,89 @@
+package jobclient_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/jobclient"
+	"github.com/jetcp/jetcp/internal/natsembed"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// Bytes in flight, as copiers report them on jetcp.progress.<job>, count
+// in a snapshot until the item's result does: an item reported by two
+// copiers (delivered again) once, at the most reported; never going back
+// (a copier's bytes gone before its result holds the count) nor above
+// the total; and once every item has its result, the results' bytes alone.
+func TestProgressCountsBytesInFlight(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	b, err := bus.New(srv.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
+		t.Fatal(err)
+	}
+	job := messages.NewJobID(time.Now())
+	p, err := jobclient.WatchProgress(b, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	publish := func(ev *messages.Event) {
+		t.Helper()
+		ev.Job, ev.Time = job, time.Now()
+		if err := b.PublishEvent(ctx, ev, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flying := func(copier string, bytes map[int64]int64) {
+		t.Helper()
+		if err := b.PublishInFlight(&messages.InFlight{Job: job, Copier: copier, Time: time.Now(), Bytes: bytes}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	result := func(index int64, status string, size int64) {
+		publish(&messages.Event{Type: messages.EventResult,
+			Result: &messages.Result{Index: index, Kind: messages.KindFile, Status: status, Size: size, Attempt: 1}})
+	}
+	want := func(step string, done, copied, files int64) {
+		t.Helper()
+		var s jobclient.Snapshot
+		for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			s = p.Snapshot()
+			if s.BytesDone == done && s.BytesCopied == copied && s.FilesDone == files {
+				return
+			}
+		}
+		t.Fatalf("%s: bytes done %d, copied %d, files %d; want %d, %d, %d", step, s.BytesDone, s.BytesCopied, s.FilesDone, done, copied, files)
+	}
+	publish(&messages.Event{Type: messages.EventListed, Listed: &messages.Listed{Items: 3, Files: 3, Bytes: 1000}})
+	want("listed", 0, 0, 0)
+	flying("a", map[int64]int64{0: 50})
+	want("a copies 0", 50, 50, 0)
+	flying("a", map[int64]int64{0: 80, 1: 30})
+	want("a copies 0 and 1", 110, 110, 0)
+	flying("b", map[int64]int64{1: 10}) // 1 again, elsewhere
+	flying("a", map[int64]int64{0: 90, 1: 30})
+	want("b copies 1 too", 120, 120, 0)
+	result(0, messages.StatusCopied, 100)
+	want("0 copied", 130, 130, 1)
+	flying("a", nil) // a stopped; b has 10 of 1
+	want("a stopped", 130, 130, 1)
+	result(2, messages.StatusSkipped, 300)
+	want("2 skipped", 410, 130, 2)       // copied holds at 130; done is 400 + 10
+	flying("b", map[int64]int64{1: 900}) // more than is left
+	want("capped at the total", 1000, 1000, 2)
+	result(1, messages.StatusFailed, 600)
+	want("done: the results alone", 400, 100, 3)
+}
