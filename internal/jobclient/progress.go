@@ -35,6 +35,10 @@ type Progress struct {
 	flying map[string]flight
 	// shownDone and shownCopied are the bytes the last snapshot showed.
 	shownDone, shownCopied int64
+	// ended is set by the job's done event: copies still reported in
+	// flight were abandoned (a canceled job), and the line ends where the
+	// report does.
+	ended bool
 }
 
 // flight is one copier's latest report: bytes so far by item index.
@@ -76,6 +80,7 @@ func WatchProgress(b *bus.Bus, job string) (*Progress, error) {
 	watches := map[string]func([]byte){
 		messages.EventSubjectFor(job, messages.EventResult): p.onResult,
 		messages.EventSubjectFor(job, messages.EventListed): p.onListed,
+		messages.EventSubjectFor(job, messages.EventDone):   p.onDone,
 		messages.ProgressSubjectFor(job):                    p.onInFlight,
 	}
 	for subject, fn := range watches {
@@ -135,6 +140,12 @@ func (p *Progress) onResult(data []byte) {
 	p.tally.Add(ev.Result)
 }
 
+func (p *Progress) onDone([]byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.ended = true
+}
+
 // onInFlight keeps a copier's latest bytes in flight (an empty report:
 // it has none).
 func (p *Progress) onInFlight(data []byte) {
@@ -186,7 +197,7 @@ func (p *Progress) Snapshot() Snapshot {
 	s.BytesCopied = c.BytesMoved()
 	s.BytesDone = c.BytesMoved() + c.BytesSkipped
 	s.Elapsed = now.Sub(p.started)
-	if p.tally.Complete() {
+	if p.ended || p.tally.Complete() {
 		return s // the report's figures
 	}
 	flying := p.inFlight(now)

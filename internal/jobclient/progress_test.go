@@ -85,5 +85,58 @@ func TestProgressCountsBytesInFlight(t *testing.T) {
 	flying("b", map[int64]int64{1: 900}) // more than is left
 	want("capped at the total", 1000, 1000, 2)
 	result(1, messages.StatusFailed, 600)
-	want("done: the results alone", 400, 100, 3)
+	want("all results: theirs alone", 400, 100, 3)
+}
+
+// A job that ends without every result (canceled) ends at its results:
+// the copies still in flight were abandoned.
+func TestProgressEndsAtTheResults(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	b, err := bus.New(srv.Conn())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
+		t.Fatal(err)
+	}
+	job := messages.NewJobID(time.Now())
+	p, err := jobclient.WatchProgress(b, job)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Stop()
+	for _, ev := range []*messages.Event{
+		{Type: messages.EventListed, Listed: &messages.Listed{Items: 2, Files: 2, Bytes: 200}},
+		{Type: messages.EventResult, Result: &messages.Result{Index: 0, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 100, Attempt: 1}},
+	} {
+		ev.Job, ev.Time = job, time.Now()
+		if err := b.PublishEvent(ctx, ev, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.PublishInFlight(&messages.InFlight{Job: job, Copier: "a", Time: time.Now(), Bytes: map[int64]int64{1: 60}}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "in flight", func() bool { return p.Snapshot().BytesCopied == 160 })
+	done := &messages.Event{Type: messages.EventDone, Job: job, Time: time.Now(), Report: &messages.Report{State: "canceled"}}
+	if err := b.PublishEvent(ctx, done, ""); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "done", func() bool { s := p.Snapshot(); return s.BytesCopied == 100 && s.BytesDone == 100 })
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if ok() {
+			return
+		}
+	}
+	t.Fatalf("%s: not so after 5 s", what)
 }
