@@ -3,6 +3,7 @@ package copier
 import (
 	"context"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -15,7 +16,7 @@ import (
 // It returns an error only when ctx ends (the copier stops or the job is
 // canceled): the whole bundle is then delivered again, and files already
 // in place are found so.
-func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int, log zerolog.Logger) (messages.Result, error) {
+func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int, moved *atomic.Int64, log zerolog.Logger) (messages.Result, error) {
 	res := messages.Result{Status: messages.StatusCopied, Files: make([]messages.Result, 0, len(item.Files))}
 	attempts := attemptsFor(job)
 	dirs := map[string]bool{} // directories this bundle found or made
@@ -26,7 +27,9 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 		var r messages.Result
 		made := 0 // directories made, by failed tries too
 		try := 1
+		base := moved.Load() // a failed try's bytes do not count
 		for ; ; try++ {
+			moved.Store(base)
 			var err error
 			r, err = guard(log.With().Str("src", f.Src).Logger(), func() (messages.Result, error) {
 				t, err := c.newTask(ctx, job, sub, attempt+try-1)
@@ -34,7 +37,7 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 					return messages.Result{}, err
 				}
 				t.tempID = strconv.FormatInt(item.Index, 10) + "-" + strconv.Itoa(i)
-				t.dirs = dirs
+				t.dirs, t.moved = dirs, moved
 				return t.file(ctx)
 			})
 			made += r.DirsCreated
@@ -56,6 +59,7 @@ func (c *Copier) bundle(ctx context.Context, job *messages.Job, item *messages.W
 		r.Attempt, r.Copier, r.DirsCreated = attempt+try-1, c.name, made
 		r.DurationMS = time.Since(start).Milliseconds()
 		if r.Status == messages.StatusFailed {
+			moved.Store(base) // a failed file moved no bytes
 			res.Status = messages.StatusFailed
 		}
 		res.Files = append(res.Files, r)

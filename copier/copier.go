@@ -32,6 +32,8 @@ type Copier struct {
 	token string
 	bufs  buffers
 	paths sync.Map // *messages.Job -> *place.Paths
+	// flights are the copies running, with their bytes so far.
+	flights *inFlight
 }
 
 // Option configures a Copier.
@@ -55,6 +57,7 @@ func New(work Work, jobs Jobs, reg *fs.Registry, log zerolog.Logger, opts ...Opt
 		name:    host + "-" + strconv.Itoa(os.Getpid()),
 		obs:     nopObserver{},
 		token:   newToken(),
+		flights: newInFlight(),
 	}
 	for _, o := range opts {
 		o(c)
@@ -83,6 +86,9 @@ func (c *Copier) Run(ctx context.Context) error {
 	// Copies run under work, which outlives ctx by the drain time.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
+	reported := make(chan struct{})
+	go func() { c.reportInFlight(work); close(reported) }()
+	defer func() { stopWork(); <-reported }()
 	slots := make(chan struct{}, c.workers)
 	var wg sync.WaitGroup
 	defer c.drainWait(&wg, stopWork)

@@ -3,6 +3,7 @@ package copier_test
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -25,6 +26,7 @@ type fakeBus struct {
 	queue     []*fakeDelivery
 	delivered []*fakeDelivery
 	events    []*messages.Event
+	inFlight  []*messages.InFlight
 	settled   chan struct{} // one send per delivery settled
 }
 
@@ -79,6 +81,14 @@ func (f *fakeBus) PublishEvent(_ context.Context, ev *messages.Event, _ string) 
 }
 
 func (f *fakeBus) WatchCanceled(func(string)) (func(), error) { return func() {}, nil }
+
+// PublishInFlight records the report.
+func (f *fakeBus) PublishInFlight(p *messages.InFlight) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inFlight = append(f.inFlight, p)
+	return nil
+}
 
 // fakeDelivery records how the copier settled it.
 type fakeDelivery struct {
@@ -163,5 +173,71 @@ func TestTransientFailureIsRetriedThenFailsOnce(t *testing.T) {
 	}
 	if r := fb.events[0].Result; r == nil || r.Status != messages.StatusFailed || r.Attempt != 2 || r.Index != 0 {
 		t.Errorf("result %+v, want item 0 failed at attempt 2", r)
+	}
+}
+
+// A copier with a copy running reports its bytes so far every half
+// second, rising while the file is copied, and once it is done a report
+// with no items; a copy that takes no time is not reported at all.
+func TestBytesInFlightAreReported(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	src, dst := t.TempDir(), t.TempDir()
+	const size = 3 << 20 // 1.5 s at 2 MiB/s
+	if err := os.WriteFile(filepath.Join(src, "big"), make([]byte, size), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{fs.MustParseURI(src).String()},
+		Target: fs.MustParseURI(dst).String(), WriteRoot: fs.MustParseURI(dst).String(),
+		Options: messages.Options{BandwidthMBps: 2, CopyBufferSize: 128 << 10}}
+	item, _ := messages.Encode(&messages.WorkItem{Job: job.ID, Index: 7, Kind: messages.KindFile,
+		Src: fs.MustParseURI(filepath.Join(src, "big")).String(), Dst: fs.MustParseURI(filepath.Join(dst, "big")).String(),
+		Attr: messages.Attrs{Size: size}})
+	fb := &fakeBus{job: job, settled: make(chan struct{}, 8)}
+	fb.queue = []*fakeDelivery{{bus: fb, data: item, attempt: 1}}
+	reg := fs.NewRegistry()
+	reg.Register("file", local.Open)
+
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { copier.New(fb, fb, reg, zerolog.Nop(), copier.WithName("c1")).Run(runCtx); close(done) }()
+	select {
+	case <-fb.settled:
+	case <-ctx.Done():
+		t.Fatal("the delivery was not settled")
+	}
+	time.Sleep(messages.InFlightEvery + 200*time.Millisecond) // the closing report
+	stop()
+	<-done
+
+	fb.mu.Lock()
+	defer fb.mu.Unlock()
+	var seen []int64
+	for i, p := range fb.inFlight {
+		if p.Job != job.ID || p.Copier != "c1" {
+			t.Errorf("report %d is of job %s by %s", i, p.Job, p.Copier)
+		}
+		if i == len(fb.inFlight)-1 {
+			if len(p.Bytes) != 0 {
+				t.Errorf("the last report has items %v, want none", p.Bytes)
+			}
+			break
+		}
+		if len(p.Bytes) != 1 {
+			t.Fatalf("report %d: %v, want item 7 only", i, p.Bytes)
+		}
+		seen = append(seen, p.Bytes[7])
+	}
+	if len(seen) < 2 {
+		t.Fatalf("reports while copying: %v, want at least 2", seen)
+	}
+	for i, n := range seen {
+		if n <= 0 || n > size || i > 0 && n <= seen[i-1] {
+			t.Errorf("bytes in flight %v: want them rising, within 1..%d", seen, size)
+			break
+		}
+	}
+	if seen[0] >= size {
+		t.Errorf("first report %d: the whole file, want part of it", seen[0])
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/user"
 	"runtime/debug"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -55,7 +56,10 @@ func (c *Copier) deliver(ctx context.Context, d Delivery, attempt int) (string, 
 	ictx, stop := itemContext(ctx, entry)
 	defer stop()
 	defer c.heartbeat(ictx, d)()
-	res, err := c.copyItem(ictx, entry, item, attempt, log)
+	// Its bytes count as in flight until its result is out.
+	moved, landed := c.flights.start(item.Job, item.Index)
+	defer landed()
+	res, err := c.copyItem(ictx, entry, item, attempt, moved, log)
 	if err != nil {
 		if outcome, settled := c.settleError(ctx, d, entry, err, attempt, log); settled {
 			return outcome, nil
@@ -122,15 +126,15 @@ func itemContext(ctx context.Context, entry *jobEntry) (context.Context, func())
 
 // copyItem copies one item and fills in the result's fields that describe
 // the item and this attempt.
-func (c *Copier) copyItem(ictx context.Context, entry *jobEntry, item *messages.WorkItem, attempt int, log zerolog.Logger) (messages.Result, error) {
+func (c *Copier) copyItem(ictx context.Context, entry *jobEntry, item *messages.WorkItem, attempt int, moved *atomic.Int64, log zerolog.Logger) (messages.Result, error) {
 	job := entry.spec
 	start := time.Now()
 	var res messages.Result
 	var err error
 	if item.Kind == messages.KindBundle {
-		res, err = c.bundle(ictx, job, item, attempt, log)
+		res, err = c.bundle(ictx, job, item, attempt, moved, log)
 	} else {
-		res, err = guard(log, func() (messages.Result, error) { return c.process(ictx, job, item, attempt) })
+		res, err = guard(log, func() (messages.Result, error) { return c.process(ictx, job, item, attempt, moved) })
 	}
 	res.Index, res.Kind, res.Src, res.Dst, res.Size = item.Index, item.Kind, item.Src, item.Dst, item.Attr.Size
 	if item.Kind == messages.KindChunk && res.Chunk == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"strconv"
+	"sync/atomic"
 
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
@@ -15,12 +16,13 @@ import (
 
 // process brings one item to its target. The returned Result carries the
 // status and reason; an error means the item failed (maybe retriably).
-func (c *Copier) process(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int) (messages.Result, error) {
+func (c *Copier) process(ctx context.Context, job *messages.Job, item *messages.WorkItem, attempt int, moved *atomic.Int64) (messages.Result, error) {
 	var res messages.Result
 	t, err := c.newTask(ctx, job, item, attempt)
 	if err != nil {
 		return res, err
 	}
+	t.moved = moved
 	switch item.Kind {
 	case messages.KindDir:
 		if job.Options.Verify {
@@ -76,6 +78,9 @@ type task struct {
 	// dirs, when set, remembers target directories known to exist, so a
 	// bundle's files in one directory look it up once.
 	dirs map[string]bool
+	// moved, when set, counts the bytes this item's copy wrote so far (its
+	// bytes in flight).
+	moved *atomic.Int64
 }
 
 func (t *task) dir(ctx context.Context) (messages.Result, error) {

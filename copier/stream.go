@@ -58,6 +58,9 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 				return fs.Checksum{}, fmt.Errorf("write %s: %w", t.Dst.Display(), err)
 			}
 			n += int64(k)
+			if t.moved != nil {
+				t.moved.Add(int64(k))
+			}
 			thr.wait(ctx, int64(k))
 		}
 		if errors.Is(rerr, io.EOF) || n == length {

@@ -28,6 +28,10 @@ const (
 	// jetcp.lease.<job>: core NATS messages, not stored, that the
 	// committer following the job watches (Job.ListingLease).
 	LeasePrefix = "jetcp.lease"
+	// ProgressPrefix is the subjects of copiers' bytes in flight,
+	// jetcp.progress.<job>: core NATS messages (InFlight), not stored, that
+	// a live progress display watches.
+	ProgressPrefix = "jetcp.progress"
 )
 
 // DefaultListingLease is the lease a lister takes on its listing: it
@@ -61,6 +65,9 @@ func CancelSubjectFor(job string) string { return CancelPrefix + "." + job }
 
 // LeaseSubjectFor is the subject of a job's listing heartbeats.
 func LeaseSubjectFor(job string) string { return LeasePrefix + "." + job }
+
+// ProgressSubjectFor is the subject of a job's bytes in flight.
+func ProgressSubjectFor(job string) string { return ProgressPrefix + "." + job }
 
 // JobOfEventSubject is the job token of an event subject,
 // jetcp.events.<job>.<type>, or "" when subject is not one.

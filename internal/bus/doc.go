@@ -4,9 +4,10 @@
 // events with ack / retry / release / fail / keep-alive, replaying a
 // job's events, purging and counting its work, and the job bucket; and
 // the core NATS subjects that need no storage: cancel requests
-// (jetcp.cancel.<job>, answered by the committer following the job) and
-// the lister's listing heartbeats (jetcp.lease.<job>), plus the health
-// check that shows whether JetStream can store at all.
+// (jetcp.cancel.<job>, answered by the committer following the job), the
+// lister's listing heartbeats (jetcp.lease.<job>) and the copiers' bytes
+// in flight (jetcp.progress.<job>); plus the health check that shows
+// whether JetStream can store at all.
 //
 // The data flows lister -> work stream (JETCP_WORK, jetcp.work.<job>) ->
 // copiers -> events (JETCP_EVENTS, jetcp.events.<job>.<type>) ->

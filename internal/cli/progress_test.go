@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -129,4 +130,96 @@ func TestInterruptLeavesResumableState(t *testing.T) {
 	}
 	sameTree(t, src, dst)
 	wantCounts(t, rep2, n-rep.FilesCopied, rep.FilesCopied, 0)
+}
+
+// Bytes move while a big file is copied, not only when it is whole:
+// copiers report their bytes in flight. A 40 MiB file at -bandwidth 2
+// takes 20 s; within the first 6 s (then the run is stopped) the progress
+// lines, one per 500 ms, show bytes_done rise every second and the ETA
+// count down, and never the whole file. Embedded, and with --nats (the copier a
+// service of its own) alike.
+func TestProgressMovesOnABigFile(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	const size = 40 << 20
+	writeFile(t, filepath.Join(src, "big"), randBytes(t, size))
+	url := startServer(t)
+	startServices(t, url)
+	for _, mode := range [][]string{nil, {"--nats", url}} {
+		t.Run(fmt.Sprint("mode", mode), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			timer := time.AfterFunc(6*time.Second, cancel)
+			defer timer.Stop()
+			var out, errb bytes.Buffer
+			args := append(mode, "-bandwidth", "2", "--progress-interval", "500ms", src, filepath.Join(t.TempDir(), "dst"))
+			if code := cli.Lister(ctx, args, &out, &errb); code != cli.ExitInterrupted {
+				t.Fatalf("exit %d, want %d (stopped)\n%s%s", code, cli.ExitInterrupted, out.String(), errb.String())
+			}
+			checkBytesMove(t, errb.String(), size)
+		})
+	}
+}
+
+// checkBytesMove checks progress lines, 500 ms apart, of a run of one file
+// of size bytes stopped before it was copied, up to the stop: bytes move
+// within the first
+// 2 s, then bytes_done rises from each line to the one a second later and
+// never reaches size, and eta_s is there, changes within every 1.5 s and
+// ends below its highest. (Early on it wavers: the copy moves its bytes a
+// buffer, 1 MiB, at a time, and reports sample them every 500 ms.)
+func checkBytesMove(t *testing.T, logs string, size int64) {
+	t.Helper()
+	type line struct {
+		Message   string
+		BytesDone int64  `json:"bytes_done"`
+		ETA       *int64 `json:"eta_s"`
+	}
+	var lines []line // until the run is stopped
+	for _, l := range strings.Split(logs, "\n") {
+		var pl line
+		if json.Unmarshal([]byte(l), &pl) != nil {
+			continue
+		}
+		if strings.HasPrefix(pl.Message, "interrupted") {
+			break
+		}
+		if pl.Message == "progress" {
+			lines = append(lines, pl)
+		}
+	}
+	first := slices.IndexFunc(lines, func(l line) bool { return l.BytesDone > 0 })
+	if first < 0 || first > 3 {
+		t.Fatalf("no bytes within 2 s (%d progress lines, first with bytes: %d):\n%s", len(lines), first, logs)
+	}
+	moving := lines[first:]
+	if len(moving) < 6 {
+		t.Fatalf("%d progress lines with bytes, want at least 6 in 6 s:\n%s", len(moving), logs)
+	}
+	for i, l := range moving {
+		if l.BytesDone <= 0 || l.BytesDone >= size {
+			t.Fatalf("line %d: bytes_done %d, want some of the file's %d", i, l.BytesDone, size)
+		}
+		if i < 2 {
+			continue
+		}
+		before := moving[i-2]
+		if l.BytesDone <= before.BytesDone {
+			t.Fatalf("bytes_done did not rise in a second: %d, then %d\n%s", before.BytesDone, l.BytesDone, logs)
+		}
+		if l.ETA == nil {
+			t.Fatalf("line %d: no eta_s a second after bytes moved\n%s", i, logs)
+		}
+		if i < 5 {
+			continue
+		}
+		// The ETA is in whole seconds and falls by about one a second: it
+		// may show one value for three lines, not for four.
+		if etas := []int64{*moving[i-3].ETA, *moving[i-2].ETA, *moving[i-1].ETA, *l.ETA}; etas[0] == etas[3] && etas[1] == etas[3] && etas[2] == etas[3] {
+			t.Fatalf("the ETA did not move in 1.5 s: %v\n%s", etas, logs)
+		}
+	}
+	peak := slices.MaxFunc(moving[2:], func(a, b line) int { return int(*a.ETA - *b.ETA) })
+	if last := moving[len(moving)-1]; *last.ETA >= *peak.ETA {
+		t.Fatalf("the ETA did not count down: %d at most, %d at the end\n%s", *peak.ETA, *last.ETA, logs)
+	}
 }

@@ -2,8 +2,8 @@ package jobclient
 
 import (
 	"testing"
+	"time"
 
-	"github.com/jetcp/jetcp/internal/tally"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -20,7 +20,7 @@ func resultEvent(t *testing.T, r *messages.Result) []byte {
 // that failed moved no bytes in the end, though some of its chunks did
 // while it ran; a redelivered result counts once.
 func TestProgressCountsAsTheReport(t *testing.T) {
-	p := &Progress{snap: Snapshot{Listing: true}, tally: tally.New()}
+	p := newProgress()
 	p.setListed(&messages.Listed{Items: 4, Files: 2, Bytes: 300})
 	chunk := func(i int64, status string) *messages.Result {
 		return &messages.Result{Index: i, Kind: messages.KindChunk, Status: status, Attempt: 1,
@@ -45,5 +45,52 @@ func TestProgressCountsAsTheReport(t *testing.T) {
 	p.tally.Fill(&rep)
 	if rep.BytesCopied != s.BytesCopied || rep.FilesCopied+rep.FilesSkipped+rep.FilesFailed != s.FilesDone {
 		t.Errorf("the line and the report disagree: report %+v, line %+v", rep, s)
+	}
+}
+
+func inFlightReport(t *testing.T, copier string, bytes map[int64]int64) []byte {
+	t.Helper()
+	data, err := messages.Encode(&messages.InFlight{Job: "j", Copier: copier, Bytes: bytes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// A copier's report replaces its last; one with no items, or none for
+// longer than inFlightStale, takes its bytes away; the bytes shown hold
+// rather than go back until the results catch up.
+func TestProgressBytesInFlightHold(t *testing.T) {
+	p := newProgress()
+	p.setListed(&messages.Listed{Items: 3, Files: 3, Bytes: 300})
+	check := func(step string, done, copied int64) {
+		t.Helper()
+		if s := p.Snapshot(); s.BytesDone != done || s.BytesCopied != copied {
+			t.Fatalf("%s: bytes done %d, copied %d; want %d, %d", step, s.BytesDone, s.BytesCopied, done, copied)
+		}
+	}
+	p.onInFlight(inFlightReport(t, "a", map[int64]int64{0: 40, 1: 20}))
+	p.onInFlight(inFlightReport(t, "b", map[int64]int64{2: 5}))
+	check("a and b copy", 65, 65)
+	p.onInFlight(inFlightReport(t, "a", map[int64]int64{0: 60}))
+	check("a's 1 is gone, 0 moved on", 65, 65)
+	p.onInFlight(inFlightReport(t, "a", map[int64]int64{0: 90}))
+	check("a's 0 moved on", 95, 95)
+	p.onInFlight(inFlightReport(t, "a", nil))
+	check("a stopped", 95, 95)
+	if _, ok := p.flying["a"]; ok {
+		t.Error("the stopped copier's report is still kept")
+	}
+	p.onResult(resultEvent(t, &messages.Result{Index: 0, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 100, Attempt: 1}))
+	check("0 copied", 105, 105)
+	p.mu.Lock()
+	f := p.flying["b"]
+	f.at = f.at.Add(-inFlightStale - time.Second)
+	p.flying["b"] = f
+	p.mu.Unlock()
+	p.onResult(resultEvent(t, &messages.Result{Index: 1, Kind: messages.KindFile, Status: messages.StatusCopied, Size: 100, Attempt: 1}))
+	check("b went quiet; 1 copied", 200, 200)
+	if _, ok := p.flying["b"]; ok {
+		t.Error("the quiet copier's report is still kept")
 	}
 }
