@@ -164,7 +164,7 @@ func TestProgressMovesOnABigFile(t *testing.T) {
 // of size bytes stopped before it was copied, up to the stop: bytes move
 // within the first
 // 2 s, then bytes_done rises from each line to the one a second later and
-// never reaches size, and eta_s is there, changes within every 1.5 s and
+// never reaches size, and eta_s is there, changes within every 3 s and
 // ends below its highest. (Early on it wavers: the copy moves its bytes a
 // buffer, 1 MiB, at a time, and reports sample them every 500 ms.)
 func checkBytesMove(t *testing.T, logs string, size int64) {
@@ -209,13 +209,19 @@ func checkBytesMove(t *testing.T, logs string, size int64) {
 		if l.ETA == nil {
 			t.Fatalf("line %d: no eta_s a second after bytes moved\n%s", i, logs)
 		}
-		if i < 5 {
+		if i < 7 {
 			continue
 		}
-		// The ETA is in whole seconds and falls by about one a second: it
-		// may show one value for three lines, not for four.
-		if etas := []int64{*moving[i-3].ETA, *moving[i-2].ETA, *moving[i-1].ETA, *l.ETA}; etas[0] == etas[3] && etas[1] == etas[3] && etas[2] == etas[3] {
-			t.Fatalf("the ETA did not move in 1.5 s: %v\n%s", etas, logs)
+		// The ETA is in whole seconds and falls by about one a second; on
+		// a loaded machine (the suite's other packages run beside this
+		// test) the rate behind it lags, so one value may stand for a
+		// while, but not for six lines (3 s).
+		etas := make([]int64, 0, 6)
+		for _, m := range moving[i-5 : i+1] {
+			etas = append(etas, *m.ETA)
+		}
+		if slices.Min(etas) == slices.Max(etas) {
+			t.Fatalf("the ETA did not move in 3 s: %v\n%s", etas, logs)
 		}
 	}
 	peak := slices.MaxFunc(moving[2:], func(a, b line) int { return int(*a.ETA - *b.ETA) })
