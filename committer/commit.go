@@ -33,6 +33,7 @@ func (j *job) commit(ctx context.Context) error {
 		return nil
 	}
 	rep := &j.report
+	j.tally.Fill(rep) // the counts, as the tally kept them
 	ok := j.noteFailures()
 	commitErr := j.commitSteps(ctx, ok)
 	rep.State = messages.StateSucceeded

@@ -23,8 +23,9 @@ type job struct {
 
 	listed *messages.Listed
 	// tally counts the results (each item once), the same way a progress
-	// line does; report holds its counts and what only the committer
-	// keeps (failures, slowest files, directories made, deletions).
+	// line does; report holds what only the committer keeps (failures,
+	// slowest files, directories made, deletions) and takes the tally's
+	// counts at the commit.
 	tally   *tally.Tally
 	report  messages.Report
 	extras  messages.CategoryCount // a verify job's extra target entries
@@ -227,7 +228,6 @@ func (j *job) apply(ev *messages.Event) {
 		if !j.tally.Add(ev.Result) {
 			return
 		}
-		j.tally.Fill(&j.report)
 		j.progress = time.Now()
 		j.note(ev.Result)
 	}
