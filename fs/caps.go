@@ -39,6 +39,17 @@ func KeepsChecksums(fsys FS) bool {
 	return ok
 }
 
+// KeptChecksum is fi's checksum where fsys keeps one (ChecksumKeeper),
+// without reading data; ok is false where it keeps none. Unlike
+// FileChecksum it never falls back to reading the file.
+func KeptChecksum(ctx context.Context, fsys FS, fi FileInfo) (Checksum, bool, error) {
+	k, ok := fsys.(ChecksumKeeper)
+	if !ok {
+		return Checksum{}, false, nil
+	}
+	return k.KeptChecksum(ctx, fi)
+}
+
 // SetAttrs applies a through fsys's AttrSetter. Zero attributes need
 // none; otherwise a backend without one fails with an error wrapping
 // errors.ErrUnsupported (the caller decides whether that matters).

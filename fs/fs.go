@@ -189,6 +189,15 @@ type Checksummer interface {
 	Checksum(ctx context.Context, path string) (Checksum, error)
 }
 
+// ChecksumKeeper is implemented by backends that can tell a file's CRC32C
+// without reading its data: one they keep with it (a valid origin record
+// for local files and HDFS, the object's own checksum header for COS).
+// KeptChecksum takes the file as Stat just described it; ok is false when
+// no checksum is kept for it as it is now. It never reads the file.
+type ChecksumKeeper interface {
+	KeptChecksum(ctx context.Context, fi FileInfo) (sum Checksum, ok bool, err error)
+}
+
 // ChecksumStorer is implemented by backends that can keep the CRC32C a
 // copy computed next to the file (an HDFS xattr), tied to the file's size
 // and mtime, so that a later -update compares without reading data. Call it
