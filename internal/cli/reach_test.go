@@ -40,24 +40,7 @@ func TestJobCommandsWaitForJetStream(t *testing.T) {
 	dir := t.TempDir()
 	ns := serveOn(t, port, dir)
 	url := ns.ClientURL()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := bus.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now()}
-	if err := b.Ensure(ctx, bus.Topology{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.CreateJob(ctx, job); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.PublishEvent(ctx, &messages.Event{Type: messages.EventDone, Job: job.ID, Report: &messages.Report{Job: job.ID, State: messages.StateSucceeded}}, ""); err != nil {
-		t.Fatal(err)
-	}
-	nc.Close()
+	job := recordJob(t, url, true)
 	for _, args := range [][]string{{"status"}, {"status", job.ID}, {"wait", job.ID}, {"watch", job.ID}, {"cancel", job.ID}} {
 		ns.Shutdown()
 		ns.WaitForShutdown()
@@ -102,21 +85,7 @@ func TestJobCommandsWaitForTheMetaLeader(t *testing.T) {
 	dir := t.TempDir()
 	ns := serveOn(t, -1, dir)
 	defer ns.Shutdown()
-	nc, err := nats.Connect(ns.ClientURL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := bus.New(nc)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now()}
-	if err := b.Ensure(ctx, bus.Topology{}); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.CreateJob(ctx, job); err != nil {
-		t.Fatal(err)
-	}
-	nc.Close()
+	job := recordJob(t, ns.ClientURL(), false)
 	cfg := *ns.JetStreamConfig()
 	cfg.StoreDir = dir
 	ns.DisableJetStream()
@@ -137,4 +106,32 @@ func TestJobCommandsWaitForTheMetaLeader(t *testing.T) {
 	if code != cli.ExitOK || !strings.Contains(out, "state:    listing") || time.Since(start) < time.Second {
 		t.Errorf("status with JetStream back after 1.5s: exit %d after %v\n%s%s", code, time.Since(start), out, errs)
 	}
+}
+
+// recordJob records a job on the server at url as a lister would, ended
+// (its done event, a success) or not, and disconnects.
+func recordJob(t *testing.T, url string, done bool) *messages.Job {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	b, _ := bus.New(nc)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now()}
+	if err := b.Ensure(ctx, bus.Topology{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.CreateJob(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	if done {
+		rep := &messages.Report{Job: job.ID, State: messages.StateSucceeded}
+		if err := b.PublishEvent(ctx, &messages.Event{Type: messages.EventDone, Job: job.ID, Report: rep}, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return job
 }

@@ -5,11 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/bus/bustest"
 	"github.com/jetcp/jetcp/internal/jobclient"
-	"github.com/jetcp/jetcp/internal/natsembed"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -22,18 +20,7 @@ import (
 func TestProgressCountsBytesInFlight(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	b, err := bus.New(srv.Conn())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
-		t.Fatal(err)
-	}
+	b := bustest.Start(t, ctx, bus.Topology{Memory: true})
 	job := messages.NewJobID(time.Now())
 	p, err := jobclient.WatchProgress(b, job)
 	if err != nil {
@@ -92,18 +79,7 @@ func TestProgressCountsBytesInFlight(t *testing.T) {
 func TestProgressEndsAtTheResults(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := natsembed.Start(t.TempDir(), zerolog.Nop())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	b, err := bus.New(srv.Conn())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := b.Ensure(ctx, bus.Topology{Memory: true}); err != nil {
-		t.Fatal(err)
-	}
+	b := bustest.Start(t, ctx, bus.Topology{Memory: true})
 	job := messages.NewJobID(time.Now())
 	p, err := jobclient.WatchProgress(b, job)
 	if err != nil {
