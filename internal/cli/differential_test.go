@@ -760,9 +760,11 @@ func (e *diffEnv) runLister(t *testing.T, c *genJob, args []string, rj string) (
 	if code != cli.ExitOK {
 		return code, out, errs
 	}
-	// The id is the last line: a --dry-run prints its plan first.
-	lines := strings.Split(strings.TrimSpace(out), "\n")
-	id := lines[len(lines)-1]
+	// stdout is the job id alone (a --dry-run's plan goes to stderr).
+	id := strings.TrimSpace(out)
+	if !messages.ValidJobID(id) {
+		t.Fatalf("-async: stdout %q is not the job id alone", out)
+	}
 	code, out, werrs := run(t, "watch", "--json", "--nats", e.natsURL(), id)
 	errs += werrs
 	for _, l := range strings.Split(out, "\n") {
