@@ -73,7 +73,7 @@ func Decide(in Input) Decision {
 		return Decision{Copy, ReasonBlockSizeDiffers}
 	case o.SkipCRC:
 		return Decision{Skip, ReasonSkipCRC}
-	case in.Origin != nil && in.WantsOrigin() && sameOrigin(o, a, *in.Origin):
+	case in.Origin != nil && (in.WantsOrigin() || versioned(a, *in.Origin)) && sameOrigin(o, a, *in.Origin):
 		return Decision{Skip, ReasonUnchanged}
 	}
 	return Decision{Action: NeedChecksum}
@@ -87,6 +87,13 @@ func (in Input) WantsOrigin() bool {
 	return in.Statted && !in.Src.ModTime.IsZero() && (!in.Src.ChangeTime.IsZero() || in.Options.TrustMtime)
 }
 
+// versioned tells whether both the source and its recorded origin have a
+// content version (a job manifest's record of a COS source): then the
+// versions decide, whatever is known of the source's times.
+func versioned(a messages.Attrs, rec fs.Origin) bool {
+	return a.Version != "" && rec.SrcVersion != ""
+}
+
 // sameOrigin tells, without reading data, that the target was copied from
 // the source as it is now: the target's recorded origin (valid while the
 // target is unchanged) names the source's listed size, mtime and change
@@ -95,6 +102,11 @@ func (in Input) WantsOrigin() bool {
 // needs no flag; --trust-mtime drops the change time from the rule
 // (rsync's and rclone's), for sources without one.
 func sameOrigin(o messages.Options, a messages.Attrs, rec fs.Origin) bool {
+	if versioned(a, rec) {
+		// The store's content version (COS's ETag) moves on every write:
+		// as sure as a change time, and listed where times are not.
+		return rec.SrcSize == a.Size && rec.SrcVersion == a.Version
+	}
 	if rec.SrcSize != a.Size || !rec.SrcModTime.Equal(a.ModTime) {
 		return false
 	}

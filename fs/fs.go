@@ -47,6 +47,12 @@ type FileInfo struct {
 	// there by CreateOptions.Source), already found valid for the file:
 	// it counts as an OriginRecorder's record would, for no request.
 	Origin *Origin
+	// Version is a token the store changes whenever it stores new content
+	// at the path (COS: the object's ETag, listed with it); empty where
+	// there is none. Equal versions mean the same stored bytes, so a
+	// record of what was written there (a job manifest) can be trusted
+	// from a listing alone.
+	Version string
 }
 
 // IsDir reports whether the entry is a directory.
@@ -97,6 +103,16 @@ type Writer interface {
 // the caller verifies by path instead.
 type ReadBacker interface {
 	ReadBack(ctx context.Context, buf []byte) (size int64, sum Checksum, err error)
+}
+
+// VersionedWriter is implemented by Writers whose store answers the
+// request that makes the file visible with the new content's version
+// (COS: the ETag of the PUT or of Complete): after Close, Version is the
+// FileInfo.Version a listing will show for the file, learnt for no
+// request, where a Stat to learn it would cost one per file.
+type VersionedWriter interface {
+	Writer
+	Version() string
 }
 
 // ChecksummingWriter is implemented by Writers that checksum what they
@@ -256,6 +272,10 @@ type Origin struct {
 	SrcSize       int64
 	SrcModTime    time.Time // zero when the source's time was not known
 	SrcChangeTime time.Time // zero when the source has none (see FileInfo.ChangeTime)
+	// SrcVersion is the source's FileInfo.Version when recorded (only a
+	// job manifest keeps it): where a source has one, an equal version
+	// and size say it is unchanged as surely as a change time does.
+	SrcVersion string
 }
 
 // OriginRecorder is implemented by backends that can keep an Origin with a
