@@ -59,6 +59,9 @@ type job struct {
 	// noManifest: the job writes none after all (see noteManifest).
 	spool      *manifest.Spool
 	noManifest bool
+	// manifestNews counts the spooled lines not settled by the previous
+	// manifest: with none, that manifest stays (publishManifest).
+	manifestNews int64
 }
 
 // maxSweepFiles bounds the targets remembered for the upload sweep.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/manifest"
 	"github.com/jetcp/jetcp/messages"
@@ -25,6 +26,9 @@ func (j *job) noteManifest(r *messages.Result) {
 			return
 		}
 		j.spool = s
+	}
+	if r.Reason != distcp.ReasonUnchangedManifest {
+		j.manifestNews++
 	}
 	rec := r.Record
 	err := j.spool.Add(manifest.Line{Src: r.Src, Dst: r.Dst, Size: r.Size, SrcMTime: rec.SrcModTime, SrcCTime: rec.SrcChangeTime,
@@ -52,6 +56,12 @@ func (j *job) publishManifest(ctx context.Context) {
 	s := j.spool
 	if s == nil {
 		return
+	}
+	if j.manifestNews == 0 {
+		// Every line came from the manifest the listing read: it is still
+		// true, and a no-op -update costs no manifest write.
+		j.log.Info().Msg("every file was settled by the last manifest; it stays the newest")
+		return // the follow's end discards the spool
 	}
 	j.spool = nil
 	if err := j.writeManifest(ctx, s); err != nil {

@@ -84,7 +84,7 @@ func (t *task) target(ctx context.Context) (fs.FileInfo, bool, error) {
 // decide applies DistCp's per-file rules (CopyMapper) to an existing or
 // missing target, comparing checksums where metadata cannot tell.
 func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, string, error) {
-	in := distcp.Input{Options: t.Job.Options, Src: t.Item.Attr, Statted: t.Item.Statted}
+	in := distcp.Input{Options: t.Job.Options, Src: t.Item.Attr, Statted: t.Item.Statted, SrcID: fs.SourceID(t.Src)}
 	if exists {
 		in.Target = &dfi
 	}
@@ -137,7 +137,7 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	co := distcp.CreateOptionsFor(t.DstFS, o, t.Item.Attr)
 	co.Overwrite = true // -direct replaces; a temp name is ours alone
 	co.Missing = t.Item.ParentInJob && tmp == t.Dst.Path
-	co.Source = &fs.Origin{SrcSize: t.Item.Attr.Size}
+	co.Source = &fs.Origin{SrcSize: t.Item.Attr.Size, SrcID: fs.SourceID(t.Src)}
 	if t.Item.Statted {
 		co.Source.SrcModTime, co.Source.SrcChangeTime = t.Item.Attr.ModTime, t.Item.Attr.ChangeTime
 	}

@@ -10,9 +10,11 @@ package fs
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"io"
 	iofs "io/fs"
 	"iter"
+	"strconv"
 	"time"
 )
 
@@ -276,6 +278,18 @@ type Origin struct {
 	// job manifest keeps it): where a source has one, an equal version
 	// and size say it is unchanged as surely as a change time does.
 	SrcVersion string
+	// SrcID names the source the record was made from (SourceID), so that
+	// another file landing at the same target with the same size and
+	// times is not taken for it; empty in records older than it.
+	SrcID string
+}
+
+// SourceID is the short name of a source file kept in origin records: an
+// FNV-1a hash of its URI, in hex.
+func SourceID(u URI) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(u.String()))
+	return strconv.FormatUint(h.Sum64(), 16)
 }
 
 // OriginRecorder is implemented by backends that can keep an Origin with a

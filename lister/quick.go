@@ -135,10 +135,13 @@ func (c *checker) check(fi fs.FileInfo, listing targetListing) verdict {
 // source's times) by the target's own origin record, read with a Stat
 // where the listing lacks it.
 func (c *checker) settleFile(src, dst fs.URI, fi, dfi fs.FileInfo, listed bool) verdict {
-	in := distcp.Input{Options: c.o, Src: attrsOf(fi), Statted: c.statted, Target: &dfi}
+	in := distcp.Input{Options: c.o, Src: attrsOf(fi), Statted: c.statted, Target: &dfi, SrcID: fs.SourceID(src)}
 	if rec, ok := c.ix.Origin(src, dst, dfi); ok {
 		in.Origin = &rec
 		if d := distcp.Decide(in); d.Action == distcp.Skip {
+			if d.Reason == distcp.ReasonUnchanged {
+				d.Reason = distcp.ReasonUnchangedManifest
+			}
 			return verdict{skip: true, reason: d.Reason, record: recordOf(in.Src, dfi)}
 		}
 		in.Origin = nil

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -204,6 +205,9 @@ func (l *Lister) walkRoot(ctx context.Context, p *Plan, r Root, e *enqueuer, sfs
 	statted := statEach || !fs.ListOmitsAttrs(sfs)
 	check := quickCheck(ctx, job.Options, p.Filter, r, dfs, statted && !statEach, e.manifest)
 	return l.walk(ctx, sfs, r.Src.Path, rootMissing, check, func(fi fs.FileInfo, v verdict) error {
+		if manifestsOf(r.Src, fi) {
+			return fs.SkipDir
+		}
 		src := r.Src
 		src.Path = fi.Path
 		if p.Filter.Excludes(src) {
@@ -265,6 +269,13 @@ func attrsOf(fi fs.FileInfo) messages.Attrs {
 		Size: fi.Size, Mode: uint32(fi.Mode & fs.ModeAttrBits), ModTime: fi.ModTime, AccessTime: fi.AccessTime, ChangeTime: fi.ChangeTime,
 		Owner: fi.Owner, Group: fi.Group, BlockSize: fi.BlockSize, Replication: fi.Replication, Version: fi.Version,
 	}
+}
+
+// manifestsOf tells whether fi is the manifest directory of a source
+// root: a tree jetcp copied into keeps its manifests there, and they
+// describe that tree, not data to copy with it.
+func manifestsOf(root fs.URI, fi fs.FileInfo) bool {
+	return fi.IsDir() && fi.Path == path.Join(root.Path, manifest.DirName)
 }
 
 // nanos is t in Unix nanoseconds, 0 for the zero time (as in a manifest).

@@ -72,8 +72,10 @@ func (s *Spool) Publish(ctx context.Context, fsys fs.FS, dir string) error {
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	if _, err := fs.MkdirAll(ctx, fsys, dir, 0o755); err != nil {
-		return fmt.Errorf("manifest directory %s: %w", dir, err)
+	if !fs.ImplicitDirs(fsys) { // on COS a key below a missing marker needs none
+		if _, err := fs.MkdirAll(ctx, fsys, dir, 0o755); err != nil {
+			return fmt.Errorf("manifest directory %s: %w", dir, err)
+		}
 	}
 	final := path.Join(dir, FileName(s.job))
 	if err := writeWhole(ctx, fsys, final, bufio.NewReaderSize(s.f, 1<<20)); err != nil {
@@ -91,11 +93,14 @@ func (s *Spool) Discard() {
 
 // writeWhole writes r to p so that p appears only complete.
 func writeWhole(ctx context.Context, fsys fs.FS, p string, r io.Reader) error {
-	tmp := p
+	// Where files appear whole, p is written in place, and nothing is
+	// there to look for: the name holds the job's id, and one committer
+	// at a time writes a job's manifest (COS: no HEADs before the PUT).
+	tmp, missing := p, true
 	if !fs.AtomicCreate(fsys) {
-		tmp = p + ".partial"
+		tmp, missing = p+".partial", false
 	}
-	w, err := fsys.Create(ctx, tmp, fs.CreateOptions{Perm: 0o644, Overwrite: true})
+	w, err := fsys.Create(ctx, tmp, fs.CreateOptions{Perm: 0o644, Overwrite: true, Missing: missing})
 	if err != nil {
 		return fmt.Errorf("manifest %s: %w", p, err)
 	}
