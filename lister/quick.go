@@ -136,7 +136,7 @@ func (c *checker) check(fi fs.FileInfo, listing targetListing) verdict {
 // where the listing lacks it.
 func (c *checker) settleFile(src, dst fs.URI, fi, dfi fs.FileInfo, listed bool) verdict {
 	in := distcp.Input{Options: c.o, Src: attrsOf(fi), Statted: c.statted, Target: &dfi, SrcID: fs.SourceID(src)}
-	if rec, ok := c.ix.Origin(src, dst, dfi); ok {
+	if rec, ok := c.ix.Origin(src, fi.Version, dst, dfi); ok {
 		in.Origin = &rec
 		if d := distcp.Decide(in); d.Action == distcp.Skip {
 			if d.Reason == distcp.ReasonUnchanged {

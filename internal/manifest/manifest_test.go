@@ -63,7 +63,7 @@ func TestRoundTripSettlesOnlyTheRecordedTarget(t *testing.T) {
 		t.Fatalf("loaded %d files of job %q", ix.Len(), ix.Job)
 	}
 	listed := fs.FileInfo{Path: "/dst/a", Size: 5, Version: "etag-1", ModTime: time.Now()}
-	o, ok := ix.Origin(uri(t, srcA), uri(t, dstA), listed)
+	o, ok := ix.Origin(uri(t, srcA), "", uri(t, dstA), listed)
 	if !ok || o.SrcSize != 5 || !o.SrcModTime.Equal(mtime) || o.SrcChangeTime.UnixNano() != mtime.UnixNano()+1 {
 		t.Fatalf("origin %+v %v", o, ok)
 	}
@@ -77,18 +77,40 @@ func TestRoundTripSettlesOnlyTheRecordedTarget(t *testing.T) {
 		"another bucket":          {srcA, "cosn://c-1250000000/dst/a", listed},
 		"not recorded":            {srcA, "cosn://b-1250000000/dst/z", listed},
 	} {
-		if _, ok := ix.Origin(uri(t, c.src), uri(t, c.dst), c.fi); ok {
+		if _, ok := ix.Origin(uri(t, c.src), "", uri(t, c.dst), c.fi); ok {
 			t.Errorf("%s: settled", name)
 		}
 	}
 	// Without versions, size and mtime decide.
 	b := fs.FileInfo{Size: 3, ModTime: mtime}
-	if _, ok := ix.Origin(uri(t, "file:///src/b"), uri(t, "file:///dst/b"), b); !ok {
+	if _, ok := ix.Origin(uri(t, "file:///src/b"), "", uri(t, "file:///dst/b"), b); !ok {
 		t.Error("size and mtime as recorded: not settled")
 	}
 	b.ModTime = mtime.Add(time.Millisecond)
-	if _, ok := ix.Origin(uri(t, "file:///src/b"), uri(t, "file:///dst/b"), b); ok {
+	if _, ok := ix.Origin(uri(t, "file:///src/b"), "", uri(t, "file:///dst/b"), b); ok {
 		t.Error("mtime moved: settled")
+	}
+}
+
+// A COS source's version is kept as a hash: the listed version is
+// given back when it is the recorded one, and never when it is not.
+func TestSourceVersion(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), DirName)
+	l := lineA()
+	l.SrcVersion = "src-etag-1"
+	publish(t, dir, "20260101-000000-aaaaaaaa", l)
+	ix, _, err := Load(context.Background(), local.New(), dir)
+	if err != nil || ix == nil {
+		t.Fatal(err)
+	}
+	listed := fs.FileInfo{Size: 5, Version: "etag-1"}
+	if o, ok := ix.Origin(uri(t, srcA), "src-etag-1", uri(t, dstA), listed); !ok || o.SrcVersion != "src-etag-1" {
+		t.Errorf("same source version: %+v %v", o, ok)
+	}
+	for _, v := range []string{"src-etag-2", ""} {
+		if o, ok := ix.Origin(uri(t, srcA), v, uri(t, dstA), listed); !ok || o.SrcVersion == v || o.SrcVersion == "" {
+			t.Errorf("source version %q: %+v %v", v, o, ok)
+		}
 	}
 }
 

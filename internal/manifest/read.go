@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"strconv"
 	"path"
 	"time"
 
@@ -14,13 +15,15 @@ import (
 	"github.com/jetcp/jetcp/fs"
 )
 
-// Index is a loaded manifest: the records by target path. It holds a
-// compact entry per file (about 100 bytes plus the path); sharding it by
-// directory, read in step with the walk, is the way to bound it for tens
-// of millions of files.
+// Index is a loaded manifest: the records by target URI. It holds about
+// 120 bytes a file, whatever the paths' length: URIs and versions are kept
+// as 64-bit hashes (a record whose hashes collide with another file's
+// still has to match its sizes, times and source). Sharding it by
+// directory, read in step with the walk, is the way to bound it for
+// hundreds of millions of files.
 type Index struct {
 	Job     string
-	entries map[string]entry
+	entries map[uint64]entry // by hash of the target URI
 }
 
 type entry struct {
@@ -28,10 +31,10 @@ type entry struct {
 	// record settles nothing for another source landing there.
 	src                      uint64
 	size, srcMTime, srcCTime int64
-	srcVersion               string
+	srcVersion               uint64 // hash; 0: none
 	dstSize, dstMTime        int64
 	dstCTime                 int64
-	dstVersion               string
+	dstVersion               uint64 // hash; 0: none
 }
 
 // Len is how many files the index records.
@@ -48,23 +51,33 @@ func (ix *Index) Len() int {
 // the recorded one (where the store has versions), else the listed size
 // and mtime (and change time, where recorded) do. ok is false otherwise, and the caller falls back to its
 // per-file checks.
-func (ix *Index) Origin(src, dstURI fs.URI, dst fs.FileInfo) (fs.Origin, bool) {
+//
+// The origin's SrcVersion is srcVersion (the source's listed version) when
+// the recorded one is the same, else a token no listed version equals.
+func (ix *Index) Origin(src fs.URI, srcVersion string, dstURI fs.URI, dst fs.FileInfo) (fs.Origin, bool) {
 	if ix == nil {
 		return fs.Origin{}, false
 	}
-	e, ok := ix.entries[dstURI.String()]
+	e, ok := ix.entries[hash(dstURI.String())]
 	if !ok || e.dstSize != dst.Size || e.src != hash(src.String()) {
 		return fs.Origin{}, false
 	}
-	if e.dstVersion != "" || dst.Version != "" {
-		ok = e.dstVersion == dst.Version
+	if e.dstVersion != 0 || dst.Version != "" {
+		ok = e.dstVersion == hash(dst.Version)
 	} else {
 		ok = e.dstMTime != 0 && e.dstMTime == unixNano(dst.ModTime) && (e.dstCTime == 0 || e.dstCTime == unixNano(dst.ChangeTime))
 	}
 	if !ok {
 		return fs.Origin{}, false
 	}
-	return fs.Origin{SrcSize: e.size, SrcModTime: fromNano(e.srcMTime), SrcChangeTime: fromNano(e.srcCTime), SrcVersion: e.srcVersion}, true
+	o := fs.Origin{SrcSize: e.size, SrcModTime: fromNano(e.srcMTime), SrcChangeTime: fromNano(e.srcCTime)}
+	if e.srcVersion != 0 {
+		o.SrcVersion = "recorded:" + strconv.FormatUint(e.srcVersion, 16)
+		if hash(srcVersion) == e.srcVersion {
+			o.SrcVersion = srcVersion
+		}
+	}
+	return o, true
 }
 
 // Load reads the newest complete manifest in dir on fsys. It returns nil
@@ -101,7 +114,7 @@ func read(ctx context.Context, fsys fs.FS, p string) (*Index, error) {
 		return nil, fmt.Errorf("manifest %s: %w", p, err)
 	}
 	defer zr.Close()
-	ix := &Index{entries: map[string]entry{}}
+	ix := &Index{entries: map[uint64]entry{}}
 	sc := bufio.NewScanner(zr)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	var end *trailer
@@ -147,14 +160,17 @@ func (ix *Index) add(b []byte) (*trailer, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix.entries[dst.String()] = entry{src: hash(src.String()), size: l.Size, srcMTime: l.SrcMTime, srcCTime: l.SrcCTime, srcVersion: l.SrcVersion,
-		dstSize: l.DstSize, dstMTime: l.DstMTime, dstCTime: l.DstCTime, dstVersion: l.DstVersion}
+	ix.entries[hash(dst.String())] = entry{src: hash(src.String()), size: l.Size, srcMTime: l.SrcMTime, srcCTime: l.SrcCTime,
+		srcVersion: hash(l.SrcVersion), dstSize: l.DstSize, dstMTime: l.DstMTime, dstCTime: l.DstCTime, dstVersion: hash(l.DstVersion)}
 	return nil, nil
 }
 
-// hash is FNV-1a of a URI: stable across processes, and 8 bytes where
-// the URI would be tens.
+// hash is FNV-1a of a URI or version: stable across processes, and 8
+// bytes where the string would be tens; 0 for "".
 func hash(s string) uint64 {
+	if s == "" {
+		return 0
+	}
 	h := fnv.New64a()
 	_, _ = h.Write([]byte(s))
 	return h.Sum64()
