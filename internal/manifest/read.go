@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
-	"strconv"
 	"path"
+	"strconv"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
