@@ -36,6 +36,7 @@ func (j *job) commit(ctx context.Context) error {
 	j.tally.Fill(rep) // the counts, as the tally kept them
 	ok := j.noteFailures()
 	commitErr := j.commitSteps(ctx, ok)
+	j.publishManifest(ctx)
 	rep.State = messages.StateSucceeded
 	if !ok || commitErr != nil {
 		rep.State = messages.StateFailed

@@ -20,6 +20,9 @@ type Committer struct {
 	log       zerolog.Logger
 	sweepIdle time.Duration
 	obs       Observer
+	// spoolDir holds jobs' manifests until they are written ("" = the
+	// system's temp directory).
+	spoolDir string
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -31,6 +34,10 @@ type Option func(*Committer)
 // WithSweepAfter sets how long a job may see no progress before the
 // committer checks for work items that can no longer produce a result.
 func WithSweepAfter(d time.Duration) Option { return func(c *Committer) { c.sweepIdle = d } }
+
+// WithSpoolDir spools job manifests in dir instead of the system's temp
+// directory (a volume with room for a compressed line per file).
+func WithSpoolDir(dir string) Option { return func(c *Committer) { c.spoolDir = dir } }
 
 // New returns a committer of the jobs on b.
 func New(b Bus, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Committer {

@@ -9,6 +9,7 @@ import (
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/filter"
+	"github.com/jetcp/jetcp/internal/manifest"
 )
 
 // source is one of the job's source roots, with whether it is a directory
@@ -104,7 +105,8 @@ func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string
 		u := target
 		u.Path = fi.Path
 		switch {
-		case strings.HasPrefix(name, distcp.TempPrefix):
+		case strings.HasPrefix(name, distcp.TempPrefix), rel == "" && name == manifest.DirName:
+			// jetcp's own: temp files, and the target's job manifests.
 		case have[name], filtered[name] || flt.Excludes(u):
 			// Kept. Each path is filtered on its own, so an excluded
 			// directory's entries are looked at in turn, as are those of

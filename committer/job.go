@@ -11,6 +11,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/manifest"
 	"github.com/jetcp/jetcp/internal/tally"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -54,6 +55,13 @@ type job struct {
 	assemblies sync.WaitGroup
 	asmSlots   chan struct{}
 	ctx        context.Context // the follow's, for assemblies
+	// spool collects the job manifest's lines until the commit writes it;
+	// noManifest: the job writes none after all (see noteManifest).
+	spool      *manifest.Spool
+	noManifest bool
+	// manifestNews counts the spooled lines not settled by the previous
+	// manifest: with none, that manifest stays (publishManifest).
+	manifestNews int64
 }
 
 // maxSweepFiles bounds the targets remembered for the upload sweep.
@@ -79,6 +87,7 @@ func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
 
 // follow replays and then tails the job's events until it is committed.
 func (j *job) follow(ctx context.Context) error {
+	defer j.dropManifest()    // written by the commit, if there was one
 	defer j.assemblies.Wait() // after cancel, below: none outlives the follow
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -299,11 +308,14 @@ func (j *job) noteEntry(r *messages.Result) {
 	switch {
 	case r.Status == messages.StatusFailed:
 		j.addFailure(r)
+	case r.Status == messages.StatusSkipped && r.Kind != messages.KindDir:
+		j.noteManifest(r)
 	case r.Kind == messages.KindDir:
 		if r.Attr != nil && j.spec.Options.Preserve.Any() && !j.spec.Options.DryRun {
 			j.dirs = append(j.dirs, dirAttr{path: r.Dst, attr: *r.Attr})
 		}
 	case r.Status == messages.StatusCopied:
+		j.noteManifest(r)
 		j.report.NoteSlow(messages.SlowFile{Src: r.Src, Dst: r.Dst, Size: r.Size, DurationMS: r.DurationMS, Attempt: r.Attempt})
 	}
 }

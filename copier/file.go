@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"time"
 
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
@@ -30,6 +31,9 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 		return res, err
 	}
 	res.Reason = reason
+	if exists && t.Job.Options.Manifest != "" && provesSame(reason) {
+		res.Record = recordOf(t.Item.Attr, t.Item.Statted, dfi)
+	}
 	if o.DryRun {
 		if !exists {
 			missing, err := missingParents(ctx, t.DstFS, t.Dst.Path)
@@ -80,7 +84,7 @@ func (t *task) target(ctx context.Context) (fs.FileInfo, bool, error) {
 // decide applies DistCp's per-file rules (CopyMapper) to an existing or
 // missing target, comparing checksums where metadata cannot tell.
 func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, string, error) {
-	in := distcp.Input{Options: t.Job.Options, Src: t.Item.Attr, Statted: t.Item.Statted}
+	in := distcp.Input{Options: t.Job.Options, Src: t.Item.Attr, Statted: t.Item.Statted, SrcID: fs.SourceID(t.Src)}
 	if exists {
 		in.Target = &dfi
 	}
@@ -95,6 +99,12 @@ func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, 
 		d = distcp.ChecksumDecision(in, same, incomparable)
 	}
 	return d.Action == distcp.Copy, d.Reason, nil
+}
+
+// provesSame tells whether a decision's reason shows the target holds the
+// source's bytes, so that its skip goes into the manifest.
+func provesSame(reason string) bool {
+	return reason == distcp.ReasonUnchanged || reason == distcp.ReasonSameChecksum
 }
 
 func (t *task) sameChecksum(ctx context.Context) (bool, error) {
@@ -127,7 +137,7 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	co := distcp.CreateOptionsFor(t.DstFS, o, t.Item.Attr)
 	co.Overwrite = true // -direct replaces; a temp name is ours alone
 	co.Missing = t.Item.ParentInJob && tmp == t.Dst.Path
-	co.Source = &fs.Origin{SrcSize: t.Item.Attr.Size}
+	co.Source = &fs.Origin{SrcSize: t.Item.Attr.Size, SrcID: fs.SourceID(t.Src)}
 	if t.Item.Statted {
 		co.Source.SrcModTime, co.Source.SrcChangeTime = t.Item.Attr.ModTime, t.Item.Attr.ChangeTime
 	}
@@ -169,7 +179,50 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 			return sum, err
 		}
 	}
-	return sum, t.Finish(ctx, tmp, sum, verified)
+	if err := t.Finish(ctx, tmp, sum, verified); err != nil {
+		return sum, err
+	}
+	res.Record = t.recordWritten(ctx, fs.WrittenVersion(w))
+	return sum, nil
+}
+
+// recordWritten is the manifest record of the file just copied into
+// place (messages.Result.Record): the source as listed, the target with
+// the version the store answered (no request), else as a Stat finds it
+// (a system call locally, a getFileInfo on HDFS). None without a
+// manifest, or if the Stat fails: the next -update then checks the file
+// as without one.
+func (t *task) recordWritten(ctx context.Context, version string) *messages.Record {
+	if t.Job.Options.Manifest == "" {
+		return nil
+	}
+	dst := fs.FileInfo{Size: t.Item.Attr.Size, Version: version}
+	if version == "" {
+		fi, err := t.DstFS.Stat(ctx, t.Dst.Path)
+		if err != nil {
+			return nil
+		}
+		dst = fi
+	}
+	return recordOf(t.Item.Attr, t.Item.Statted, dst)
+}
+
+// recordOf is the manifest record of a target dst that holds the source
+// a's bytes; the source's times count only when they are Stat's.
+func recordOf(a messages.Attrs, statted bool, dst fs.FileInfo) *messages.Record {
+	r := &messages.Record{SrcVersion: a.Version, DstSize: dst.Size, DstModTime: nanos(dst.ModTime),
+		DstChangeTime: nanos(dst.ChangeTime), DstVersion: dst.Version}
+	if statted {
+		r.SrcModTime, r.SrcChangeTime = nanos(a.ModTime), nanos(a.ChangeTime)
+	}
+	return r
+}
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
 }
 
 // checkStored verifies, after Close, a file whose store can confirm it

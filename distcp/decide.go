@@ -20,13 +20,16 @@ const (
 
 // Reasons reported with a decision; results and logs carry them.
 const (
-	ReasonTargetMissing     = "target missing"
-	ReasonOverwrite         = "overwrite"
-	ReasonTargetExists      = "target exists"
-	ReasonSizeDiffers       = "size differs"
-	ReasonBlockSizeDiffers  = "block size differs"
-	ReasonSkipCRC           = "same size (checksum not compared: -skipcrccheck)"
-	ReasonUnchanged         = "unchanged since copied (recorded)"
+	ReasonTargetMissing    = "target missing"
+	ReasonOverwrite        = "overwrite"
+	ReasonTargetExists     = "target exists"
+	ReasonSizeDiffers      = "size differs"
+	ReasonBlockSizeDiffers = "block size differs"
+	ReasonSkipCRC          = "same size (checksum not compared: -skipcrccheck)"
+	ReasonUnchanged        = "unchanged since copied (recorded)"
+	// ReasonUnchangedManifest is ReasonUnchanged settled by the job
+	// manifest from the listings, with no request for the file.
+	ReasonUnchangedManifest = "unchanged since copied (manifest)"
 	ReasonSameChecksum      = "same size and checksum"
 	ReasonChecksumDiffers   = "checksum differs"
 	ReasonIncomparableOlder = "same size, checksums incomparable, target not older"
@@ -53,6 +56,9 @@ type Input struct {
 	// Origin is the target's recorded origin, nil when there is none or
 	// it was not read (see WantsOrigin).
 	Origin *fs.Origin
+	// SrcID is the source's fs.SourceID: a record of another source's
+	// copy settles nothing.
+	SrcID string
 }
 
 // Decide applies DistCp's per-file rules (CopyMapper) as far as metadata
@@ -73,7 +79,7 @@ func Decide(in Input) Decision {
 		return Decision{Copy, ReasonBlockSizeDiffers}
 	case o.SkipCRC:
 		return Decision{Skip, ReasonSkipCRC}
-	case in.Origin != nil && in.WantsOrigin() && sameOrigin(o, a, *in.Origin):
+	case in.Origin != nil && (in.WantsOrigin() || versioned(a, *in.Origin)) && in.sameSource(*in.Origin) && sameOrigin(o, a, *in.Origin):
 		return Decision{Skip, ReasonUnchanged}
 	}
 	return Decision{Action: NeedChecksum}
@@ -87,6 +93,22 @@ func (in Input) WantsOrigin() bool {
 	return in.Statted && !in.Src.ModTime.IsZero() && (!in.Src.ChangeTime.IsZero() || in.Options.TrustMtime)
 }
 
+// sameSource tells whether rec may be a record of this source's copy: it
+// names the source, or either side's name is not known (records from
+// before names were kept). Two trees whose files have the same sizes and
+// times (change times are as coarse as the kernel's tick) otherwise look
+// alike, and a record of one would settle the other.
+func (in Input) sameSource(rec fs.Origin) bool {
+	return rec.SrcID == "" || in.SrcID == "" || rec.SrcID == in.SrcID
+}
+
+// versioned tells whether both the source and its recorded origin have a
+// content version (a job manifest's record of a COS source): then the
+// versions decide, whatever is known of the source's times.
+func versioned(a messages.Attrs, rec fs.Origin) bool {
+	return a.Version != "" && rec.SrcVersion != ""
+}
+
 // sameOrigin tells, without reading data, that the target was copied from
 // the source as it is now: the target's recorded origin (valid while the
 // target is unchanged) names the source's listed size, mtime and change
@@ -95,6 +117,11 @@ func (in Input) WantsOrigin() bool {
 // needs no flag; --trust-mtime drops the change time from the rule
 // (rsync's and rclone's), for sources without one.
 func sameOrigin(o messages.Options, a messages.Attrs, rec fs.Origin) bool {
+	if versioned(a, rec) {
+		// The store's content version (COS's ETag) moves on every write:
+		// as sure as a change time, and listed where times are not.
+		return rec.SrcSize == a.Size && rec.SrcVersion == a.Version
+	}
 	if rec.SrcSize != a.Size || !rec.SrcModTime.Equal(a.ModTime) {
 		return false
 	}

@@ -24,6 +24,10 @@ func TestDecide(t *testing.T) {
 	touched := &fs.Origin{SrcSize: 100, SrcModTime: mtime, SrcChangeTime: ctime.Add(time.Second)}
 	otherMtime := &fs.Origin{SrcSize: 100, SrcModTime: mtime.Add(time.Second), SrcChangeTime: ctime}
 	noTimes := &fs.Origin{SrcSize: 100, SrcModTime: mtime}
+	named := &fs.Origin{SrcSize: 100, SrcModTime: mtime, SrcChangeTime: ctime, SrcID: "a1"}
+	cosSrc := messages.Attrs{Size: 100, ModTime: mtime, Version: "etag-1"}
+	versioned := &fs.Origin{SrcSize: 100, SrcVersion: "etag-1"}
+	otherVersion := &fs.Origin{SrcSize: 100, SrcVersion: "etag-2"}
 	update := messages.Options{Update: true}
 	pb := messages.Options{Update: true, Preserve: messages.Preserve{BlockSize: true}}
 	trust := messages.Options{Update: true, TrustMtime: true}
@@ -52,6 +56,11 @@ func TestDecide(t *testing.T) {
 		{"-update --trust-mtime, origin matches", Input{Options: trust, Src: noCtime, Statted: true, Target: same, Origin: noTimes}, Skip, ReasonUnchanged, true},
 		{"-update --trust-mtime ignores the change time", Input{Options: trust, Src: src, Statted: true, Target: same, Origin: touched}, Skip, ReasonUnchanged, true},
 		{"-update, no origin: needs checksum", Input{Options: update, Src: src, Statted: true, Target: same}, NeedChecksum, "", true},
+		{"-update, record of this source", Input{Options: update, Src: src, Statted: true, Target: same, Origin: named, SrcID: "a1"}, Skip, ReasonUnchanged, true},
+		{"-update, record of another source", Input{Options: update, Src: src, Statted: true, Target: same, Origin: named, SrcID: "b2"}, NeedChecksum, "", true},
+		{"-update, record without a source name", Input{Options: update, Src: src, Statted: true, Target: same, Origin: rec, SrcID: "b2"}, Skip, ReasonUnchanged, true},
+		{"-update, same version (manifest), not statted", Input{Options: update, Src: cosSrc, Target: same, Origin: versioned}, Skip, ReasonUnchanged, false},
+		{"-update, other version (manifest)", Input{Options: update, Src: cosSrc, Target: same, Origin: otherVersion}, NeedChecksum, "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Decide(tc.in)

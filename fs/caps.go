@@ -50,6 +50,15 @@ func KeptChecksum(ctx context.Context, fsys FS, fi FileInfo) (Checksum, bool, er
 	return k.KeptChecksum(ctx, fi)
 }
 
+// WrittenVersion is the version a closed Writer's file got
+// (VersionedWriter), or "" where the writer cannot tell without a request.
+func WrittenVersion(w Writer) string {
+	if v, ok := w.(VersionedWriter); ok {
+		return v.Version()
+	}
+	return ""
+}
+
 // SetAttrs applies a through fsys's AttrSetter. Zero attributes need
 // none; otherwise a backend without one fails with an error wrapping
 // errors.ErrUnsupported (the caller decides whether that matters).

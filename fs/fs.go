@@ -10,9 +10,11 @@ package fs
 import (
 	"context"
 	"errors"
+	"hash/fnv"
 	"io"
 	iofs "io/fs"
 	"iter"
+	"strconv"
 	"time"
 )
 
@@ -47,6 +49,12 @@ type FileInfo struct {
 	// there by CreateOptions.Source), already found valid for the file:
 	// it counts as an OriginRecorder's record would, for no request.
 	Origin *Origin
+	// Version is a token the store changes whenever it stores new content
+	// at the path (COS: the object's ETag, listed with it); empty where
+	// there is none. Equal versions mean the same stored bytes, so a
+	// record of what was written there (a job manifest) can be trusted
+	// from a listing alone.
+	Version string
 }
 
 // IsDir reports whether the entry is a directory.
@@ -97,6 +105,16 @@ type Writer interface {
 // the caller verifies by path instead.
 type ReadBacker interface {
 	ReadBack(ctx context.Context, buf []byte) (size int64, sum Checksum, err error)
+}
+
+// VersionedWriter is implemented by Writers whose store answers the
+// request that makes the file visible with the new content's version
+// (COS: the ETag of the PUT or of Complete): after Close, Version is the
+// FileInfo.Version a listing will show for the file, learnt for no
+// request, where a Stat to learn it would cost one per file.
+type VersionedWriter interface {
+	Writer
+	Version() string
 }
 
 // ChecksummingWriter is implemented by Writers that checksum what they
@@ -256,6 +274,22 @@ type Origin struct {
 	SrcSize       int64
 	SrcModTime    time.Time // zero when the source's time was not known
 	SrcChangeTime time.Time // zero when the source has none (see FileInfo.ChangeTime)
+	// SrcVersion is the source's FileInfo.Version when recorded (only a
+	// job manifest keeps it): where a source has one, an equal version
+	// and size say it is unchanged as surely as a change time does.
+	SrcVersion string
+	// SrcID names the source the record was made from (SourceID), so that
+	// another file landing at the same target with the same size and
+	// times is not taken for it; empty in records older than it.
+	SrcID string
+}
+
+// SourceID is the short name of a source file kept in origin records: an
+// FNV-1a hash of its URI, in hex.
+func SourceID(u URI) string {
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(u.String()))
+	return strconv.FormatUint(h.Sum64(), 16)
 }
 
 // OriginRecorder is implemented by backends that can keep an Origin with a

@@ -55,7 +55,10 @@ func EncodeOriginRecord(r OriginRecord) (string, error) {
 	if srcSize < 0 {
 		srcSize = -1
 	}
-	v := make([]byte, 0, 160)
+	if strings.ContainsAny(r.SrcID, " \t\n") {
+		return "", fmt.Errorf("origin record: source id %q", r.SrcID)
+	}
+	v := make([]byte, 0, 180)
 	v = append(v, r.Checksum.String()...)
 	for _, kv := range [...]struct {
 		k string
@@ -63,6 +66,9 @@ func EncodeOriginRecord(r OriginRecord) (string, error) {
 	}{{" size=", r.Size}, {" mtime=", unixNano(r.ModTime)}, {" src_size=", srcSize},
 		{" src_mtime=", unixNano(r.SrcModTime)}, {" src_ctime=", unixNano(r.SrcChangeTime)}} {
 		v = strconv.AppendInt(append(v, kv.k...), kv.v, 10)
+	}
+	if r.SrcID != "" {
+		v = append(append(v, " src="...), r.SrcID...)
 	}
 	return string(v), nil
 }
@@ -75,8 +81,16 @@ func ParseOriginRecord(v string) (OriginRecord, error) {
 		return OriginRecord{}, fmt.Errorf("origin record %q: %s", v, why)
 	}
 	f := strings.Fields(v)
+	srcID := ""
+	if len(f) == 7 {
+		id, ok := strings.CutPrefix(f[6], "src=")
+		if !ok || id == "" {
+			return bad("want src=")
+		}
+		srcID, f = id, f[:6]
+	}
 	if len(f) != 3 && len(f) != 5 && len(f) != 6 {
-		return bad("want 3, 5 or 6 fields")
+		return bad("want 3, 5, 6 or 7 fields")
 	}
 	sum, err := ParseChecksum(f[0])
 	if _, ok := sum.Uint32(); err != nil || !ok {
@@ -108,7 +122,7 @@ func ParseOriginRecord(v string) (OriginRecord, error) {
 	if n[2] < -1 {
 		return bad("src_size below -1")
 	}
-	r.SrcSize, r.SrcModTime, r.SrcChangeTime = n[2], fromNano(n[3]), fromNano(n[4])
+	r.SrcSize, r.SrcModTime, r.SrcChangeTime, r.SrcID = n[2], fromNano(n[3]), fromNano(n[4]), srcID
 	return r, nil
 }
 

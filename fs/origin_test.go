@@ -9,13 +9,15 @@ import (
 func sameRecord(a, b OriginRecord) bool {
 	return string(a.Checksum.Value) == string(b.Checksum.Value) && a.Checksum.Algorithm == b.Checksum.Algorithm &&
 		a.Size == b.Size && unixNano(a.ModTime) == unixNano(b.ModTime) && a.SrcSize == b.SrcSize &&
-		unixNano(a.SrcModTime) == unixNano(b.SrcModTime) && unixNano(a.SrcChangeTime) == unixNano(b.SrcChangeTime)
+		unixNano(a.SrcModTime) == unixNano(b.SrcModTime) && unixNano(a.SrcChangeTime) == unixNano(b.SrcChangeTime) &&
+		a.SrcID == b.SrcID
 }
 
 func TestOriginRecordRoundTrip(t *testing.T) {
 	sum := CRC32C(0xe3069283)
 	for _, r := range []OriginRecord{
 		{Origin: Origin{Checksum: sum, SrcSize: 9, SrcModTime: time.Unix(100, 7), SrcChangeTime: time.Unix(200, 9)}, Size: 9, ModTime: time.Unix(300, 1)},
+		{Origin: Origin{Checksum: sum, SrcSize: 9, SrcModTime: time.Unix(100, 7), SrcID: SourceID(URI{Scheme: "file", Path: "/a/b"})}, Size: 9, ModTime: time.Unix(300, 1)},
 		{Origin: Origin{Checksum: sum, SrcSize: 0}, Size: 0, ModTime: time.UnixMilli(1600000000123)},
 		{Origin: Origin{Checksum: sum, SrcSize: -1}, Size: 5, ModTime: time.Unix(0, -5)},
 	} {
@@ -102,4 +104,24 @@ func FuzzOriginRecord(f *testing.F) {
 			t.Fatalf("%q -> %+v -> %q -> %+v, %v", v, r, enc, back, err)
 		}
 	})
+}
+
+// Records name their source: the name survives the text form, differs
+// between sources, and a malformed one is refused.
+func TestOriginRecordSourceID(t *testing.T) {
+	a, b := SourceID(URI{Scheme: "file", Path: "/a/x"}), SourceID(URI{Scheme: "file", Path: "/b/x"})
+	if a == b || a == "" {
+		t.Fatalf("source ids %q and %q", a, b)
+	}
+	for _, v := range []string{
+		"CRC32C:e3069283 size=9 mtime=1 src_size=9 src_mtime=1 src_ctime=1 src=",
+		"CRC32C:e3069283 size=9 mtime=1 src_size=9 src_mtime=1 src_ctime=1 id=ab",
+	} {
+		if _, err := ParseOriginRecord(v); err == nil {
+			t.Errorf("%q parsed", v)
+		}
+	}
+	if _, err := EncodeOriginRecord(OriginRecord{Origin: Origin{Checksum: CRC32C(1), SrcID: "a b"}}); err == nil {
+		t.Error("a source id with a space was encoded")
+	}
 }

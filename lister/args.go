@@ -48,7 +48,11 @@ type Config struct {
 	// PrintConfig (--print-config) shows the resolved configuration instead of copying.
 	PrintConfig bool
 	Help        bool
-	Options     messages.Options
+	// Manifest is --manifest (where manifests go, instead of the target's
+	// .jetcp directory); NoManifest is --no-manifest.
+	Manifest   string
+	NoManifest bool
+	Options    messages.Options
 }
 
 // maxListThreads is DistCpOptions.MAX_NUM_LISTSTATUS_THREADS.
@@ -116,8 +120,16 @@ var argSpecs = map[string]argSpec{
 	"v":            boolArg(func(c *Config) { c.Options.Verbose = true }),
 	"dry-run":      boolArg(func(c *Config) { c.Options.DryRun = true }),
 	"trust-mtime":  boolArg(func(c *Config) { c.Options.TrustMtime = true }),
-	"h":            boolArg(func(c *Config) { c.Help = true }),
-	"help":         boolArg(func(c *Config) { c.Help = true }),
+	"no-manifest":  boolArg(func(c *Config) { c.NoManifest = true }),
+	"manifest": valueArg(func(c *Config, v string) error {
+		if v == "" {
+			return usagef("--manifest: give a directory URI for the job manifests, e.g. --manifest hdfs://nn:8020/jetcp/manifests")
+		}
+		c.Manifest = v
+		return nil
+	}),
+	"h":    boolArg(func(c *Config) { c.Help = true }),
+	"help": boolArg(func(c *Config) { c.Help = true }),
 	"m": valueArg(func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil {

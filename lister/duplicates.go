@@ -56,6 +56,9 @@ func addChildren(ctx context.Context, level map[string][]landing, d landing) err
 		if err != nil {
 			return lookupErr("list "+d.src.Display(), err)
 		}
+		if d.src == d.root && manifestsOf(d.root, fi) {
+			continue // not listed (walkRoot)
+		}
 		u := d.src
 		u.Path = fi.Path
 		level[fi.Name()] = append(level[fi.Name()], landing{fs: d.fs, src: u, dir: fi.IsDir(), root: d.root})

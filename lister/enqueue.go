@@ -9,6 +9,7 @@ import (
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/filter"
+	"github.com/jetcp/jetcp/internal/manifest"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -41,6 +42,8 @@ type enqueuer struct {
 	skips     []messages.Result
 	skipFiles int64
 	skipBytes int64
+	// manifest is the target's last job manifest, for -update.
+	manifest *manifest.Index
 }
 
 // maxSkips bounds the skipped entries one result event carries.
@@ -152,7 +155,7 @@ func (e *enqueuer) file(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, st
 // skipped records an entry the listing found already in place (see
 // quickCheck): its result goes with others in one result event at the
 // next index, as a copier's bundle result would, and no work item is made.
-func (e *enqueuer) skipped(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, reason string) error {
+func (e *enqueuer) skipped(ctx context.Context, src, dst fs.URI, fi fs.FileInfo, v verdict) error {
 	// Each entry names its paths, status and reason; the bundle's result
 	// names the lister as their producer, once.
 	r := messages.Result{Kind: messages.KindFile, Size: fi.Size}
@@ -165,7 +168,7 @@ func (e *enqueuer) skipped(ctx context.Context, src, dst fs.URI, fi fs.FileInfo,
 		e.skipFiles++
 		e.skipBytes += fi.Size
 	}
-	r.Src, r.Dst, r.Attempt, r.Status, r.Reason = src.String(), dst.String(), 1, messages.StatusSkipped, reason
+	r.Src, r.Dst, r.Attempt, r.Status, r.Reason, r.Record = src.String(), dst.String(), 1, messages.StatusSkipped, v.reason, v.record
 	e.skips = append(e.skips, r)
 	if len(e.skips) >= maxSkips {
 		return e.flushSkips(ctx)

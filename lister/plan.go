@@ -12,6 +12,7 @@ import (
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/filter"
+	"github.com/jetcp/jetcp/internal/manifest"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -78,6 +79,9 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 		return nil, err
 	}
 	job.TargetIsDir = land.TargetIsDir
+	if job.Options.Manifest, err = manifestDir(cfg, t.uri, job); err != nil {
+		return nil, err
+	}
 	placeRoots(roots, land, writeRoot, !t.exists || o.Atomic)
 	for _, r := range roots {
 		job.Sources = append(job.Sources, r.Src.String())
@@ -94,6 +98,28 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 		plan.Notes = append(plan.Notes, fmt.Sprintf("target %s is an existing file: it is overwritten, as DistCp does", t.uri.Display()))
 	}
 	return plan, nil
+}
+
+// manifestDir is where the job's manifest goes (messages.Options.Manifest):
+// --manifest, else the target directory's manifest.DirName; none for
+// --no-manifest, a dry run, a verify job, -atomic (its results name the
+// work tree, which the commit renames) or a target that is a file.
+func manifestDir(cfg Config, target fs.URI, job *messages.Job) (string, error) {
+	o := job.Options
+	if cfg.NoManifest || o.DryRun || o.Verify || o.Atomic {
+		return "", nil
+	}
+	if cfg.Manifest != "" {
+		u, err := fs.ParseURI(cfg.Manifest)
+		if err != nil {
+			return "", usagef("--manifest %q: %v; give a directory URI such as cosn://bucket-appid/jetcp/manifests", cfg.Manifest, err)
+		}
+		return u.String(), nil
+	}
+	if !job.TargetIsDir {
+		return "", nil
+	}
+	return manifest.Dir(target).String(), nil
 }
 
 // withDefaults is the job's options with the defaults for what the command

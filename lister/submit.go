@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/manifest"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -97,6 +99,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 
 	listed := &messages.Listed{}
 	e := &enqueuer{job: job, pub: l.pub.WorkQueue(job.ID), listed: listed, onItem: l.onItem, events: l.pub}
+	e.manifest = l.loadManifest(ctx, job, log)
 	for _, r := range p.Roots {
 		err := l.listRoot(ctx, p, r, e)
 		var broke *brokeOff
@@ -200,8 +203,11 @@ func (l *Lister) walkRoot(ctx context.Context, p *Plan, r Root, e *enqueuer, sfs
 	// Preserving needs what only Stat tells on such backends.
 	statEach := job.Options.Preserve.Any() && fs.ListOmitsAttrs(sfs)
 	statted := statEach || !fs.ListOmitsAttrs(sfs)
-	check := quickCheck(ctx, job.Options, p.Filter, r, dfs, statted && !statEach)
+	check := quickCheck(ctx, job.Options, p.Filter, r, dfs, statted && !statEach, e.manifest)
 	return l.walk(ctx, sfs, r.Src.Path, rootMissing, check, func(fi fs.FileInfo, v verdict) error {
+		if manifestsOf(r.Src, fi) {
+			return fs.SkipDir
+		}
 		src := r.Src
 		src.Path = fi.Path
 		if p.Filter.Excludes(src) {
@@ -217,7 +223,7 @@ func (l *Lister) walkRoot(ctx context.Context, p *Plan, r Root, e *enqueuer, sfs
 		// Join, not concatenation: a root target ("/") must not give "//x".
 		dst := r.Dst.Join(strings.TrimPrefix(fi.Path, r.Src.Path))
 		if v.skip {
-			return e.skipped(ctx, src, dst, fi, v.reason)
+			return e.skipped(ctx, src, dst, fi, v)
 		}
 		if fi.IsDir() {
 			return e.dir(ctx, src, dst, fi, false, statted, v.missing, v.underMissing)
@@ -261,6 +267,52 @@ func (l *Lister) event(ctx context.Context, ev *messages.Event) error {
 func attrsOf(fi fs.FileInfo) messages.Attrs {
 	return messages.Attrs{
 		Size: fi.Size, Mode: uint32(fi.Mode & fs.ModeAttrBits), ModTime: fi.ModTime, AccessTime: fi.AccessTime, ChangeTime: fi.ChangeTime,
-		Owner: fi.Owner, Group: fi.Group, BlockSize: fi.BlockSize, Replication: fi.Replication,
+		Owner: fi.Owner, Group: fi.Group, BlockSize: fi.BlockSize, Replication: fi.Replication, Version: fi.Version,
 	}
+}
+
+// manifestsOf tells whether fi is the manifest directory of a source
+// root: a tree jetcp copied into keeps its manifests there, and they
+// describe that tree, not data to copy with it.
+func manifestsOf(root fs.URI, fi fs.FileInfo) bool {
+	return fi.IsDir() && fi.Path == path.Join(root.Path, manifest.DirName)
+}
+
+// nanos is t in Unix nanoseconds, 0 for the zero time (as in a manifest).
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+// loadManifest reads the newest manifest of the job's target for an
+// -update (manifest.Load), or returns nil: none, no -update, or one that
+// cannot be read (then every file is checked as without one).
+func (l *Lister) loadManifest(ctx context.Context, job *messages.Job, log zerolog.Logger) *manifest.Index {
+	o := job.Options
+	if o.Manifest == "" || !o.Update || o.Overwrite || o.Verify {
+		return nil
+	}
+	u, err := fs.ParseURI(o.Manifest)
+	if err != nil {
+		return nil
+	}
+	fsys, err := l.reg.FS(ctx, u)
+	if err != nil {
+		log.Warn().Err(err).Msg("cannot open the manifest's file system; checking every file")
+		return nil
+	}
+	ix, skipped, err := manifest.Load(ctx, fsys, u.Path)
+	for _, why := range skipped {
+		log.Warn().Str("why", why).Msg("passing over an unreadable manifest")
+	}
+	if err != nil {
+		log.Warn().Err(err).Msg("cannot read the target's manifests; checking every file")
+		return nil
+	}
+	if ix != nil {
+		log.Info().Str("manifest_job", ix.Job).Int("files", ix.Len()).Msg("settling unchanged files from the manifest")
+	}
+	return ix
 }

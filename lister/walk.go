@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/messages"
 )
 
 // walk visits the tree below root like fs.Walk, with l.threads directory
@@ -15,27 +16,19 @@ import (
 // leaves the lister waiting. fn still runs on this goroutine only, parents
 // before children, and entries stream through a bounded channel: memory
 // holds the directories waiting to be listed, never a whole listing.
-// check, when not nil, runs on the listing goroutines for every entry, so
-// its lookups (a target's Stat) run in parallel too; fn gets its verdict.
+// check, when not nil, is asked on the listing goroutines for each
+// directory's check of its entries (which may list the directory's target
+// once), so their lookups run in parallel too; fn gets each verdict.
 // Below a directory whose target is missing (rootMissing: root's) check
 // is not asked: every entry's target is missing too (its verdict says
 // so, whether or not there is a check), and a fresh copy costs no target
 // lookups.
-func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing bool, check func(fs.FileInfo) verdict, fn func(fs.FileInfo, verdict) error) error {
-	if l.threads <= 1 {
-		return fs.Walk(ctx, fsys, root, func(fi fs.FileInfo) error {
-			var v verdict
-			if check != nil {
-				v = check(fi)
-			}
-			return fn(fi, v)
-		})
-	}
+func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing bool, check dirCheck, fn func(fs.FileInfo, verdict) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	q := &dirQueue{dirs: []queued{{path: root, missing: rootMissing}}}
 	q.cond = sync.NewCond(&q.mu)
-	out := make(chan listed, 4*l.threads)
+	out := make(chan listed, 4*max(l.threads, 1))
 	var wg sync.WaitGroup
 	defer func() {
 		q.close()
@@ -48,7 +41,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 		wg.Wait()
 		close(out)
 	}()
-	for range l.threads {
+	for range max(l.threads, 1) {
 		wg.Go(func() { q.work(ctx, fsys, check, out) })
 	}
 	pending := 1 // directories queued or being listed
@@ -98,12 +91,18 @@ type listed struct {
 	err      error
 }
 
+// dirCheck gives the check of one source directory's entries (see
+// quickCheck).
+type dirCheck func(dir string) func(fs.FileInfo) verdict
+
 // verdict is what a listing goroutine settled about an entry ahead of the
 // enqueuer: nothing (the zero verdict: enqueue it), that its target is
 // already as it should be, and why, or that its target is missing.
 type verdict struct {
-	skip    bool
-	reason  string
+	skip   bool
+	reason string
+	// record is a skipped file's manifest record (messages.Result.Record).
+	record  *messages.Record
 	missing bool
 	// underMissing: the entry's parent directory's target was missing
 	// when listed (so is the entry's, unlooked at).
@@ -162,7 +161,7 @@ func (q *dirQueue) pop() (queued, bool) {
 }
 
 // work lists directories until the queue closes.
-func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check func(fs.FileInfo) verdict, out chan<- listed) {
+func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check dirCheck, out chan<- listed) {
 	send := func(b listed) bool {
 		select {
 		case out <- b:
@@ -178,6 +177,10 @@ func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check func(fs.FileInfo)
 		}
 		dir := d.path
 		b := listed{dir: dir}
+		var entryCheck func(fs.FileInfo) verdict
+		if check != nil && !d.blocked && !d.missing {
+			entryCheck = check(dir)
+		}
 		var lerr error
 		for fi, err := range fsys.List(ctx, dir) {
 			if err != nil {
@@ -190,9 +193,9 @@ func (q *dirQueue) work(ctx context.Context, fsys fs.FS, check func(fs.FileInfo)
 				b.verdicts = append(b.verdicts, verdict{blocked: true})
 			case d.missing:
 				b.verdicts = append(b.verdicts, verdict{missing: true, underMissing: true})
-			case check == nil:
+			case entryCheck == nil:
 			default:
-				b.verdicts = append(b.verdicts, check(fi))
+				b.verdicts = append(b.verdicts, entryCheck(fi))
 			}
 			if len(b.entries) == listBatch {
 				if !send(b) {

@@ -28,11 +28,13 @@ func TestWalkSkipsChecksBelowMissingTargets(t *testing.T) {
 	for _, rootMissing := range []bool{false, true} {
 		var mu sync.Mutex
 		checked := map[string]int{}
-		check := func(fi fs.FileInfo) verdict {
-			mu.Lock()
-			checked[rel(fi)]++
-			mu.Unlock()
-			return verdict{missing: rel(fi) == "a"}
+		check := func(string) func(fs.FileInfo) verdict {
+			return func(fi fs.FileInfo) verdict {
+				mu.Lock()
+				checked[rel(fi)]++
+				mu.Unlock()
+				return verdict{missing: rel(fi) == "a"}
+			}
 		}
 		got := map[string]bool{}
 		l := &Lister{threads: 4}

@@ -92,6 +92,29 @@ type Result struct {
 	// Categories, Proof*); Reason then says why, for what is not the same.
 	Category string `json:"category,omitempty"`
 	Proof    string `json:"proof,omitempty"`
+	// Record ties the target as this result left it to the source it
+	// holds, for the job manifest (docs/job-manifest.md): set on a file
+	// whose target is known to hold the source's bytes (copied and
+	// verified, or skipped on a checksum or a recorded origin).
+	Record *Record `json:"rec,omitempty"`
+}
+
+// Record is what a job manifest line keeps of a file beyond the result's
+// paths, size (the source's) and checksum: the source's times and
+// version as copied, and the target's size, mtime and version as the
+// job left it, so that a later -update can tell from two listings alone
+// that neither side changed. Times are Unix nanoseconds, 0 when unknown;
+// the short names keep a result event small.
+type Record struct {
+	SrcModTime    int64  `json:"sm,omitempty"`
+	SrcChangeTime int64  `json:"sc,omitempty"`
+	SrcVersion    string `json:"sv,omitempty"`
+	DstSize       int64  `json:"ds"`
+	DstModTime    int64  `json:"dm,omitempty"`
+	// DstChangeTime is the target's change time where it has one (local
+	// files): a rewrite under a restored mtime still moves it.
+	DstChangeTime int64  `json:"dc,omitempty"`
+	DstVersion    string `json:"dv,omitempty"`
 }
 
 // Entries yields the results of single entries this item result carries:

@@ -73,6 +73,10 @@ type Options struct {
 	// ReadBoth lets a verify job read files on both sides when no kept
 	// checksum settles a comparison (--read-both).
 	ReadBoth bool `json:"read_both,omitempty"`
+	// Manifest is the directory (a URI) where the committer writes the
+	// job's manifest, and from which -update reads the last one
+	// (docs/job-manifest.md); empty: no manifest.
+	Manifest string `json:"manifest,omitempty"`
 }
 
 // Job is a job's spec as the lister records it before enqueuing work.

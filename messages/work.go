@@ -89,4 +89,7 @@ type Attrs struct {
 	Group       string    `json:"group,omitempty"`
 	BlockSize   int64     `json:"block_size,omitempty"`
 	Replication int16     `json:"replication,omitempty"`
+	// Version is the source's content version where its store has one
+	// (COS's ETag: fs.FileInfo.Version), for the job manifest.
+	Version string `json:"version,omitempty"`
 }

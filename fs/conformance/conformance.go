@@ -152,6 +152,7 @@ func Run(t *testing.T, fsys fs.FS, root string, opts ...Option) {
 	t.Run("DirMarker", s.testDirMarker)
 	t.Run("SnapshotReader", s.testSnapshotReader)
 	t.Run("ChecksumKeeper", s.testChecksumKeeper)
+	t.Run("VersionedWriter", s.testVersionedWriter)
 	t.Run("Closer", s.testCloser) // last: it closes fsys
 }
 

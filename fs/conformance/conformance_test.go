@@ -212,6 +212,17 @@ var mutants = map[string]struct {
 	"claims-dir-marker":             {"DirMarker", mutant{}, func(m mutant) fs.FS { return markNothing{m} }},
 	"snapshot-info-is-a-stat":       {"SnapshotReader", mutant{}, func(m mutant) fs.FS { return lazySnapshot{m} }},
 	"kept-checksum-outlives-change": {"ChecksumKeeper", mutant{}, func(m mutant) fs.FS { return &keptStale{mutant: m} }},
+	"version-not-listed":            {"VersionedWriter", mutant{create: wrapWriter(func(w fs.Writer) fs.Writer { return &sizeVersion{Writer: w} })}, nil},
+	"version-by-size": {"VersionedWriter", mutant{create: wrapWriter(func(w fs.Writer) fs.Writer { return &sizeVersion{Writer: w} }),
+		stat: func(m mutant, ctx context.Context, p string) (fs.FileInfo, error) {
+			fi, err := m.FS.Stat(ctx, p)
+			fi.Version = versionOfSize(fi.Size)
+			return fi, err
+		},
+		list: mapList(func(_ int, fi fs.FileInfo) (fs.FileInfo, bool) {
+			fi.Version = versionOfSize(fi.Size)
+			return fi, true
+		})}, nil},
 }
 
 const mutantEnv = "JETCP_CONFORMANCE_MUTANT"

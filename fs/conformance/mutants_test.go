@@ -7,6 +7,7 @@ import (
 	"hash/crc32"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -225,3 +226,20 @@ func (m *keptStale) KeptChecksum(ctx context.Context, fi fs.FileInfo) (fs.Checks
 	}
 	return sum, ok, err
 }
+
+// sizeVersion claims a version made of the file's size: the same for
+// other bytes of that size, and (on the local FS) not what Stat shows.
+type sizeVersion struct {
+	fs.Writer
+	n int64
+}
+
+func (w *sizeVersion) Write(b []byte) (int, error) {
+	n, err := w.Writer.Write(b)
+	w.n += int64(n)
+	return n, err
+}
+
+func (w *sizeVersion) Version() string { return versionOfSize(w.n) }
+
+func versionOfSize(n int64) string { return "v" + strconv.FormatInt(n, 10) }

@@ -557,3 +557,42 @@ func (s *suite) testChecksumKeeper(t *testing.T) {
 	s.write(t, p, randomBytes(3000, 42), fs.CreateOptions{Overwrite: true})
 	check("after a rewrite", randomBytes(3000, 42))
 }
+
+// testVersionedWriter checks fs.VersionedWriter: after Close, Version is
+// the file's FileInfo.Version as Stat and List show it (a job manifest
+// trusts a listing by it), and new bytes of the same size give another.
+func (s *suite) testVersionedWriter(t *testing.T) {
+	d := s.dir(t)
+	probe := s.newWriter(t, join(d, "probe"), nil, fs.CreateOptions{})
+	_, ok := probe.(fs.VersionedWriter)
+	_ = probe.Abort()
+	implements(t, ok, "fs.VersionedWriter (on its Writer)")
+	p := join(d, "f")
+	var seen []string
+	for i, data := range [][]byte{randomBytes(4096, 31), randomBytes(4096, 32)} {
+		w := s.newWriter(t, p, data, fs.CreateOptions{Overwrite: i > 0})
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		v := fs.WrittenVersion(w)
+		if v == "" {
+			t.Fatalf("Version() after Close of %s is empty", p)
+		}
+		fi, err := s.fsys.Stat(t.Context(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Version != v {
+			t.Errorf("Stat(%s).Version = %q, the writer said %q", p, fi.Version, v)
+		}
+		for e, err := range s.fsys.List(t.Context(), d) {
+			if err == nil && e.Path == p && e.Version != v {
+				t.Errorf("List(%s) shows %s at version %q, the writer said %q", d, p, e.Version, v)
+			}
+		}
+		seen = append(seen, v)
+	}
+	if seen[0] == seen[1] {
+		t.Errorf("other bytes of the same size kept version %q", seen[0])
+	}
+}

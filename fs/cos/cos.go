@@ -224,6 +224,10 @@ func listRetry(ctx context.Context) retry.Policy {
 		Permanent: func(err error) bool { return !transient(err) || ctx.Err() != nil }}
 }
 
+// version is an object's FileInfo.Version: its ETag, as listings and
+// HEAD answers give it, without the quotes only some of them have.
+func version(etag string) string { return strings.Trim(etag, `" `) }
+
 func dirInfo(p string) fs.FileInfo {
 	return fs.FileInfo{Path: path.Clean("/" + p), Mode: iofs.ModeDir | 0o755}
 }
@@ -276,7 +280,7 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 func (f *FS) fileInfo(p string, h http.Header) fs.FileInfo {
 	size, _ := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
 	mt, _ := http.ParseTime(h.Get("Last-Modified"))
-	fi := fs.FileInfo{Path: path.Clean("/" + p), Size: size, Mode: 0o644, ModTime: mt}
+	fi := fs.FileInfo{Path: path.Clean("/" + p), Size: size, Mode: 0o644, ModTime: mt, Version: version(h.Get("ETag"))}
 	applyMeta(&fi, h)
 	fi.Origin = readOrigin(h, size)
 	return fi
@@ -372,9 +376,9 @@ func yieldPage(res *cossdk.BucketGetResult, prefix, delimiter string, yield func
 			continue // the directory's own marker, or one below (a common prefix too)
 		}
 		mt, _ := time.Parse(time.RFC3339, o.LastModified)
-		fi := fs.FileInfo{Path: "/" + strings.TrimSuffix(k, "/"), Size: o.Size, Mode: 0o644, ModTime: mt}
+		fi := fs.FileInfo{Path: "/" + strings.TrimSuffix(k, "/"), Size: o.Size, Mode: 0o644, ModTime: mt, Version: version(o.ETag)}
 		if marker {
-			fi.Mode, fi.Size = iofs.ModeDir|0o755, 0
+			fi.Mode, fi.Size, fi.Version = iofs.ModeDir|0o755, 0, ""
 		}
 		if !yield(fi, nil) {
 			return last, false

@@ -23,8 +23,9 @@ const (
 	metaCRC32C     = "x-cos-meta-crc32c"      // 8 hex digits, whole file
 	metaCRC32CSize = "x-cos-meta-crc32c-size" // the size that checksum belongs to
 	// metaSource is the origin record: the source's size, mtime and change
-	// time (unix ns, 0 when unknown) when jetcp copied it here, as
-	// "<size> <mtime> <ctime>". With metaCRC32C it is valid only while
+	// time (unix ns, 0 when unknown) when jetcp copied it here, and its
+	// fs.SourceID, as "<size> <mtime> <ctime> <id>" (objects written
+	// before the id have three fields). With metaCRC32C it is valid only while
 	// COS's own CRC32C of the object equals that checksum (readOrigin).
 	metaSource = "x-cos-meta-jetcp-src"
 )
@@ -37,7 +38,11 @@ func sourceMeta(o fs.Origin) string {
 		}
 		return t.UnixNano()
 	}
-	return fmt.Sprintf("%d %d %d", o.SrcSize, ns(o.SrcModTime), ns(o.SrcChangeTime))
+	v := fmt.Sprintf("%d %d %d", o.SrcSize, ns(o.SrcModTime), ns(o.SrcChangeTime))
+	if o.SrcID != "" {
+		v += " " + o.SrcID
+	}
+	return v
 }
 
 // readOrigin is the origin record in h, if there is one and it belongs to
@@ -50,9 +55,23 @@ func readOrigin(h http.Header, size int64) *fs.Origin {
 	if v == "" {
 		return nil
 	}
-	var n [3]int64
-	if _, err := fmt.Sscanf(v, "%d %d %d", &n[0], &n[1], &n[2]); err != nil || n[0] < 0 {
+	f := strings.Fields(v)
+	if len(f) != 3 && len(f) != 4 {
 		return nil
+	}
+	var n [3]int64
+	for i := range n {
+		var err error
+		if n[i], err = strconv.ParseInt(f[i], 10, 64); err != nil {
+			return nil
+		}
+	}
+	if n[0] < 0 {
+		return nil
+	}
+	srcID := ""
+	if len(f) == 4 {
+		srcID = f[3]
 	}
 	rec, ok := storedCRC32C(h, size)
 	if !ok {
@@ -68,7 +87,7 @@ func readOrigin(h http.Header, size int64) *fs.Origin {
 		}
 		return time.Unix(0, ns).UTC()
 	}
-	return &fs.Origin{Checksum: rec, SrcSize: n[0], SrcModTime: t(n[1]), SrcChangeTime: t(n[2])}
+	return &fs.Origin{Checksum: rec, SrcSize: n[0], SrcModTime: t(n[1]), SrcChangeTime: t(n[2]), SrcID: srcID}
 }
 
 // metaHeader renders attributes as x-cos-meta-* headers, on top of old.

@@ -79,6 +79,9 @@ type writer struct {
 	// stored is COS's x-cos-hash-crc64ecma of the object Close made, ""
 	// when its answer had none.
 	stored string
+	// etag is the ETag COS answered Close with: the object's
+	// FileInfo.Version (fs.VersionedWriter).
+	etag string
 	// source is the origin to record (CreateOptions.Source): a single
 	// PUT carries it in its metadata; a multipart upload's metadata goes
 	// before its checksum is known, so it records none.
@@ -190,6 +193,7 @@ func (w *writer) Close() error {
 			return w.f.mapErr("put", w.path, err)
 		}
 		w.stored = resp.Header.Get("x-cos-hash-crc64ecma")
+		w.etag = version(resp.Header.Get("ETag"))
 		return nil
 	}
 	if len(w.buf) > 0 {
@@ -198,7 +202,7 @@ func (w *writer) Close() error {
 			return err
 		}
 	}
-	_, resp, err := w.f.c.Object.CompleteMultipartUpload(w.ctx, w.key, w.uploadID, &cossdk.CompleteMultipartUploadOptions{Parts: w.parts})
+	done, resp, err := w.f.c.Object.CompleteMultipartUpload(w.ctx, w.key, w.uploadID, &cossdk.CompleteMultipartUploadOptions{Parts: w.parts})
 	if err != nil {
 		w.abort()
 		return w.f.mapErr("complete upload", w.path, err)
@@ -208,8 +212,14 @@ func (w *writer) Close() error {
 		return fmt.Errorf("upload cosn://%s%s: COS has CRC64 %s, the bytes sent have %d: object removed", w.f.bucket, w.path, got, w.crc64.Sum64())
 	}
 	w.stored = resp.Header.Get("x-cos-hash-crc64ecma")
+	if done != nil {
+		w.etag = version(done.ETag)
+	}
 	return nil
 }
+
+// Version implements fs.VersionedWriter: the ETag COS gave the object.
+func (w *writer) Version() string { return w.etag }
 
 // CheckStored implements fs.StoreChecker from the answer to the PUT (or
 // Complete) that made the object: COS computes the CRC64-ECMA of what it

@@ -27,6 +27,7 @@ import (
 	"github.com/jetcp/jetcp/internal/emulator/cosemu"
 	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
+	"github.com/jetcp/jetcp/internal/manifest"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -888,6 +889,10 @@ func (e *diffEnv) read(t *testing.T, ctx context.Context, s string) distcpmodel.
 	en := distcpmodel.Entry{Exists: true, Dir: true, Tree: distcpmodel.Tree{}}
 	err = fs.Walk(ctx, fsys, u.Path, func(fi fs.FileInfo) error {
 		rel := strings.TrimPrefix(fi.Path, u.Path+"/")
+		if rel == manifest.DirName && fi.IsDir() {
+			e.manifests(t, ctx, fsys, fi.Path)
+			return fs.SkipDir // jetcp's own, not a copied entry
+		}
 		if fi.IsDir() {
 			en.Tree[rel] = distcpmodel.Node{Dir: true}
 		} else {
@@ -899,6 +904,23 @@ func (e *diffEnv) read(t *testing.T, ctx context.Context, s string) distcpmodel.
 		t.Fatal(err)
 	}
 	return en
+}
+
+// manifests checks a target's manifest directory: job manifests only,
+// each one complete (manifest.Load reads the newest).
+func (e *diffEnv) manifests(t *testing.T, ctx context.Context, fsys fs.FS, dir string) {
+	t.Helper()
+	for fi, err := range fsys.List(ctx, dir) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.IsDir() || !strings.HasPrefix(fi.Name(), "manifest-") || !strings.HasSuffix(fi.Name(), ".jsonl.zst") {
+			t.Errorf("%s in the manifest directory %s: only job manifests belong there", fi.Name(), dir)
+		}
+	}
+	if _, skipped, err := manifest.Load(ctx, fsys, dir); err != nil || len(skipped) > 0 {
+		t.Errorf("manifests in %s: %v %v", dir, err, skipped)
+	}
 }
 
 func readFS(t *testing.T, ctx context.Context, fsys fs.FS, p string) string {

@@ -21,7 +21,7 @@ func TestUpdateToHDFSByRecordReadsNoBlocks(t *testing.T) {
 	}
 	reads := c.BlockReads()
 	logs := t.TempDir()
-	code, rep, out := runReport(t, "-update", "-log", logs, src, remote)
+	code, rep, out := runReport(t, "--no-manifest", "-update", "-log", logs, src, remote)
 	if code != cli.ExitOK {
 		t.Fatalf("-update: exit %d\n%s", code, out)
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/jetcp/jetcp/internal/cli"
+	"github.com/jetcp/jetcp/internal/manifest"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -101,6 +102,10 @@ func snapshot(t *testing.T, root string) map[string]entry {
 		if rel == "." {
 			return nil
 		}
+		if rel == manifest.DirName && d.IsDir() {
+			onlyManifests(t, p)
+			return filepath.SkipDir // jetcp's own, not a copied entry
+		}
 		if d.IsDir() {
 			m[rel] = entry{dir: true}
 			return nil
@@ -116,6 +121,21 @@ func snapshot(t *testing.T, root string) map[string]entry {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// onlyManifests fails unless dir (a target's manifest.DirName) holds
+// nothing but job manifests.
+func onlyManifests(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if e.IsDir() || !strings.HasPrefix(e.Name(), "manifest-") || !strings.HasSuffix(e.Name(), ".jsonl.zst") {
+			t.Errorf("%s in the manifest directory %s: only job manifests belong there", e.Name(), dir)
+		}
+	}
 }
 
 // sameTree fails unless both trees hold the same entries with the same bytes.
@@ -183,9 +203,15 @@ func readReport(t *testing.T, p string) messages.Report {
 func landedWhole(t *testing.T, src, dst string, copied int64) {
 	t.Helper()
 	noTemps(t, dst)
-	entries, err := os.ReadDir(dst)
+	all, err := os.ReadDir(dst)
 	if err != nil {
 		t.Fatal(err)
+	}
+	var entries []os.DirEntry
+	for _, e := range all {
+		if e.Name() != manifest.DirName {
+			entries = append(entries, e)
+		}
 	}
 	if int64(len(entries)) != copied {
 		t.Fatalf("%d files at the target, the report says %d copied", len(entries), copied)

@@ -177,7 +177,7 @@ func TestLsHDFS(t *testing.T) {
 	owner, _ := localOwner(t)
 	root := lsTree(t)
 	remote := "hdfs://" + c.Addr() + "/warehouse/data"
-	if code, _, out := runReport(t, "-ppt", root, remote); code != cli.ExitOK {
+	if code, _, out := runReport(t, "--no-manifest", "-ppt", root, remote); code != cli.ExitOK {
 		t.Fatalf("seed: exit %d\n%s", code, out)
 	}
 	out, _ := ls(t, cli.ExitOK, remote)
@@ -196,7 +196,7 @@ func TestLsCOS(t *testing.T) {
 	cosEnv(t)
 	root := lsTree(t)
 	remote := "cosn://" + cosBucket + "/warehouse/data"
-	if code, _, out := runReport(t, "-ppt", root, remote); code != cli.ExitOK {
+	if code, _, out := runReport(t, "--no-manifest", "-ppt", root, remote); code != cli.ExitOK {
 		t.Fatalf("seed: exit %d\n%s", code, out)
 	}
 	out, _ := ls(t, cli.ExitOK, remote)
@@ -217,7 +217,7 @@ func TestLsCOS(t *testing.T) {
 		os.Chtimes(filepath.Join(many, name), lsMTime, lsMTime)
 		fmt.Fprintf(&want, "-rw-r--r--   1 %10d %s %s/many/%s\n", i, at, remote, name)
 	}
-	if code, _, out := runReport(t, "-pt", many, remote+"/many"); code != cli.ExitOK {
+	if code, _, out := runReport(t, "--no-manifest", "-pt", many, remote+"/many"); code != cli.ExitOK {
 		t.Fatalf("seed: exit %d\n%s", code, out)
 	}
 	out, _ = ls(t, cli.ExitOK, remote+"/many")

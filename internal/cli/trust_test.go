@@ -58,18 +58,30 @@ func TestUpdateTrustMtime(t *testing.T) {
 }
 
 // -update without flags decides an unchanged local tree by metadata alone
-// (the target's record of the source's size, mtime and change time), and a
-// rewrite under a restored mtime still moves the change time, so it is read
-// and copied.
+// (the job manifest's record, or without one the target's own record, of
+// the source's size, mtime and change time), and a rewrite under a
+// restored mtime still moves the change time, so it is read and copied.
 func TestUpdateByRecordReadsNoData(t *testing.T) {
+	for _, c := range []struct{ flag, by string }{{"with manifest", "(manifest)"}, {"--no-manifest", "(recorded)"}} {
+		t.Run(c.flag, func(t *testing.T) {
+			flags := []string{}
+			if c.flag == "--no-manifest" {
+				flags = append(flags, c.flag)
+			}
+			updateByRecord(t, flags, c.by)
+		})
+	}
+}
+
+func updateByRecord(t *testing.T, flags []string, by string) {
 	src := filepath.Join(t.TempDir(), "src")
 	files, _ := chunkTree(t, src)
 	dst := filepath.Join(t.TempDir(), "dst")
-	if code, _, out := run(t, src, dst); code != cli.ExitOK {
+	if code, _, out := run(t, append(flags, src, dst)...); code != cli.ExitOK {
 		t.Fatalf("copy: exit %d\n%s", code, out)
 	}
 	logs := t.TempDir()
-	code, rep, out := runReport(t, "-update", "-log", logs, src, dst)
+	code, rep, out := runReport(t, append(flags, "-update", "-log", logs, src, dst)...)
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -79,8 +91,8 @@ func TestUpdateByRecordReadsNoData(t *testing.T) {
 		t.Fatalf("%d -log lines, want %d", len(reasons), files)
 	}
 	for dst, r := range reasons {
-		if !strings.Contains(r, "recorded") {
-			t.Errorf("%s skipped for %q, want by the recorded origin (no data read)", dst, r)
+		if !strings.Contains(r, by) {
+			t.Errorf("%s skipped for %q, want %s (no data read)", dst, r, by)
 		}
 	}
 
@@ -93,7 +105,7 @@ func TestUpdateByRecordReadsNoData(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs = t.TempDir()
-	code, rep, out = runReport(t, "-update", "-log", logs, src, dst)
+	code, rep, out = runReport(t, append(flags, "-update", "-log", logs, src, dst)...)
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}

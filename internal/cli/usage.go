@@ -35,6 +35,8 @@ How to decide, per file
                         the size and mtime it had then, reading neither side (as
                         rsync and rclone do); without it a local source's ctime must
                         match too, else the checksums are compared
+  --manifest DIR        keep the job manifests in DIR (a URI) instead of DST/.jetcp
+  --no-manifest         write no job manifest (then -update checks file by file)
   -delete               with -update/-overwrite, delete target files absent from the sources
                         (never what -filters exclude)
   -p[rbugpct]           preserve replication, block size, user, group, permission,

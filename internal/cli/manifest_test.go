@@ -1,0 +1,229 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/colinmarc/hdfs/v2"
+	cossdk "github.com/tencentyun/cos-go-sdk-v5"
+
+	"github.com/jetcp/jetcp/internal/cli"
+	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
+	"github.com/jetcp/jetcp/internal/manifest"
+)
+
+// manifestFiles is the size of the trees the manifest tests copy: enough
+// that per-directory costs (list pages, the plan's looks, the manifest's
+// own read and write) are small next to one request per file.
+const manifestFiles, manifestDirs = 1000, 2
+
+// perFile is the bound for a no-op -update with a manifest: 0.02
+// requests (or RPCs) per file.
+const perFile = 0.02
+
+// smallTree writes n files of 1 KiB over dirs directories.
+func smallTree(t *testing.T, root string, n, dirs int) {
+	t.Helper()
+	for i := range n {
+		writeFile(t, filepath.Join(root, fmt.Sprintf("d%02d/f%05d", i%dirs, i)), randBytes(t, 1<<10))
+	}
+}
+
+// update runs -update and checks its counts.
+func update(t *testing.T, copied, skipped int64, args ...string) string {
+	t.Helper()
+	code, rep, out := runReport(t, append([]string{"-update"}, args...)...)
+	if code != cli.ExitOK {
+		t.Fatalf("-update: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, copied, skipped, 0)
+	return out
+}
+
+func within(t *testing.T, what string, n int64) {
+	t.Helper()
+	if limit := int64(perFile * manifestFiles); n > limit {
+		t.Errorf("%s: %d for %d files, want at most %d (%.2f per file)", what, n, manifestFiles, limit, perFile)
+	}
+}
+
+// Local -> COS: the copy writes a manifest next to the target; a no-op
+// -update reads it and the two listings, and settles every file with no
+// request per file. An object rewritten behind jetcp's back with the same
+// size (its ETag moved) is still found and copied again.
+func TestManifestLocalToCOS(t *testing.T) {
+	srv := cosEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	smallTree(t, src, manifestFiles, manifestDirs)
+	remote := "cosn://" + cosBucket + "/m"
+	if code, rep, out := runReport(t, src, remote); code != cli.ExitOK || rep.FilesCopied != manifestFiles {
+		t.Fatalf("copy: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
+	}
+	before := srv.Stats()
+	update(t, 0, manifestFiles, src, remote)
+	got := srv.Stats().Sub(before)
+	t.Logf("no-op -update, COS requests: %+v", got)
+	within(t, "COS requests", got.Total)
+	if got.Get > 1 || got.Put > 1 { // the manifest read, the new one written
+		t.Errorf("no-op -update: %+v", got)
+	}
+
+	rewriteCOS(t, "m/d01/f00001", randBytes(t, 1<<10))
+	update(t, 1, manifestFiles-1, src, remote)
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, out := runReport(t, remote, back); code != cli.ExitOK {
+		t.Fatalf("copy back: exit %d\n%s", code, out)
+	}
+	sameTree(t, src, back)
+	// Only the copy back's own manifest: the source's are not data.
+	if ents, err := os.ReadDir(filepath.Join(back, manifest.DirName)); err != nil || len(ents) != 1 {
+		t.Errorf("manifests at the copy back: %v %v", ents, err)
+	}
+}
+
+// COS -> local: the source's listing carries each object's ETag, which the
+// manifest recorded, so a no-op -update costs COS its list pages only. A
+// local target rewritten with the same size (its mtime moved) is found.
+func TestManifestCOSToLocal(t *testing.T) {
+	srv := cosEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	smallTree(t, src, manifestFiles, manifestDirs)
+	remote := "cosn://" + cosBucket + "/s"
+	if code, _, out := runReport(t, "--no-manifest", src, remote); code != cli.ExitOK {
+		t.Fatalf("seed: exit %d\n%s", code, out)
+	}
+	back := filepath.Join(t.TempDir(), "back")
+	if code, rep, out := runReport(t, remote, back); code != cli.ExitOK || rep.FilesCopied != manifestFiles {
+		t.Fatalf("copy: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
+	}
+	before := srv.Stats()
+	update(t, 0, manifestFiles, remote, back)
+	got := srv.Stats().Sub(before)
+	t.Logf("no-op -update, COS requests: %+v", got)
+	within(t, "COS requests", got.Total)
+
+	p := filepath.Join(back, "d00/f00002")
+	writeFile(t, p, randBytes(t, 1<<10))
+	later := time.Now().Add(time.Hour)
+	if err := os.Chtimes(p, later, later); err != nil {
+		t.Fatal(err)
+	}
+	update(t, 1, manifestFiles-1, remote, back)
+	sameTree(t, src, back)
+}
+
+// Local -> HDFS and HDFS -> COS: with the manifest a no-op -update costs
+// the NameNode its getListing pages, and COS its list pages (HDFS
+// sources have no change time: --trust-mtime lets size and mtime settle
+// them, as with origin records). An HDFS file rewritten behind jetcp's
+// back is found by its new mtime.
+func TestManifestHDFS(t *testing.T) {
+	c := startHDFS(t)
+	srv := cosEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	smallTree(t, src, manifestFiles, manifestDirs)
+	remote := "hdfs://" + c.Addr() + "/w"
+	if code, rep, out := runReport(t, src, remote); code != cli.ExitOK || rep.FilesCopied != manifestFiles {
+		t.Fatalf("copy: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
+	}
+	before := c.Stats()
+	update(t, 0, manifestFiles, src, remote)
+	got := c.Stats().Sub(before)
+	t.Logf("local -> HDFS no-op -update, NameNode RPCs: %+v", got.NameNode)
+	within(t, "NameNode RPCs", got.RPCs())
+
+	obj := "cosn://" + cosBucket + "/h"
+	if code, rep, out := runReport(t, "--trust-mtime", "-update", remote, obj); code != cli.ExitOK || rep.FilesCopied != manifestFiles {
+		t.Fatalf("HDFS -> COS: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
+	}
+	beforeNN, beforeCOS := c.Stats(), srv.Stats()
+	update(t, 0, manifestFiles, "--trust-mtime", remote, obj)
+	nn, cos := c.Stats().Sub(beforeNN), srv.Stats().Sub(beforeCOS)
+	t.Logf("HDFS -> COS no-op -update: NameNode %+v, COS %+v", nn.NameNode, cos)
+	within(t, "NameNode RPCs", nn.RPCs())
+	within(t, "COS requests", cos.Total)
+
+	rewriteHDFS(t, c, "/w/d00/f00004", randBytes(t, 1<<10))
+	update(t, 1, manifestFiles-1, src, remote)
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, out := runReport(t, remote, back); code != cli.ExitOK {
+		t.Fatalf("copy back: exit %d\n%s", code, out)
+	}
+	sameTree(t, src, back)
+}
+
+// A record only speaks for the source it was made from: the same target
+// names copied from another tree of files with the same sizes and times
+// (change times included: the kernel's are as coarse as its tick) are
+// compared, not skipped, by the manifest and by the objects' own origin
+// records alike.
+func TestManifestOtherSourceIsNotTrusted(t *testing.T) {
+	for _, flags := range [][]string{nil, {"--no-manifest"}} {
+		t.Run(fmt.Sprint(flags), func(t *testing.T) { otherSource(t, flags) })
+	}
+}
+
+func otherSource(t *testing.T, flags []string) {
+	cosEnv(t)
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	smallTree(t, a, 4, 1)
+	smallTree(t, b, 4, 1)
+	when := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, root := range []string{a, b} {
+		for i := range 4 {
+			if err := os.Chtimes(filepath.Join(root, fmt.Sprintf("d00/f%05d", i)), when, when); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	remote := "cosn://" + cosBucket + "/o"
+	if code, _, out := runReport(t, append(flags, a, remote)...); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s", code, out)
+	}
+	update(t, 4, 0, append(flags, b, remote)...)
+	back := filepath.Join(t.TempDir(), "back")
+	if code, _, out := runReport(t, remote, back); code != cli.ExitOK {
+		t.Fatalf("copy back: exit %d\n%s", code, out)
+	}
+	sameTree(t, b, back)
+}
+
+// rewriteCOS puts new bytes at key as another client would.
+func rewriteCOS(t *testing.T, key string, data []byte) {
+	t.Helper()
+	c := cossdk.NewClient(&cossdk.BaseURL{BucketURL: mustURL(t, "http://"+cosBucket+".cos.ap-guangzhou.myqcloud.com")},
+		&http.Client{Transport: &cossdk.AuthorizationTransport{SecretID: "AKIDe2e", SecretKey: "e2e-secret-key",
+			Transport: dialTransport(os.Getenv("COS_ENDPOINT"))}})
+	if _, err := c.Object.Put(context.Background(), key, bytes.NewReader(data), nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// rewriteHDFS replaces p with data through a plain HDFS client.
+func rewriteHDFS(t *testing.T, c *hdfsemu.Cluster, p string, data []byte) {
+	t.Helper()
+	cl, err := hdfs.NewClient(hdfs.ClientOptions{Addresses: []string{c.Addr()}, User: "root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+	w, err := cl.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
