@@ -50,8 +50,8 @@ type FileInfo struct {
 	// it counts as an OriginRecorder's record would, for no request.
 	Origin *Origin
 	// Version is a token the store changes whenever it stores new content
-	// at the path (COS: the object's ETag, listed with it); empty where
-	// there is none. Equal versions mean the same stored bytes, so a
+	// at the path (COS: the object's ETag; HDFS: the inode id and mtime),
+	// listed with it; empty where there is none. Equal versions mean the same stored bytes, so a
 	// record of what was written there (a job manifest) can be trusted
 	// from a listing alone.
 	Version string

@@ -15,6 +15,8 @@ import (
 	"sync"
 
 	jfs "github.com/jetcp/jetcp/fs"
+
+	jobmanifest "github.com/jetcp/jetcp/internal/manifest"
 )
 
 // This file generates the source trees and checks copies of them.
@@ -182,6 +184,8 @@ func scanTree(root string) (manifest, error) {
 		}
 		rel = filepath.ToSlash(rel)
 		switch {
+		case rel == jobmanifest.DirName && d.IsDir():
+			return filepath.SkipDir // jetcp's job manifests, not copied data
 		case d.IsDir():
 			m[rel] = entry{dir: true}
 		case d.Type().IsRegular():

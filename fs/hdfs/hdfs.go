@@ -24,6 +24,7 @@ import (
 	"net"
 	"os"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -187,6 +188,19 @@ func explain(err error) error {
 	return err
 }
 
+// version is a file's fs.FileInfo.Version: its inode id and mtime. A
+// file written anew has a new id (HDFS never reuses one), and an append,
+// truncate or concat moves the mtime; only a setTimes putting an old mtime
+// back on an appended-then-truncated file of the same size would hide a
+// change (what -update's rule of size and mtime misses anyway). "" where
+// the NameNode gives no id.
+func version(id uint64, mtime time.Time) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatUint(id, 10) + "@" + strconv.FormatInt(mtime.UnixMilli(), 10)
+}
+
 func (f *FS) info(p string, fi iofs.FileInfo) fs.FileInfo {
 	out := fs.FileInfo{Path: path.Clean("/" + p), Size: fi.Size(), Mode: fi.Mode() & (iofs.ModeDir | iofs.ModePerm | iofs.ModeSticky), ModTime: fi.ModTime()}
 	if hf, ok := fi.(*hdfsclient.FileInfo); ok {
@@ -194,6 +208,7 @@ func (f *FS) info(p string, fi iofs.FileInfo) fs.FileInfo {
 		if st, ok := hf.Sys().(*hdfsclient.FileStatus); ok && !fi.IsDir() {
 			out.BlockSize = int64(st.GetBlocksize())
 			out.Replication = int16(st.GetBlockReplication())
+			out.Version = version(st.GetFileId(), fi.ModTime())
 		}
 	}
 	if out.IsDir() {

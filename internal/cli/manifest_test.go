@@ -119,10 +119,10 @@ func TestManifestCOSToLocal(t *testing.T) {
 }
 
 // Local -> HDFS and HDFS -> COS: with the manifest a no-op -update costs
-// the NameNode its getListing pages, and COS its list pages (HDFS
-// sources have no change time: --trust-mtime lets size and mtime settle
-// them, as with origin records). An HDFS file rewritten behind jetcp's
-// back is found by its new mtime.
+// the NameNode its getListing pages, and COS its list pages (an HDFS
+// source has no change time: its version, inode id and mtime, settles
+// it). An HDFS file rewritten behind jetcp's back is found, as a target
+// and as a source.
 func TestManifestHDFS(t *testing.T) {
 	c := startHDFS(t)
 	srv := cosEnv(t)
@@ -139,23 +139,29 @@ func TestManifestHDFS(t *testing.T) {
 	within(t, "NameNode RPCs", got.RPCs())
 
 	obj := "cosn://" + cosBucket + "/h"
-	if code, rep, out := runReport(t, "--trust-mtime", "-update", remote, obj); code != cli.ExitOK || rep.FilesCopied != manifestFiles {
+	if code, rep, out := runReport(t, "-update", remote, obj); code != cli.ExitOK || rep.FilesCopied != manifestFiles {
 		t.Fatalf("HDFS -> COS: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
 	}
 	beforeNN, beforeCOS := c.Stats(), srv.Stats()
-	update(t, 0, manifestFiles, "--trust-mtime", remote, obj)
+	update(t, 0, manifestFiles, remote, obj)
 	nn, cos := c.Stats().Sub(beforeNN), srv.Stats().Sub(beforeCOS)
 	t.Logf("HDFS -> COS no-op -update: NameNode %+v, COS %+v", nn.NameNode, cos)
 	within(t, "NameNode RPCs", nn.RPCs())
 	within(t, "COS requests", cos.Total)
 
 	rewriteHDFS(t, c, "/w/d00/f00004", randBytes(t, 1<<10))
-	update(t, 1, manifestFiles-1, src, remote)
-	back := filepath.Join(t.TempDir(), "back")
-	if code, _, out := runReport(t, remote, back); code != cli.ExitOK {
-		t.Fatalf("copy back: exit %d\n%s", code, out)
+	update(t, 1, manifestFiles-1, src, remote) // as a target
+	rewriteHDFS(t, c, "/w/d01/f00005", randBytes(t, 1<<10))
+	// As a source: f00005. (f00004 was copied back from src, so its
+	// version moved but its bytes are those at COS: compared, skipped.)
+	update(t, 1, manifestFiles-1, remote, obj)
+	fromHDFS, fromCOS := filepath.Join(t.TempDir(), "hdfs"), filepath.Join(t.TempDir(), "cos")
+	for _, c := range [][2]string{{remote, fromHDFS}, {obj, fromCOS}} {
+		if code, _, out := runReport(t, c[0], c[1]); code != cli.ExitOK {
+			t.Fatalf("copy back: exit %d\n%s", code, out)
+		}
 	}
-	sameTree(t, src, back)
+	sameTree(t, fromHDFS, fromCOS)
 }
 
 // A record only speaks for the source it was made from: the same target
