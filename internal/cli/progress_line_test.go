@@ -26,24 +26,6 @@ func TestFormatProgress(t *testing.T) {
 	}
 }
 
-func TestRateWindow(t *testing.T) {
-	d := &progressDisplay{}
-	for i := range 30 { // 1 MiB and 10 files a second, then 4x faster from 20 s
-		at := time.Duration(i) * time.Second
-		b, f := int64(i)<<20, int64(i*10)
-		if i > 20 {
-			b, f = (20+4*int64(i-20))<<20, int64(200+40*(i-20))
-		}
-		bps, fps := d.rate(jobclient.Snapshot{Elapsed: at, BytesCopied: b, FilesDone: f})
-		if i == 15 && (bps != 1<<20 || fps != 10) {
-			t.Fatalf("at 15 s: %v B/s, %v files/s; want 1 MiB/s, 10/s", bps, fps)
-		}
-		if i == 29 && fps < 35 { // 19 s to 29 s: (560-190)/10
-			t.Fatalf("at 29 s the window still shows the old pace: %v files/s", fps)
-		}
-	}
-}
-
 // Log lines written while the status line is up appear above it, and the
 // line is drawn again below them.
 func TestTermLineKeepsLogsAbove(t *testing.T) {
