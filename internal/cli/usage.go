@@ -88,6 +88,8 @@ Configuration
 Where
   --nats URL[,URL...]   use a running JetStream server (cluster) and its copiers and committer
   -async                with --nats: print the job id once the work is enqueued and return
+  --http ADDR           serve the job page (and /healthz, /metrics) on ADDR while the job
+                        runs, e.g. 127.0.0.1:8080
   --nats-user U         NATS user; the password from $JETCP_NATS_PASSWORD (or --nats-password)
   --nats-token T        NATS token (or $JETCP_NATS_TOKEN)
   --nats-creds FILE     NATS credentials file; --nats-nkey SEEDFILE for an NKey
