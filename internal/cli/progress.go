@@ -103,9 +103,10 @@ func complete(s jobclient.Snapshot) bool {
 func (d *progressDisplay) show(final bool) { d.showSnapshot(d.src(), final) }
 
 func (d *progressDisplay) showSnapshot(s jobclient.Snapshot, final bool) {
-	bps, fps := d.rate.Add(s)
+	pace := d.rate.Add(s)
+	bps, fps := pace.BytesPerS, pace.FilesPerS
 	if d.term != nil {
-		d.term.Set(formatProgress(s, bps, fps), final)
+		d.term.Set(formatProgress(s, pace), final)
 		return
 	}
 	ev := d.log.Info().Bool("listing", s.Listing).
@@ -113,15 +114,15 @@ func (d *progressDisplay) showSnapshot(s jobclient.Snapshot, final bool) {
 		Int64("bytes_done", s.BytesDone).Int64("bytes_total", s.BytesTotal).
 		Int64("failed", s.FilesFailed).
 		Float64("mib_per_s", float64(int64(bps/(1<<20)*10))/10).Float64("files_per_s", float64(int64(fps*10))/10)
-	if eta, ok := jobclient.Estimate(s, bps, fps); ok {
-		ev = ev.Int64("eta_s", int64(eta.Seconds()))
+	if pace.ETAKnown {
+		ev = ev.Int64("eta_s", int64(pace.ETA.Seconds()))
 	}
 	ev.Msg("progress")
 }
 
 // formatProgress is the terminal line, e.g.
 // "12,345/20,000 files 61.7% | 2 failed | 1.2 GiB/2.0 GiB | 85.3 MiB/s, 410 files/s | ETA 12s".
-func formatProgress(s jobclient.Snapshot, bps, fps float64) string {
+func formatProgress(s jobclient.Snapshot, pace jobclient.Pace) string {
 	var b strings.Builder
 	if s.Listing {
 		fmt.Fprintf(&b, "listing: %s files (%s) found, %s done", groupDigits(s.FilesTotal), humanBytes(s.BytesTotal), groupDigits(s.FilesDone))
@@ -140,9 +141,9 @@ func formatProgress(s jobclient.Snapshot, bps, fps float64) string {
 	if !s.Listing {
 		fmt.Fprintf(&b, fieldSep+"%s/%s", humanBytes(s.BytesDone), humanBytes(s.BytesTotal))
 	}
-	fmt.Fprintf(&b, fieldSep+"%s/s, %.0f files/s", humanBytes(int64(bps)), fps)
-	if eta, ok := jobclient.Estimate(s, bps, fps); ok {
-		fmt.Fprintf(&b, fieldSep+"ETA %s", eta.Round(time.Second))
+	fmt.Fprintf(&b, fieldSep+"%s/s, %.0f files/s", humanBytes(int64(pace.BytesPerS)), pace.FilesPerS)
+	if pace.ETAKnown {
+		fmt.Fprintf(&b, fieldSep+"ETA %s", pace.ETA.Round(time.Second))
 	}
 	return b.String()
 }

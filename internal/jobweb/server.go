@@ -230,8 +230,8 @@ func (s *Server) showJob(w http.ResponseWriter, r *http.Request) {
 }
 
 func view(st *jobclient.Status, t *tracker) JobView {
-	snap, bps, fps, history := t.view()
-	v := JobView{JobSummary: summary(st), BytesPerS: bps, FilesPerS: fps, History: history,
+	snap, pace, history := t.view()
+	v := JobView{JobSummary: summary(st), BytesPerS: pace.BytesPerS, FilesPerS: pace.FilesPerS, History: history,
 		Copiers: t.progress.Copiers(), Failures: t.progress.Failures(), Canceled: st.Canceled, Listing: st.Listed}
 	v.Progress = Progress{Listing: snap.Listing, FilesTotal: snap.FilesTotal, FilesDone: snap.FilesDone,
 		FilesCopied: snap.FilesCopied, FilesSkipped: snap.FilesSkipped, FilesFailed: snap.FilesFailed,
@@ -244,11 +244,9 @@ func view(st *jobclient.Status, t *tracker) JobView {
 		v.Progress.ElapsedS = v.Report.DurationSeconds
 	}
 	v.Final = t.final()
-	if v.Report == nil {
-		if eta, ok := jobclient.Estimate(snap, bps, fps); ok {
-			secs := eta.Seconds()
-			v.ETASeconds = &secs
-		}
+	if v.Report == nil && pace.ETAKnown {
+		secs := pace.ETA.Seconds()
+		v.ETASeconds = &secs
 	}
 	if v.Copiers == nil {
 		v.Copiers = []jobclient.CopierFlight{}

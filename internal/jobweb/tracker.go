@@ -19,8 +19,7 @@ type tracker struct {
 	mu      sync.Mutex
 	rate    *jobclient.Rate
 	last    jobclient.Snapshot
-	bps     float64
-	fps     float64
+	pace    jobclient.Pace
 	history []Point
 	every   time.Duration // between history points: doubles as it fills
 	done    bool          // the last sample was taken after the job's report
@@ -85,10 +84,10 @@ func (t *tracker) sample() bool {
 	done := t.progress.Report() != nil
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	t.bps, t.fps = t.rate.Add(s)
+	t.pace = t.rate.Add(s)
 	t.last = s
 	pt := Point{T: float64(time.Now().UnixMilli()) / 1000, BytesDone: s.BytesDone, FilesDone: s.FilesDone,
-		BytesPerS: t.bps, FilesPerS: t.fps, BytesTotal: s.BytesTotal}
+		BytesPerS: t.pace.BytesPerS, FilesPerS: t.pace.FilesPerS, BytesTotal: s.BytesTotal}
 	if n := len(t.history); n > 0 && pt.T-t.history[n-1].T < t.every.Seconds()*0.9 && !done {
 		return false
 	}
@@ -113,8 +112,8 @@ func (t *tracker) final() bool {
 }
 
 // view is the job's live part as the API shows it.
-func (t *tracker) view() (jobclient.Snapshot, float64, float64, []Point) {
+func (t *tracker) view() (jobclient.Snapshot, jobclient.Pace, []Point) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return t.last, t.bps, t.fps, append([]Point(nil), t.history...)
+	return t.last, t.pace, append([]Point(nil), t.history...)
 }
