@@ -64,9 +64,9 @@ How to write
 
 Outcome
   -i                    ignore failures: the job succeeds, failures are reported
-  -log DIR              write one JSON line per file (COPY/SKIP/FAIL, size,
-                        duration, checksum) to DIR/jetcp-JOB.jsonl; DIR is a
-                        local path, hdfs://... or cosn://...
+  -log DIR              write one JSON line per file and directory (COPY/SKIP/
+                        FAIL, size, duration, checksum) to DIR/jetcp-JOB.jsonl;
+                        DIR is a local path, hdfs://... or cosn://...
   --report-json FILE    write the report as JSON (keys in the README)
   --dry-run             show where each source lands, report what would be copied,
                         skipped and deleted; change nothing
