@@ -109,6 +109,7 @@ async function tick() {
   } catch (e) {
     $("where").textContent = "error: " + e.message;
   }
-  if (!done) setTimeout(tick, 1000);
+  // A job every second; the list (a few requests per job) every 5 s.
+  if (!done) setTimeout(tick, m ? 1000 : 5000);
 }
 tick();
