@@ -200,7 +200,8 @@ func (c *copyCommand) servePage(ctx context.Context, job string) (connected func
 		return nil, nil, err
 	}
 	c.log.Info().Str("url", "http://"+addr+"/jobs/"+job).Msg("job page")
-	return page.Connect, stop, nil
+	connect := func(ctx context.Context, b *bus.Bus) error { return page.Connect(ctx, b, true) }
+	return connect, stop, nil
 }
 
 // checkReportJSON fails now, not after hours of copying, when the

@@ -152,8 +152,8 @@ func runService(ctx context.Context, name string, sf serviceFlags, page *jobweb.
 	defer c.Close()
 	conn.Store(b)
 	if page != nil && sf.http != "" {
-		if err := page.Connect(httpCtx, b); err != nil {
-			log.Warn().Err(err).Msg("the job page cannot follow new jobs")
+		if err := page.Connect(httpCtx, b, false); err != nil {
+			log.Warn().Err(err).Msg("the job page cannot start")
 		}
 	}
 	if err := run(ctx, b, reg, log); err != nil && !errors.Is(err, context.Canceled) {

@@ -22,12 +22,17 @@ type Page struct {
 // NewPage returns a page waiting for its bus.
 func NewPage(log zerolog.Logger) *Page { return &Page{log: log} }
 
-// Connect serves the jobs on b until ctx ends, following the jobs
-// created from now on from their start.
-func (p *Page) Connect(ctx context.Context, b *bus.Bus) error {
+// Connect serves the jobs on b until ctx ends. With followNew it follows
+// each job created from now on from its start (the lister's page, made
+// for the job it submits); else a job is followed once its page is asked
+// for, so a committer serving the page for its health checks does not
+// read every job's events twice.
+func (p *Page) Connect(ctx context.Context, b *bus.Bus, followNew bool) error {
 	s := New(ctx, b, p.log)
-	if err := s.WatchNewJobs(); err != nil {
-		return err
+	if followNew {
+		if err := s.WatchNewJobs(); err != nil {
+			return err
+		}
 	}
 	mux := http.NewServeMux()
 	s.Register(mux)

@@ -32,7 +32,7 @@ func TestJobAPI(t *testing.T) {
 	if code, _ := get(t, srv.URL+"/api/jobs"); code != http.StatusServiceUnavailable {
 		t.Fatalf("before Connect: %d, want 503", code)
 	}
-	if err := page.Connect(ctx, b); err != nil {
+	if err := page.Connect(ctx, b, false); err != nil {
 		t.Fatal(err)
 	}
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{"file:///s"}, Target: "file:///d"}
