@@ -54,7 +54,7 @@ func TestJobAPI(t *testing.T) {
 	var v struct {
 		State    string
 		Progress jobweb.Progress
-		Copiers []struct {
+		Copiers  []struct {
 			Name  string
 			Items []struct{ Index, Bytes int64 }
 		}
