@@ -36,6 +36,9 @@ type Config struct {
 	// ChunkSet says -blocksperchunk or --chunk-size was given (0 means off).
 	ChunkSet   bool
 	NoProgress bool // --no-progress: no live progress line or progress log lines
+	// HTTP is --http: the address the job page is served on while the
+	// job runs ("" = none).
+	HTTP string
 	// ProgressEvery is how often progress is logged without a terminal.
 	ProgressEvery time.Duration
 	// Notes are remarks on the command line for the log (-v), e.g. an
@@ -173,6 +176,7 @@ var argSpecs = map[string]argSpec{
 	"log":         valueArg(func(c *Config, v string) error { c.LogDir = v; return nil }),
 	"report-json": valueArg(func(c *Config, v string) error { c.ReportJSON = v; return nil }),
 	"nats":        valueArg(func(c *Config, v string) error { c.NATS.URL = v; return nil }),
+	"http":        valueArg(func(c *Config, v string) error { c.HTTP = v; return nil }),
 	"async":       boolArg(func(c *Config) { c.Async = true }),
 	"no-progress": boolArg(func(c *Config) { c.NoProgress = true }),
 	"progress-interval": valueArg(func(c *Config, v string) error {
@@ -330,7 +334,7 @@ func ParseArgs(args []string) (Config, error) {
 
 // twoDashes are jetcp's own options whose names have no dash: -h shows
 // them, like the dashed ones, with two dashes; DistCp's take one.
-var twoDashes = map[string]bool{"attempts": true, "replicas": true, "nats": true, "src": true, "dst": true, "help": true}
+var twoDashes = map[string]bool{"attempts": true, "replicas": true, "nats": true, "http": true, "src": true, "dst": true, "help": true}
 
 // suggest is the known option closest to an unknown name, as -h shows it,
 // or "" when none is close: case is ignored, and the names must differ

@@ -1,8 +1,6 @@
 package cli_test
 
 import (
-	"bufio"
-	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -44,26 +42,15 @@ func logLines(t *testing.T, dir string) map[string]string {
 	return got
 }
 
-// readLog reads the one -log file in dir.
+// readLog reads the one -log file in dir: its files' lines (a
+// directory's line has "kind": "dir").
 func readLog(t *testing.T, dir string) []struct{ Action, Dst, Reason string } {
 	t.Helper()
-	matches, _ := filepath.Glob(filepath.Join(dir, "jetcp-*.jsonl"))
-	if len(matches) != 1 {
-		t.Fatalf("log files %v", matches)
-	}
-	f, err := os.Open(matches[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []struct{ Action, Dst, Reason string }
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		var l struct{ Action, Dst, Reason string }
-		if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-			t.Fatal(err)
+	for _, l := range readLogLines(t, dir) {
+		if l.Kind == "" {
+			out = append(out, struct{ Action, Dst, Reason string }{l.Action, l.Dst, l.Reason})
 		}
-		out = append(out, l)
 	}
 	return out
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,7 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/cli"
+	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -527,15 +530,16 @@ func TestLogDirAndReportJSON(t *testing.T) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		var e struct {
-			Action, Src string
-			Size        int64
+			Action, Kind, Src string
+			Size              int64
 		}
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("log line %q: %v", sc.Text(), err)
 		}
-		actions[filepath.Base(e.Src)] = e.Action
+		actions[e.Kind+filepath.Base(e.Src)] = e.Action
 	}
-	if actions["a"] != "COPY" || actions["b"] != "SKIP" || actions["c"] != "FAIL" || len(actions) != 3 {
+	// The merged root directory (-update) was there: a directory's SKIP.
+	if actions["a"] != "COPY" || actions["b"] != "SKIP" || actions["c"] != "FAIL" || actions["dirsrc"] != "SKIP" || len(actions) != 4 {
 		t.Fatalf("log actions %v", actions)
 	}
 	var raw map[string]any
@@ -620,4 +624,67 @@ func TestVerboseBundled(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(tmp, "jetcp-nats-*")); len(left) > 0 {
 		t.Fatalf("embedded store left: %v", left)
 	}
+}
+
+// A --dry-run's -log lists what a run's -log does, directories included
+// (each with "kind": "dir": COPY for one the copy makes, SKIP for one
+// there already), with the same actions, sources and targets: it shows
+// the tree the copy would make.
+func TestDryRunLogListsDirectories(t *testing.T) {
+	base := t.TempDir()
+	src := filepath.Join(base, "src")
+	writeFile(t, filepath.Join(src, "top"), []byte("t"))
+	writeFile(t, filepath.Join(src, "d1/a"), []byte("a"))
+	writeFile(t, filepath.Join(src, "d1/d2/b"), []byte("b"))
+	if err := os.MkdirAll(filepath.Join(src, "empty"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(base, "dst")
+	writeFile(t, filepath.Join(dst, "d1/old"), []byte("o")) // d1 exists: SKIP
+	lines := func(args ...string) map[string]string {
+		t.Helper()
+		logs := t.TempDir()
+		if code, out, errs := run(t, append([]string{"-update", "-log", logs}, append(args, src, dst)...)...); code != cli.ExitOK {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, errs)
+		}
+		got := map[string]string{}
+		for _, l := range readLogLines(t, logs) {
+			rel, _ := filepath.Rel(dst, fs.MustParseURI(l.Dst).Path)
+			got[l.Kind+" "+rel] = l.Action
+		}
+		return got
+	}
+	dry := lines("--dry-run")
+	want := map[string]string{
+		"dir .": "SKIP", "dir d1": "SKIP", "dir d1/d2": "COPY", "dir empty": "COPY",
+		" top": "COPY", " d1/a": "COPY", " d1/d2/b": "COPY",
+	}
+	if !maps.Equal(dry, want) {
+		t.Fatalf("--dry-run -log lines (kind, target, action)\n got %v\nwant %v", dry, want)
+	}
+	if real := lines(); !maps.Equal(real, dry) {
+		t.Fatalf("a run's -log differs from its --dry-run's\n run %v\n dry %v", real, dry)
+	}
+}
+
+// readLogLines reads every line of the one -log file in dir.
+func readLogLines(t *testing.T, dir string) []jobclient.LogEntry {
+	t.Helper()
+	matches, _ := filepath.Glob(filepath.Join(dir, "jetcp-*.jsonl"))
+	if len(matches) != 1 {
+		t.Fatalf("log files %v", matches)
+	}
+	data, err := os.ReadFile(matches[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []jobclient.LogEntry
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		var l jobclient.LogEntry
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("-log line %q: %v", line, err)
+		}
+		out = append(out, l)
+	}
+	return out
 }

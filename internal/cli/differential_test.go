@@ -687,9 +687,12 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 		t.Fatalf("dirs_failed %d, model %d\nfailures: %+v\n%s", rep.DirsFailed, want.DirsFailed, rep.Failures, describe())
 	}
 	if logDir != "" {
-		got := e.logActions(t, ctx, logDir)
-		if want := [3]int64{want.Copied, want.Skipped, want.Failed}; got != want {
-			t.Errorf("-log COPY/SKIP/FAIL lines %v, want %v\n%s", got, want, describe())
+		files, dirs := e.logActions(t, ctx, logDir)
+		if want := [3]int64{want.Copied, want.Skipped, want.Failed}; files != want {
+			t.Errorf("-log COPY/SKIP/FAIL lines of files %v, want %v\n%s", files, want, describe())
+		}
+		if want := [3]int64{want.DirsLoggedCopied, want.DirsLoggedSkipped, want.DirsFailed}; dirs != want {
+			t.Errorf("-log COPY/SKIP/FAIL lines of directories %v, want %v\n%s", dirs, want, describe())
 		}
 	}
 	if rep.BytesExpected != rep.BytesCopied+rep.BytesSkipped+rep.BytesFailed {
@@ -938,8 +941,9 @@ func readFS(t *testing.T, ctx context.Context, fsys fs.FS, p string) string {
 }
 
 // logActions reads the one -log file in dir: how many files it says were
-// copied, skipped and failed (each file once).
-func (e *diffEnv) logActions(t *testing.T, ctx context.Context, dir string) [3]int64 {
+// copied, skipped and failed (each file once), and how many directories
+// (a merged root once per source).
+func (e *diffEnv) logActions(t *testing.T, ctx context.Context, dir string) (files, dirs [3]int64) {
 	t.Helper()
 	fsys, u := e.fs(t, ctx, dir)
 	var logs []string
@@ -952,17 +956,19 @@ func (e *diffEnv) logActions(t *testing.T, ctx context.Context, dir string) [3]i
 	if len(logs) != 1 || !strings.HasSuffix(logs[0], ".jsonl") {
 		t.Fatalf("-log %s holds %v, want one jetcp-<job>.jsonl", dir, logs)
 	}
-	var n [3]int64
 	seen := map[string]bool{}
 	for _, line := range strings.Split(strings.TrimSpace(readFS(t, ctx, fsys, logs[0])), "\n") {
 		if line == "" {
 			continue
 		}
-		var l struct{ Action, Dst string }
+		var l struct{ Action, Kind, Dst string }
 		if err := json.Unmarshal([]byte(line), &l); err != nil {
 			t.Fatalf("-log line %q: %v", line, err)
 		}
-		if seen[l.Dst] {
+		n := &files
+		if l.Kind == messages.KindDir {
+			n = &dirs
+		} else if seen[l.Dst] {
 			t.Errorf("-log: %s logged twice", l.Dst)
 		}
 		seen[l.Dst] = true
@@ -977,7 +983,7 @@ func (e *diffEnv) logActions(t *testing.T, ctx context.Context, dir string) [3]i
 			t.Errorf("-log line %q: unknown action", line)
 		}
 	}
-	return n
+	return files, dirs
 }
 
 // noLeftovers fails on temp files or work trees under dir, and on

@@ -19,10 +19,14 @@ import (
 	"github.com/jetcp/jetcp/fs/cos"
 	"github.com/jetcp/jetcp/fs/hdfs"
 	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
 	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/internal/jobrun"
+	"github.com/jetcp/jetcp/internal/jobweb"
+	"github.com/jetcp/jetcp/internal/metrics"
 	"github.com/jetcp/jetcp/internal/natsconn"
+	"github.com/jetcp/jetcp/internal/service"
 	"github.com/jetcp/jetcp/lister"
 	"github.com/jetcp/jetcp/messages"
 )
@@ -160,7 +164,17 @@ func (c *copyCommand) run(ctx context.Context) (code int) {
 		}()
 		perFile = f
 	}
-	rep, err := jobrun.Run(ctx, reg, plan, c.log, c.options(plan, perFile))
+	opts := c.options(plan, perFile)
+	if c.cfg.HTTP != "" {
+		connected, stop, err := c.servePage(ctx, plan.Job.ID)
+		if err != nil {
+			fmt.Fprintf(c.stderr, "lister: %v\n", err)
+			return ExitUsage
+		}
+		defer stop()
+		opts.Connected = connected
+	}
+	rep, err := jobrun.Run(ctx, reg, plan, c.log, opts)
 	if err != nil {
 		fmt.Fprintf(c.stderr, "lister: %v\n", err)
 		return runError(ctx, err)
@@ -170,6 +184,24 @@ func (c *copyCommand) run(ctx context.Context) (code int) {
 		return ExitOK
 	}
 	return c.report(ctx, plan, rep)
+}
+
+// servePage serves the job page on --http's address from now (a bad
+// address is bad input, found before anything is written) until stop;
+// it shows the jobs once the run is connected.
+func (c *copyCommand) servePage(ctx context.Context, job string) (connected func(context.Context, *bus.Bus) error, stop func(), err error) {
+	page := jobweb.NewPage(c.log)
+	// The page outlives an interrupt: it shows the job stopping.
+	hctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+	health := service.Health(page.Health)
+	addr, err := service.ServeHTTP(hctx, c.cfg.HTTP, metrics.NewRegistry(), health, health, c.log, page)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	c.log.Info().Str("url", "http://"+addr+"/jobs/"+job).Msg("job page")
+	connect := func(ctx context.Context, b *bus.Bus) error { return page.Connect(ctx, b, true) }
+	return connect, stop, nil
 }
 
 // checkReportJSON fails now, not after hours of copying, when the

@@ -40,6 +40,7 @@ func logSource(t *testing.T) (string, map[string]int64) {
 
 // readLogVia reads the one -log file in dir through the fs layer: there is
 // exactly one entry in dir, named jetcp-<job>.jsonl (no temp file left).
+// It returns the files' lines (a directory's has "kind": "dir").
 func readLogVia(t *testing.T, dir string) []jobclient.LogEntry {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -73,7 +74,9 @@ func readLogVia(t *testing.T, dir string) []jobclient.LogEntry {
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			t.Fatalf("log line %q: %v", sc.Text(), err)
 		}
-		out = append(out, e)
+		if e.Kind == "" {
+			out = append(out, e)
+		}
 	}
 	if err := sc.Err(); err != nil {
 		t.Fatal(err)

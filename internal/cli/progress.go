@@ -24,27 +24,17 @@ type progressDisplay struct {
 	log      zerolog.Logger
 	term     *termLine // nil without a terminal
 	every    time.Duration
-	window   []sample
+	rate     *jobclient.Rate
 	stop     chan struct{}
 	done     chan struct{}
 	stopOnce sync.Once
 }
 
-type sample struct {
-	at    time.Duration
-	bytes int64
-	files int64
-}
-
-// rateWindow is how far back the rate and ETA look: long enough to smooth
-// per-file jitter, short enough to follow a change of pace.
-const rateWindow = 10 * time.Second
-
 // terminalRefresh is how often the line on a terminal is redrawn.
 const terminalRefresh = 500 * time.Millisecond
 
 func startProgress(src func() jobclient.Snapshot, term *termLine, log zerolog.Logger, every time.Duration) *progressDisplay {
-	d := &progressDisplay{src: src, term: term, log: log, every: every, stop: make(chan struct{}), done: make(chan struct{})}
+	d := &progressDisplay{src: src, term: term, log: log, every: every, rate: jobclient.NewRate(0), stop: make(chan struct{}), done: make(chan struct{})}
 	if term != nil {
 		d.every = terminalRefresh
 	}
@@ -113,9 +103,10 @@ func complete(s jobclient.Snapshot) bool {
 func (d *progressDisplay) show(final bool) { d.showSnapshot(d.src(), final) }
 
 func (d *progressDisplay) showSnapshot(s jobclient.Snapshot, final bool) {
-	bps, fps := d.rate(s)
+	pace := d.rate.Add(s)
+	bps, fps := pace.BytesPerS, pace.FilesPerS
 	if d.term != nil {
-		d.term.Set(formatProgress(s, bps, fps), final)
+		d.term.Set(formatProgress(s, pace), final)
 		return
 	}
 	ev := d.log.Info().Bool("listing", s.Listing).
@@ -123,53 +114,15 @@ func (d *progressDisplay) showSnapshot(s jobclient.Snapshot, final bool) {
 		Int64("bytes_done", s.BytesDone).Int64("bytes_total", s.BytesTotal).
 		Int64("failed", s.FilesFailed).
 		Float64("mib_per_s", float64(int64(bps/(1<<20)*10))/10).Float64("files_per_s", float64(int64(fps*10))/10)
-	if eta, ok := estimate(s, bps, fps); ok {
-		ev = ev.Int64("eta_s", int64(eta.Seconds()))
+	if pace.ETAKnown {
+		ev = ev.Int64("eta_s", int64(pace.ETA.Seconds()))
 	}
 	ev.Msg("progress")
 }
 
-// rate is bytes and files per second over the last rateWindow.
-func (d *progressDisplay) rate(s jobclient.Snapshot) (bps, fps float64) {
-	now := sample{at: s.Elapsed, bytes: s.BytesCopied, files: s.FilesDone}
-	d.window = append(d.window, now)
-	for len(d.window) > 2 && now.at-d.window[0].at > rateWindow {
-		d.window = d.window[1:]
-	}
-	first := d.window[0]
-	if len(d.window) == 1 {
-		first = sample{}
-	}
-	dt := (now.at - first.at).Seconds()
-	if dt <= 0 {
-		return 0, 0
-	}
-	return float64(now.bytes-first.bytes) / dt, float64(now.files-first.files) / dt
-}
-
-// estimate is the time left: the slower of the byte and the file estimate,
-// since either can dominate (huge files, or millions of tiny ones).
-func estimate(s jobclient.Snapshot, bps, fps float64) (time.Duration, bool) {
-	if s.Listing {
-		return 0, false
-	}
-	if s.FilesDone >= s.FilesTotal {
-		return 0, true
-	}
-	var eta float64
-	known := false
-	if left := s.BytesTotal - s.BytesDone; left > 0 && bps > 0 {
-		eta, known = float64(left)/bps, true
-	}
-	if left := s.FilesTotal - s.FilesDone; left > 0 && fps > 0 {
-		eta, known = max(eta, float64(left)/fps), true
-	}
-	return time.Duration(eta * float64(time.Second)), known
-}
-
 // formatProgress is the terminal line, e.g.
 // "12,345/20,000 files 61.7% | 2 failed | 1.2 GiB/2.0 GiB | 85.3 MiB/s, 410 files/s | ETA 12s".
-func formatProgress(s jobclient.Snapshot, bps, fps float64) string {
+func formatProgress(s jobclient.Snapshot, pace jobclient.Pace) string {
 	var b strings.Builder
 	if s.Listing {
 		fmt.Fprintf(&b, "listing: %s files (%s) found, %s done", groupDigits(s.FilesTotal), humanBytes(s.BytesTotal), groupDigits(s.FilesDone))
@@ -188,9 +141,9 @@ func formatProgress(s jobclient.Snapshot, bps, fps float64) string {
 	if !s.Listing {
 		fmt.Fprintf(&b, fieldSep+"%s/%s", humanBytes(s.BytesDone), humanBytes(s.BytesTotal))
 	}
-	fmt.Fprintf(&b, fieldSep+"%s/s, %.0f files/s", humanBytes(int64(bps)), fps)
-	if eta, ok := estimate(s, bps, fps); ok {
-		fmt.Fprintf(&b, fieldSep+"ETA %s", eta.Round(time.Second))
+	fmt.Fprintf(&b, fieldSep+"%s/s, %.0f files/s", humanBytes(int64(pace.BytesPerS)), pace.FilesPerS)
+	if pace.ETAKnown {
+		fmt.Fprintf(&b, fieldSep+"ETA %s", pace.ETA.Round(time.Second))
 	}
 	return b.String()
 }

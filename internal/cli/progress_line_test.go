@@ -14,33 +14,14 @@ import (
 
 func TestFormatProgress(t *testing.T) {
 	s := jobclient.Snapshot{FilesTotal: 20000, FilesDone: 12345, BytesTotal: 2 << 30, BytesDone: 1 << 30, FilesFailed: 2}
-	got := formatProgress(s, 100<<20, 1000)
-	// Bytes: 1 GiB left at 100 MiB/s = 10.24 s; files: 7655 left at 1000/s = 7.7 s: the slower wins.
+	got := formatProgress(s, jobclient.Pace{BytesPerS: 100 << 20, FilesPerS: 1000, ETA: 10240 * time.Millisecond, ETAKnown: true})
 	want := "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB | 100.0 MiB/s, 1000 files/s | ETA 10s"
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 	s = jobclient.Snapshot{Listing: true, FilesTotal: 1500, BytesTotal: 3 << 20, FilesDone: 10}
-	if got := formatProgress(s, 0, 0); got != "listing: 1,500 files (3.0 MiB) found, 10 done | 0 B/s, 0 files/s" {
+	if got := formatProgress(s, jobclient.Pace{}); got != "listing: 1,500 files (3.0 MiB) found, 10 done | 0 B/s, 0 files/s" {
 		t.Fatalf("while listing: %q", got)
-	}
-}
-
-func TestRateWindow(t *testing.T) {
-	d := &progressDisplay{}
-	for i := range 30 { // 1 MiB and 10 files a second, then 4x faster from 20 s
-		at := time.Duration(i) * time.Second
-		b, f := int64(i)<<20, int64(i*10)
-		if i > 20 {
-			b, f = (20+4*int64(i-20))<<20, int64(200+40*(i-20))
-		}
-		bps, fps := d.rate(jobclient.Snapshot{Elapsed: at, BytesCopied: b, FilesDone: f})
-		if i == 15 && (bps != 1<<20 || fps != 10) {
-			t.Fatalf("at 15 s: %v B/s, %v files/s; want 1 MiB/s, 10/s", bps, fps)
-		}
-		if i == 29 && fps < 35 { // 19 s to 29 s: (560-190)/10
-			t.Fatalf("at 29 s the window still shows the old pace: %v files/s", fps)
-		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sync/atomic"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/jetcp/jetcp/copier"
 	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/hadoopconf"
+	"github.com/jetcp/jetcp/internal/jobweb"
 	"github.com/jetcp/jetcp/internal/metrics"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/internal/service"
@@ -34,7 +36,7 @@ type serviceFlags struct {
 func (s *serviceFlags) register(fl *flag.FlagSet) {
 	fl.StringVar(&s.nats.URL, "nats", "", "NATS server URL(s), comma-separated, e.g. nats://n1:4222,nats://n2:4222 (required)")
 	registerNATSFlags(fl, &s.nats)
-	fl.StringVar(&s.http, "http", "", "serve /healthz and /metrics on this address, e.g. 127.0.0.1:9090")
+	fl.StringVar(&s.http, "http", "", "serve /healthz and /metrics (the committer: and the job page at /) on this address, e.g. 127.0.0.1:9090")
 	fl.IntVar(&s.replicas, "replicas", 0, "stream replicas (default: 3 in a cluster, else 1)")
 	fl.BoolVar(&s.verbose, "v", false, "log every file")
 }
@@ -61,7 +63,7 @@ func Copier(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "copier: -m must be at least 1")
 		return ExitUsage
 	}
-	return runService(ctx, "copier", sf, stderr, func(ctx context.Context, b *bus.Bus, reg *prometheus.Registry, log zerolog.Logger) error {
+	return runService(ctx, "copier", sf, nil, stderr, func(ctx context.Context, b *bus.Bus, reg *prometheus.Registry, log zerolog.Logger) error {
 		opts := []copier.Option{copier.WithWorkers(*workers), copier.WithDrain(*drain), copier.WithObserver(metrics.NewCopier(reg))}
 		if *name != "" {
 			opts = append(opts, copier.WithName(*name))
@@ -79,7 +81,7 @@ func Committer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code, ok := parseService(fl, args, &sf, stderr); !ok {
 		return code
 	}
-	return runService(ctx, "committer", sf, stderr, func(ctx context.Context, b *bus.Bus, reg *prometheus.Registry, log zerolog.Logger) error {
+	return runService(ctx, "committer", sf, jobweb.NewPage(NewLogger(stderr, sf.verbose)), stderr, func(ctx context.Context, b *bus.Bus, reg *prometheus.Registry, log zerolog.Logger) error {
 		return committer.New(b, Registry(hadoopconf.Env(os.Getenv), log), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
 	})
 }
@@ -103,9 +105,9 @@ func parseService(fl *flag.FlagSet, args []string, sf *serviceFlags, stderr io.W
 	return 0, true
 }
 
-// runService connects, serves health and metrics, and runs the service
-// until ctx ends (SIGTERM).
-func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Writer,
+// runService connects, serves health and metrics (and, with a page, the
+// job page), and runs the service until ctx ends (SIGTERM).
+func runService(ctx context.Context, name string, sf serviceFlags, page *jobweb.Page, stderr io.Writer,
 	run func(context.Context, *bus.Bus, *prometheus.Registry, zerolog.Logger) error) int {
 	log := NewLogger(stderr, sf.verbose)
 	reg := metrics.NewRegistry()
@@ -130,7 +132,11 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 	if sf.http != "" {
 		// Up before connecting, so an orchestrator sees "not ready" rather
 		// than nothing while the server is still starting.
-		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, check(true), check(false), log); err != nil {
+		var ui http.Handler
+		if page != nil {
+			ui = page
+		}
+		if _, err := service.ServeHTTP(httpCtx, sf.http, reg, check(true), check(false), log, ui); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			return ExitUsage
 		}
@@ -145,6 +151,11 @@ func runService(ctx context.Context, name string, sf serviceFlags, stderr io.Wri
 	}
 	defer c.Close()
 	conn.Store(b)
+	if page != nil && sf.http != "" {
+		if err := page.Connect(httpCtx, b, false); err != nil {
+			log.Warn().Err(err).Msg("the job page cannot start")
+		}
+	}
 	if err := run(ctx, b, reg, log); err != nil && !errors.Is(err, context.Canceled) {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return ExitFailed

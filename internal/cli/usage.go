@@ -66,9 +66,9 @@ How to write
 
 Outcome
   -i                    ignore failures: the job succeeds, failures are reported
-  -log DIR              write one JSON line per file (COPY/SKIP/FAIL, size,
-                        duration, checksum) to DIR/jetcp-JOB.jsonl; DIR is a
-                        local path, hdfs://... or cosn://...
+  -log DIR              write one JSON line per file and directory (COPY/SKIP/
+                        FAIL, size, duration, checksum) to DIR/jetcp-JOB.jsonl;
+                        DIR is a local path, hdfs://... or cosn://...
   --report-json FILE    write the report as JSON (keys in the README)
   --dry-run             show where each source lands, report what would be copied,
                         skipped and deleted; change nothing
@@ -90,6 +90,8 @@ Configuration
 Where
   --nats URL[,URL...]   use a running JetStream server (cluster) and its copiers and committer
   -async                with --nats: print the job id once the work is enqueued and return
+  --http ADDR           serve the job page (and /healthz, /metrics) on ADDR while the job
+                        runs, e.g. 127.0.0.1:8080
   --nats-user U         NATS user; the password from $JETCP_NATS_PASSWORD (or --nats-password)
   --nats-token T        NATS token (or $JETCP_NATS_TOKEN)
   --nats-creds FILE     NATS credentials file; --nats-nkey SEEDFILE for an NKey

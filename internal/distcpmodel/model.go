@@ -97,6 +97,11 @@ type Outcome struct {
 	// DirsFailed are listed directories that could not be made (a file in
 	// the way): a failure of the job like a failed file.
 	DirsFailed int64
+	// DirsLoggedCopied and DirsLoggedSkipped are the -log's directory
+	// lines (each listed directory has one, a merged root too): COPY for
+	// one missing before the job (made, or a dry run would make it), SKIP
+	// for one already there; the FAIL lines are DirsFailed.
+	DirsLoggedCopied, DirsLoggedSkipped int64
 }
 
 // Refusals (Outcome.Refusal).
@@ -135,8 +140,14 @@ func Run(srcs []Source, targetPath string, target Entry, o Options) Outcome {
 	work := cloneEntry(target)
 	for _, e := range listing {
 		if e.node.Dir {
-			if !mkdir(&work, e.rel) {
+			existed := isDir(target, e.rel)
+			switch {
+			case !mkdir(&work, e.rel):
 				out.DirsFailed++
+			case existed:
+				out.DirsLoggedSkipped++
+			default:
+				out.DirsLoggedCopied++
 			}
 			continue
 		}
@@ -374,6 +385,12 @@ func parentBlocked(e *Entry, rel string) bool {
 		}
 	}
 	return false
+}
+
+// isDir says rel is a directory in e.
+func isDir(e Entry, rel string) bool {
+	n, ok := lookup(&e, rel)
+	return ok && n.Dir
 }
 
 // mkdir makes rel a directory, with its parents; false when a file is in

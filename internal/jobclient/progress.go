@@ -39,6 +39,9 @@ type Progress struct {
 	// flight were abandoned (a canceled job), and the line ends where the
 	// report does.
 	ended bool
+	// failures and report are kept by FollowProgress (a job page).
+	failures []ItemFailure
+	report   *messages.Report
 }
 
 // flight is one copier's latest report: bytes so far by item index.

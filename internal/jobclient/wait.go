@@ -13,7 +13,10 @@ import (
 
 // Wait follows a job's events from its start until the committer reports
 // it done, and returns the report. With a non-nil perFile it writes one
-// JSON line per file result (DistCp's -log: COPY/SKIP/FAIL).
+// JSON line per file and directory result (DistCp's -log: COPY/SKIP/FAIL;
+// a directory's line has "kind": "dir", as DistCp's verbose log has its
+// DIR_COPY lines), so a --dry-run's log shows the tree the copy would
+// make.
 func Wait(ctx context.Context, b *bus.Bus, job string, perFile io.Writer) (*messages.Report, error) {
 	if perFile == nil {
 		return WaitDone(ctx, b, job) // no need to replay every result
@@ -24,7 +27,7 @@ func Wait(ctx context.Context, b *bus.Bus, job string, perFile io.Writer) (*mess
 			return nil
 		}
 		for r := range ev.Result.Entries() {
-			if r.Kind != messages.KindFile {
+			if r.Kind != messages.KindFile && r.Kind != messages.KindDir {
 				continue
 			}
 			if err := enc.Encode(LogLine(ev.Time, r)); err != nil {
@@ -111,8 +114,11 @@ func Follow(ctx context.Context, b *bus.Bus, job string, fn func(*messages.Event
 
 // LogEntry is one -log line.
 type LogEntry struct {
-	Time       string `json:"time"`
-	Action     string `json:"action"` // COPY, SKIP or FAIL
+	Time   string `json:"time"`
+	Action string `json:"action"` // COPY, SKIP or FAIL
+	// Kind is "dir" for a directory (COPY: made, or a dry run would make
+	// it; SKIP: it was there); empty for a file.
+	Kind       string `json:"kind,omitempty"`
 	Src        string `json:"src"`
 	Dst        string `json:"dst"`
 	Size       int64  `json:"size"`
@@ -129,6 +135,10 @@ func LogLine(t time.Time, r *messages.Result) LogEntry {
 	if action == "" {
 		action = "FAIL"
 	}
-	return LogEntry{Time: t.Format("2006-01-02T15:04:05.000Z07:00"), Action: action, Src: r.Src, Dst: r.Dst, Size: r.Size,
+	kind := ""
+	if r.Kind == messages.KindDir {
+		kind = messages.KindDir
+	}
+	return LogEntry{Time: t.Format("2006-01-02T15:04:05.000Z07:00"), Action: action, Kind: kind, Src: r.Src, Dst: r.Dst, Size: r.Size,
 		DurationMS: r.DurationMS, Checksum: r.Checksum, Reason: r.Reason, Error: r.Error, Attempt: r.Attempt}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/bus"
 	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/internal/natsconn"
 	"github.com/jetcp/jetcp/lister"
@@ -46,6 +47,11 @@ type Options struct {
 	// counts from snapshot; Run calls the stop it returns before it
 	// returns, so a last line is drawn before the report is printed.
 	Progress func(snapshot func() jobclient.Snapshot) (stop func())
+	// Connected, when set, is called once connected with the topology in
+	// place (and the embedded services up), before the job is submitted,
+	// with a context that ends when Run returns: the job page follows
+	// the jobs on the bus there.
+	Connected func(ctx context.Context, b *bus.Bus) error
 	// Patience bounds how long a Ctrl-C waits for the job to stop
 	// cleanly; 0 is DefaultPatience.
 	Patience time.Duration
@@ -70,6 +76,13 @@ func Run(ctx context.Context, reg *fs.Registry, plan *lister.Plan, log zerolog.L
 		return nil, err
 	}
 	defer rt.close()
+	if opts.Connected != nil {
+		cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		defer stop() // before rt.close: the page stops following before the bus goes
+		if err := opts.Connected(cctx, rt.bus); err != nil {
+			return nil, err
+		}
+	}
 	if opts.Submitting != nil {
 		opts.Submitting()
 	}

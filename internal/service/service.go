@@ -105,11 +105,12 @@ func BusHealth(b *bus.Bus) Health {
 }
 
 // ServeHTTP serves /healthz (health: the service can do its work),
-// /livez (live: restarting would not help it, e.g. connected) and
-// /metrics on addr until ctx ends. It listens before returning, so a bad
+// /livez (live: restarting would not help it, e.g. connected),
+// /metrics and, with a non-nil page, every other path from page (the job
+// page) on addr until ctx ends. It listens before returning, so a bad
 // or busy address is reported at start; it returns the bound address (for
 // ":0").
-func ServeHTTP(ctx context.Context, addr string, reg *prometheus.Registry, health, live Health, log zerolog.Logger) (string, error) {
+func ServeHTTP(ctx context.Context, addr string, reg *prometheus.Registry, health, live Health, log zerolog.Logger, page http.Handler) (string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return "", fmt.Errorf("--http %s: %w (give a free host:port, e.g. 127.0.0.1:9090)", addr, err)
@@ -125,6 +126,11 @@ func ServeHTTP(ctx context.Context, addr string, reg *prometheus.Registry, healt
 			fmt.Fprintln(w, "ok")
 		})
 	}
+	served := "/healthz, /livez and /metrics"
+	if page != nil {
+		mux.Handle("/", page)
+		served = "the job page (/), /healthz, /livez and /metrics"
+	}
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -136,6 +142,6 @@ func ServeHTTP(ctx context.Context, addr string, reg *prometheus.Registry, healt
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	})
-	log.Info().Str("addr", ln.Addr().String()).Msg("serving /healthz, /livez and /metrics")
+	log.Info().Str("addr", ln.Addr().String()).Msg("serving " + served)
 	return ln.Addr().String(), nil
 }
