@@ -49,6 +49,12 @@ type Config struct {
 	PrintConfig bool
 	Help        bool
 	Options     messages.Options
+
+	// CopyFromManifest (--copy-from-manifest) names a file listing the
+	// entries to copy (JSON lines with "src" and "dst", e.g. verify's
+	// --differences, or source paths): they are copied instead of the
+	// sources' trees.
+	CopyFromManifest string
 }
 
 // maxListThreads is DistCpOptions.MAX_NUM_LISTSTATUS_THREADS.
@@ -611,7 +617,10 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	if c.SourceList != "" && len(c.Sources) > 0 {
 		return usagef("give sources either with -f or on the command line, not both")
 	}
-	if len(c.Sources) == 0 && c.SourceList == "" {
+	if err := c.checkManifest(); err != nil {
+		return err
+	}
+	if len(c.Sources) == 0 && c.SourceList == "" && c.CopyFromManifest == "" {
 		if c.Target == "" {
 			return usagef("missing source and target: usage is lister [options] SRC... DST (see -h)")
 		}
@@ -619,6 +628,20 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	}
 	if c.Target == "" {
 		return usagef("missing target: give the destination as the last argument or with --dst")
+	}
+	return nil
+}
+
+// checkManifest refuses what --copy-from-manifest cannot honour.
+func (c *Config) checkManifest() error {
+	o := c.Options
+	switch {
+	case c.CopyFromManifest == "":
+		return nil
+	case o.Delete:
+		return usagef("--copy-from-manifest with -delete is ambiguous: the manifest names files to copy, not the tree whose extra files to delete; run -update -delete SRC... DST without the manifest")
+	case o.Atomic:
+		return usagef("--copy-from-manifest with -atomic: the manifest's entries land in an existing target, not a new one; drop -atomic")
 	}
 	return nil
 }

@@ -60,6 +60,8 @@ func (c *Config) verifyMode() error {
 		return usagef("verify: -async does not wait for the comparison, whose exit status is the answer: drop -async")
 	case o.DryRun:
 		return usagef("verify: --dry-run is not needed: verify writes nothing anyway; drop it")
+	case c.CopyFromManifest != "":
+		return usagef("verify: --copy-from-manifest is a copy's: verify the whole tree (the same SRC... DST) to prove the copy from it")
 	}
 	ignored := func(what, why string) {
 		c.Warnings = append(c.Warnings, "verify: "+what+" ignored: "+why)

@@ -23,6 +23,11 @@ What to copy
                         on its own: '.*/tmp' skips the directory tmp, not what is
                         in it, '.*/tmp/.*' its contents)
   SRC may be a glob: '/data/2026-*/part-?'
+  --copy-from-manifest FILE
+                        copy only the entries FILE names, not the sources' trees:
+                        JSON lines with "src" and "dst" (lister verify's
+                        --differences; extras are left alone) or one source path
+                        per line, landing below the SRC that holds it
 
 How to decide, per file
   -update               copy only files whose size or checksum differ

@@ -1,0 +1,297 @@
+package cli_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jetcp/jetcp/internal/cli"
+	"github.com/jetcp/jetcp/internal/emulator/cosemu"
+	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
+	"github.com/jetcp/jetcp/messages"
+)
+
+// kinds are the file systems verify compares, as source and as target.
+var kinds = []string{"local", "hdfs", "cos"}
+
+// pairEnv holds the emulators a pair of kinds needs (nil when not).
+type pairEnv struct {
+	t    *testing.T
+	hdfs *hdfsemu.Cluster
+	cos  *cosemu.Server
+}
+
+// newPairEnv starts the emulators that the kinds given need.
+func newPairEnv(t *testing.T, kinds ...string) *pairEnv {
+	t.Helper()
+	e := &pairEnv{t: t}
+	for _, k := range kinds {
+		switch {
+		case k == "hdfs" && e.hdfs == nil:
+			e.hdfs = startHDFS(t)
+		case k == "cos" && e.cos == nil:
+			e.cos = cosEnv(t)
+		}
+	}
+	return e
+}
+
+// uri is a fresh root named name on the kind's file system.
+func (e *pairEnv) uri(kind, name string) string {
+	switch kind {
+	case "hdfs":
+		return "hdfs://" + e.hdfs.Addr() + "/pairs/" + name
+	case "cos":
+		return "cosn://" + cosBucket + "/pairs/" + name
+	}
+	return filepath.Join(e.t.TempDir(), name)
+}
+
+// planter changes root behind jetcp's back: COS objects are written by the
+// COS SDK itself, local files and HDFS files by jetcp's backends without
+// an origin record.
+func (e *pairEnv) planter(kind, root string) planter {
+	if kind == "cos" {
+		return cosPlanter(e.t, root)
+	}
+	return fsPlanter(e.t, root)
+}
+
+// counters are the data reads so far: COS GETs and HDFS block reads.
+func (e *pairEnv) counters() (gets, reads int64) {
+	if e.cos != nil {
+		gets = e.cos.ObjectGets()
+	}
+	if e.hdfs != nil {
+		reads = e.hdfs.BlockReads()
+	}
+	return gets, reads
+}
+
+// seed makes the verify tree at a root of kind: written locally, then
+// copied there by jetcp (so a remote source carries jetcp's records).
+func (e *pairEnv) seed(kind string) (string, map[string][]byte) {
+	t := e.t
+	local, files := verifyTree(t, false)
+	if kind == "local" {
+		return local, files
+	}
+	src := e.uri(kind, "src")
+	if code, out, errs := run(t, "--no-progress", local, src); code != cli.ExitOK {
+		t.Fatalf("seed %s: exit %d\n%s%s", kind, code, out, errs)
+	}
+	return src, files
+}
+
+// pairWant is each entry's category after plant, on a target of kind:
+// COS keeps a CRC32C of every object, whoever wrote it, so a same-size
+// change there differs and a rewrite with the same bytes is the same,
+// without reading; local files and HDFS keep one only for what jetcp
+// wrote, so without reading those are unverifiable.
+func pairWant(target string, readBoth bool) map[string]string {
+	w := map[string]string{
+		"": "same", "sub": "same", "same.txt": "same", "sub/deep.txt": "same",
+		"gone.txt": "missing/metadata", "extra.txt": "extra", "was-file": "type-differs/metadata",
+		"changed.bin": "unverifiable", "foreign.txt": "unverifiable",
+	}
+	if target == "cos" || readBoth {
+		w["changed.bin"], w["foreign.txt"] = "checksum-differs", "same"
+	}
+	return w
+}
+
+// Every pair of (local, HDFS, COS) as source and target: copy, plant a
+// difference of each kind at the target (missing, extra, a same-size
+// change, a directory where a file was, an object or file rewritten by
+// another client), verify and get each exactly. Without --read-both no
+// data is read at all: no COS GET, no HDFS block read, and no entry's
+// proof is a read. With --read-both (on targets that keep no checksum of
+// what others wrote) the rest is settled too, and COS is still never
+// downloaded.
+func TestVerifyEveryPair(t *testing.T) {
+	for _, from := range kinds {
+		for _, to := range kinds {
+			t.Run(from+"-to-"+to, func(t *testing.T) {
+				e := newPairEnv(t, from, to)
+				src, files := e.seed(from)
+				dst := e.uri(to, "dst")
+				if code, out, errs := run(t, "--no-progress", src, dst); code != cli.ExitOK {
+					t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+				}
+				plant(t, e.planter(to, dst), files, "")
+				gets, reads := e.counters()
+				v := runVerify(t, dst, "--no-progress", "-update", src, dst)
+				v.want(t, pairWant(to, false), cli.ExitFailed)
+				noReads(t, v)
+				if g, r := e.counters(); g != gets || r != reads {
+					t.Errorf("verify read data: %d COS GETs, %d HDFS block reads", g-gets, r-reads)
+				}
+				if to == "cos" {
+					return
+				}
+				v = runVerify(t, dst, "--no-progress", "-update", "--read-both", src, dst)
+				v.want(t, pairWant(to, true), cli.ExitFailed)
+				if g, _ := e.counters(); g != gets {
+					t.Errorf("verify --read-both downloaded %d objects from COS", g-gets)
+				}
+			})
+		}
+	}
+}
+
+// noReads fails when an entry was proven by reading data.
+func noReads(t *testing.T, v verifyRun) {
+	t.Helper()
+	for _, p := range []string{messages.ProofReadSource, messages.ProofReadTarget, messages.ProofReadBoth} {
+		if n := v.rep.Verify.Proofs[p]; n != 0 {
+			t.Errorf("%d entries proven by %s", n, p)
+		}
+	}
+}
+
+// plantRepairable makes, at the target, the differences a copy can
+// repair: a missing file, one of another size and a same-size change.
+func plantRepairable(t *testing.T, pl planter, files map[string][]byte) {
+	t.Helper()
+	pl.remove("gone.txt")
+	pl.put("same.txt", files["same.txt"][:10])
+	changed := bytes.Clone(files["changed.bin"])
+	changed[100] ^= 0xff
+	pl.put("changed.bin", changed)
+}
+
+// The differences file round-trips: verify finds a missing file, one of
+// another size and a same-size change; a copy with --copy-from-manifest
+// of verify's --differences copies exactly those three (the rest is not
+// even listed); verify again finds everything the same.
+func TestVerifyDifferencesRoundTrip(t *testing.T) {
+	for _, pair := range [][2]string{{"local", "cos"}, {"hdfs", "local"}, {"cos", "hdfs"}} {
+		from, to := pair[0], pair[1]
+		t.Run(from+"-to-"+to, func(t *testing.T) {
+			e := newPairEnv(t, from, to)
+			src, files := e.seed(from)
+			dst := e.uri(to, "dst")
+			if code, out, errs := run(t, "--no-progress", src, dst); code != cli.ExitOK {
+				t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+			}
+			plantRepairable(t, e.planter(to, dst), files)
+			diffs := filepath.Join(t.TempDir(), "diffs.jsonl")
+			verifyArgs := []string{"--no-progress", "-update", "--read-both", src, dst}
+			code, out, errs := run(t, append([]string{"verify", "--differences", diffs}, verifyArgs...)...)
+			if code != cli.ExitFailed {
+				t.Fatalf("verify: exit %d, want 1\n%s%s", code, out, errs)
+			}
+			want := map[string]string{"gone.txt": messages.CategoryMissing, "same.txt": messages.CategorySizeDiffers,
+				"changed.bin": messages.CategoryChecksumDiffers}
+			got := map[string]string{}
+			for _, l := range readLines(t, diffs) {
+				var d messages.Difference
+				if err := json.Unmarshal(l, &d); err != nil {
+					t.Fatal(err)
+				}
+				got[d.Dst[strings.LastIndex(d.Dst, "/")+1:]] = d.Category
+			}
+			if len(got) != len(want) {
+				t.Fatalf("differences %v, want %v", got, want)
+			}
+			for k, c := range want {
+				if got[k] != c {
+					t.Errorf("%s: %q, want %q", k, got[k], c)
+				}
+			}
+			gets, _ := e.counters()
+			code, rep, outs := runReport(t, "--no-progress", "-update", "--copy-from-manifest", diffs, src, dst)
+			if code != cli.ExitOK {
+				t.Fatalf("copy from the manifest: exit %d\n%s", code, outs)
+			}
+			wantCounts(t, rep, 3, 0, 0)
+			if rep.BytesCopied != int64(len(files["gone.txt"])+len(files["same.txt"])+len(files["changed.bin"])) {
+				t.Errorf("copied %d bytes", rep.BytesCopied)
+			}
+			if g, _ := e.counters(); from != "cos" && g != gets {
+				t.Errorf("the copy read %d objects from COS", g-gets)
+			}
+			v := runVerify(t, dst, verifyArgs...)
+			if v.code != cli.ExitOK || v.rep.Verify.Categories[messages.CategorySame].Entries != int64(len(files)+2) {
+				t.Errorf("verify after the copy: exit %d, categories %v\n%s", v.code, v.rep.Verify.Categories, v.out)
+			}
+		})
+	}
+}
+
+// --copy-from-manifest takes a plain list of source paths (each lands
+// below the SRC that holds it, as the walk would put it: not by its base
+// name, as -f would) and the job manifest's JSON lines (docs/job-manifest.md:
+// "src", "dst" and fields it ignores), and copies only those.
+func TestCopyFromManifestLists(t *testing.T) {
+	top := t.TempDir()
+	src := filepath.Join(top, "src")
+	writeFile(t, filepath.Join(src, "a", "b", "c.txt"), []byte("listed"))
+	writeFile(t, filepath.Join(src, "x.txt"), []byte("not listed"))
+	writeFile(t, filepath.Join(src, "y.txt"), []byte("placed by dst"))
+	dst := filepath.Join(top, "dst")
+	list := filepath.Join(top, "list.txt")
+	writeFile(t, list, []byte("\n"+filepath.Join(src, "a", "b", "c.txt")+"\n\n"))
+	code, rep, out := runReport(t, "--no-progress", "--copy-from-manifest", list, src, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("plain list: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, 1, 0, 0)
+	if got := snapshot(t, dst); len(got) != 3 || got[filepath.Join("a", "b", "c.txt")].data != "listed" {
+		t.Fatalf("plain list copied %v", got)
+	}
+	manifest := filepath.Join(top, "manifest.jsonl")
+	writeFile(t, manifest, []byte(`{"src":"`+filepath.Join(src, "y.txt")+`","dst":"`+filepath.Join(dst, "elsewhere", "y.txt")+
+		`","size":13,"src_mtime":"2026-01-02T03:04:05Z","crc32c":"1a2b3c4d","result":"copied"}`+"\n"+`{"end":true,"files":1}`+"\n"))
+	code, rep, out = runReport(t, "--no-progress", "--copy-from-manifest", manifest, dst)
+	if code != cli.ExitOK {
+		t.Fatalf("job manifest: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, 1, 0, 0)
+	if got := snapshot(t, dst); len(got) != 5 || got[filepath.Join("elsewhere", "y.txt")].data != "placed by dst" {
+		t.Fatalf("job manifest copied %v", got)
+	}
+}
+
+// A manifest that cannot be honoured is bad input: one line naming the
+// problem (and the line), exit 2, nothing written.
+func TestCopyFromManifestBadInput(t *testing.T) {
+	top := t.TempDir()
+	src := filepath.Join(top, "src")
+	writeFile(t, filepath.Join(src, "f"), []byte("f"))
+	dst := filepath.Join(top, "dst")
+	manifest := func(body string) string {
+		p := filepath.Join(t.TempDir(), "m.jsonl")
+		writeFile(t, p, []byte(body))
+		return p
+	}
+	good := manifest(filepath.Join(src, "f") + "\n")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-update", "-delete", "--copy-from-manifest", good, src, dst}, "-delete is ambiguous"},
+		{[]string{"-atomic", "--copy-from-manifest", good, src, dst}, "drop -atomic"},
+		{[]string{"--copy-from-manifest", manifest("{not json\n"), src, dst}, "line 1: not a JSON object"},
+		{[]string{"--copy-from-manifest", manifest("\n" + filepath.Join(src, "gone") + "\n"), src, dst}, "line 2: source " + filepath.Join(src, "gone") + " does not exist"},
+		{[]string{"--copy-from-manifest", good, dst}, "no source on the command line holds"},
+		{[]string{"--copy-from-manifest", manifest(`{"src":"` + filepath.Join(src, "f") + `","dst":"/elsewhere/f"}` + "\n"), src, dst}, "is not under the target"},
+		{[]string{"--copy-from-manifest", filepath.Join(top, "none.jsonl"), src, dst}, "cannot read it"},
+		{[]string{"verify", "--copy-from-manifest", good, src, dst}, "verify the whole tree"},
+	} {
+		args := c.args
+		if args[0] != "verify" {
+			args = append([]string{"--no-progress"}, args...)
+		}
+		code, out, errs := run(t, args...)
+		if code != cli.ExitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and one line with %q", c.args, code, out, errs, c.want)
+		}
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Errorf("a refused copy made %s", dst)
+	}
+}
