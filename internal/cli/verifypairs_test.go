@@ -27,13 +27,19 @@ type pairEnv struct {
 // newPairEnv starts the emulators that the kinds given need.
 func newPairEnv(t *testing.T, kinds ...string) *pairEnv {
 	t.Helper()
+	return newPairEnvWith(t, cosemu.Options{}, kinds...)
+}
+
+// newPairEnvWith is newPairEnv with the COS emulator's options.
+func newPairEnvWith(t *testing.T, cos cosemu.Options, kinds ...string) *pairEnv {
+	t.Helper()
 	e := &pairEnv{t: t}
 	for _, k := range kinds {
 		switch {
 		case k == "hdfs" && e.hdfs == nil:
 			e.hdfs = startHDFS(t)
 		case k == "cos" && e.cos == nil:
-			e.cos = cosEnv(t)
+			e.cos = cosEnvWith(t, cos)
 		}
 	}
 	return e
@@ -301,5 +307,45 @@ func TestCopyFromManifestBadInput(t *testing.T) {
 	}
 	if _, err := os.Stat(dst); err == nil {
 		t.Errorf("a refused copy made %s", dst)
+	}
+}
+
+// On a COS that serves no CRC32C (only the CRC64 it documents for every
+// object), an object another client wrote keeps no checksum jetcp can
+// compare with a local or HDFS source's CRC32C: the source is read for
+// its CRC64-ECMA and compared with COS's x-cos-hash-crc64ecma from the
+// HEAD (proof "crc64"), never downloading the object. Objects jetcp wrote
+// are still proven by the CRC32C it stored with them.
+func TestVerifyCRC64(t *testing.T) {
+	for _, from := range []string{"local", "hdfs"} {
+		t.Run(from+"-to-cos", func(t *testing.T) {
+			e := newPairEnvWith(t, cosemu.Options{NoCRC32C: true}, from, "cos")
+			src, files := e.seed(from)
+			dst := e.uri("cos", "dst")
+			if code, out, errs := run(t, "--no-progress", src, dst); code != cli.ExitOK {
+				t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+			}
+			plant(t, e.planter("cos", dst), files, "")
+			gets, reads := e.counters()
+			want := pairWant("cos", false)
+			want["changed.bin"], want["foreign.txt"] = "checksum-differs/crc64", "same/crc64"
+			jetcpWrote := "kept" // the HDFS source keeps the CRC32C jetcp recorded
+			if from == "local" {
+				jetcpWrote = "read-source" // local files jetcp did not write keep none
+			}
+			want["same.txt"], want["sub/deep.txt"] = "same/"+jetcpWrote, "same/"+jetcpWrote
+			v := runVerify(t, dst, "--no-progress", "-update", src, dst)
+			v.want(t, want, cli.ExitFailed)
+			if d := v.diffs["changed.bin"]; !strings.Contains(d.Reason, "CRC64ECMA:") {
+				t.Errorf("changed.bin: %+v", d)
+			}
+			g, r := e.counters()
+			if g != gets {
+				t.Errorf("verify read %d objects from COS", g-gets)
+			}
+			if from == "hdfs" && r-reads != 2 {
+				t.Errorf("verify read %d HDFS blocks, want 2 (the sources of changed.bin and foreign.txt)", r-reads)
+			}
+		})
 	}
 }
