@@ -55,6 +55,9 @@ type Config struct {
 	// --differences, or source paths): they are copied instead of the
 	// sources' trees.
 	CopyFromManifest string
+	// VerifyAfter (--verify): once the copy has committed, verify the
+	// target as lister verify would.
+	VerifyAfter bool
 }
 
 // maxListThreads is DistCpOptions.MAX_NUM_LISTSTATUS_THREADS.
@@ -617,7 +620,7 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	if c.SourceList != "" && len(c.Sources) > 0 {
 		return usagef("give sources either with -f or on the command line, not both")
 	}
-	if err := c.checkManifest(); err != nil {
+	if err := c.checkCopyExtras(); err != nil {
 		return err
 	}
 	if len(c.Sources) == 0 && c.SourceList == "" && c.CopyFromManifest == "" {
@@ -632,10 +635,17 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	return nil
 }
 
-// checkManifest refuses what --copy-from-manifest cannot honour.
-func (c *Config) checkManifest() error {
+// checkCopyExtras refuses what --copy-from-manifest and --verify cannot
+// honour.
+func (c *Config) checkCopyExtras() error {
 	o := c.Options
 	switch {
+	case c.VerifyAfter && o.DryRun:
+		return usagef("--verify with --dry-run: a dry run copies nothing to verify; drop one of them")
+	case c.VerifyAfter && c.Async:
+		return usagef("--verify with -async: -async returns before the copy ends; drop -async, or run lister verify once the job is done")
+	case c.VerifyAfter && c.CopyFromManifest != "" && len(c.Sources) == 0 && c.SourceList == "":
+		return usagef("--verify with --copy-from-manifest needs the sources (SRC... DST): it verifies their trees")
 	case c.CopyFromManifest == "":
 		return nil
 	case o.Delete:

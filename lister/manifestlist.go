@@ -15,8 +15,9 @@ import (
 
 func init() {
 	// Here, not in argSpecs' literal, whose alignment the long name would
-	// change.
+	// change (--verify's is here with it).
 	argSpecs["copy-from-manifest"] = valueArg(func(c *Config, v string) error { c.CopyFromManifest = v; return nil })
+	argSpecs["verify"] = boolArg(func(c *Config) { c.VerifyAfter = true })
 }
 
 // manifestEntry is one source named by a --copy-from-manifest file, where

@@ -75,6 +75,9 @@ Outcome
   --report-json FILE    write the report as JSON (keys in the README)
   --dry-run             show where each source lands, report what would be copied,
                         skipped and deleted; change nothing
+  --verify              once the copy has committed, prove the target as lister
+                        verify does (no COS download): the report adds entries per
+                        category and proof; exit 1 if any is not the same
   -v                    log every file
   --no-progress         no live progress line (on a terminal) or progress log lines
   --progress-interval D how often progress is logged without a terminal (default 5s)

@@ -349,3 +349,70 @@ func TestVerifyCRC64(t *testing.T) {
 		})
 	}
 }
+
+// A copy with --verify proves its target after the commit, as lister
+// verify would: the report (printed and in --report-json) counts the
+// entries per category and proof, with no COS GET; the exit status is 1
+// when the target is not the same (an extra file the copy did not
+// remove). An -atomic copy is verified where its work tree was renamed
+// to, and a copy into a missing target where its contents landed (not
+// below the now existing target, where the command line would look).
+func TestCopyWithVerify(t *testing.T) {
+	e := newPairEnv(t, "cos")
+	src, files := e.seed("local")
+	dst := e.uri("cos", "dst")
+	code, rep, out := runReport(t, "--no-progress", "--verify", src, dst)
+	if code != cli.ExitOK || !strings.Contains(out, "ALL SAME") {
+		t.Fatalf("copy --verify: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, int64(len(files)), 0, 0)
+	entries := int64(len(files) + 2) // and the root and sub
+	if rep.Verify == nil || rep.Verify.Categories[messages.CategorySame].Entries != entries {
+		t.Fatalf("report's verification %+v, want %d same\n%s", rep.Verify, entries, out)
+	}
+	var proven int64
+	for _, n := range rep.Verify.Proofs {
+		proven += n
+	}
+	if proven != entries || e.cos.ObjectGets() != 0 {
+		t.Errorf("proofs %v (%d of %d entries), %d COS GETs", rep.Verify.Proofs, proven, entries, e.cos.ObjectGets())
+	}
+
+	cosPlanter(t, dst).put("extra.txt", []byte("not from the source"))
+	code, rep, out = runReport(t, "--no-progress", "-update", "--verify", src, dst)
+	if code != cli.ExitFailed || !strings.Contains(out, "DIFFERENCES FOUND") || rep.Verify.Categories[messages.CategoryExtra].Entries != 1 {
+		t.Fatalf("copy -update --verify with an extra file: exit %d\n%s", code, out)
+	}
+	wantCounts(t, rep, 0, int64(len(files)), 0)
+
+	atomic := filepath.Join(t.TempDir(), "atomic")
+	if code, rep, out = runReport(t, "--no-progress", "-atomic", "--verify", src, atomic); code != cli.ExitOK ||
+		rep.Verify.Categories[messages.CategorySame].Entries != entries {
+		t.Fatalf("copy -atomic --verify: exit %d\n%s", code, out)
+	}
+}
+
+// --verify refuses what it cannot do, before anything is copied.
+func TestCopyWithVerifyBadInput(t *testing.T) {
+	src, _ := verifyTree(t, false)
+	dst := filepath.Join(t.TempDir(), "dst")
+	m := filepath.Join(t.TempDir(), "m.jsonl")
+	writeFile(t, m, []byte(`{"src":"`+filepath.Join(src, "same.txt")+`","dst":"`+filepath.Join(dst, "same.txt")+`"}`+"\n"))
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--verify", "--dry-run", src, dst}, "a dry run copies nothing to verify"},
+		{[]string{"--verify", "-async", "--nats", "nats://127.0.0.1:1", src, dst}, "drop -async"},
+		{[]string{"--verify", "--copy-from-manifest", m, dst}, "needs the sources"},
+		{[]string{"verify", "--verify", src, dst}, "is a copy's option"},
+	} {
+		code, out, errs := run(t, c.args...)
+		if code != cli.ExitUsage || out != "" || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 and one line with %q", c.args, code, out, errs, c.want)
+		}
+	}
+	if _, err := os.Stat(dst); err == nil {
+		t.Errorf("a refused copy made %s", dst)
+	}
+}
