@@ -36,6 +36,8 @@ The proof per file, cheapest first (the report counts each):
   kept         the CRC32C both sides keep (jetcp's records, COS's checksum
                header): no data read
   read-source  the target keeps a CRC32C, the source is read (never the target)
+  crc64        a COS object with no CRC32C: COS's CRC64 of it against the
+               source's, read (never the object)
   read-target, read-both   only with --read-both
 
 Options: a copy's (lister -h): the landing rules (-update: the contents land
@@ -48,7 +50,9 @@ in DST), -f, -filters, -skipcrccheck (sizes only), --trust-mtime, -m, -v,
                         {"src","dst","category","reason","size"}
 Ignored, with a warning: -delete (extras are always reported), -p (attributes
 are not compared yet), -direct, --chunk-size, -blocksperchunk.
-Refused: -atomic, -tmp, -async, --dry-run.
+Refused: -atomic, -tmp, -async, --dry-run, --copy-from-manifest, --verify.
+To re-copy what differs: lister -update --copy-from-manifest FILE SRC... DST
+with FILE from --differences.
 
 Exit status: 0 when every entry is the same, 1 when differences were found
 (or entries could not be compared), 2 for bad input, 130 when interrupted.
