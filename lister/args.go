@@ -322,6 +322,9 @@ func ParseArgs(args []string) (Config, error) {
 	if err := c.validate(unsupportedSeen); err != nil {
 		return c, err
 	}
+	if err := c.checkCopyExtras(); err != nil {
+		return c, err
+	}
 	return c, nil
 }
 
@@ -620,10 +623,7 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	if c.SourceList != "" && len(c.Sources) > 0 {
 		return usagef("give sources either with -f or on the command line, not both")
 	}
-	if err := c.checkCopyExtras(); err != nil {
-		return err
-	}
-	if len(c.Sources) == 0 && c.SourceList == "" && c.CopyFromManifest == "" {
+	if c.noSources() {
 		if c.Target == "" {
 			return usagef("missing source and target: usage is lister [options] SRC... DST (see -h)")
 		}
@@ -633,6 +633,12 @@ func (c *Config) validate(unsupportedSeen []string) error {
 		return usagef("missing target: give the destination as the last argument or with --dst")
 	}
 	return nil
+}
+
+// noSources tells that the command line names no source: none given, no
+// -f list and no --copy-from-manifest.
+func (c *Config) noSources() bool {
+	return len(c.Sources) == 0 && c.SourceList == "" && c.CopyFromManifest == ""
 }
 
 // checkCopyExtras refuses what --copy-from-manifest and --verify cannot

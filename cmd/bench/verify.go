@@ -43,16 +43,12 @@ func verifyLayout(n int, size int64) []genFile { return nestedLayout(n, 20, size
 // verify on it, timing both and counting COS's requests. The verify must
 // find every entry the same, with no GET.
 func (b *bench) cosVerify(w *workload) ([]verifyRow, error) {
-	const bucket = "examplebucket-1250000000"
-	cos, err := startEmulator(b.cosEmu, []string{"-secret-id", cosSecretID, "-secret-key", cosSecretKey, "-bucket", bucket},
-		filepath.Join(b.emuDir, "verify-cos"), filepath.Join(b.logDir, "cos-verify.cos-emulator.log"))
+	cos, env, err := b.startCOS("verify-cos", "cos-verify.cos-emulator.log")
 	if err != nil {
 		return nil, err
 	}
 	defer func() { _ = cos.stop() }()
-	env := append(b.jetcpEnv(), "COS_ENDPOINT="+cos.url, "COS_SECRET_ID="+cosSecretID,
-		"COS_SECRET_KEY="+cosSecretKey, "COS_REGION=ap-guangzhou", "COS_SESSION_TOKEN=")
-	dst := "cosn://" + bucket + "/verify"
+	dst := "cosn://" + benchBucket + "/verify"
 	m := fmt.Sprint(b.opts.verifyM)
 	copyReport := filepath.Join(b.logDir, "cos-verify.copy.report.json")
 	verifyReport := filepath.Join(b.logDir, "cos-verify.verify.report.json")
@@ -134,22 +130,13 @@ func printVerify(out io.Writer, w *workload, m int, rows []verifyRow) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "run\twall s\tfiles/s\tCPU s\tCOS GETs\trequests per file\tproofs")
 	for _, r := range rows {
-		kinds := make([]string, 0, len(r.ByKind))
-		for k := range r.ByKind {
-			kinds = append(kinds, k)
-		}
-		sort.Strings(kinds)
-		var parts []string
-		for _, k := range kinds {
-			parts = append(parts, fmt.Sprintf("%s %.2f", k, r.PerKind[k]))
-		}
 		var proofs []string
 		for k, n := range r.Proofs {
 			proofs = append(proofs, fmt.Sprintf("%s %d", k, n))
 		}
 		sort.Strings(proofs)
 		fmt.Fprintf(tw, "%s\t%.3f\t%.0f\t%.2f\t%d\t%s\t%s\n", r.Run, r.WallS, r.FilesPS, r.CPUS, r.Gets,
-			strings.Join(parts, ", "), strings.Join(proofs, ", "))
+			kindsText(r.ByKind, r.PerKind), strings.Join(proofs, ", "))
 	}
 	tw.Flush()
 }

@@ -92,6 +92,19 @@ func (e *pairEnv) seed(kind string) (string, map[string][]byte) {
 	return src, files
 }
 
+// seedAndCopy seeds the verify tree at a source of kind from and copies
+// it with jetcp to a new target of kind to.
+func (e *pairEnv) seedAndCopy(from, to string) (src string, files map[string][]byte, dst string) {
+	t := e.t
+	t.Helper()
+	src, files = e.seed(from)
+	dst = e.uri(to, "dst")
+	if code, out, errs := run(t, "--no-progress", src, dst); code != cli.ExitOK {
+		t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
+	}
+	return src, files, dst
+}
+
 // pairWant is each entry's category after plant, on a target of kind:
 // COS keeps a CRC32C of every object, whoever wrote it, so a same-size
 // change there differs and a rewrite with the same bytes is the same,
@@ -123,11 +136,7 @@ func TestVerifyEveryPair(t *testing.T) {
 		for _, to := range kinds {
 			t.Run(from+"-to-"+to, func(t *testing.T) {
 				e := newPairEnv(t, from, to)
-				src, files := e.seed(from)
-				dst := e.uri(to, "dst")
-				if code, out, errs := run(t, "--no-progress", src, dst); code != cli.ExitOK {
-					t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
-				}
+				src, files, dst := e.seedAndCopy(from, to)
 				plant(t, e.planter(to, dst), files, "")
 				gets, reads := e.counters()
 				v := runVerify(t, dst, "--no-progress", "-update", src, dst)
@@ -186,11 +195,7 @@ func TestVerifyDifferencesRoundTrip(t *testing.T) {
 		from, to := pair[0], pair[1]
 		t.Run(from+"-to-"+to, func(t *testing.T) {
 			e := newPairEnv(t, from, to)
-			src, files := e.seed(from)
-			dst := e.uri(to, "dst")
-			if code, out, errs := run(t, "--no-progress", src, dst); code != cli.ExitOK {
-				t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
-			}
+			src, files, dst := e.seedAndCopy(from, to)
 			plantRepairable(t, e.planter(to, dst), files)
 			diffs := filepath.Join(t.TempDir(), "diffs.jsonl")
 			verifyArgs := []string{"--no-progress", "-update", "--read-both", src, dst}
@@ -320,11 +325,7 @@ func TestVerifyCRC64(t *testing.T) {
 	for _, from := range []string{"local", "hdfs"} {
 		t.Run(from+"-to-cos", func(t *testing.T) {
 			e := newPairEnvWith(t, cosemu.Options{NoCRC32C: true}, from, "cos")
-			src, files := e.seed(from)
-			dst := e.uri("cos", "dst")
-			if code, out, errs := run(t, "--no-progress", src, dst); code != cli.ExitOK {
-				t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
-			}
+			src, files, dst := e.seedAndCopy(from, "cos")
 			plant(t, e.planter("cos", dst), files, "")
 			gets, reads := e.counters()
 			want := pairWant("cos", false)
