@@ -244,7 +244,9 @@ func TestVerifyDifferencesRoundTrip(t *testing.T) {
 // --copy-from-manifest takes a plain list of source paths (each lands
 // below the SRC that holds it, as the walk would put it: not by its base
 // name, as -f would) and the job manifest's JSON lines (docs/job-manifest.md:
-// "src", "dst" and fields it ignores), and copies only those.
+// "src", "dst" and fields it ignores), and copies only those; a line with
+// no "src" (an extra of verify's differences, the manifest's trailer) is
+// no entry, and an extra is left alone with a warning.
 func TestCopyFromManifestLists(t *testing.T) {
 	top := t.TempDir()
 	src := filepath.Join(top, "src")
@@ -264,10 +266,11 @@ func TestCopyFromManifestLists(t *testing.T) {
 	}
 	manifest := filepath.Join(top, "manifest.jsonl")
 	writeFile(t, manifest, []byte(`{"src":"`+filepath.Join(src, "y.txt")+`","dst":"`+filepath.Join(dst, "elsewhere", "y.txt")+
-		`","size":13,"src_mtime":"2026-01-02T03:04:05Z","crc32c":"1a2b3c4d","result":"copied"}`+"\n"+`{"end":true,"files":1}`+"\n"))
+		`","size":13,"src_mtime":"2026-01-02T03:04:05Z","crc32c":"1a2b3c4d","result":"copied"}`+"\n"+
+		`{"dst":"`+filepath.Join(dst, "x.txt")+`","category":"extra","size":3}`+"\n"+`{"end":true,"files":1}`+"\n"))
 	code, rep, out = runReport(t, "--no-progress", "--copy-from-manifest", manifest, dst)
-	if code != cli.ExitOK {
-		t.Fatalf("job manifest: exit %d\n%s", code, out)
+	if code != cli.ExitOK || !strings.Contains(out, "1 extra entries (at the target only) left as they are") {
+		t.Fatalf("job manifest: exit %d (want 0 and a warning that the extra is left alone)\n%s", code, out)
 	}
 	wantCounts(t, rep, 1, 0, 0)
 	if got := snapshot(t, dst); len(got) != 5 || got[filepath.Join("elsewhere", "y.txt")].data != "placed by dst" {
