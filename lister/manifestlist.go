@@ -85,7 +85,11 @@ func readManifest(ctx context.Context, reg *fs.Registry, name string, roots []Ro
 		return nil, 0, usagef("--copy-from-manifest %s: cannot read it: %v", name, err)
 	}
 	if err := statManifest(ctx, reg, entries); err != nil {
-		return nil, 0, usagef("--copy-from-manifest %s: %v", name, err)
+		if IsUsage(err) {
+			return nil, 0, usagef("--copy-from-manifest %s: %v", name, err)
+		}
+		// A file system failing is no bad input (exit 1), refused access is.
+		return nil, 0, lookupErr("--copy-from-manifest "+name, err)
 	}
 	return entries, extras, nil
 }
@@ -159,20 +163,45 @@ func statManifest(ctx context.Context, reg *fs.Registry, entries []manifestEntry
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	// The first line's error (of those met): a usage error is one line.
+	var first error
+	for _, err := range errs {
+		if err != nil && (first == nil || lineOf(err) < lineOf(first)) {
+			first = err
+		}
+	}
+	return first
 }
+
+// lineOf is the manifest line a statEntry error names.
+func lineOf(err error) int {
+	var l *lineError
+	if errors.As(err, &l) {
+		return l.line
+	}
+	return 0
+}
+
+// lineError is a failed lookup of the source on a manifest line.
+type lineError struct {
+	line int
+	err  error
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %v", e.line, e.err) }
+func (e *lineError) Unwrap() error { return e.err }
 
 func statEntry(ctx context.Context, reg *fs.Registry, e *manifestEntry) error {
 	sfs, err := reg.FS(ctx, e.src)
 	if err != nil {
-		return fmt.Errorf("line %d: %w", e.line, err)
+		return &lineError{e.line, err}
 	}
 	fi, err := sfs.Stat(ctx, e.src.Path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("line %d: source %s does not exist: remove the line, or copy the tree again without the manifest", e.line, e.src.Display())
+		return &lineError{e.line, usagef("source %s does not exist: remove the line, or copy the tree again without the manifest", e.src.Display())}
 	case err != nil:
-		return fmt.Errorf("line %d: source %s: %w", e.line, e.src.Display(), err)
+		return &lineError{e.line, fmt.Errorf("source %s: %w", e.src.Display(), err)}
 	}
 	e.info = fi
 	return nil
