@@ -87,6 +87,8 @@ func bySums(in VerifyInput) Verdict {
 	switch {
 	case in.SrcRead && in.DstRead:
 		proof = messages.ProofReadBoth
+	case in.SrcRead && in.DstSum.Algorithm == fs.AlgCRC64ECMA:
+		proof = messages.ProofCRC64
 	case in.SrcRead:
 		proof = messages.ProofReadSource
 	case in.DstRead:

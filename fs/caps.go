@@ -59,6 +59,20 @@ func WrittenVersion(w Writer) string {
 	return ""
 }
 
+// KeptChecksums are the checksums fsys keeps of fi, of every kind it
+// keeps (ChecksumsKeeper), else its one kept CRC32C (KeptChecksum), else
+// none; CRC32C comes first where there is one. It never reads data.
+func KeptChecksums(ctx context.Context, fsys FS, fi FileInfo) ([]Checksum, error) {
+	if k, ok := fsys.(ChecksumsKeeper); ok {
+		return k.KeptChecksums(ctx, fi)
+	}
+	sum, ok, err := KeptChecksum(ctx, fsys, fi)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return []Checksum{sum}, nil
+}
+
 // SetAttrs applies a through fsys's AttrSetter. Zero attributes need
 // none; otherwise a backend without one fails with an error wrapping
 // errors.ErrUnsupported (the caller decides whether that matters).

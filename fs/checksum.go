@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"hash/crc32"
+	"hash/crc64"
 	"io"
 	"strings"
 )
@@ -17,6 +18,22 @@ import (
 const AlgCRC32C = "CRC32C"
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// AlgCRC64ECMA is the whole-file CRC-64/XZ (ECMA-182 polynomial) COS
+// keeps of every object, whatever wrote it (x-cos-hash-crc64ecma): what a
+// source is compared with when the object keeps no CRC32C.
+const AlgCRC64ECMA = "CRC64ECMA"
+
+var crc64Table = crc64.MakeTable(crc64.ECMA)
+
+// CRC64ECMA wraps a CRC64-ECMA as a Checksum (big-endian bytes).
+func CRC64ECMA(sum uint64) Checksum {
+	b := make([]byte, 8)
+	for i := range b {
+		b[i] = byte(sum >> (56 - 8*i))
+	}
+	return Checksum{Algorithm: AlgCRC64ECMA, Value: b}
+}
 
 // Checksum is a content checksum with the algorithm that produced it.
 // Checksums of different algorithms are incomparable, not unequal.
@@ -61,17 +78,31 @@ func CRC32C(sum uint32) Checksum {
 // fallback for backends that store no checksum. size, the file's length as
 // the caller's Stat saw it, sizes the buffer (most files are small).
 func ChecksumByReading(ctx context.Context, fsys FS, path string, size int64) (Checksum, error) {
+	return ChecksumByReadingAs(ctx, fsys, path, size, AlgCRC32C)
+}
+
+// ChecksumByReadingAs is ChecksumByReading with the algorithm to compute
+// (AlgCRC32C or AlgCRC64ECMA): that of the checksum the other side keeps.
+func ChecksumByReadingAs(ctx context.Context, fsys FS, path string, size int64, alg string) (Checksum, error) {
+	var h hash.Hash
+	switch alg {
+	case AlgCRC32C:
+		h = NewCRC32C()
+	case AlgCRC64ECMA:
+		h = crc64.New(crc64Table)
+	default:
+		return Checksum{}, fmt.Errorf("checksum %s: %q cannot be computed by reading: %w", path, alg, ErrIncomparable)
+	}
 	r, err := fsys.Open(ctx, path, 0)
 	if err != nil {
 		return Checksum{}, err
 	}
 	defer r.Close()
-	h := NewCRC32C()
 	buf := make([]byte, min(max(size+1, 512), 1<<20))
 	if _, err := io.CopyBuffer(h, r, buf); err != nil {
 		return Checksum{}, fmt.Errorf("checksum %s: %w", path, err)
 	}
-	return CRC32C(h.Sum32()), nil
+	return Checksum{Algorithm: alg, Value: h.Sum(nil)}, nil
 }
 
 // CombineCRC32C returns the CRC32C of A followed by B, given crcA, crcB and

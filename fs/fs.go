@@ -216,6 +216,16 @@ type ChecksumKeeper interface {
 	KeptChecksum(ctx context.Context, fi FileInfo) (sum Checksum, ok bool, err error)
 }
 
+// ChecksumsKeeper is implemented by backends that keep more than one
+// kind of checksum of a file (COS: its CRC32C, when it has one, and the
+// CRC64-ECMA it keeps of every object): all of them, from one lookup and
+// without reading data, so a comparison can pick a kind both sides have
+// or read the other side for the kind this one keeps. Like KeptChecksum,
+// only checksums of the file as fi describes it.
+type ChecksumsKeeper interface {
+	KeptChecksums(ctx context.Context, fi FileInfo) ([]Checksum, error)
+}
+
 // ChecksumStorer is implemented by backends that can keep the CRC32C a
 // copy computed next to the file (an HDFS xattr), tied to the file's size
 // and mtime, so that a later -update compares without reading data. Call it

@@ -51,11 +51,20 @@ type Config struct {
 	// PrintConfig (--print-config) shows the resolved configuration instead of copying.
 	PrintConfig bool
 	Help        bool
+	Options     messages.Options
 	// Manifest is --manifest (where manifests go, instead of the target's
 	// .jetcp directory); NoManifest is --no-manifest.
 	Manifest   string
 	NoManifest bool
-	Options    messages.Options
+
+	// CopyFromManifest (--copy-from-manifest) names a file listing the
+	// entries to copy (JSON lines with "src" and "dst", e.g. verify's
+	// --differences, or source paths): they are copied instead of the
+	// sources' trees.
+	CopyFromManifest string
+	// VerifyAfter (--verify): once the copy has committed, verify the
+	// target as lister verify would.
+	VerifyAfter bool
 }
 
 // maxListThreads is DistCpOptions.MAX_NUM_LISTSTATUS_THREADS.
@@ -327,6 +336,9 @@ func ParseArgs(args []string) (Config, error) {
 	}
 	c.Sources = append(c.Sources, positional...)
 	if err := c.validate(unsupportedSeen); err != nil {
+		return c, err
+	}
+	if err := c.checkCopyExtras(); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -627,7 +639,7 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	if c.SourceList != "" && len(c.Sources) > 0 {
 		return usagef("give sources either with -f or on the command line, not both")
 	}
-	if len(c.Sources) == 0 && c.SourceList == "" {
+	if c.noSources() {
 		if c.Target == "" {
 			return usagef("missing source and target: usage is lister [options] SRC... DST (see -h)")
 		}
@@ -635,6 +647,33 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	}
 	if c.Target == "" {
 		return usagef("missing target: give the destination as the last argument or with --dst")
+	}
+	return nil
+}
+
+// noSources tells that the command line names no source: none given, no
+// -f list and no --copy-from-manifest.
+func (c *Config) noSources() bool {
+	return len(c.Sources) == 0 && c.SourceList == "" && c.CopyFromManifest == ""
+}
+
+// checkCopyExtras refuses what --copy-from-manifest and --verify cannot
+// honour.
+func (c *Config) checkCopyExtras() error {
+	o := c.Options
+	switch {
+	case c.VerifyAfter && o.DryRun:
+		return usagef("--verify with --dry-run: a dry run copies nothing to verify; drop one of them")
+	case c.VerifyAfter && c.Async:
+		return usagef("--verify with -async: -async returns before the copy ends; drop -async, or run lister verify once the job is done")
+	case c.VerifyAfter && c.CopyFromManifest != "" && len(c.Sources) == 0 && c.SourceList == "":
+		return usagef("--verify with --copy-from-manifest needs the sources (SRC... DST): it verifies their trees")
+	case c.CopyFromManifest == "":
+		return nil
+	case o.Delete:
+		return usagef("--copy-from-manifest with -delete is ambiguous: the manifest names files to copy, not the tree whose extra files to delete; run -update -delete SRC... DST without the manifest")
+	case o.Atomic:
+		return usagef("--copy-from-manifest with -atomic: the manifest's entries land in an existing target, not a new one; drop -atomic")
 	}
 	return nil
 }

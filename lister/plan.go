@@ -30,6 +30,11 @@ type Plan struct {
 	// Warnings are shown without -v: the plan may not do what the user
 	// meant.
 	Warnings []string
+	// manifest, with fromManifest, are the entries --copy-from-manifest
+	// names: the listing enqueues them instead of walking Roots, which
+	// then only place entries that name no target.
+	manifest     []manifestEntry
+	fromManifest bool
 }
 
 // Root is one source and where its tree lands.
@@ -90,6 +95,9 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 		return nil, err
 	}
 	plan := &Plan{Job: job, Roots: roots, Filter: flt, Target: t.state()}
+	if err := plan.readManifest(ctx, reg, cfg.CopyFromManifest, writeRoot); err != nil {
+		return nil, err
+	}
 	if o.Delete && t.exists && t.info.IsDir() {
 		plan.Warnings = landingWarnings(ctx, reg, roots, writeRoot, t.fsys)
 	}

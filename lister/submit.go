@@ -100,18 +100,16 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 	listed := &messages.Listed{}
 	e := &enqueuer{job: job, pub: l.pub.WorkQueue(job.ID), listed: listed, onItem: l.onItem, events: l.pub}
 	e.manifest = l.loadManifest(ctx, job, log)
-	for _, r := range p.Roots {
-		err := l.listRoot(ctx, p, r, e)
-		var broke *brokeOff
-		if errors.As(err, &broke) {
-			if l.abort(ctx, e, broke.cause) {
-				return listed, broke.cause
-			}
-			return nil, broke.cause
+	err := l.list(ctx, p, e)
+	var broke *brokeOff
+	if errors.As(err, &broke) {
+		if l.abort(ctx, e, broke.cause) {
+			return listed, broke.cause
 		}
-		if err != nil {
-			return nil, err
-		}
+		return nil, broke.cause
+	}
+	if err != nil {
+		return nil, err
 	}
 	if err := l.close(ctx, e); err != nil {
 		return nil, err
@@ -143,6 +141,20 @@ func (l *Lister) keepLease(ctx context.Context, job string, log zerolog.Logger) 
 		}
 	}()
 	return stop
+}
+
+// list enqueues the plan's entries: those its manifest names, else each
+// root's tree.
+func (l *Lister) list(ctx context.Context, p *Plan, e *enqueuer) error {
+	if p.fromManifest {
+		return l.listManifest(ctx, p, e)
+	}
+	for _, r := range p.Roots {
+		if err := l.listRoot(ctx, p, r, e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // brokeOff is a walk that failed part way: the listing can still be

@@ -2,7 +2,9 @@ package lister
 
 import (
 	"strings"
+	"time"
 
+	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -60,6 +62,10 @@ func (c *Config) verifyMode() error {
 		return usagef("verify: -async does not wait for the comparison, whose exit status is the answer: drop -async")
 	case o.DryRun:
 		return usagef("verify: --dry-run is not needed: verify writes nothing anyway; drop it")
+	case c.VerifyAfter:
+		return usagef("verify: --verify is a copy's option (it verifies after copying): drop it")
+	case c.CopyFromManifest != "":
+		return usagef("verify: --copy-from-manifest is a copy's: verify the whole tree (the same SRC... DST) to prove the copy from it")
 	}
 	ignored := func(what, why string) {
 		c.Warnings = append(c.Warnings, "verify: "+what+" ignored: "+why)
@@ -88,4 +94,38 @@ func (c *Config) verifyMode() error {
 	o.Verify, o.DryRun = true, true
 	o.ChunkSize, o.BlocksPerChunk, c.ChunkSet = 0, 0, true
 	return nil
+}
+
+// VerifyPlan is the verify job that proves what the copy of p did (a copy
+// with --verify, after its commit): the same sources, landed where the
+// copy landed them (a copy into a then-missing target put a directory's
+// contents in it; planning the command line again would now look below
+// it), under the target itself (an -atomic copy's work tree is renamed
+// by then), with the options verify takes (see verifyMode). A copy from
+// a manifest is proven over its sources' whole trees.
+func VerifyPlan(p *Plan, now time.Time) *Plan {
+	job := *p.Job
+	job.ID, job.Created = messages.NewJobID(now), now.UTC()
+	work, _ := fs.ParseURI(p.Job.WriteRoot)
+	target, _ := fs.ParseURI(p.Job.Target)
+	job.WriteRoot = p.Job.Target
+	o := &job.Options
+	o.Verify, o.DryRun = true, true
+	o.Delete, o.Atomic, o.Direct, o.Preserve = false, false, false, messages.Preserve{}
+	o.ChunkSize, o.BlocksPerChunk = 0, 0
+	v := &Plan{Job: &job, Filter: p.Filter, Target: p.Target}
+	job.Sources = nil
+	for _, r := range p.Roots {
+		if r.Info.IsDir() && r.Dst == work && !o.Overwrite {
+			// The contents landed in the target itself (a copy into a then
+			// missing target): the walk for extras must look there, as
+			// it does with -update, not below the source's name.
+			o.Update = true
+		}
+		r.Dst = target.Join(strings.TrimPrefix(r.Dst.Path, work.Path))
+		r.DstMissing, r.DstKnown = false, false
+		v.Roots = append(v.Roots, r)
+		job.Sources = append(job.Sources, r.Src.String())
+	}
+	return v
 }

@@ -12,7 +12,10 @@
 // with added latency, jetcp at -m 1, 4, 16, 64) and requests (not timed: the
 // requests per file, by kind, that the COS and HDFS emulators served for
 // new small files and a no-op -update, local -> COS, local -> HDFS, HDFS ->
-// COS and COS -> local, next to the physical minimum; issue #17). Each
+// COS and COS -> local, next to the physical minimum; issue #17) and
+// cos-verify (a tree of small files copied to the COS emulator, then
+// proven by lister verify with no GET: both timed, with COS's requests
+// per file; issue #18). Each
 // measurement is repeated
 // -runs times, tools interleaved, and the median wall time reported; every
 // copy is checked against the source. A failed run stops bench with exit
@@ -59,6 +62,8 @@ type options struct {
 	cosM                 []int
 	reqFiles, reqKiB     int
 	reqDirs, reqM        int
+	verifyFiles          int
+	verifyKiB, verifyM   int
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -94,6 +99,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.reqKiB, "req-kib", 5, "requests: KiB per file")
 	fs.IntVar(&o.reqDirs, "req-dirs", 2, "requests: directories the files are spread over")
 	fs.IntVar(&o.reqM, "req-m", 1, "requests: jetcp -m")
+	fs.IntVar(&o.verifyFiles, "verify-files", 20000, "cos-verify: number of files copied to COS, then verified (spread over 20x20 directories)")
+	fs.IntVar(&o.verifyKiB, "verify-kib", 4, "cos-verify: KiB per file")
+	fs.IntVar(&o.verifyM, "verify-m", 20, "cos-verify: jetcp -m of the copy and the verify")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -104,9 +112,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.quick {
 		for name, p := range map[string]*int{"runs": &o.runs, "warmup": &o.warmup, "large-mib": &o.largeMiB, "small-files": &o.smallFiles,
-			"hdfs-files": &o.hdfsFiles, "hdfs-mib": &o.hdfsMiB, "cos-files": &o.cosFiles} {
+			"hdfs-files": &o.hdfsFiles, "hdfs-mib": &o.hdfsMiB, "cos-files": &o.cosFiles, "verify-files": &o.verifyFiles} {
 			if !set[name] {
-				*p = map[string]int{"runs": 1, "warmup": 0, "large-mib": 32, "small-files": 2000, "hdfs-files": 16, "hdfs-mib": 2, "cos-files": 32}[name]
+				*p = map[string]int{"runs": 1, "warmup": 0, "large-mib": 32, "small-files": 2000, "hdfs-files": 16, "hdfs-mib": 2, "cos-files": 32, "verify-files": 2000}[name]
 			}
 		}
 	}
@@ -130,7 +138,8 @@ func parseFlags(args []string) (*options, error) {
 	}
 	for name, v := range map[string]int{"runs": o.runs, "large-files": o.largeFiles, "large-mib": o.largeMiB, "small-files": o.smallFiles,
 		"small-kib": o.smallKiB, "hdfs-files": o.hdfsFiles, "hdfs-mib": o.hdfsMiB, "hdfs-m": o.hdfsM, "cos-files": o.cosFiles, "cos-kib": o.cosKiB,
-		"req-files": o.reqFiles, "req-kib": o.reqKiB, "req-dirs": o.reqDirs, "req-m": o.reqM} {
+		"req-files": o.reqFiles, "req-kib": o.reqKiB, "req-dirs": o.reqDirs, "req-m": o.reqM,
+		"verify-files": o.verifyFiles, "verify-kib": o.verifyKiB, "verify-m": o.verifyM} {
 		if v < 1 {
 			return nil, fmt.Errorf("-%s must be at least 1", name)
 		}
@@ -163,6 +172,9 @@ func (o *options) needBytes() int64 {
 	if o.selected(wlReq) {
 		n += 6 * int64(o.reqFiles) * int64(max(o.reqKiB, 4)) << 10
 	}
+	if o.selected(wlVerify) {
+		n += 2 * int64(o.verifyFiles) * int64(max(o.verifyKiB, 4)) << 10
+	}
 	return n + 64<<20
 }
 
@@ -177,7 +189,8 @@ type bench struct {
 
 	smallDone bool // small left up-to-date targets for noop-update
 
-	reqWL *workload // the requests workload, once counted
+	reqWL    *workload // the requests workload, once counted
+	verifyWL *workload // the cos-verify workload, once measured
 }
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -223,6 +236,9 @@ func run(args []string) int {
 	}
 	if len(res.Requests) > 0 {
 		printRequests(os.Stdout, b.reqWL, opts.reqM, res.Requests)
+	}
+	if len(res.Verify) > 0 {
+		printVerify(os.Stdout, b.verifyWL, opts.verifyM, res.Verify)
 	}
 	if !opts.keep {
 		for _, d := range []string{b.srcDir, b.dstDir, b.emuDir, filepath.Join(b.work, "tmp")} {
@@ -286,7 +302,7 @@ func (b *bench) findPrograms() error {
 	if o.selected(wlHDFS) || o.selected(wlReq) {
 		need = append(need, b.hdfsEmu)
 	}
-	if o.selected(wlCOS) || o.selected(wlReq) {
+	if o.selected(wlCOS) || o.selected(wlReq) || o.selected(wlVerify) {
 		need = append(need, b.cosEmu)
 	}
 	for _, p := range need {
@@ -400,6 +416,7 @@ func (o *options) config(b *bench) map[string]any {
 		"hdfs_files": o.hdfsFiles, "hdfs_mib": o.hdfsMiB, "hdfs_m": o.hdfsM, "hdfs_block_size": o.hdfsBlock, "hdfs_user": b.hdfsUser,
 		"cos_files": o.cosFiles, "cos_kib": o.cosKiB, "cos_latency": o.cosLatency.String(), "cos_m": o.cosM,
 		"req_files": o.reqFiles, "req_kib": o.reqKiB, "req_dirs": o.reqDirs, "req_m": o.reqM,
+		"verify_files": o.verifyFiles, "verify_kib": o.verifyKiB, "verify_m": o.verifyM,
 		"bin": o.binDir, "jetcp_tmpdir": o.jetcpTmp,
 	}
 }
@@ -478,7 +495,12 @@ func (b *bench) runAll(res *results) ([]*row, error) {
 		}
 	}
 	if o.selected(wlReq) {
-		return rows, b.runRequests(res)
+		if err := b.runRequests(res); err != nil {
+			return rows, err
+		}
+	}
+	if o.selected(wlVerify) {
+		return rows, b.runVerify(res)
 	}
 	return rows, nil
 }

@@ -23,7 +23,7 @@ const (
 	wlReq   = "requests"
 )
 
-var workloadNames = []string{wlLarge, wlSmall, wlNoop, wlHDFS, wlCOS, wlReq}
+var workloadNames = []string{wlLarge, wlSmall, wlNoop, wlHDFS, wlCOS, wlReq, wlVerify}
 
 // sample is one timed run.
 type sample struct {
@@ -249,6 +249,8 @@ type results struct {
 	Targets   []target       `json:"targets"`
 	// Requests is the requests table: requests per file by kind.
 	Requests []reqRow `json:"requests,omitempty"`
+	// Verify is the cos-verify workload's copy and verify.
+	Verify []verifyRow `json:"cos_verify,omitempty"`
 }
 
 func writeJSON(path string, res *results) error {

@@ -111,9 +111,8 @@ func reqLayout(n, dirs int, size int64) []genFile {
 // directories at the top of the bucket and the HDFS namespace (a missing
 // parent would add its own lookups and marker).
 func (b *bench) requests(w *workload) ([]reqRow, error) {
-	const bucket = "examplebucket-1250000000"
-	cos, err := startEmulator(b.cosEmu, []string{"-secret-id", cosSecretID, "-secret-key", cosSecretKey, "-bucket", bucket},
-		filepath.Join(b.emuDir, "req-cos"), filepath.Join(b.logDir, "requests.cos-emulator.log"))
+	const bucket = benchBucket
+	cos, env, err := b.startCOS("req-cos", "requests.cos-emulator.log")
 	if err != nil {
 		return nil, err
 	}
@@ -127,8 +126,6 @@ func (b *bench) requests(w *workload) ([]reqRow, error) {
 	if hdfs.statsURL, err = hdfs.printed("hdfs-emulator stats at "); err != nil {
 		return nil, err
 	}
-	env := append(b.jetcpEnv(), "COS_ENDPOINT="+cos.url, "COS_SECRET_ID="+cosSecretID,
-		"COS_SECRET_KEY="+cosSecretKey, "COS_REGION=ap-guangzhou", "COS_SESSION_TOKEN=")
 	cosURI := func(p string) string { return "cosn://" + bucket + p }
 	hdfsURI := func(p string) string { return "hdfs://" + hdfs.addr + p }
 	localOut := filepath.Join(b.dstDir, "requests", "cos-local")
@@ -222,24 +219,30 @@ func printRequests(out io.Writer, w *workload, m int, rows []reqRow) {
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "direction\trun\tside\tper file\tminimum\tby kind\tminimum is")
 	for _, r := range rows {
-		kinds := make([]string, 0, len(r.ByKind))
-		for k := range r.ByKind {
-			kinds = append(kinds, k)
-		}
-		sort.Slice(kinds, func(i, j int) bool {
-			if r.ByKind[kinds[i]] != r.ByKind[kinds[j]] {
-				return r.ByKind[kinds[i]] > r.ByKind[kinds[j]]
-			}
-			return kinds[i] < kinds[j]
-		})
-		var parts []string
-		for _, k := range kinds {
-			parts = append(parts, fmt.Sprintf("%s %.2f", k, r.PerKind[k]))
-		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%.2f\t%.2f\t%s\t%s\n", r.Direction, r.Run, r.Side, r.PerFile, r.Minimum,
-			strings.Join(parts, ", "), r.MinimumIs)
+			kindsText(r.ByKind, r.PerKind), r.MinimumIs)
 	}
 	tw.Flush()
+}
+
+// kindsText renders requests per file by kind, the most frequent first:
+// "put 1.03, head 0.02".
+func kindsText(by map[string]int64, per map[string]float64) string {
+	kinds := make([]string, 0, len(by))
+	for k := range by {
+		kinds = append(kinds, k)
+	}
+	sort.Slice(kinds, func(i, j int) bool {
+		if by[kinds[i]] != by[kinds[j]] {
+			return by[kinds[i]] > by[kinds[j]]
+		}
+		return kinds[i] < kinds[j]
+	})
+	parts := make([]string, len(kinds))
+	for i, k := range kinds {
+		parts[i] = fmt.Sprintf("%s %.2f", k, per[k])
+	}
+	return strings.Join(parts, ", ")
 }
 
 // printed waits for a line the emulator prints starting with prefix and

@@ -201,3 +201,21 @@ func (e *emulator) stop() error {
 	}
 	return nil
 }
+
+// benchBucket is the bucket the COS emulators of the requests and
+// cos-verify workloads serve.
+const benchBucket = "examplebucket-1250000000"
+
+// startCOS starts a COS emulator (no added latency) with benchBucket in
+// DIR/emu/dir, logging to DIR/logs/logName, and returns it with the
+// environment that points jetcp at it.
+func (b *bench) startCOS(dir, logName string) (*emulator, []string, error) {
+	e, err := startEmulator(b.cosEmu, []string{"-secret-id", cosSecretID, "-secret-key", cosSecretKey, "-bucket", benchBucket},
+		filepath.Join(b.emuDir, dir), filepath.Join(b.logDir, logName))
+	if err != nil {
+		return nil, nil, err
+	}
+	env := append(b.jetcpEnv(), "COS_ENDPOINT="+e.url, "COS_SECRET_ID="+cosSecretID,
+		"COS_SECRET_KEY="+cosSecretKey, "COS_REGION=ap-guangzhou", "COS_SESSION_TOKEN=")
+	return e, env, nil
+}

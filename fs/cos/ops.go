@@ -213,24 +213,37 @@ func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 // stored at upload if the size still matches; otherwise the checksums are
 // incomparable.
 func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
-	if err := ctx.Err(); err != nil {
+	h, err := f.headChecksums(ctx, p)
+	if err != nil {
 		return fs.Checksum{}, err
 	}
-	k := key(p)
-	resp, err := f.c.Object.Head(ctx, k, &cossdk.ObjectHeadOptions{XOptionHeader: crcFlag()})
-	if err != nil {
-		return fs.Checksum{}, f.mapErr("checksum", p, err)
-	}
-	if v := resp.Header.Get("x-cos-hash-crc32c"); v != "" {
-		if c, ok := parseCRC32C(v); ok {
-			return c, nil
-		}
-	}
-	size, _ := strconv.ParseInt(resp.Header.Get("Content-Length"), 10, 64)
-	if c, ok := storedCRC32C(resp.Header, size); ok {
+	if c, ok := crc32cOf(h); ok {
 		return c, nil
 	}
 	return fs.Checksum{}, fmt.Errorf("cosn://%s%s has no CRC32C: %w", f.bucket, p, fs.ErrIncomparable)
+}
+
+// headChecksums is the HEAD answer that carries an object's checksums
+// (x-cos-hash-crc32c asked for with x-cos-crc32c-flag).
+func (f *FS) headChecksums(ctx context.Context, p string) (http.Header, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	resp, err := f.c.Object.Head(ctx, key(p), &cossdk.ObjectHeadOptions{XOptionHeader: crcFlag()})
+	if err != nil {
+		return nil, f.mapErr("checksum", p, err)
+	}
+	return resp.Header, nil
+}
+
+// crc32cOf is the object's CRC32C in a HEAD answer: COS's own, else the
+// one jetcp stored at upload if the size still matches.
+func crc32cOf(h http.Header) (fs.Checksum, bool) {
+	if c, ok := parseCRC32C(h.Get("x-cos-hash-crc32c")); ok {
+		return c, true
+	}
+	size, _ := strconv.ParseInt(h.Get("Content-Length"), 10, 64)
+	return storedCRC32C(h, size)
 }
 
 // parseCRC32C reads x-cos-hash-crc32c: a decimal uint32, as Hadoop-COS

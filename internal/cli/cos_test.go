@@ -18,7 +18,15 @@ const cosBucket = "hdfs-test-1250000000"
 // environment, as a user would.
 func cosEnv(t *testing.T) *cosemu.Server {
 	t.Helper()
-	srv, url, err := cosemu.Start(cosemu.Options{SecretID: "AKIDe2e", SecretKey: "e2e-secret-key", Buckets: []string{cosBucket}}, "127.0.0.1:0")
+	return cosEnvWith(t, cosemu.Options{})
+}
+
+// cosEnvWith is cosEnv with options of the emulator's own (credentials and
+// bucket are cosEnv's).
+func cosEnvWith(t *testing.T, o cosemu.Options) *cosemu.Server {
+	t.Helper()
+	o.SecretID, o.SecretKey, o.Buckets = "AKIDe2e", "e2e-secret-key", []string{cosBucket}
+	srv, url, err := cosemu.Start(o, "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}

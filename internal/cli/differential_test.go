@@ -99,7 +99,7 @@ func (c genJob) tally(m map[string]int) {
 		on   bool
 		name string
 	}{{c.opts.Update, "-update"}, {c.opts.Overwrite, "-overwrite"}, {c.opts.Delete, "-delete"}, {c.opts.DryRun, "--dry-run"},
-		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.async, "-async"}, {c.verify && verifiesClean(&c, want), "verify"}, {c.logTo != "", "-log"},
+		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.async, "-async"}, {c.verify && verifiesClean(&c, want), "verify"}, {copiesClean(&c, want), "--verify"}, {c.logTo != "", "-log"},
 		{want.Failed+want.DirsFailed > 0, "entries failing"}, {want.Deleted > 0, "deleting"}} {
 		if f.on {
 			m[f.name]++
@@ -217,6 +217,11 @@ type genJob struct {
 	// readBoth has verify read both sides (--read-both), so it settles
 	// every entry; without, what no checksum settles is unverifiable.
 	readBoth bool
+	// verifyAfter adds --verify where the model says the copy leaves a
+	// fresh target equal to the sources (copiesClean): then every entry,
+	// written by jetcp, is proven the same and the exit status is the
+	// copy's.
+	verifyAfter bool
 	// async submits a distributed job with -async and follows it with
 	// `lister watch --json` (whose done event carries the report).
 	async bool
@@ -429,6 +434,7 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	}
 	c.verify = r.IntN(3) == 0
 	c.readBoth = r.IntN(2) == 0
+	c.verifyAfter = r.IntN(3) == 0 // drawn last: the cases before it stay as they were
 	return c
 }
 
@@ -647,6 +653,9 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 		args = append([]string{"-log", logDir}, args...)
 	}
 	rj := filepath.Join(t.TempDir(), "report.json")
+	if copiesClean(c, want) {
+		args = append([]string{"--verify"}, args...)
+	}
 	if c.faults {
 		args = append([]string{"--attempts", "9", "--retry-backoff", "1ms"}, args...)
 		e.setFaults(true)
@@ -701,6 +710,17 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	if c.verify && verifiesClean(c, want) {
 		e.verifyClean(t, c, srcURIs, target, filterFile, describe)
 	}
+	if copiesClean(c, want) && (rep.Verify == nil || len(rep.Verify.Categories) != 1 || rep.Verify.Categories[messages.CategorySame].Entries == 0) {
+		t.Fatalf("--verify: the report's verification %+v, want every entry the same\n%s", rep.Verify, describe())
+	}
+}
+
+// copiesClean tells whether a case runs with --verify: drawn so, and the
+// model says the copy makes a missing target equal to the sources
+// (verifiesClean), with no fault injected (a comparison could fail) and
+// without -async (refused with --verify).
+func copiesClean(c *genJob, want distcpmodel.Outcome) bool {
+	return c.verifyAfter && verifiesClean(c, want) && !c.target.Exists && !c.faults && !c.async
 }
 
 // verifiesClean tells whether the model leaves the target equal to the

@@ -183,7 +183,8 @@ func (c *copyCommand) run(ctx context.Context) (code int) {
 		fmt.Fprintf(c.stderr, "lister: job %s enqueued; follow it with: lister watch %s --nats URL\n", plan.Job.ID, plan.Job.ID)
 		return ExitOK
 	}
-	return c.report(ctx, plan, rep)
+	verified, vcode := c.verifyAfter(ctx, reg, plan, rep)
+	return max(c.report(ctx, plan, rep, verified), vcode)
 }
 
 // servePage serves the job page on --http's address from now (a bad
@@ -271,14 +272,15 @@ func runError(ctx context.Context, err error) int {
 
 // report prints the job's report, writes --report-json, and tells how to
 // finish a job that was interrupted or had failures.
-func (c *copyCommand) report(ctx context.Context, plan *lister.Plan, rep *messages.Report) int {
+func (c *copyCommand) report(ctx context.Context, plan *lister.Plan, rep *messages.Report, verified *verification) int {
 	cfg := c.cfg
 	PrintReport(c.stdout, rep, cfg.Options.DryRun)
+	withVerify := verified.print(rep)
 	if cfg.Filters != "" && rep.FilesCopied+rep.FilesSkipped+rep.FilesFailed+rep.DirsCreated == 0 && rep.State == messages.StateSucceeded {
 		fmt.Fprintf(c.stderr, "lister: -filters %s excluded every path of the sources: nothing was copied\n", cfg.Filters)
 	}
 	if cfg.ReportJSON != "" {
-		if err := writeJSON(cfg.ReportJSON, rep); err != nil {
+		if err := writeJSON(cfg.ReportJSON, withVerify); err != nil {
 			fmt.Fprintf(c.stderr, "lister: --report-json: %v\n", err)
 			return ExitFailed
 		}

@@ -23,6 +23,11 @@ What to copy
                         on its own: '.*/tmp' skips the directory tmp, not what is
                         in it, '.*/tmp/.*' its contents)
   SRC may be a glob: '/data/2026-*/part-?'
+  --copy-from-manifest FILE
+                        copy only the entries FILE names, not the sources' trees:
+                        JSON lines with "src" and "dst" (lister verify's
+                        --differences; extras are left alone) or one source path
+                        per line, landing below the SRC that holds it
 
 How to decide, per file
   -update               copy only files whose size or checksum differ
@@ -72,6 +77,9 @@ Outcome
   --report-json FILE    write the report as JSON (keys in the README)
   --dry-run             show where each source lands, report what would be copied,
                         skipped and deleted; change nothing
+  --verify              once the copy has committed, prove the target as lister
+                        verify does (no COS download): the report adds entries per
+                        category and proof; exit 1 if any is not the same
   -v                    log every file
   --no-progress         no live progress line (on a terminal) or progress log lines
   --progress-interval D how often progress is logged without a terminal (default 5s)

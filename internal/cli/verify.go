@@ -36,6 +36,8 @@ The proof per file, cheapest first (the report counts each):
   kept         the CRC32C both sides keep (jetcp's records, COS's checksum
                header): no data read
   read-source  the target keeps a CRC32C, the source is read (never the target)
+  crc64        a COS object with no CRC32C: COS's CRC64 of it against the
+               source's, read (never the object)
   read-target, read-both   only with --read-both
 
 Options: a copy's (lister -h): the landing rules (-update: the contents land
@@ -48,7 +50,9 @@ in DST), -f, -filters, -skipcrccheck (sizes only), --trust-mtime, -m, -v,
                         {"src","dst","category","reason","size"}
 Ignored, with a warning: -delete (extras are always reported), -p (attributes
 are not compared yet), -direct, --chunk-size, -blocksperchunk.
-Refused: -atomic, -tmp, -async, --dry-run.
+Refused: -atomic, -tmp, -async, --dry-run, --copy-from-manifest, --verify.
+To re-copy what differs: lister -update --copy-from-manifest FILE SRC... DST
+with FILE from --differences.
 
 Exit status: 0 when every entry is the same, 1 when differences were found
 (or entries could not be compared), 2 for bad input, 130 when interrupted.
@@ -110,14 +114,19 @@ func (v *verifyCommand) run(ctx context.Context) (code int) {
 		return bad
 	}
 	defer func() { code = max(code, closeOutputs()) }()
-	opts := v.options(plan, nil)
-	opts.Results = v.onEvent
-	rep, err := jobrun.Run(ctx, reg, plan, v.log, opts)
+	rep, err := v.runJob(ctx, reg, plan)
 	if err != nil {
 		fmt.Fprintf(v.stderr, "lister verify: %v\n", err)
 		return runError(ctx, err)
 	}
 	return v.report(ctx, rep)
+}
+
+// runJob runs the verify job of plan, noting its differences (onEvent).
+func (v *verifyCommand) runJob(ctx context.Context, reg *fs.Registry, plan *lister.Plan) (*messages.Report, error) {
+	opts := v.options(plan, nil)
+	opts.Results = v.onEvent
+	return jobrun.Run(ctx, reg, plan, v.log, opts)
 }
 
 // openOutputs opens --differences and -log now, so that a path that
@@ -219,20 +228,11 @@ func (v *verifyCommand) difference(d messages.Difference) error {
 // report adds the extras, prints the summary, writes --report-json and
 // says the exit status.
 func (v *verifyCommand) report(ctx context.Context, rep *messages.Report) int {
-	if rep.Verify == nil {
-		rep.Verify = &messages.Verification{}
+	if err := v.noteExtras(rep); err != nil {
+		fmt.Fprintf(v.stderr, "lister verify: %v\n", err)
+		return ExitFailed
 	}
-	for _, d := range rep.Verify.Extras {
-		if err := v.difference(d); err != nil {
-			fmt.Fprintf(v.stderr, "lister verify: %v\n", err)
-			return ExitFailed
-		}
-	}
-	PrintVerifyReport(v.stdout, rep)
-	if n := rep.Verify.Categories[messages.CategoryExtra].Entries; n > int64(len(rep.Verify.Extras)) {
-		fmt.Fprintf(v.stderr, "lister verify: %d extra entries found; the report lists the first %d\n", n, len(rep.Verify.Extras))
-	}
-	v.printDifferences()
+	v.printSummary(rep, "lister verify")
 	v.hintLanding(rep.Verify)
 	if v.cfg.ReportJSON != "" {
 		if err := writeJSON(v.cfg.ReportJSON, rep); err != nil {
@@ -245,6 +245,30 @@ func (v *verifyCommand) report(ctx context.Context, rep *messages.Report) int {
 		return ExitInterrupted
 	}
 	return verifyExit(rep)
+}
+
+// noteExtras makes sure rep has a verification and records its extras
+// as differences.
+func (v *verifyCommand) noteExtras(rep *messages.Report) error {
+	if rep.Verify == nil {
+		rep.Verify = &messages.Verification{}
+	}
+	for _, d := range rep.Verify.Extras {
+		if err := v.difference(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// printSummary prints the verify summary and the first differences; who
+// prefixes the remark on extras not listed.
+func (v *verifyCommand) printSummary(rep *messages.Report, who string) {
+	PrintVerifyReport(v.stdout, rep)
+	if n := rep.Verify.Categories[messages.CategoryExtra].Entries; n > int64(len(rep.Verify.Extras)) {
+		fmt.Fprintf(v.stderr, "%s: %d extra entries found; the report lists the first %d\n", who, n, len(rep.Verify.Extras))
+	}
+	v.printDifferences()
 }
 
 // hintLanding explains a verify that found nothing where the source

@@ -44,6 +44,9 @@ type Options struct {
 	SecretID, SecretKey string   // required: requests must be signed with them
 	Dir                 string   // "" = in memory; else keep objects on disk under Dir (survive restart)
 	Buckets             []string // buckets that exist at start, e.g. "hdfs-test-1250000000"; PUT Bucket creates more
+	// NoCRC32C: never answer x-cos-hash-crc32c, as a COS that serves only
+	// what it documents for every object (x-cos-hash-crc64ecma) would.
+	NoCRC32C bool
 }
 
 // Faults are injected into requests; the zero value injects nothing.
@@ -281,6 +284,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if e := s.checkAuth(r); e != nil {
 		s.writeError(w, r, e)
 		return
+	}
+	if s.opts.NoCRC32C {
+		r.Header.Del("x-cos-crc32c-flag") // what asks for x-cos-hash-crc32c (signed, so dropped after the check)
 	}
 	if e := s.route(w, r); e != nil {
 		s.writeError(w, r, e)
