@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/manifest"
 )
 
 func init() {
@@ -64,8 +65,13 @@ func readManifest(ctx context.Context, reg *fs.Registry, name string, roots []Ro
 		return nil, 0, usagef("--copy-from-manifest %s: cannot read it: %v", name, err)
 	}
 	defer r.Close()
+	text, done, err := manifest.Lines(r)
+	if err != nil {
+		return nil, 0, usagef("--copy-from-manifest %s: cannot read it: %v", name, err)
+	}
+	defer done()
 	seen := map[fs.URI]bool{}
-	sc := bufio.NewScanner(r)
+	sc := bufio.NewScanner(text)
 	sc.Buffer(make([]byte, 64<<10), maxManifestLine)
 	for n := 1; sc.Scan(); n++ {
 		e, skip, isExtra, err := parseManifestLine(sc.Text(), n, roots, writeRoot)

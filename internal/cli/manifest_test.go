@@ -233,3 +233,27 @@ func rewriteHDFS(t *testing.T, c *hdfsemu.Cluster, p string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// The job manifest is a --copy-from-manifest list as it is (compressed):
+// after files vanish from the target, -update from the manifest copies
+// back exactly those, and the tree is whole again.
+func TestCopyFromJobManifest(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	smallTree(t, src, 20, 2)
+	dst := filepath.Join(t.TempDir(), "dst")
+	if code, rep, out := runReport(t, src, dst); code != cli.ExitOK || rep.FilesCopied != 20 {
+		t.Fatalf("copy: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
+	}
+	ents, err := os.ReadDir(filepath.Join(dst, manifest.DirName))
+	if err != nil || len(ents) != 1 {
+		t.Fatalf("manifests: %v %v", ents, err)
+	}
+	m := filepath.Join(dst, manifest.DirName, ents[0].Name())
+	for _, f := range []string{"d00/f00000", "d01/f00003"} {
+		if err := os.Remove(filepath.Join(dst, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	update(t, 2, 18, "--copy-from-manifest", m, src, dst)
+	sameTree(t, src, dst)
+}

@@ -2,10 +2,13 @@ package manifest
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"path"
 	"strconv"
 	"time"
@@ -188,4 +191,26 @@ func fromNano(n int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
+}
+
+// zstdMagic starts every zstd frame.
+var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+
+// Lines gives the text of r, decompressed when it is zstd (a job
+// manifest as written), as is otherwise (a differences file, a path
+// list): readers of line files take both. Call done when finished.
+func Lines(r io.Reader) (text io.Reader, done func(), err error) {
+	br := bufio.NewReaderSize(r, 1<<20)
+	head, err := br.Peek(len(zstdMagic))
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, nil, err
+	}
+	if !bytes.Equal(head, zstdMagic) {
+		return br, func() {}, nil
+	}
+	zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1))
+	if err != nil {
+		return nil, nil, err
+	}
+	return zr, zr.Close, nil
 }
