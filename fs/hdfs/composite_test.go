@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"net"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -108,5 +109,59 @@ func TestParseBlockCRC(t *testing.T) {
 		if err == nil || errors.Is(err, errNoComposite) != wantNone {
 			t.Errorf("%s: %v (want errNoComposite: %v)", name, err, wantNone)
 		}
+	}
+}
+
+// A DataNode that cannot be reached is passed over for the next holding
+// the block, and NameNode RPCs and DataNode ops cut or refused now and
+// then are tried again: the composite CRC is still the bytes' CRC32C.
+func TestServerChecksumRidesOutFailures(t *testing.T) {
+	c := startEmu(t, "", "127.0.0.1:0")
+	f := newTestFS(t, c.Addr(), tuning{retry: fast, rpcRetry: fast})
+	ctx := context.Background()
+	b := data(3, 3*(64<<10)+100)
+	if err := writeAll(ctx, f, "/f", b); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat(ctx, "/f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := crc32.Checksum(b, castagnoli)
+
+	blocks, err := f.blockLocations(ctx, fi)
+	if err != nil || len(blocks) != 4 {
+		t.Fatalf("block locations: %d blocks, %v; want 4", len(blocks), err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close() // nothing listens there now
+	var crc uint32
+	for _, blk := range blocks {
+		blk.addrs = append([]string{dead}, blk.addrs...)
+		got, err := f.blockCRC(ctx, blk)
+		if err != nil {
+			t.Fatalf("block at %d with a dead DataNode first: %v", blk.offset, err)
+		}
+		crc = fs.CombineCRC32C(crc, got, int64(blk.size))
+	}
+	if crc != want {
+		t.Errorf("CRC from the second DataNodes %08x, want %08x", crc, want)
+	}
+
+	before := c.Stats()
+	c.SetFaults(hdfsemu.Faults{RPCErrorRate: 0.1, DropRate: 0.1})
+	for range 20 {
+		sum, ok, err := f.ServerChecksum(ctx, fi)
+		if err != nil || !ok || sum.String() != fs.CRC32C(want).String() {
+			t.Fatalf("with faults: %s, ok %v, %v; want %s", sum, ok, err, fs.CRC32C(want))
+		}
+	}
+	c.SetFaults(hdfsemu.Faults{})
+	if d := c.Stats().Sub(before); d.DataNode["BLOCK_CHECKSUM"] < 80 || d.DataNode["READ_BLOCK"] != 0 {
+		t.Errorf("DataNode ops with faults %v: want at least 80 BLOCK_CHECKSUM, no READ_BLOCK", d.DataNode)
 	}
 }
