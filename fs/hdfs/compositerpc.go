@@ -75,14 +75,6 @@ func (f *FS) nnCall(ctx context.Context, method string, req []byte) ([]byte, err
 
 // nnCallAt sends the request to the NameNode at addr on a new connection.
 func (f *FS) nnCallAt(ctx context.Context, addr, method string, req []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, blockOpTimeout)
-	defer cancel()
-	conn, err := f.dialer.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	defer context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })()
 	clientID := make([]byte, 16)
 	rand.Read(clientID)
 	// IpcConnectionContextProto: userInfo{effectiveUser}, protocol.
@@ -91,14 +83,32 @@ func (f *FS) nnCallAt(ctx context.Context, addr, method string, req []byte) ([]b
 	out = rpcFrame(out, rpcRequestHeader(-3, clientID), cc)
 	hdr := pbVarint(pbString(pbString(nil, 1, method), 2, clientProtocolName), 3, 1)
 	out = rpcFrame(out, rpcRequestHeader(0, clientID), hdr, req)
-	if _, err := conn.Write(out); err != nil {
+	answer, err := f.roundTrip(ctx, addr, out, readFrame)
+	if err != nil {
 		return nil, err
 	}
-	answer, err := readFrame(conn)
+	return rpcAnswer(answer[4:])
+}
+
+// roundTrip sends out to addr on a connection of its own and returns what
+// read takes from it, within blockOpTimeout and ctx.
+func (f *FS) roundTrip(ctx context.Context, addr string, out []byte, read func(io.Reader) ([]byte, error)) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, blockOpTimeout)
+	defer cancel()
+	conn, err := f.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
+	defer context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })()
+	if _, err := conn.Write(out); err != nil {
+		return nil, errors.Join(ctx.Err(), err)
+	}
+	b, err := read(conn)
 	if err != nil {
 		return nil, errors.Join(ctx.Err(), err)
 	}
-	return rpcAnswer(answer[4:])
+	return b, nil
 }
 
 // rpcRequestHeader is an RpcRequestHeaderProto: protocol buffers, final
@@ -155,30 +165,19 @@ func rpcAnswer(b []byte) ([]byte, error) {
 // varint-delimited request to the DataNode at addr and returns its
 // varint-delimited BlockOpResponseProto.
 func (f *FS) blockOp(ctx context.Context, addr string, op byte, req []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, blockOpTimeout)
-	defer cancel()
-	conn, err := f.dialer.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, err
-	}
-	defer conn.Close()
-	defer context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })()
-	if _, err := conn.Write(protowire.AppendBytes([]byte{0, 28, op}, req)); err != nil {
-		return nil, err
-	}
-	r := bufio.NewReader(conn)
-	n, err := binary.ReadUvarint(r)
-	if err != nil {
-		return nil, errors.Join(ctx.Err(), err)
-	}
-	if n > 1<<20 {
-		return nil, fmt.Errorf("DataNode %s: answer of %d bytes: stream out of step", addr, n)
-	}
-	resp := make([]byte, n)
-	if _, err := io.ReadFull(r, resp); err != nil {
-		return nil, errors.Join(ctx.Err(), err)
-	}
-	return resp, nil
+	return f.roundTrip(ctx, addr, protowire.AppendBytes([]byte{0, 28, op}, req), func(conn io.Reader) ([]byte, error) {
+		r := bufio.NewReader(conn)
+		n, err := binary.ReadUvarint(r)
+		if err != nil {
+			return nil, err
+		}
+		if n > 1<<20 {
+			return nil, fmt.Errorf("DataNode %s: answer of %d bytes: stream out of step", addr, n)
+		}
+		resp := make([]byte, n)
+		_, err = io.ReadFull(r, resp)
+		return resp, err
+	})
 }
 
 func pbString(b []byte, num protowire.Number, s string) []byte {

@@ -471,14 +471,8 @@ func (d *dataNode) blockChecksum(r *bufio.Reader, w *bufio.Writer) error {
 	sum := rep.checksum()
 	if sum == nil {
 		h := md5.New()
-		buf := make([]byte, readPacketSize)
-		for pos := int64(0); pos < size; {
-			k := min(int64(len(buf)), size-pos)
-			if _, err := rep.ReadAt(buf[:k], pos); err != nil && !errors.Is(err, io.EOF) {
-				return opError(w, pb.Status_ERROR, err.Error())
-			}
-			h.Write(chunkChecksums(buf[:k]))
-			pos += k
+		if err := eachPiece(rep, size, func(b []byte) { h.Write(chunkChecksums(b)) }); err != nil {
+			return opError(w, pb.Status_ERROR, err.Error())
 		}
 		sum = h.Sum(nil)
 	}
@@ -505,14 +499,8 @@ func compositeCRC(w *bufio.Writer, rep replica, n, stripe int64) error {
 		return opError(w, pb.Status_ERROR_UNSUPPORTED, "hdfsemu serves no striped composite CRCs")
 	}
 	var crc uint32
-	buf := make([]byte, readPacketSize)
-	for pos := int64(0); pos < n; {
-		k := min(int64(len(buf)), n-pos)
-		if _, err := rep.ReadAt(buf[:k], pos); err != nil && !errors.Is(err, io.EOF) {
-			return opError(w, pb.Status_ERROR, err.Error())
-		}
-		crc = crc32.Update(crc, castagnoli, buf[:k])
-		pos += k
+	if err := eachPiece(rep, n, func(b []byte) { crc = crc32.Update(crc, castagnoli, b) }); err != nil {
+		return opError(w, pb.Status_ERROR, err.Error())
 	}
 	return sendDelimited(w, &pb.BlockOpResponseProto{
 		Status:       pb.Status_SUCCESS.Enum(),
@@ -527,4 +515,19 @@ func compositeCRC(w *bufio.Writer, rep replica, n, stripe int64) error {
 			},
 		},
 	})
+}
+
+// eachPiece hands the replica's first n bytes to fn in pieces of
+// readPacketSize (a whole number of chunks).
+func eachPiece(rep replica, n int64, fn func([]byte)) error {
+	buf := make([]byte, readPacketSize)
+	for pos := int64(0); pos < n; {
+		k := min(int64(len(buf)), n-pos)
+		if _, err := rep.ReadAt(buf[:k], pos); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		fn(buf[:k])
+		pos += k
+	}
+	return nil
 }
