@@ -119,18 +119,19 @@ func (t *task) srcInfo() fs.FileInfo {
 // serverSums adds, where the kept checksums did not pair, the CRC32C a
 // side's servers compute without sending data (HDFS's COMPOSITE_CRC):
 // the target's when it keeps no CRC32C, then the source's when it keeps
-// none and the target has one. A request per block each: dearer than a
-// kept checksum, but no data moves.
+// none and the target has one (or will be read, --read-both). A request
+// per block each: dearer than a kept checksum, but no data moves.
 func (t *task) serverSums(ctx context.Context, in *distcp.VerifyInput, k *keptSums) error {
 	if !hasCRC32C(k.dst) {
 		sum, ok, err := fs.ServerChecksum(ctx, t.DstFS, *in.Target)
 		if err != nil {
 			return fmt.Errorf("verify: composite CRC of target %s: %w", t.Dst.Display(), err)
 		}
-		if !ok {
-			return nil
+		if ok {
+			k.dst, k.dstServer = append(k.dst, sum), true
+		} else if !t.Job.Options.ReadBoth {
+			return nil // the source's is no use: the target is not read
 		}
-		k.dst, k.dstServer = append(k.dst, sum), true
 	}
 	if err := t.srcKept(ctx, k); err != nil {
 		return err

@@ -169,8 +169,8 @@ func TestVerifyEveryPair(t *testing.T) {
 				}
 				v = runVerify(t, dst, "--no-progress", "-update", "--read-both", src, dst)
 				v.want(t, pairWant(to, true), cli.ExitFailed)
-				if g, _ := e.counters(); g != gets {
-					t.Errorf("verify --read-both downloaded %d objects from COS", g-gets)
+				if g, r := e.counters(); g != gets || r != reads {
+					t.Errorf("verify --read-both downloaded %d objects from COS, read %d HDFS blocks (an HDFS source's DataNodes give its CRC32C)", g-gets, r-reads)
 				}
 			})
 		}
@@ -209,6 +209,19 @@ func TestVerifyCompositeSource(t *testing.T) {
 			}
 			if d := v.diffs["changed.bin"]; !strings.Contains(d.Reason, "source CRC32C:") {
 				t.Errorf("changed.bin difference %+v", d)
+			}
+			if to != "local" {
+				return
+			}
+			// A local target rewritten by another client keeps no
+			// checksum: --read-both reads it, and only it.
+			fsPlanter(t, dst).put("foreign.txt", files["foreign.txt"])
+			v = runVerify(t, dst, "--no-progress", "-update", "--read-both", src, dst)
+			if v.category["foreign.txt"] != "same" || v.proof["foreign.txt"] != "read-target" {
+				t.Errorf("foreign.txt with --read-both: %s by %s, want same by read-target", v.category["foreign.txt"], v.proof["foreign.txt"])
+			}
+			if _, r := e.counters(); r != reads {
+				t.Errorf("verify --read-both read %d HDFS blocks", r-reads)
 			}
 		})
 	}
