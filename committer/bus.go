@@ -15,6 +15,16 @@ type Bus interface {
 	Work
 	Cancels
 	Leases
+	Results
+}
+
+// Results are ended jobs' per-file result events, dropped after the
+// retention (retention.go).
+type Results interface {
+	// JobIDs lists the recorded jobs.
+	JobIDs(ctx context.Context) ([]string, error)
+	// PurgeResults removes job's result events, keeping its others.
+	PurgeResults(ctx context.Context, job string) error
 }
 
 // Leases are the listers' heartbeats while they list (Job.ListingLease).

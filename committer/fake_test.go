@@ -82,8 +82,10 @@ func (f *fakeBus) PublishEvent(_ context.Context, ev *messages.Event, _ string) 
 	return nil
 }
 
-func (f *fakeBus) PurgeWork(context.Context, string) error   { return nil }
-func (f *fakeBus) WatchLease(string, func()) (func(), error) { return func() {}, nil }
+func (f *fakeBus) PurgeWork(context.Context, string) error    { return nil }
+func (f *fakeBus) PurgeResults(context.Context, string) error { return nil }
+func (f *fakeBus) JobIDs(context.Context) ([]string, error)   { return nil, nil }
+func (f *fakeBus) WatchLease(string, func()) (func(), error)  { return func() {}, nil }
 func (f *fakeBus) AnswerCancel(string, func(context.Context, *messages.Event) error) (func(), error) {
 	return func() {}, nil
 }
