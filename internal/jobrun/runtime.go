@@ -138,7 +138,9 @@ func (rt *runtime) startServices(ctx context.Context, reg *fs.Registry, log zero
 	}
 	ctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	cm := committer.New(rt.bus, reg, log)
+	// The job manifest's spool goes in the private store too, so a killed
+	// run's goes with it.
+	cm := committer.New(rt.bus, reg, log, committer.WithSpoolDir(rt.store.Dir))
 	cp := copier.New(rt.bus, rt.bus, reg, log, copier.WithWorkers(workers), copier.WithName("embedded"))
 	wg.Go(func() { logIfErr(log, cm.Run(ctx)) })
 	wg.Go(func() { logIfErr(log, cp.Run(ctx)) })
