@@ -104,17 +104,21 @@ func (rt *runtime) noteJob(job *messages.Job, log zerolog.Logger) {
 // sweepDead removes the temp files and chunk assemblies that the jobs of
 // killed embedded runs left at their targets. Their stores were private,
 // so those jobs are not alive anywhere.
-func sweepDead(ctx context.Context, reg *fs.Registry, dead []natsembed.Leftover, log zerolog.Logger) {
+// A sweep that fails leaves the dead run's note for the next run.
+func sweepDead(ctx context.Context, reg *fs.Registry, dead []*natsembed.Leftover, log zerolog.Logger) {
 	for _, d := range dead {
 		var j deadJob
 		if err := json.Unmarshal([]byte(d.Note), &j); err != nil || !messages.ValidJobID(j.Job) || j.WriteRoot == "" {
-			continue // killed before its job was noted: it wrote nothing
+			d.Done() // killed before its job was noted: it wrote nothing
+			continue
 		}
 		n, err := committer.SweepLeftovers(ctx, reg, j.WriteRoot, j.Job, log)
 		if err != nil {
-			log.Warn().Err(err).Str("job", j.Job).Msg("cannot sweep what a killed run left at its target")
+			log.Warn().Err(err).Str("job", j.Job).Msg("cannot sweep what a killed run left at its target; the next run tries again")
+			d.Keep()
 			continue
 		}
+		d.Done()
 		log.Info().Str("job", j.Job).Str("target", j.WriteRoot).Int("removed", n).Msg("a killed run's job: swept its temp files")
 	}
 }

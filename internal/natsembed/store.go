@@ -25,12 +25,26 @@ type Store struct {
 	lock *os.File
 }
 
-// Leftover is a dead run's store directory that OpenStore removed, with
-// the note that run left (Store.Note; empty when none).
+// Leftover is a dead run's store directory, emptied by OpenStore but for
+// the note that run left (Store.Note; empty when none), and locked until
+// Done or Keep: the caller cleans up after the dead run's job first, so a
+// clean-up that fails (or is killed in turn) is tried again by a later run.
 type Leftover struct {
 	Dir  string
 	Note string
+	lock *os.File
 }
+
+// Done removes the rest of the dead run's directory and its lock: what its
+// job left is cleaned up.
+func (l *Leftover) Done() {
+	os.RemoveAll(l.Dir)
+	os.Remove(l.lock.Name())
+	l.lock.Close()
+}
+
+// Keep leaves the note for a later run and lets the lock go.
+func (l *Leftover) Keep() { l.lock.Close() }
 
 // StoreParent is where embedded runs keep their stores: one directory per
 // user under the system's temp directory.
@@ -44,10 +58,10 @@ const (
 )
 
 // OpenStore makes a store directory for this process under parent, locked
-// for the process's life, after removing those of runs that are gone. It
+// for the process's life, after emptying those of runs that are gone. It
 // returns what those left (their notes), for the caller to clean up after
-// their jobs.
-func OpenStore(parent string) (*Store, []Leftover, error) {
+// their jobs and then call Done (or Keep) on each.
+func OpenStore(parent string) (*Store, []*Leftover, error) {
 	left, err := reap(parent)
 	if err != nil {
 		return nil, nil, err
@@ -108,9 +122,9 @@ func sameFile(f *os.File, p string) bool {
 	return err1 == nil && err2 == nil && os.SameFile(a, b)
 }
 
-// reap removes the store directories under parent whose run is gone: its
-// lock file can be locked. It returns their notes.
-func reap(parent string) ([]Leftover, error) {
+// reap empties the store directories under parent whose run is gone (its
+// lock file can be locked), but for their notes, and returns them locked.
+func reap(parent string) ([]*Leftover, error) {
 	entries, err := os.ReadDir(parent)
 	if errors.Is(err, iofs.ErrNotExist) {
 		return nil, nil
@@ -118,43 +132,42 @@ func reap(parent string) ([]Leftover, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded server store: %w", err)
 	}
-	var left []Leftover
+	var left []*Leftover
 	for _, e := range entries {
 		id, ok := strings.CutSuffix(e.Name(), lockSuffix)
 		if !ok || e.IsDir() {
 			continue
 		}
-		if l, dead := reapOne(parent, id); dead {
+		if l := reapOne(parent, id); l != nil {
 			left = append(left, l)
 		}
 	}
 	return left, nil
 }
 
-// reapOne removes id's directory and lock file if its run is gone.
-func reapOne(parent, id string) (Leftover, bool) {
+// reapOne empties id's directory but for its note, if its run is gone,
+// and returns it locked; nil when the run lives (or another run reaps it).
+func reapOne(parent, id string) *Leftover {
 	lockPath := filepath.Join(parent, id+lockSuffix)
 	f, err := os.Open(lockPath)
 	if err != nil {
-		return Leftover{}, false // reaped by another run meanwhile
+		return nil // reaped by another run meanwhile
 	}
-	defer f.Close()
-	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil {
-		return Leftover{}, false // alive
+	if syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) != nil || !sameFile(f, lockPath) {
+		f.Close()
+		return nil // alive, or reaped meanwhile
 	}
-	if !sameFile(f, lockPath) {
-		return Leftover{}, false
-	}
-	dir := filepath.Join(parent, id)
-	l := Leftover{Dir: dir}
-	if note, err := os.ReadFile(filepath.Join(dir, noteName)); err == nil {
+	l := &Leftover{Dir: filepath.Join(parent, id), lock: f}
+	if note, err := os.ReadFile(filepath.Join(l.Dir, noteName)); err == nil {
 		l.Note = string(note)
 	}
-	if err := os.RemoveAll(dir); err != nil && !errors.Is(err, iofs.ErrNotExist) {
-		return Leftover{}, false // try again at the next start
+	entries, _ := os.ReadDir(l.Dir)
+	for _, e := range entries {
+		if e.Name() != noteName {
+			os.RemoveAll(filepath.Join(l.Dir, e.Name()))
+		}
 	}
-	os.Remove(lockPath)
-	return l, true
+	return l
 }
 
 // Note keeps a few words with the store for whoever finds it after this

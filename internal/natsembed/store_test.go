@@ -29,18 +29,30 @@ func TestOpenStoreReapsDeadRuns(t *testing.T) {
 	if len(left) != 1 || left[0].Dir != dead.Dir || left[0].Note != "job-1 file:///dst" {
 		t.Fatalf("leftovers %+v, want the dead store with its note", left)
 	}
-	if _, err := os.Stat(dead.Dir); !os.IsNotExist(err) {
-		t.Fatalf("the dead store is still there: %v", err)
+	if _, err := os.Stat(filepath.Join(dead.Dir, "data")); !os.IsNotExist(err) {
+		t.Fatalf("the dead store's data is still there: %v", err)
 	}
+	// A clean-up that failed keeps the note for the next run, which then
+	// finishes it.
+	left[0].Keep()
 	third, left, err := OpenStore(parent)
+	if err != nil || len(left) != 1 || left[0].Note != "job-1 file:///dst" {
+		t.Fatalf("third store: %v, leftovers %+v, want the kept note again (and the live store kept)", err, left)
+	}
+	left[0].Done()
+	if _, err := os.Stat(dead.Dir); !os.IsNotExist(err) {
+		t.Fatalf("the dead store is still there after Done: %v", err)
+	}
+	fourth, left, err := OpenStore(parent)
 	if err != nil || len(left) != 0 {
-		t.Fatalf("third store: %v, leftovers %+v (the live store must stay)", err, left)
+		t.Fatalf("after Done: %v, leftovers %+v", err, left)
 	}
 	if _, err := os.Stat(live.Dir); err != nil {
 		t.Fatalf("a live store was removed: %v", err)
 	}
-	live.Remove()
-	third.Remove()
+	for _, s := range []*Store{live, third, fourth} {
+		s.Remove()
+	}
 	if _, err := os.Stat(parent); !os.IsNotExist(err) {
 		entries, _ := os.ReadDir(parent)
 		t.Fatalf("the parent is left after the last Remove: %v %v", entries, err)
