@@ -49,20 +49,7 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 		return res, nil
 	}
 	if !copyIt {
-		if o, own := t.ownCopy(ctx, dfi); own {
-			res.Status, res.Reason, res.Checksum = messages.StatusCopied, ReasonOwnCopy, o.Checksum.String()
-			if t.Job.Options.Manifest != "" { // the earlier delivery's result, with its record, was lost
-				res.Record = recordOf(t.Item.Attr, t.Item.Statted, dfi)
-			}
-			return res, nil
-		}
-		res.Status = messages.StatusSkipped
-		if o.Preserve.Any() {
-			if err := t.ApplyAttrs(ctx, t.Dst.Path); err != nil {
-				return res, err
-			}
-		}
-		return res, nil
+		return res, t.notCopied(ctx, dfi, &res)
 	}
 	sum, err := t.copy(ctx, &res)
 	if err != nil {
@@ -70,6 +57,24 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 	}
 	res.Status, res.Checksum = messages.StatusCopied, sum.String()
 	return res, nil
+}
+
+// notCopied settles a file the rules do not copy: this job's own copy
+// already in place (ownCopy) counts copied; any other is skipped, with
+// the preserved attributes set.
+func (t *task) notCopied(ctx context.Context, dfi fs.FileInfo, res *messages.Result) error {
+	if o, own := t.ownCopy(ctx, dfi); own {
+		res.Status, res.Reason, res.Checksum = messages.StatusCopied, ReasonOwnCopy, o.Checksum.String()
+		if t.Job.Options.Manifest != "" { // the earlier delivery's result, with its record, was lost
+			res.Record = recordOf(t.Item.Attr, t.Item.Statted, dfi)
+		}
+		return nil
+	}
+	res.Status = messages.StatusSkipped
+	if t.Job.Options.Preserve.Any() {
+		return t.ApplyAttrs(ctx, t.Dst.Path)
+	}
+	return nil
 }
 
 // target looks the target up, unless the lister saw it missing below a
