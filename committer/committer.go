@@ -131,7 +131,7 @@ func (c *Committer) runJob(ctx context.Context, created Delivery, spec *messages
 	hbDone := make(chan struct{})
 	defer close(hbDone)
 	go func() {
-		hb := time.NewTicker(messages.AckWait / 3)
+		hb := time.NewTicker(messages.KeepAliveEvery)
 		defer hb.Stop()
 		for {
 			select {
