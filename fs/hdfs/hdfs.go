@@ -52,6 +52,7 @@ type FS struct {
 	stop     context.CancelFunc
 	stats    connStats
 	written  writtenFiles // files written and verified, until renamed or removed
+	own      *ownRPC      // nil with Kerberos (ownrpc.go)
 
 	mu     sync.Mutex
 	cur    *client // nil after the last was retired: connect on next use
@@ -112,6 +113,9 @@ func newFS(ctx context.Context, name string, cfg Config, t tuning) (*FS, error) 
 	} else {
 		// SASL (Kerberos) wraps the RPCs, which nnConn must read.
 		f.opts.NamenodeDialFunc = f.dialNameNode
+		if cfg.User != "" {
+			f.own = newOwnRPC(f, cfg.User)
+		}
 	}
 	f.life, f.stop = context.WithCancel(context.WithoutCancel(ctx))
 	// The first connection is not retried: a wrong address fails at once.
@@ -154,6 +158,9 @@ func (f *FS) Close() error {
 	}
 	f.mu.Unlock()
 	f.stop()
+	if f.own != nil {
+		f.own.Close()
+	}
 	if idle {
 		return c.Close()
 	}
@@ -713,7 +720,7 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 		}
 	}
 	err := f.do(ctx, func(c *client, mayHaveRun bool) error {
-		err := c.Rename(oldpath, newpath)
+		err := f.rename2(ctx, c, oldpath, newpath)
 		if err == nil || !mayHaveRun || !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -742,6 +749,15 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 		}
 	}
 	return f.mapErr("rename", oldpath, err)
+}
+
+// rename2 sends rename2 on jetcp's own connection where there is one: the
+// client's Rename looks up newpath first, for nothing.
+func (f *FS) rename2(ctx context.Context, c *client, oldpath, newpath string) error {
+	if f.own == nil {
+		return c.Rename(oldpath, newpath)
+	}
+	return f.own.rename2(ctx, oldpath, newpath)
 }
 
 // Remove deletes a file or directory (a non-empty one only with recursive).
@@ -816,6 +832,9 @@ func (f *FS) setOwner(ctx context.Context, p string, fi fs.FileInfo, k *written,
 // setTimes is SetAttrs' setTimes, in the whole seconds the client sends
 // (the access time as the client reports it, in whole seconds too).
 func (f *FS) setTimes(ctx context.Context, p string, fi fs.FileInfo, k *written, a fs.Attrs) error {
+	if a.ModTime.IsZero() && a.AccessTime.IsZero() {
+		return nil
+	}
 	mt, at := cmp.Or(a.ModTime, fi.ModTime), cmp.Or(a.AccessTime, fi.AccessTime)
 	if mt.Unix()*1000 == fi.ModTime.UnixMilli() && at.Unix() == fi.AccessTime.Unix() {
 		return nil

@@ -14,10 +14,10 @@ import (
 
 // Copying new small files to HDFS costs the NameNode what a safe copy
 // needs and little more (issue #17): per file create, addBlock, complete,
-// the block locations the DataNodes' checksums are read from (one
-// lookup, whose status also serves the origin record, -p's attributes,
-// the rename and the manifest), the origin record (setXAttr) and the
-// rename into place. An -update after it settles every file from the
+// the block locations the DataNodes' checksums are read from (and one
+// getFileInfo, whose status also serves the origin record, -p's
+// attributes, the rename and the manifest), the origin record (setXAttr)
+// and the rename into place (rename2 alone). An -update after it settles every file from the
 // manifest and the listings, also after -pt put the source's times on
 // (the manifest's version follows the mtime set; the -update is run
 // without -p, under which every file goes to a copier to have its
@@ -72,7 +72,7 @@ func hdfsNewFiles(t *testing.T, flags []string) {
 	}
 	// The verification's lookup per file; the parent directories' when a
 	// batch of files starts (a few per directory).
-	if n, limit := got.NameNode["getFileInfo"], int64(2*files+files/4); n > limit {
+	if n, limit := got.NameNode["getFileInfo"], int64(files+files/4); n > limit {
 		t.Errorf("getFileInfo: %d for %d files, want at most %d", n, files, limit)
 	}
 	if len(flags) > 0 {

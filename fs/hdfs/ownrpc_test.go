@@ -1,0 +1,125 @@
+package hdfs
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/emulator/hdfsemu"
+)
+
+// A copy's temp file goes into place with rename2 alone: no getFileInfo
+// of the target (the client's Rename asks one), none of the source
+// either when this FS wrote and verified it; its attributes and origin
+// record need no lookup either, and the writer's version and the record
+// follow the mtime set.
+func TestRenameWrittenFileOneRPC(t *testing.T) {
+	c := startEmu(t, "", "127.0.0.1:0")
+	f := newTestFS(t, c.Addr(), tuning{retry: fast, rpcRetry: rpcRetry})
+	ctx := context.Background()
+	b := data(1, 3000)
+	w, err := f.Create(ctx, "/tmp1", fs.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := fs.CheckStored(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Stats()
+	mode := fs.ModeAttrBits & 0o600
+	if err := f.SetAttrs(ctx, "/tmp1", fs.Attrs{Mode: &mode, ModTime: time.Unix(1_600_000_000, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.StoreChecksum(ctx, "/tmp1", fs.CRC32C(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Rename(ctx, "/tmp1", "/final1"); err != nil {
+		t.Fatal(err)
+	}
+	v := fs.WrittenVersion(w)
+	got := c.Stats().Sub(before)
+	want := map[string]int64{"setPermission": 1, "setTimes": 1, "setXAttr": 1, "rename2": 1}
+	if len(got.NameNode) != len(want) {
+		t.Errorf("NameNode RPCs %v, want %v", got.NameNode, want)
+	}
+	for k, n := range want {
+		if got.NameNode[k] != n {
+			t.Errorf("NameNode RPCs %v, want %v", got.NameNode, want)
+		}
+	}
+	fi, err := f.Stat(ctx, "/final1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Version != v || fi.Mode.Perm() != 0o600 || fi.Size != int64(len(b)) || fi.ModTime.Unix() != 1_600_000_000 {
+		t.Errorf("after rename: %+v; the writer said version %q", fi, v)
+	}
+	if _, ok, err := f.Origin(ctx, fi); err != nil || ok {
+		t.Errorf("a checksum alone is no origin: %v %v", ok, err)
+	}
+	if fi, err = f.Stat(ctx, "/final1"); err != nil {
+		t.Fatal(err)
+	}
+	if sum, ok, err := f.KeptChecksum(ctx, fi); err != nil || !ok || sum.String() != fs.CRC32C(1).String() {
+		t.Errorf("kept checksum %v %v %v: the record was made with a stale size or mtime", sum, ok, err)
+	}
+	// What the file has already is not sent again.
+	before = c.Stats()
+	if err := f.SetAttrs(ctx, "/final1", fs.Attrs{Mode: &mode, Owner: fi.Owner, Group: fi.Group, ModTime: fi.ModTime.Truncate(time.Second).Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetAttrs(ctx, "/final1", fs.Attrs{Mode: &mode, Owner: fi.Owner, Group: fi.Group, ModTime: fi.ModTime.Truncate(time.Second).Add(time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().Sub(before).NameNode; got["getFileInfo"] != 2 || got["setTimes"] != 1 || len(got) != 2 {
+		t.Errorf("SetAttrs twice with the mode and owner the file has, and a new mtime: %v, want getFileInfo 2, setTimes 1", got)
+	}
+}
+
+// rename2 on jetcp's own connection answers as the client's Rename: a
+// missing source is ErrNotExist, a file over a directory ErrExist, and a
+// rename whose answer is lost is recognised by the NameNode's retry
+// cache (same client id and call id) and done once.
+func TestOwnRename(t *testing.T) {
+	c := startEmu(t, "", "127.0.0.1:0")
+	f := newTestFS(t, c.Addr(), tuning{retry: fast, rpcRetry: rpcRetry})
+	ctx := context.Background()
+	if f.own == nil {
+		t.Fatal("no own connection")
+	}
+	if err := f.Rename(ctx, "/missing", "/x"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("rename of a missing file: %v, want ErrNotExist", err)
+	}
+	if err := writeAll(ctx, f, "/a", data(2, 100)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Mkdir(ctx, "/dir", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Rename(ctx, "/a", "/dir"); !errors.Is(err, fs.ErrExist) {
+		t.Errorf("rename of a file over a directory: %v, want ErrExist", err)
+	}
+	c.SetFaults(hdfsemu.Faults{LostReplyRate: 1})
+	err := f.Rename(ctx, "/a", "/b")
+	c.SetFaults(hdfsemu.Faults{})
+	if err != nil {
+		t.Fatalf("rename with its answer lost: %v", err)
+	}
+	if f.stats.redials.Load() == 0 {
+		t.Fatal("no answer was lost")
+	}
+	if _, err := f.Stat(ctx, "/a"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("/a after rename: %v", err)
+	}
+	if got, err := readAll(ctx, f, "/b"); err != nil || len(got) != 100 {
+		t.Errorf("/b after rename: %d bytes, %v", len(got), err)
+	}
+}
