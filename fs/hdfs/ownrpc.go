@@ -166,40 +166,18 @@ func parseAnswer(method string, callID int32, answer []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%s: invalid response from namenode: %w", method, protowire.ParseError(n))
 	}
 	b = b[n:]
-	var id, status uint64
-	var class, msg string
-	for len(h) > 0 {
-		num, typ, k := protowire.ConsumeTag(h)
-		if k < 0 {
-			return nil, fmt.Errorf("%s: invalid response from namenode", method)
-		}
-		h = h[k:]
-		switch {
-		case num == 1 && typ == protowire.VarintType:
-			id, k = protowire.ConsumeVarint(h)
-		case num == 2 && typ == protowire.VarintType:
-			status, k = protowire.ConsumeVarint(h)
-		case (num == 4 || num == 5) && typ == protowire.BytesType:
-			var v []byte
-			v, k = protowire.ConsumeBytes(h)
-			if num == 4 {
-				class = string(v)
-			} else {
-				msg = string(v)
-			}
-		default:
-			k = protowire.ConsumeFieldValue(num, typ, h)
-		}
-		if k < 0 {
-			return nil, fmt.Errorf("%s: invalid response from namenode", method)
-		}
-		h = h[k:]
+	id, ok := varintField(h, 1)
+	if !ok {
+		return nil, fmt.Errorf("%s: invalid response from namenode: no call id", method)
 	}
+	status, _ := varintField(h, 2)
+	class, _ := bytesField(h, 4)
+	msg, _ := bytesField(h, 5)
 	switch {
 	case int32(id) != callID:
 		return nil, fmt.Errorf("%s: unexpected sequence number %d, want %d", method, int32(id), callID)
 	case status != 0:
-		return nil, &rpcError{method: method, class: class, msg: msg, fatal: status != 1}
+		return nil, &rpcError{method: method, class: string(class), msg: string(msg), fatal: status != 1}
 	}
 	resp, n := protowire.ConsumeBytes(b)
 	if n < 0 {

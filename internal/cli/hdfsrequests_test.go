@@ -13,7 +13,8 @@ import (
 )
 
 // Copying new small files to HDFS costs the NameNode what a safe copy
-// needs and little more (issue #17): per file create, addBlock, complete,
+// needs and little more (issue #17): per file create, addBlock, complete
+// (no updateBlockForPipeline),
 // the block locations the DataNodes' checksums are read from (and one
 // getFileInfo, whose status also serves the origin record, -p's
 // attributes, the rename and the manifest), the origin record (setXAttr)
@@ -53,6 +54,7 @@ func hdfsNewFiles(t *testing.T, flags []string) {
 		// and the job manifest, written without a temp name's checks
 		"create": files + 1, "addBlock": files + 1, "complete": files + 1, "rename2": files + 1,
 		"getBlockLocations": files, "setXAttr": files,
+		"updateBlockForPipeline": 0, // the client's, answered by jetcp's connection
 	}
 	if len(flags) > 0 {
 		// and the directories: the target's root and dirs. No
