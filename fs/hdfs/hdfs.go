@@ -582,33 +582,49 @@ func (w *writer) CheckStored(ctx context.Context) (int64, fs.Checksum, error) {
 		return 0, fs.Checksum{}, fmt.Errorf("%s%s was not completed", w.f.name, w.path)
 	}
 	want, crc := w.sums.finish()
+	lf, sum, err := w.stored(ctx)
+	if err != nil {
+		return 0, fs.Checksum{}, w.f.mapErr("block checksums of", w.path, err)
+	}
+	if !bytes.Equal(sum, want) {
+		return lf.fi.Size, fs.Checksum{}, fmt.Errorf("the DataNodes' file checksum %x differs from %x, that of the bytes sent", sum, want)
+	}
+	// This lookup is the last word on the completed file: what follows
+	// (origin record, attributes, rename, manifest) takes it from here.
+	w.file.learn(lf.fi, lf.id)
+	return lf.fi.Size, crc, nil
+}
+
+// stored is the file's status and its DataNodes' file checksum: one
+// getListing on jetcp's own connection (located.go), else the client's
+// Open (getFileInfo) and Checksum (getBlockLocations).
+func (w *writer) stored(ctx context.Context) (locatedFile, []byte, error) {
 	type stored struct {
-		fi  iofs.FileInfo
+		lf  locatedFile
 		sum []byte
 	}
 	got, err := get(ctx, w.f, func(c *client, _ bool) (stored, error) {
+		if w.f.own != nil {
+			lf, err := w.f.own.locatedFile(ctx, w.path)
+			if err != nil {
+				return stored{}, err
+			}
+			sums, err := lf.checksums(ctx, &w.f.dialer)
+			return stored{lf, fileMD5(sums)}, err
+		}
 		r, err := c.Open(w.path)
 		if err != nil {
 			return stored{}, err
 		}
 		defer r.Close()
 		sum, err := r.Checksum()
-		return stored{r.Stat(), sum}, err
+		lf := locatedFile{fi: w.f.info(w.path, r.Stat())}
+		if st, ok := r.Stat().Sys().(*hdfsclient.FileStatus); ok {
+			lf.id = st.GetFileId()
+		}
+		return stored{lf, sum}, err
 	})
-	if err != nil {
-		return 0, fs.Checksum{}, w.f.mapErr("block checksums of", w.path, err)
-	}
-	if !bytes.Equal(got.sum, want) {
-		return got.fi.Size(), fs.Checksum{}, fmt.Errorf("the DataNodes' file checksum %x differs from %x, that of the bytes sent", got.sum, want)
-	}
-	// Open's lookup is the last word on the completed file: what follows
-	// (origin record, attributes, rename, manifest) takes it from here.
-	var id uint64
-	if st, ok := got.fi.Sys().(*hdfsclient.FileStatus); ok {
-		id = st.GetFileId()
-	}
-	w.file.learn(w.f.info(w.path, got.fi), id)
-	return got.fi.Size(), crc, nil
+	return got.lf, got.sum, err
 }
 
 // Version implements fs.VersionedWriter. Once CheckStored verified the

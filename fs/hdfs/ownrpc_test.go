@@ -1,6 +1,7 @@
 package hdfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"testing"
@@ -121,5 +122,61 @@ func TestOwnRename(t *testing.T) {
 	}
 	if got, err := readAll(ctx, f, "/b"); err != nil || len(got) != 100 {
 		t.Errorf("/b after rename: %d bytes, %v", len(got), err)
+	}
+}
+
+// The one getListing a verification makes gives the status Stat gives
+// (so the origin record and the manifest's version are those a later
+// Stat or listing compares with) and the blocks' DataNodes; a missing
+// path is ErrNotExist and a directory is refused.
+func TestLocatedFile(t *testing.T) {
+	c := startEmu(t, "", "127.0.0.1:0") // blocks of 64 KiB
+	f := newTestFS(t, c.Addr(), tuning{retry: fast, rpcRetry: rpcRetry})
+	ctx := context.Background()
+	b := data(4, 200_000)
+	if err := writeAll(ctx, f, "/l", b); err != nil {
+		t.Fatal(err)
+	}
+	mode := fs.ModeAttrBits & 0o640
+	if err := f.SetAttrs(ctx, "/l", fs.Attrs{Mode: &mode, ModTime: time.Unix(1_600_000_000, 0), AccessTime: time.Unix(1_600_000_100, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	before := c.Stats()
+	lf, err := f.own.locatedFile(ctx, "/l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Stats().Sub(before).NameNode; got["getListing"] != 1 || len(got) != 1 {
+		t.Errorf("NameNode RPCs %v, want one getListing", got)
+	}
+	fi, err := f.Stat(ctx, "/l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lf.fi != fi {
+		t.Errorf("listed %+v\nStat    %+v", lf.fi, fi)
+	}
+	if len(lf.blocks) != 4 {
+		t.Fatalf("%d blocks, want 4", len(lf.blocks))
+	}
+	for i, blk := range lf.blocks {
+		if len(blk.addrs) != 1 || blk.addrs[0] != c.DataNodeAddr() {
+			t.Errorf("block %d at %v, want %s", i, blk.addrs, c.DataNodeAddr())
+		}
+	}
+	sums, err := lf.checksums(ctx, &f.dialer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newBlockSums(64 << 10)
+	s.Write(b)
+	if want, _ := s.finish(); !bytes.Equal(fileMD5(sums), want) {
+		t.Errorf("file checksum %x from the DataNode, %x from the bytes", fileMD5(sums), want)
+	}
+	if _, err := f.own.locatedFile(ctx, "/nope"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing path: %v, want ErrNotExist", err)
+	}
+	if _, err := f.own.locatedFile(ctx, "/"); err == nil {
+		t.Error("a directory listed as a file")
 	}
 }

@@ -15,10 +15,10 @@ import (
 // Copying new small files to HDFS costs the NameNode what a safe copy
 // needs and little more (issue #17): per file create, addBlock, complete
 // (no updateBlockForPipeline),
-// the block locations the DataNodes' checksums are read from (and one
-// getFileInfo, whose status also serves the origin record, -p's
-// attributes, the rename and the manifest), the origin record (setXAttr)
-// and the rename into place (rename2 alone). An -update after it settles every file from the
+// one lookup of the file and the locations of its blocks, whose DataNodes'
+// checksums verify it (a getListing, whose status also serves the origin
+// record, -p's attributes, the rename and the manifest), the origin
+// record (setXAttr) and the rename into place (rename2 alone). An -update after it settles every file from the
 // manifest and the listings, also after -pt put the source's times on
 // (the manifest's version follows the mtime set; the -update is run
 // without -p, under which every file goes to a copier to have its
@@ -53,7 +53,7 @@ func hdfsNewFiles(t *testing.T, flags []string) {
 	want := map[string]int64{
 		// and the job manifest, written without a temp name's checks
 		"create": files + 1, "addBlock": files + 1, "complete": files + 1, "rename2": files + 1,
-		"getBlockLocations": files, "setXAttr": files,
+		"getBlockLocations": 0, "setXAttr": files,
 		"updateBlockForPipeline": 0, // the client's, answered by jetcp's connection
 	}
 	if len(flags) > 0 {
@@ -72,9 +72,14 @@ func hdfsNewFiles(t *testing.T, flags []string) {
 			t.Errorf("%s: %d for %d files, want one each", k, got.DataNode[k], files)
 		}
 	}
-	// The verification's lookup per file; the parent directories' when a
-	// batch of files starts (a few per directory).
-	if n, limit := got.NameNode["getFileInfo"], int64(files+files/4); n > limit {
+	// The verification's one lookup per file, a getListing of the file
+	// with its block locations, and the two listings of the plan; the
+	// parent directories' getFileInfo when a batch of files starts (a
+	// few per directory).
+	if n := got.NameNode["getListing"]; n < files || n > files+2 {
+		t.Errorf("getListing: %d for %d files, want one each (and 2)", n, files)
+	}
+	if n, limit := got.NameNode["getFileInfo"], int64(files/4); n > limit {
 		t.Errorf("getFileInfo: %d for %d files, want at most %d", n, files, limit)
 	}
 	if len(flags) > 0 {
