@@ -21,16 +21,7 @@ func TestRenameWrittenFileOneRPC(t *testing.T) {
 	f := newTestFS(t, c.Addr(), tuning{retry: fast, rpcRetry: rpcRetry})
 	ctx := context.Background()
 	b := data(1, 3000)
-	w, err := f.Create(ctx, "/tmp1", fs.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := w.Write(b); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	w := written1(t, f, "/tmp1", b)
 	if _, _, err := fs.CheckStored(ctx, w); err != nil {
 		t.Fatal(err)
 	}
@@ -83,6 +74,22 @@ func TestRenameWrittenFileOneRPC(t *testing.T) {
 	if got := c.Stats().Sub(before).NameNode; got["getFileInfo"] != 2 || got["setTimes"] != 1 || len(got) != 2 {
 		t.Errorf("SetAttrs twice with the mode and owner the file has, and a new mtime: %v, want getFileInfo 2, setTimes 1", got)
 	}
+}
+
+// written1 writes b to a new file p and closes it.
+func written1(t *testing.T, f *FS, p string, b []byte) fs.Writer {
+	t.Helper()
+	w, err := f.Create(t.Context(), p, fs.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(b); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return w
 }
 
 // rename2 on jetcp's own connection answers as the client's Rename: a

@@ -61,26 +61,21 @@ func localAnswer(request []byte) []byte {
 
 // bytesField is the first length-delimited field num of msg.
 func bytesField(msg []byte, num protowire.Number) ([]byte, bool) {
-	var out []byte
-	found := scanFields(msg, func(n protowire.Number, typ protowire.Type, v []byte) bool {
-		if n != num || typ != protowire.BytesType {
-			return false
-		}
-		b, k := protowire.ConsumeBytes(v)
-		out = b
-		return k >= 0
-	})
-	return out, found
+	return firstField(msg, num, protowire.BytesType, protowire.ConsumeBytes)
 }
 
 // varintField is the first varint field num of msg.
 func varintField(msg []byte, num protowire.Number) (uint64, bool) {
-	var out uint64
-	found := scanFields(msg, func(n protowire.Number, typ protowire.Type, v []byte) bool {
-		if n != num || typ != protowire.VarintType {
+	return firstField(msg, num, protowire.VarintType, protowire.ConsumeVarint)
+}
+
+func firstField[T any](msg []byte, num protowire.Number, typ protowire.Type, consume func([]byte) (T, int)) (T, bool) {
+	var out T
+	found := scanFields(msg, func(n protowire.Number, t protowire.Type, v []byte) bool {
+		if n != num || t != typ {
 			return false
 		}
-		x, k := protowire.ConsumeVarint(v)
+		x, k := consume(v)
 		out = x
 		return k >= 0
 	})

@@ -20,16 +20,7 @@ func TestNoUpdateBlockForPipeline(t *testing.T) {
 		ctx := context.Background()
 		b := data(3, 150_000)
 		before := c.Stats()
-		w, err := f.Create(ctx, "/three", fs.CreateOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := w.Write(b); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		w := written1(t, f, "/three", b)
 		got := c.Stats().Sub(before).NameNode
 		wantUpdates := int64(3)
 		if !plain {
