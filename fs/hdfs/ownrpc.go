@@ -45,11 +45,22 @@ func newOwnRPC(f *FS, user string) *ownRPC {
 }
 
 // call sends method with the encoded request and returns the encoded
-// answer. A NameNode answering StandbyException is left for the next
-// address, and the error goes up for FS.do to try again.
+// answer. A NameNode that answered StandbyException, or whose connection
+// failed past nnConn's retries, is left for the next address (HA), and
+// the error goes up for FS.do to try again.
 func (o *ownRPC) call(ctx context.Context, method string, req []byte) ([]byte, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	resp, err := o.try(ctx, method, req)
+	var ne *rpcError
+	if err != nil && (!errors.As(err, &ne) || ne.fatal || ne.class == exStandby) {
+		o.close()
+		o.addr = (o.addr + 1) % len(o.f.opts.Addresses)
+	}
+	return resp, err
+}
+
+func (o *ownRPC) try(ctx context.Context, method string, req []byte) ([]byte, error) {
 	if err := o.connect(ctx); err != nil {
 		return nil, err
 	}
@@ -62,17 +73,7 @@ func (o *ownRPC) call(ctx context.Context, method string, req []byte) ([]byte, e
 	if err != nil {
 		return nil, err
 	}
-	resp, err := parseAnswer(method, id, answer)
-	var ne *rpcError
-	switch {
-	case err == nil:
-	case !errors.As(err, &ne) || ne.fatal:
-		o.close() // out of step, or closed by the NameNode
-	case ne.class == exStandby:
-		o.close()
-		o.addr = (o.addr + 1) % len(o.f.opts.Addresses)
-	}
-	return resp, err
+	return parseAnswer(method, id, answer)
 }
 
 // connect makes the connection and sends the preamble and connection

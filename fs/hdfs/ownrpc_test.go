@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
+	"os/user"
 	"testing"
 	"time"
 
@@ -185,5 +187,38 @@ func TestLocatedFile(t *testing.T) {
 	}
 	if _, err := f.own.locatedFile(ctx, "/"); err == nil {
 		t.Error("a directory listed as a file")
+	}
+}
+
+// With two NameNode addresses of which the first is down (an HA pair
+// after a failover), jetcp's own calls move on to the next address, as
+// the client's do.
+func TestOwnRPCNextNameNode(t *testing.T) {
+	c := startEmu(t, "", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := ln.Addr().String()
+	ln.Close()
+	me, err := user.Current()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := newFS(context.Background(), "hdfs://ha", Config{Addresses: []string{down, c.Addr()}, User: me.Username},
+		tuning{retry: fast, rpcRetry: backoff{first: time.Millisecond, max: time.Millisecond, attempts: 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx := context.Background()
+	if err := writeAll(ctx, f, "/a", data(5, 10)); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Rename(ctx, "/a", "/b"); err != nil {
+		t.Fatalf("rename with the first NameNode down: %v", err)
+	}
+	if _, err := f.Stat(ctx, "/b"); err != nil {
+		t.Fatal(err)
 	}
 }
