@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	hdfs "github.com/colinmarc/hdfs/v2"
@@ -24,12 +25,13 @@ import (
 // without -p, under which every file goes to a copier to have its
 // attributes checked).
 func TestHDFSNewFilesRequests(t *testing.T) {
-	for _, flags := range [][]string{nil, {"-ppt"}} {
+	for _, flags := range [][]string{{"-m", "1"}, {"-m", "1", "-ppt"}, {"-m", "4"}} {
 		t.Run(fmt.Sprint(flags), func(t *testing.T) { hdfsNewFiles(t, flags) })
 	}
 }
 
 func hdfsNewFiles(t *testing.T, flags []string) {
+	preserve := slices.Contains(flags, "-ppt")
 	c := startHDFS(t)
 	cosEnv(t)
 	src := filepath.Join(t.TempDir(), "src")
@@ -43,7 +45,7 @@ func hdfsNewFiles(t *testing.T, flags []string) {
 	}
 	remote := "hdfs://" + c.Addr() + "/n"
 	before := c.Stats()
-	code, rep, out := runReport(t, append(append([]string{"-m", "1"}, flags...), src, remote)...)
+	code, rep, out := runReport(t, append(slices.Clone(flags), src, remote)...)
 	if code != cli.ExitOK {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
@@ -56,7 +58,7 @@ func hdfsNewFiles(t *testing.T, flags []string) {
 		"getBlockLocations": 0, "setXAttr": files,
 		"updateBlockForPipeline": 0, // the client's, answered by jetcp's connection
 	}
-	if len(flags) > 0 {
+	if preserve {
 		// and the directories: the target's root and dirs. No
 		// setPermission: create carried each file's, mkdirs the
 		// directories' (0755 both sides).
@@ -82,7 +84,7 @@ func hdfsNewFiles(t *testing.T, flags []string) {
 	if n, limit := got.NameNode["getFileInfo"], int64(files/4); n > limit {
 		t.Errorf("getFileInfo: %d for %d files, want at most %d", n, files, limit)
 	}
-	if len(flags) > 0 {
+	if preserve {
 		preserved(t, c, src, "/n", modes)
 	}
 	before = c.Stats()
