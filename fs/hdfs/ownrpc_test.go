@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os/user"
 	"testing"
@@ -220,5 +221,38 @@ func TestOwnRPCNextNameNode(t *testing.T) {
 	}
 	if _, err := f.Stat(ctx, "/b"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// jetcp's own calls ride out cut connections, RetriableException answers
+// and lost answers as the client's do (inside nnConn): each succeeds.
+func TestOwnRPCFaults(t *testing.T) {
+	c := startEmu(t, "", "127.0.0.1:0")
+	f := newTestFS(t, c.Addr(), tuning{retry: fast, rpcRetry: rpcRetry})
+	ctx := context.Background()
+	for i := range 20 {
+		if err := writeAll(ctx, f, fmt.Sprintf("/f%d", i), data(i, 100+i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.SetFaults(hdfsemu.Faults{RPCErrorRate: 0.2, DropRate: 0.1, LostReplyRate: 0.1})
+	for i := range 20 {
+		p := fmt.Sprintf("/f%d", i)
+		lf, err := f.own.locatedFile(ctx, p)
+		if err != nil || lf.fi.Size != int64(100+i) || len(lf.blocks) != 1 {
+			t.Fatalf("%s: %+v, %v", p, lf, err)
+		}
+		if err := f.Rename(ctx, p, p+".moved"); err != nil {
+			t.Fatalf("rename %s: %v", p, err)
+		}
+	}
+	c.SetFaults(hdfsemu.Faults{})
+	if f.stats.redials.Load() == 0 || f.stats.resent.Load() == 0 {
+		t.Fatalf("faults not exercised: %d redials, %d resent", f.stats.redials.Load(), f.stats.resent.Load())
+	}
+	for i := range 20 {
+		if _, err := f.Stat(ctx, fmt.Sprintf("/f%d.moved", i)); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
