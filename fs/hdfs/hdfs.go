@@ -11,6 +11,14 @@
 // connection, colinmarc's "no available namenodes") is tried again with
 // back-off on a client made anew if the old one is broken; calls that are
 // not idempotent recognise their own earlier success when an answer was lost.
+//
+// A copied file costs the NameNode what its safety needs: create, addBlock,
+// complete, one getListing to verify it (written.go, located.go), setXAttr
+// and rename2. Where the client adds calls (a lookup before rename2, a
+// getFileInfo and a getBlockLocations to verify, updateBlockForPipeline
+// after every block) jetcp sends its own on a connection of its own
+// (ownrpc.go) or answers the client itself (pipeline.go); with Kerberos
+// the client's calls are used as they are.
 package hdfs
 
 import (
