@@ -22,17 +22,18 @@ func WithResultRetention(d time.Duration) Option {
 }
 
 // dropResultsLater purges job's results once the retention has passed,
-// unless ctx ends first (a committer starting later finds them: sweepEnded).
+// unless ctx ends first (a committer starting later finds them:
+// sweepEnded). A timer, not a goroutine, waits for each job.
 func (c *Committer) dropResultsLater(ctx context.Context, job string) {
 	if c.retention < 0 {
 		return
 	}
-	go func() {
-		pause(ctx, c.retention)
+	t := time.AfterFunc(c.retention, func() {
 		if ctx.Err() == nil {
 			c.dropResults(ctx, job)
 		}
-	}()
+	})
+	context.AfterFunc(ctx, func() { t.Stop() })
 }
 
 func (c *Committer) dropResults(ctx context.Context, job string) {
