@@ -23,13 +23,7 @@ import (
 // another job put there is still skipped (the target existed), and a
 // missing one is copied.
 func TestRedeliveredBundleCountsOwnCopiesCopied(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	js := startBus(t, ctx)
-	base := t.TempDir()
-	src, dst := filepath.Join(base, "src"), filepath.Join(base, "dst")
-	os.MkdirAll(src, 0o755)
-	os.MkdirAll(dst, 0o755) // an existing target: files are looked up before they are written
+	ctx, js, src, dst := copyEnv(t)
 	uri := func(p string) string { return fs.MustParseURI(p).String() }
 	files := map[string]messages.BundledFile{}
 	for _, name := range []string{"a", "b", "c", "other"} {
