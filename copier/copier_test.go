@@ -130,6 +130,23 @@ func startBus(t *testing.T, ctx context.Context) testBus {
 	return testBus{JetStream: js, bus: b}
 }
 
+// copyEnv starts a bus for one test and makes its source and target
+// directories (both existing: files are looked up before they are written).
+func copyEnv(t *testing.T) (ctx context.Context, js testBus, src, dst string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	js = startBus(t, ctx)
+	base := t.TempDir()
+	src, dst = filepath.Join(base, "src"), filepath.Join(base, "dst")
+	for _, d := range []string{src, dst} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ctx, js, src, dst
+}
+
 // recordJob records job as a lister would and follows its results.
 func recordJob(t *testing.T, ctx context.Context, js testBus, job *messages.Job) jetstream.Consumer {
 	t.Helper()

@@ -23,13 +23,7 @@ import (
 func TestCopierDoesNotRetryFullDisk(t *testing.T) {
 	for _, errno := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT} {
 		t.Run(errno.Error(), func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			js := startBus(t, ctx)
-			base := t.TempDir()
-			src, dst := filepath.Join(base, "src"), filepath.Join(base, "dst")
-			os.MkdirAll(src, 0o755)
-			os.MkdirAll(dst, 0o755)
+			ctx, js, src, dst := copyEnv(t)
 			os.WriteFile(filepath.Join(src, "f"), []byte(strings.Repeat("full ", 1000)), 0o644)
 			fi, _ := os.Stat(filepath.Join(src, "f"))
 			u := func(p string) string { return fs.MustParseURI(p).String() }

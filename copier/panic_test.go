@@ -58,13 +58,7 @@ func (s *syncBuf) String() string {
 // log has the panic and its stack), removes its temp file and leaves the
 // copier serving: the other files, alone or in the same bundle, are copied.
 func TestCopierPanicFailsOnlyThatFile(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	js := startBus(t, ctx)
-	base := t.TempDir()
-	src, dst := filepath.Join(base, "src"), filepath.Join(base, "dst")
-	os.MkdirAll(src, 0o755)
-	os.MkdirAll(dst, 0o755)
+	ctx, js, src, dst := copyEnv(t)
 	for _, n := range []string{"boom1", "good1", "boom2", "good2"} {
 		os.WriteFile(filepath.Join(src, n), []byte(n+" bytes"), 0o644)
 	}

@@ -21,13 +21,7 @@ import (
 func TestCopierCatchesCorruptWrites(t *testing.T) {
 	for _, readBack := range []bool{true, false} {
 		t.Run(map[bool]string{true: "read back", false: "by path"}[readBack], func(t *testing.T) {
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			js := startBus(t, ctx)
-			base := t.TempDir()
-			src, dst := filepath.Join(base, "src"), filepath.Join(base, "dst")
-			os.MkdirAll(src, 0o755)
-			os.MkdirAll(dst, 0o755)
+			ctx, js, src, dst := copyEnv(t)
 			data := []byte(strings.Repeat("jetcp verifies ", 1000))
 			os.WriteFile(filepath.Join(src, "f"), data, 0o644)
 			fi, _ := os.Stat(filepath.Join(src, "f"))
