@@ -8,8 +8,6 @@ import (
 	"net"
 	"strconv"
 
-	"google.golang.org/protobuf/encoding/protowire"
-
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/retry"
 )
@@ -29,9 +27,8 @@ var _ fs.ServerChecksummer = (*FS)(nil)
 
 // located is one block of a file, as getBlockLocations describes it.
 type located struct {
+	locatedBlock
 	offset, size uint64
-	block, token []byte   // its ExtendedBlockProto and TokenProto, as sent
-	addrs        []string // its DataNodes' transfer addresses, nearest first
 }
 
 // errNoComposite says the file has no composite CRC32C to give: it is
@@ -41,21 +38,19 @@ type located struct {
 var errNoComposite = errors.New("no COMPOSITE_CRC CRC32C")
 
 const (
-	opBlockChecksum   = 0x55
-	compositeCRC      = 2 // BlockChecksumTypeProto.COMPOSITE_CRC
-	checksumCRC32C    = 2 // ChecksumTypeProto.CHECKSUM_CRC32C
-	statusSuccess     = 0
-	locatedBlocksBody = 1 // GetBlockLocationsResponseProto.locations
+	compositeCRC   = 2 // BlockChecksumTypeProto.COMPOSITE_CRC
+	checksumCRC32C = 2 // ChecksumTypeProto.CHECKSUM_CRC32C
 )
 
 // ServerChecksum implements fs.ServerChecksummer: the file's COMPOSITE_CRC
-// CRC32C, from one getBlockLocations call (another from where an answer
-// of part of the blocks ended) and one BLOCK_CHECKSUM op per block. ok is false where the file has none
+// CRC32C, from one getBlockLocations call on jetcp's own NameNode
+// connection (another from where an answer of part of the blocks ended)
+// and one BLOCK_CHECKSUM op per block. ok is false where the file has none
 // (errNoComposite), where it is not the file fi describes any more (being
-// written, or of another length), and with Kerberos, whose SASL this
-// package's own calls do not speak.
+// written, or of another length), and without the own connection
+// (Kerberos, whose SASL jetcp's own calls do not speak).
 func (f *FS) ServerChecksum(ctx context.Context, fi fs.FileInfo) (fs.Checksum, bool, error) {
-	if f.opts.KerberosClient != nil || fi.IsDir() {
+	if f.own == nil || fi.IsDir() {
 		return fs.Checksum{}, false, nil
 	}
 	if fi.Size == 0 {
@@ -88,7 +83,7 @@ func (f *FS) blockLocations(ctx context.Context, fi fs.FileInfo) ([]located, err
 	var blocks []located
 	for next := uint64(0); next < uint64(fi.Size); {
 		req := pbVarint(pbVarint(pbString(nil, 1, fi.Path), 2, next), 3, uint64(fi.Size)-next)
-		resp, err := f.nnCall(ctx, "getBlockLocations", req)
+		resp, err := get(ctx, f, func(*client, bool) ([]byte, error) { return f.own.call(ctx, "getBlockLocations", req) })
 		if err != nil {
 			return nil, err
 		}
@@ -111,98 +106,43 @@ func (f *FS) blockLocations(ctx context.Context, fi fs.FileInfo) ([]located, err
 }
 
 // parseLocatedBlocks reads a GetBlockLocationsResponseProto: its
-// LocatedBlocksProto's fileLength (1), blocks (2), underConstruction (3),
-// fileEncryptionInfo (6) and ecPolicy (7).
+// LocatedBlocksProto's (1) fileLength (1), blocks (2), underConstruction
+// (3), fileEncryptionInfo (6) and ecPolicy (7); of each LocatedBlockProto
+// b (1, with numBytes, 4), offset (2), locs (3) and blockToken (5).
 func (f *FS) parseLocatedBlocks(resp []byte, size int64) ([]located, error) {
-	var body []byte
-	if err := pbFields(resp, func(num protowire.Number, _ uint64, bs []byte) {
-		if num == locatedBlocksBody {
-			body = bs
-		}
-	}); err != nil || body == nil {
-		return nil, fmt.Errorf("getBlockLocations: no block locations in the answer (%v)", err)
+	body, ok := bytesField(resp, 1)
+	if !ok {
+		return nil, errors.New("getBlockLocations: no block locations in the answer")
 	}
-	var blocks []located
-	var length uint64
-	var building, other bool
-	var errs []error
-	err := pbFields(body, func(num protowire.Number, v uint64, bs []byte) {
-		switch num {
-		case 1:
-			length = v
-		case 2:
-			b, err := f.parseLocatedBlock(bs)
-			errs = append(errs, err)
-			blocks = append(blocks, b)
-		case 3:
-			building = v != 0
-		case 6, 7:
-			other = true
-		}
-	})
+	_, encrypted := bytesField(body, 6)
+	_, ec := bytesField(body, 7)
+	length, _ := varintField(body, 1)
+	building, _ := varintField(body, 3)
 	switch {
-	case err != nil || errors.Join(errs...) != nil:
-		return nil, fmt.Errorf("getBlockLocations: %w", errors.Join(err, errors.Join(errs...)))
-	case other:
+	case encrypted || ec:
 		return nil, fmt.Errorf("%w: the file is erasure-coded or encrypted", errNoComposite)
-	case building || length != uint64(size):
+	case building != 0 || length != uint64(size):
 		return nil, fmt.Errorf("%w: the file is being written or changed (%d bytes, listed with %d)", errNoComposite, length, size)
 	}
-	return blocks, nil
-}
-
-// parseLocatedBlock reads a LocatedBlockProto: b (1), offset (2), locs
-// (3) and blockToken (5).
-func (f *FS) parseLocatedBlock(m []byte) (located, error) {
-	var b located
-	var errs []error
-	err := pbFields(m, func(num protowire.Number, v uint64, bs []byte) {
-		switch num {
-		case 1:
-			b.block = bs
-			errs = append(errs, pbFields(bs, func(num protowire.Number, v uint64, _ []byte) {
-				if num == 4 { // ExtendedBlockProto.numBytes
-					b.size = v
-				}
-			}))
-		case 2:
-			b.offset = v
-		case 3:
-			addr, err := f.xferAddr(bs)
-			errs = append(errs, err)
-			b.addrs = append(b.addrs, addr)
-		case 5:
-			b.token = bs
-		}
-	})
-	return b, errors.Join(err, errors.Join(errs...))
-}
-
-// xferAddr is a DatanodeInfoProto's data-transfer address: its
-// DatanodeIDProto's (1) ipAddr (1) or, with dfs.client.use.datanode.hostname,
-// hostName (2), and xferPort (4).
-func (f *FS) xferAddr(info []byte) (string, error) {
-	var ip, host string
-	var port uint64
-	err := pbFields(info, func(num protowire.Number, _ uint64, id []byte) {
-		if num != 1 {
-			return
-		}
-		_ = pbFields(id, func(num protowire.Number, v uint64, bs []byte) {
-			switch num {
-			case 1:
-				ip = string(bs)
-			case 2:
-				host = string(bs)
-			case 4:
-				port = v
+	var blocks []located
+	for _, lb := range repeatedBytes(body, 2) {
+		var b located
+		b.block, _ = bytesField(lb, 1)
+		b.token, _ = bytesField(lb, 5)
+		b.size, _ = varintField(b.block, 4)
+		b.offset, _ = varintField(lb, 2)
+		for _, dn := range repeatedBytes(lb, 3) {
+			id, _ := bytesField(dn, 1)
+			host, _ := bytesField(id, 1) // ipAddr
+			if f.opts.UseDatanodeHostname {
+				host, _ = bytesField(id, 2)
 			}
-		})
-	})
-	if f.opts.UseDatanodeHostname {
-		ip = host
+			port, _ := varintField(id, 4)
+			b.addrs = append(b.addrs, net.JoinHostPort(string(host), strconv.FormatUint(port, 10)))
+		}
+		blocks = append(blocks, b)
 	}
-	return net.JoinHostPort(ip, strconv.FormatUint(port, 10)), err
+	return blocks, nil
 }
 
 // blockCRC asks the block's DataNodes in turn for its COMPOSITE_CRC, and
@@ -243,36 +183,17 @@ func (f *FS) blockCRC(ctx context.Context, b located) (uint32, error) {
 // its blockChecksumOptions (5) say COMPOSITE_CRC (a DataNode that does not
 // know the option answers MD5CRC, without them).
 func parseBlockCRC(resp []byte) (uint32, error) {
-	var status, crcType, kind uint64
-	var msg string
-	var sum []byte
-	err := pbFields(resp, func(num protowire.Number, v uint64, bs []byte) {
-		switch num {
-		case 1:
-			status = v
-		case 5:
-			msg = string(bs)
-		case 3:
-			_ = pbFields(bs, func(num protowire.Number, v uint64, bs []byte) {
-				switch num {
-				case 3:
-					sum = bs
-				case 4:
-					crcType = v
-				case 5:
-					_ = pbFields(bs, func(num protowire.Number, v uint64, _ []byte) {
-						if num == 1 {
-							kind = v
-						}
-					})
-				}
-			})
-		}
-	})
+	status, ok := varintField(resp, 1)
+	msg, _ := bytesField(resp, 5)
+	cr, _ := bytesField(resp, 3)
+	sum, _ := bytesField(cr, 3)
+	crcType, _ := varintField(cr, 4)
+	opts, _ := bytesField(cr, 5)
+	kind, _ := varintField(opts, 1)
 	switch {
-	case err != nil:
-		return 0, err
-	case status != statusSuccess:
+	case !ok:
+		return 0, errors.New("BLOCK_CHECKSUM answered no status")
+	case status != 0:
 		return 0, fmt.Errorf("status %d: %s", status, msg)
 	case kind != compositeCRC:
 		return 0, fmt.Errorf("%w: the DataNode answers MD5CRC only (before Hadoop 3.1)", errNoComposite)
