@@ -19,15 +19,19 @@ var Categories = []string{CategorySame, CategoryMissing, CategoryExtra, Category
 
 // Proofs: how a verify result settled its comparison, cheapest first.
 const (
-	ProofMetadata   = "metadata"      // existence, type or size settled it: nothing more was read
-	ProofOrigin     = "origin"        // the target's recorded origin names the source as it is: no data read
-	ProofKept       = "kept"          // checksums both sides keep: no data read
-	ProofComposite  = "composite-crc" // an HDFS side's CRC32C computed by its DataNodes (COMPOSITE_CRC): no data transferred
-	ProofReadSource = "read-source"   // the target's kept checksum against the source's, read
-	ProofCRC64      = "crc64"         // COS's CRC64 of an object (no CRC32C kept) against the source's, read: no GET
-	ProofReadTarget = "read-target"   // the source's kept checksum against the target's, read (--read-both)
-	ProofReadBoth   = "read-both"     // both sides read (--read-both)
+	ProofMetadata   = "metadata"    // existence, type or size settled it: nothing more was read
+	ProofOrigin     = "origin"      // the target's recorded origin names the source as it is: no data read
+	ProofKept       = "kept"        // checksums both sides keep: no data read
+	ProofReadSource = "read-source" // the target's kept checksum against the source's, read
+	ProofCRC64      = "crc64"       // COS's CRC64 of an object (no CRC32C kept) against the source's, read: no GET
+	ProofReadTarget = "read-target" // the source's kept checksum against the target's, read (--read-both)
+	ProofReadBoth   = "read-both"   // both sides read (--read-both)
 )
+
+// ProofComposite: an HDFS side's CRC32C as its DataNodes compute it
+// (COMPOSITE_CRC) against the other side's: no data transferred. It comes
+// after ProofKept in Proofs.
+const ProofComposite = "composite-crc"
 
 // Proofs are the proofs in the order reports show them.
 var Proofs = []string{ProofMetadata, ProofOrigin, ProofKept, ProofComposite, ProofReadSource, ProofCRC64, ProofReadTarget, ProofReadBoth}
