@@ -10,7 +10,8 @@ import (
 // VerifyInput is what a verify comparison of one source entry with its
 // target has learned so far. A copier fills it in cheapest first and asks
 // Verify after each step: metadata, then the target's recorded origin,
-// then the checksums both sides keep, then checksums by reading.
+// then the checksums both sides keep, then those their servers compute
+// without sending data, then checksums by reading.
 type VerifyInput struct {
 	Options messages.Options
 	// Src is the source entry's attributes; Statted says they are as Stat
@@ -30,6 +31,10 @@ type VerifyInput struct {
 	// SrcRead and DstRead whether getting them read the data.
 	SrcSum, DstSum   fs.Checksum
 	SrcRead, DstRead bool
+	// SrcServer and DstServer say a side's checksum was computed by its
+	// servers without sending data (fs.ServerChecksummer: HDFS's
+	// COMPOSITE_CRC) rather than kept.
+	SrcServer, DstServer bool
 	// Final says no further evidence will come: an unsettled comparison is
 	// then unverifiable.
 	Final bool
@@ -99,6 +104,8 @@ func bySums(in VerifyInput) Verdict {
 		proof = messages.ProofReadSource
 	case in.DstRead:
 		proof = messages.ProofReadTarget
+	case in.SrcServer || in.DstServer:
+		proof = messages.ProofComposite
 	}
 	same, err := in.SrcSum.Equal(in.DstSum)
 	switch {

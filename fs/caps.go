@@ -50,6 +50,17 @@ func KeptChecksum(ctx context.Context, fsys FS, fi FileInfo) (Checksum, bool, er
 	return k.KeptChecksum(ctx, fi)
 }
 
+// ServerChecksum is fi's whole-file CRC32C as fsys's servers compute it
+// without sending data (ServerChecksummer); ok is false where fsys has
+// none to give. Ask KeptChecksums first: a kept checksum costs less.
+func ServerChecksum(ctx context.Context, fsys FS, fi FileInfo) (Checksum, bool, error) {
+	s, ok := fsys.(ServerChecksummer)
+	if !ok {
+		return Checksum{}, false, nil
+	}
+	return s.ServerChecksum(ctx, fi)
+}
+
 // WrittenVersion is the version a closed Writer's file got
 // (VersionedWriter), or "" where the writer cannot tell without a request.
 func WrittenVersion(w Writer) string {

@@ -226,6 +226,17 @@ type ChecksumsKeeper interface {
 	KeptChecksums(ctx context.Context, fi FileInfo) ([]Checksum, error)
 }
 
+// ServerChecksummer is implemented by backends whose servers compute a
+// file's whole-file CRC32C from what they keep next to its data, without
+// sending the data (HDFS DataNodes' COMPOSITE_CRC): dearer than a kept
+// checksum (a request per block), far cheaper than reading the file.
+// ServerChecksum takes the file as Stat just described it; ok is false
+// where the store can give none for it (erasure-coded or encrypted HDFS
+// files, old DataNodes, Kerberos). It never reads the file's data.
+type ServerChecksummer interface {
+	ServerChecksum(ctx context.Context, fi FileInfo) (sum Checksum, ok bool, err error)
+}
+
 // ChecksumStorer is implemented by backends that can keep the CRC32C a
 // copy computed next to the file (an HDFS xattr), tied to the file's size
 // and mtime, so that a later -update compares without reading data. Call it

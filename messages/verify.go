@@ -28,8 +28,13 @@ const (
 	ProofReadBoth   = "read-both"   // both sides read (--read-both)
 )
 
+// ProofComposite: an HDFS side's CRC32C as its DataNodes compute it
+// (COMPOSITE_CRC) against the other side's: no data transferred. It comes
+// after ProofKept in Proofs.
+const ProofComposite = "composite-crc"
+
 // Proofs are the proofs in the order reports show them.
-var Proofs = []string{ProofMetadata, ProofOrigin, ProofKept, ProofReadSource, ProofCRC64, ProofReadTarget, ProofReadBoth}
+var Proofs = []string{ProofMetadata, ProofOrigin, ProofKept, ProofComposite, ProofReadSource, ProofCRC64, ProofReadTarget, ProofReadBoth}
 
 // CategoryCount is one verify category's entries and their bytes (the
 // source's size; an extra's the target's).

@@ -150,6 +150,7 @@ func Run(t *testing.T, fsys fs.FS, root string, opts ...Option) {
 	t.Run("AtomicCreator", s.testAtomicCreator)
 	t.Run("ListAttrs", s.testListAttrs)
 	t.Run("DirMarker", s.testDirMarker)
+	t.Run("ServerChecksummer", s.testServerChecksummer)
 	t.Run("SnapshotReader", s.testSnapshotReader)
 	t.Run("ChecksumKeeper", s.testChecksumKeeper)
 	t.Run("VersionedWriter", s.testVersionedWriter)

@@ -204,6 +204,7 @@ var mutants = map[string]struct {
 	"abortuploads-ignores-match":    {"UploadAborter", mutant{}, func(m mutant) fs.FS { return uploadsIgnoreMatch{m} }},
 	"claims-attrs-at-create":        {"AttrsAtCreate", mutant{}, func(m mutant) fs.FS { return claimsAttrsAtCreate{m} }},
 	"claims-atomic-create":          {"AtomicCreator", mutant{}, func(m mutant) fs.FS { return claimsAtomic{m} }},
+	"server-checksum-stale":         {"ServerChecksummer", mutant{}, func(m mutant) fs.FS { return &serverStale{mutant: m} }},
 	"list-omits-owner": {"ListAttrs", mutant{list: mapList(func(_ int, fi fs.FileInfo) (fs.FileInfo, bool) {
 		fi.Owner = ""
 		return fi, true

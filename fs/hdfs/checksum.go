@@ -67,7 +67,8 @@ func (f *FS) stored(ctx context.Context, fi fs.FileInfo) (fs.OriginRecord, bool,
 }
 
 // Checksum returns the recorded CRC32C when it still belongs to the file,
-// so -update costs no data read; otherwise it reads the file.
+// else the DataNodes' composite CRC32C (composite.go), so -update costs no
+// data read; only where neither can be had does it read the file.
 func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 	fi, err := f.Stat(ctx, p)
 	if err != nil {
@@ -77,6 +78,9 @@ func (f *FS) Checksum(ctx context.Context, p string) (fs.Checksum, error) {
 		return fs.Checksum{}, err
 	} else if ok {
 		return r.Checksum, nil
+	}
+	if sum, ok, err := f.ServerChecksum(ctx, fi); err != nil || ok {
+		return sum, err
 	}
 	return fs.ChecksumByReading(ctx, f, p, fi.Size)
 }

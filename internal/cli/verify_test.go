@@ -315,8 +315,10 @@ func TestVerifyLocalToLocal(t *testing.T) {
 }
 
 // Local to HDFS: HDFS targets keep the same origin records, so the
-// categories and proofs are local files'; without --read-both no HDFS
-// block is read (a change at the source is found by reading the source).
+// categories and proofs of what jetcp wrote are local files'; a file
+// changed or rewritten behind jetcp's back is compared by its DataNodes'
+// COMPOSITE_CRC against the source, read (only the local source is read:
+// no HDFS block), with --read-both or without.
 func TestVerifyLocalToHDFS(t *testing.T) {
 	c := startHDFS(t)
 	src, files := verifyTree(t, true)
@@ -325,14 +327,14 @@ func TestVerifyLocalToHDFS(t *testing.T) {
 		t.Fatalf("copy: exit %d\n%s%s", code, out, errs)
 	}
 	plant(t, fsPlanter(t, dst), files, src)
-	reads := c.BlockReads()
-	runVerify(t, dst, "-update", src, dst).want(t, expectedRecorded(false, true), cli.ExitFailed)
-	if n := c.BlockReads() - reads; n != 0 {
-		t.Errorf("verify read %d HDFS blocks", n)
-	}
-	runVerify(t, dst, "-update", "--read-both", src, dst).want(t, expectedRecorded(true, true), cli.ExitFailed)
-	if n := c.BlockReads() - reads; n != 2 {
-		t.Errorf("--read-both read %d HDFS blocks, want 2 (changed.bin and foreign.txt, one block each)", n)
+	want := expectedRecorded(false, true)
+	want["changed.bin"], want["foreign.txt"] = "checksum-differs/read-source", "same/read-source"
+	before := c.Stats()
+	runVerify(t, dst, "-update", src, dst).want(t, want, cli.ExitFailed)
+	runVerify(t, dst, "-update", "--read-both", src, dst).want(t, want, cli.ExitFailed)
+	d := c.Stats().Sub(before)
+	if d.DataNode["READ_BLOCK"] != 0 || d.DataNode["BLOCK_CHECKSUM"] != 4 {
+		t.Errorf("DataNode ops %v, want no READ_BLOCK and 4 BLOCK_CHECKSUM (changed.bin and foreign.txt, one block each, twice)", d.DataNode)
 	}
 }
 

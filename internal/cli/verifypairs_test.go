@@ -106,9 +106,10 @@ func (e *pairEnv) seedAndCopy(from, to string) (src string, files map[string][]b
 }
 
 // pairWant is each entry's category after plant, on a target of kind:
-// COS keeps a CRC32C of every object, whoever wrote it, so a same-size
+// COS keeps a CRC32C of every object, whoever wrote it, and HDFS
+// DataNodes compute one of every file (COMPOSITE_CRC), so a same-size
 // change there differs and a rewrite with the same bytes is the same,
-// without reading; local files and HDFS keep one only for what jetcp
+// without reading the target; local files keep one only for what jetcp
 // wrote, so without reading those are unverifiable.
 func pairWant(target string, readBoth bool) map[string]string {
 	w := map[string]string{
@@ -116,10 +117,18 @@ func pairWant(target string, readBoth bool) map[string]string {
 		"gone.txt": "missing/metadata", "extra.txt": "extra", "was-file": "type-differs/metadata",
 		"changed.bin": "unverifiable", "foreign.txt": "unverifiable",
 	}
-	if target == "cos" || readBoth {
+	if target == "cos" || target == "hdfs" || readBoth {
 		w["changed.bin"], w["foreign.txt"] = "checksum-differs", "same"
 	}
 	return w
+}
+
+// hdfsOps are the DataNode ops served so far, by name (none without HDFS).
+func (e *pairEnv) hdfsOps() map[string]int64 {
+	if e.hdfs == nil {
+		return map[string]int64{}
+	}
+	return e.hdfs.Stats().DataNode
 }
 
 // Every pair of (local, HDFS, COS) as source and target: copy, plant a
@@ -128,9 +137,10 @@ func pairWant(target string, readBoth bool) map[string]string {
 // another client), verify and get each exactly. Without --read-both no
 // COS object and no HDFS block is read (no GET, no READ_BLOCK, no entry
 // proven by reading either), only local source files that keep no
-// checksum. With --read-both (on targets that keep no checksum of
-// what others wrote) the rest is settled too, and COS is still never
-// downloaded.
+// checksum; an HDFS target's DataNodes give the CRC32C of what another
+// client wrote (BLOCK_CHECKSUM, COMPOSITE_CRC). With --read-both (on
+// local targets, which keep no checksum of what others wrote) the rest
+// is settled too, and COS is still never downloaded.
 func TestVerifyEveryPair(t *testing.T) {
 	for _, from := range kinds {
 		for _, to := range kinds {
@@ -139,22 +149,81 @@ func TestVerifyEveryPair(t *testing.T) {
 				src, files, dst := e.seedAndCopy(from, to)
 				plant(t, e.planter(to, dst), files, "")
 				gets, reads := e.counters()
+				sums := e.hdfsOps()["BLOCK_CHECKSUM"]
+				want := pairWant(to, false)
+				if to == "hdfs" && from != "local" {
+					// The target's DataNodes' CRC32C against the source's kept one.
+					want["changed.bin"], want["foreign.txt"] = "checksum-differs/composite-crc", "same/composite-crc"
+				}
 				v := runVerify(t, dst, "--no-progress", "-update", src, dst)
-				v.want(t, pairWant(to, false), cli.ExitFailed)
+				v.want(t, want, cli.ExitFailed)
 				noReads(t, v, from == "local")
 				if g, r := e.counters(); g != gets || r != reads {
 					t.Errorf("verify read data: %d COS GETs, %d HDFS block reads", g-gets, r-reads)
 				}
-				if to == "cos" {
+				if n := e.hdfsOps()["BLOCK_CHECKSUM"] - sums; to == "hdfs" && n != 2 || to != "hdfs" && n != 0 {
+					t.Errorf("%d BLOCK_CHECKSUM ops (want 2 on an HDFS target: changed.bin and foreign.txt, one block each)", n)
+				}
+				if to == "cos" || to == "hdfs" {
 					return
 				}
 				v = runVerify(t, dst, "--no-progress", "-update", "--read-both", src, dst)
 				v.want(t, pairWant(to, true), cli.ExitFailed)
-				if g, _ := e.counters(); g != gets {
-					t.Errorf("verify --read-both downloaded %d objects from COS", g-gets)
+				if g, r := e.counters(); g != gets || r != reads {
+					t.Errorf("verify --read-both downloaded %d objects from COS, read %d HDFS blocks (an HDFS source's DataNodes give its CRC32C)", g-gets, r-reads)
 				}
 			})
 		}
+	}
+}
+
+// An HDFS source changed behind jetcp's back after the copy (a same-size
+// change, and a rewrite with the same bytes, by another client: its
+// origin records are gone) is compared with each kind of target by its
+// DataNodes' COMPOSITE_CRC against the checksum the target keeps (jetcp's
+// record, COS's own): no HDFS block read, no COS GET, one BLOCK_CHECKSUM
+// per block of the two files.
+func TestVerifyCompositeSource(t *testing.T) {
+	for _, to := range kinds {
+		t.Run("hdfs-to-"+to, func(t *testing.T) {
+			e := newPairEnv(t, "hdfs", to)
+			src, files, dst := e.seedAndCopy("hdfs", to)
+			pl := fsPlanter(t, src)
+			changed := bytes.Clone(files["changed.bin"])
+			changed[100] ^= 0xff
+			pl.put("changed.bin", changed)
+			pl.put("foreign.txt", files["foreign.txt"])
+			gets, reads := e.counters()
+			sums := e.hdfsOps()["BLOCK_CHECKSUM"]
+			v := runVerify(t, dst, "--no-progress", "-update", src, dst)
+			v.want(t, map[string]string{
+				"": "same", "sub": "same", "same.txt": "same", "sub/deep.txt": "same", "gone.txt": "same", "was-file": "same",
+				"changed.bin": "checksum-differs/composite-crc", "foreign.txt": "same/composite-crc",
+			}, cli.ExitFailed)
+			noReads(t, v, false)
+			if g, r := e.counters(); g != gets || r != reads {
+				t.Errorf("verify read data: %d COS GETs, %d HDFS block reads", g-gets, r-reads)
+			}
+			if n := e.hdfsOps()["BLOCK_CHECKSUM"] - sums; n != 2 {
+				t.Errorf("%d BLOCK_CHECKSUM ops, want 2 (changed.bin and foreign.txt, one block each)", n)
+			}
+			if d := v.diffs["changed.bin"]; !strings.Contains(d.Reason, "source CRC32C:") {
+				t.Errorf("changed.bin difference %+v", d)
+			}
+			if to != "local" {
+				return
+			}
+			// A local target rewritten by another client keeps no
+			// checksum: --read-both reads it, and only it.
+			fsPlanter(t, dst).put("foreign.txt", files["foreign.txt"])
+			v = runVerify(t, dst, "--no-progress", "-update", "--read-both", src, dst)
+			if v.category["foreign.txt"] != "same" || v.proof["foreign.txt"] != "read-target" {
+				t.Errorf("foreign.txt with --read-both: %s by %s, want same by read-target", v.category["foreign.txt"], v.proof["foreign.txt"])
+			}
+			if _, r := e.counters(); r != reads {
+				t.Errorf("verify --read-both read %d HDFS blocks", r-reads)
+			}
+		})
 	}
 }
 

@@ -35,7 +35,7 @@ type Counts struct {
 // proof (in messages.Proofs' order).
 type Verified struct {
 	Categories [8]messages.CategoryCount
-	Proofs     [7]int64
+	Proofs     [8]int64
 	// Uncategorized are entries that came back neither failed nor with a
 	// category: in a verify job, a copier from before verify mode did a
 	// dry run of them (the job's DryRun) and compared nothing.

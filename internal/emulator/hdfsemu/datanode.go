@@ -444,8 +444,9 @@ func writePacket(w *bufio.Writer, offset, seqno int64, last bool, sums, data []b
 	return err
 }
 
-// blockChecksum serves BLOCK_CHECKSUM like HDFS's MD5CRC: the MD5 of the
-// big-endian CRC32C checksums of the block's 512-byte chunks. Like a
+// blockChecksum serves BLOCK_CHECKSUM: with COMPOSITE_CRC asked for (its
+// BlockChecksumOptionsProto), compositeCRC; else like HDFS's MD5CRC: the
+// MD5 of the big-endian CRC32C checksums of the block's 512-byte chunks. Like a
 // DataNode it answers from the checksums kept with the replica, and
 // computes them from the data only for a replica that has none.
 func (d *dataNode) blockChecksum(r *bufio.Reader, w *bufio.Writer) error {
@@ -460,17 +461,18 @@ func (d *dataNode) blockChecksum(r *bufio.Reader, w *bufio.Writer) error {
 	}
 	defer rep.Close()
 	size := rep.size()
+	if opts := op.GetBlockChecksumOptions(); opts.GetBlockChecksumType() == pb.BlockChecksumTypeProto_COMPOSITE_CRC {
+		n := size
+		if b := op.GetHeader().GetBlock(); b.NumBytes != nil && b.GetNumBytes() < uint64(size) {
+			n = int64(b.GetNumBytes())
+		}
+		return compositeCRC(w, rep, n, int64(opts.GetStripeLength()))
+	}
 	sum := rep.checksum()
 	if sum == nil {
 		h := md5.New()
-		buf := make([]byte, readPacketSize)
-		for pos := int64(0); pos < size; {
-			k := min(int64(len(buf)), size-pos)
-			if _, err := rep.ReadAt(buf[:k], pos); err != nil && !errors.Is(err, io.EOF) {
-				return opError(w, pb.Status_ERROR, err.Error())
-			}
-			h.Write(chunkChecksums(buf[:k]))
-			pos += k
+		if err := eachPiece(rep, size, func(b []byte) { h.Write(chunkChecksums(b)) }); err != nil {
+			return opError(w, pb.Status_ERROR, err.Error())
 		}
 		sum = h.Sum(nil)
 	}
@@ -484,4 +486,48 @@ func (d *dataNode) blockChecksum(r *bufio.Reader, w *bufio.Writer) error {
 			CrcType:       pb.ChecksumTypeProto_CHECKSUM_CRC32C.Enum(),
 		},
 	})
+}
+
+// compositeCRC answers BLOCK_CHECKSUM with COMPOSITE_CRC, as a DataNode
+// does (BlockChecksumHelper.computeCompositeCrc): the CRC32C of the
+// block's first n bytes. A DataNode composes it from the chunk CRCs it
+// keeps; the emulator computes it from the data, which gives the same
+// value and keeps the client's composition honest. Striped CRCs (one per
+// stripeLength bytes, for erasure-coded block groups) are not served.
+func compositeCRC(w *bufio.Writer, rep replica, n, stripe int64) error {
+	if stripe > 0 && stripe < n {
+		return opError(w, pb.Status_ERROR_UNSUPPORTED, "hdfsemu serves no striped composite CRCs")
+	}
+	var crc uint32
+	if err := eachPiece(rep, n, func(b []byte) { crc = crc32.Update(crc, castagnoli, b) }); err != nil {
+		return opError(w, pb.Status_ERROR, err.Error())
+	}
+	return sendDelimited(w, &pb.BlockOpResponseProto{
+		Status:       pb.Status_SUCCESS.Enum(),
+		FirstBadLink: proto.String(""),
+		ChecksumResponse: &pb.OpBlockChecksumResponseProto{
+			BytesPerCrc:   proto.Uint32(bytesPerChecksum),
+			CrcPerBlock:   proto.Uint64(uint64((n + bytesPerChecksum - 1) / bytesPerChecksum)),
+			BlockChecksum: binary.BigEndian.AppendUint32(nil, crc),
+			CrcType:       pb.ChecksumTypeProto_CHECKSUM_CRC32C.Enum(),
+			BlockChecksumOptions: &pb.BlockChecksumOptionsProto{
+				BlockChecksumType: pb.BlockChecksumTypeProto_COMPOSITE_CRC.Enum(),
+			},
+		},
+	})
+}
+
+// eachPiece hands the replica's first n bytes to fn in pieces of
+// readPacketSize (a whole number of chunks).
+func eachPiece(rep replica, n int64, fn func([]byte)) error {
+	buf := make([]byte, readPacketSize)
+	for pos := int64(0); pos < n; {
+		k := min(int64(len(buf)), n-pos)
+		if _, err := rep.ReadAt(buf[:k], pos); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		fn(buf[:k])
+		pos += k
+	}
+	return nil
 }

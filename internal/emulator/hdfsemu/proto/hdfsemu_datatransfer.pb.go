@@ -27,6 +27,64 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+// Hadoop declares these two in hdfs.proto; they are here so that only this
+// file's generated code changes.
+type BlockChecksumTypeProto int32
+
+const (
+	BlockChecksumTypeProto_MD5CRC        BlockChecksumTypeProto = 1 // the MD5 of the block's chunk CRCs
+	BlockChecksumTypeProto_COMPOSITE_CRC BlockChecksumTypeProto = 2 // the CRC of the block's bytes, composed from its chunk CRCs
+)
+
+// Enum value maps for BlockChecksumTypeProto.
+var (
+	BlockChecksumTypeProto_name = map[int32]string{
+		1: "MD5CRC",
+		2: "COMPOSITE_CRC",
+	}
+	BlockChecksumTypeProto_value = map[string]int32{
+		"MD5CRC":        1,
+		"COMPOSITE_CRC": 2,
+	}
+)
+
+func (x BlockChecksumTypeProto) Enum() *BlockChecksumTypeProto {
+	p := new(BlockChecksumTypeProto)
+	*p = x
+	return p
+}
+
+func (x BlockChecksumTypeProto) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (BlockChecksumTypeProto) Descriptor() protoreflect.EnumDescriptor {
+	return file_hdfsemu_datatransfer_proto_enumTypes[0].Descriptor()
+}
+
+func (BlockChecksumTypeProto) Type() protoreflect.EnumType {
+	return &file_hdfsemu_datatransfer_proto_enumTypes[0]
+}
+
+func (x BlockChecksumTypeProto) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Do not use.
+func (x *BlockChecksumTypeProto) UnmarshalJSON(b []byte) error {
+	num, err := protoimpl.X.UnmarshalJSONEnum(x.Descriptor(), b)
+	if err != nil {
+		return err
+	}
+	*x = BlockChecksumTypeProto(num)
+	return nil
+}
+
+// Deprecated: Use BlockChecksumTypeProto.Descriptor instead.
+func (BlockChecksumTypeProto) EnumDescriptor() ([]byte, []int) {
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{0}
+}
+
 type Status int32
 
 const (
@@ -93,11 +151,11 @@ func (x Status) String() string {
 }
 
 func (Status) Descriptor() protoreflect.EnumDescriptor {
-	return file_hdfsemu_datatransfer_proto_enumTypes[0].Descriptor()
+	return file_hdfsemu_datatransfer_proto_enumTypes[1].Descriptor()
 }
 
 func (Status) Type() protoreflect.EnumType {
-	return &file_hdfsemu_datatransfer_proto_enumTypes[0]
+	return &file_hdfsemu_datatransfer_proto_enumTypes[1]
 }
 
 func (x Status) Number() protoreflect.EnumNumber {
@@ -116,7 +174,7 @@ func (x *Status) UnmarshalJSON(b []byte) error {
 
 // Deprecated: Use Status.Descriptor instead.
 func (Status) EnumDescriptor() ([]byte, []int) {
-	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{0}
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{1}
 }
 
 type OpWriteBlockProto_BlockConstructionStage int32
@@ -170,11 +228,11 @@ func (x OpWriteBlockProto_BlockConstructionStage) String() string {
 }
 
 func (OpWriteBlockProto_BlockConstructionStage) Descriptor() protoreflect.EnumDescriptor {
-	return file_hdfsemu_datatransfer_proto_enumTypes[1].Descriptor()
+	return file_hdfsemu_datatransfer_proto_enumTypes[2].Descriptor()
 }
 
 func (OpWriteBlockProto_BlockConstructionStage) Type() protoreflect.EnumType {
-	return &file_hdfsemu_datatransfer_proto_enumTypes[1]
+	return &file_hdfsemu_datatransfer_proto_enumTypes[2]
 }
 
 func (x OpWriteBlockProto_BlockConstructionStage) Number() protoreflect.EnumNumber {
@@ -534,10 +592,11 @@ func (x *OpWriteBlockProto) GetRequestedChecksum() *ChecksumProto {
 }
 
 type OpBlockChecksumProto struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Header        *BaseHeaderProto       `protobuf:"bytes,1,req,name=header" json:"header,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state                protoimpl.MessageState     `protogen:"open.v1"`
+	Header               *BaseHeaderProto           `protobuf:"bytes,1,req,name=header" json:"header,omitempty"`
+	BlockChecksumOptions *BlockChecksumOptionsProto `protobuf:"bytes,2,opt,name=blockChecksumOptions" json:"blockChecksumOptions,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *OpBlockChecksumProto) Reset() {
@@ -577,6 +636,70 @@ func (x *OpBlockChecksumProto) GetHeader() *BaseHeaderProto {
 	return nil
 }
 
+func (x *OpBlockChecksumProto) GetBlockChecksumOptions() *BlockChecksumOptionsProto {
+	if x != nil {
+		return x.BlockChecksumOptions
+	}
+	return nil
+}
+
+type BlockChecksumOptionsProto struct {
+	state             protoimpl.MessageState  `protogen:"open.v1"`
+	BlockChecksumType *BlockChecksumTypeProto `protobuf:"varint,1,opt,name=blockChecksumType,enum=jetcp.hdfsemu.BlockChecksumTypeProto,def=1" json:"blockChecksumType,omitempty"`
+	StripeLength      *uint64                 `protobuf:"varint,2,opt,name=stripeLength" json:"stripeLength,omitempty"`
+	unknownFields     protoimpl.UnknownFields
+	sizeCache         protoimpl.SizeCache
+}
+
+// Default values for BlockChecksumOptionsProto fields.
+const (
+	Default_BlockChecksumOptionsProto_BlockChecksumType = BlockChecksumTypeProto_MD5CRC
+)
+
+func (x *BlockChecksumOptionsProto) Reset() {
+	*x = BlockChecksumOptionsProto{}
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BlockChecksumOptionsProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BlockChecksumOptionsProto) ProtoMessage() {}
+
+func (x *BlockChecksumOptionsProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BlockChecksumOptionsProto.ProtoReflect.Descriptor instead.
+func (*BlockChecksumOptionsProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *BlockChecksumOptionsProto) GetBlockChecksumType() BlockChecksumTypeProto {
+	if x != nil && x.BlockChecksumType != nil {
+		return *x.BlockChecksumType
+	}
+	return Default_BlockChecksumOptionsProto_BlockChecksumType
+}
+
+func (x *BlockChecksumOptionsProto) GetStripeLength() uint64 {
+	if x != nil && x.StripeLength != nil {
+		return *x.StripeLength
+	}
+	return 0
+}
+
 type PacketHeaderProto struct {
 	state             protoimpl.MessageState `protogen:"open.v1"`
 	OffsetInBlock     *int64                 `protobuf:"fixed64,1,req,name=offsetInBlock" json:"offsetInBlock,omitempty"`
@@ -595,7 +718,7 @@ const (
 
 func (x *PacketHeaderProto) Reset() {
 	*x = PacketHeaderProto{}
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[6]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -607,7 +730,7 @@ func (x *PacketHeaderProto) String() string {
 func (*PacketHeaderProto) ProtoMessage() {}
 
 func (x *PacketHeaderProto) ProtoReflect() protoreflect.Message {
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[6]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -620,7 +743,7 @@ func (x *PacketHeaderProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PacketHeaderProto.ProtoReflect.Descriptor instead.
 func (*PacketHeaderProto) Descriptor() ([]byte, []int) {
-	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{6}
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *PacketHeaderProto) GetOffsetInBlock() int64 {
@@ -675,7 +798,7 @@ const (
 
 func (x *PipelineAckProto) Reset() {
 	*x = PipelineAckProto{}
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[7]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -687,7 +810,7 @@ func (x *PipelineAckProto) String() string {
 func (*PipelineAckProto) ProtoMessage() {}
 
 func (x *PipelineAckProto) ProtoReflect() protoreflect.Message {
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[7]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -700,7 +823,7 @@ func (x *PipelineAckProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PipelineAckProto.ProtoReflect.Descriptor instead.
 func (*PipelineAckProto) Descriptor() ([]byte, []int) {
-	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{7}
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *PipelineAckProto) GetSeqno() int64 {
@@ -741,7 +864,7 @@ type ReadOpChecksumInfoProto struct {
 
 func (x *ReadOpChecksumInfoProto) Reset() {
 	*x = ReadOpChecksumInfoProto{}
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[8]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -753,7 +876,7 @@ func (x *ReadOpChecksumInfoProto) String() string {
 func (*ReadOpChecksumInfoProto) ProtoMessage() {}
 
 func (x *ReadOpChecksumInfoProto) ProtoReflect() protoreflect.Message {
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[8]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -766,7 +889,7 @@ func (x *ReadOpChecksumInfoProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReadOpChecksumInfoProto.ProtoReflect.Descriptor instead.
 func (*ReadOpChecksumInfoProto) Descriptor() ([]byte, []int) {
-	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{8}
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *ReadOpChecksumInfoProto) GetChecksum() *ChecksumProto {
@@ -784,18 +907,19 @@ func (x *ReadOpChecksumInfoProto) GetChunkOffset() uint64 {
 }
 
 type OpBlockChecksumResponseProto struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	BytesPerCrc   *uint32                `protobuf:"varint,1,req,name=bytesPerCrc" json:"bytesPerCrc,omitempty"`
-	CrcPerBlock   *uint64                `protobuf:"varint,2,req,name=crcPerBlock" json:"crcPerBlock,omitempty"`
-	BlockChecksum []byte                 `protobuf:"bytes,3,req,name=blockChecksum" json:"blockChecksum,omitempty"`
-	CrcType       *ChecksumTypeProto     `protobuf:"varint,4,opt,name=crcType,enum=jetcp.hdfsemu.ChecksumTypeProto" json:"crcType,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state                protoimpl.MessageState     `protogen:"open.v1"`
+	BytesPerCrc          *uint32                    `protobuf:"varint,1,req,name=bytesPerCrc" json:"bytesPerCrc,omitempty"`
+	CrcPerBlock          *uint64                    `protobuf:"varint,2,req,name=crcPerBlock" json:"crcPerBlock,omitempty"`
+	BlockChecksum        []byte                     `protobuf:"bytes,3,req,name=blockChecksum" json:"blockChecksum,omitempty"`
+	CrcType              *ChecksumTypeProto         `protobuf:"varint,4,opt,name=crcType,enum=jetcp.hdfsemu.ChecksumTypeProto" json:"crcType,omitempty"`
+	BlockChecksumOptions *BlockChecksumOptionsProto `protobuf:"bytes,5,opt,name=blockChecksumOptions" json:"blockChecksumOptions,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *OpBlockChecksumResponseProto) Reset() {
 	*x = OpBlockChecksumResponseProto{}
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[9]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -807,7 +931,7 @@ func (x *OpBlockChecksumResponseProto) String() string {
 func (*OpBlockChecksumResponseProto) ProtoMessage() {}
 
 func (x *OpBlockChecksumResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[9]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -820,7 +944,7 @@ func (x *OpBlockChecksumResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OpBlockChecksumResponseProto.ProtoReflect.Descriptor instead.
 func (*OpBlockChecksumResponseProto) Descriptor() ([]byte, []int) {
-	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{9}
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *OpBlockChecksumResponseProto) GetBytesPerCrc() uint32 {
@@ -851,6 +975,13 @@ func (x *OpBlockChecksumResponseProto) GetCrcType() ChecksumTypeProto {
 	return ChecksumTypeProto_CHECKSUM_NULL
 }
 
+func (x *OpBlockChecksumResponseProto) GetBlockChecksumOptions() *BlockChecksumOptionsProto {
+	if x != nil {
+		return x.BlockChecksumOptions
+	}
+	return nil
+}
+
 type BlockOpResponseProto struct {
 	state                     protoimpl.MessageState        `protogen:"open.v1"`
 	Status                    *Status                       `protobuf:"varint,1,req,name=status,enum=jetcp.hdfsemu.Status" json:"status,omitempty"`
@@ -865,7 +996,7 @@ type BlockOpResponseProto struct {
 
 func (x *BlockOpResponseProto) Reset() {
 	*x = BlockOpResponseProto{}
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[10]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -877,7 +1008,7 @@ func (x *BlockOpResponseProto) String() string {
 func (*BlockOpResponseProto) ProtoMessage() {}
 
 func (x *BlockOpResponseProto) ProtoReflect() protoreflect.Message {
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[10]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -890,7 +1021,7 @@ func (x *BlockOpResponseProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockOpResponseProto.ProtoReflect.Descriptor instead.
 func (*BlockOpResponseProto) Descriptor() ([]byte, []int) {
-	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{10}
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *BlockOpResponseProto) GetStatus() Status {
@@ -944,7 +1075,7 @@ type ClientReadStatusProto struct {
 
 func (x *ClientReadStatusProto) Reset() {
 	*x = ClientReadStatusProto{}
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[11]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -956,7 +1087,7 @@ func (x *ClientReadStatusProto) String() string {
 func (*ClientReadStatusProto) ProtoMessage() {}
 
 func (x *ClientReadStatusProto) ProtoReflect() protoreflect.Message {
-	mi := &file_hdfsemu_datatransfer_proto_msgTypes[11]
+	mi := &file_hdfsemu_datatransfer_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -969,7 +1100,7 @@ func (x *ClientReadStatusProto) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ClientReadStatusProto.ProtoReflect.Descriptor instead.
 func (*ClientReadStatusProto) Descriptor() ([]byte, []int) {
-	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{11}
+	return file_hdfsemu_datatransfer_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ClientReadStatusProto) GetStatus() Status {
@@ -1021,9 +1152,13 @@ const file_hdfsemu_datatransfer_proto_rawDesc = "" +
 	"\x17PIPELINE_CLOSE_RECOVERY\x10\x05\x12\x19\n" +
 	"\x15PIPELINE_SETUP_CREATE\x10\x06\x12\x10\n" +
 	"\fTRANSFER_RBW\x10\a\x12\x16\n" +
-	"\x12TRANSFER_FINALIZED\x10\b\"N\n" +
+	"\x12TRANSFER_FINALIZED\x10\b\"\xac\x01\n" +
 	"\x14OpBlockChecksumProto\x126\n" +
-	"\x06header\x18\x01 \x02(\v2\x1e.jetcp.hdfsemu.BaseHeaderProtoR\x06header\"\xbc\x01\n" +
+	"\x06header\x18\x01 \x02(\v2\x1e.jetcp.hdfsemu.BaseHeaderProtoR\x06header\x12\\\n" +
+	"\x14blockChecksumOptions\x18\x02 \x01(\v2(.jetcp.hdfsemu.BlockChecksumOptionsProtoR\x14blockChecksumOptions\"\x9c\x01\n" +
+	"\x19BlockChecksumOptionsProto\x12[\n" +
+	"\x11blockChecksumType\x18\x01 \x01(\x0e2%.jetcp.hdfsemu.BlockChecksumTypeProto:\x06MD5CRCR\x11blockChecksumType\x12\"\n" +
+	"\fstripeLength\x18\x02 \x01(\x04R\fstripeLength\"\xbc\x01\n" +
 	"\x11PacketHeaderProto\x12$\n" +
 	"\roffsetInBlock\x18\x01 \x02(\x10R\roffsetInBlock\x12\x14\n" +
 	"\x05seqno\x18\x02 \x02(\x10R\x05seqno\x12,\n" +
@@ -1037,12 +1172,13 @@ const file_hdfsemu_datatransfer_proto_rawDesc = "" +
 	"\x04flag\x18\x04 \x03(\rB\x02\x10\x01R\x04flag\"u\n" +
 	"\x17ReadOpChecksumInfoProto\x128\n" +
 	"\bchecksum\x18\x01 \x02(\v2\x1c.jetcp.hdfsemu.ChecksumProtoR\bchecksum\x12 \n" +
-	"\vchunkOffset\x18\x02 \x02(\x04R\vchunkOffset\"\xc4\x01\n" +
+	"\vchunkOffset\x18\x02 \x02(\x04R\vchunkOffset\"\xa2\x02\n" +
 	"\x1cOpBlockChecksumResponseProto\x12 \n" +
 	"\vbytesPerCrc\x18\x01 \x02(\rR\vbytesPerCrc\x12 \n" +
 	"\vcrcPerBlock\x18\x02 \x02(\x04R\vcrcPerBlock\x12$\n" +
 	"\rblockChecksum\x18\x03 \x02(\fR\rblockChecksum\x12:\n" +
-	"\acrcType\x18\x04 \x01(\x0e2 .jetcp.hdfsemu.ChecksumTypeProtoR\acrcType\"\xf2\x02\n" +
+	"\acrcType\x18\x04 \x01(\x0e2 .jetcp.hdfsemu.ChecksumTypeProtoR\acrcType\x12\\\n" +
+	"\x14blockChecksumOptions\x18\x05 \x01(\v2(.jetcp.hdfsemu.BlockChecksumOptionsProtoR\x14blockChecksumOptions\"\xf2\x02\n" +
 	"\x14BlockOpResponseProto\x12-\n" +
 	"\x06status\x18\x01 \x02(\x0e2\x15.jetcp.hdfsemu.StatusR\x06status\x12\"\n" +
 	"\ffirstBadLink\x18\x02 \x01(\tR\ffirstBadLink\x12W\n" +
@@ -1051,7 +1187,11 @@ const file_hdfsemu_datatransfer_proto_rawDesc = "" +
 	"\amessage\x18\x05 \x01(\tR\amessage\x12<\n" +
 	"\x19shortCircuitAccessVersion\x18\x06 \x01(\rR\x19shortCircuitAccessVersion\"F\n" +
 	"\x15ClientReadStatusProto\x12-\n" +
-	"\x06status\x18\x01 \x02(\x0e2\x15.jetcp.hdfsemu.StatusR\x06status*\x8c\x02\n" +
+	"\x06status\x18\x01 \x02(\x0e2\x15.jetcp.hdfsemu.StatusR\x06status*7\n" +
+	"\x16BlockChecksumTypeProto\x12\n" +
+	"\n" +
+	"\x06MD5CRC\x10\x01\x12\x11\n" +
+	"\rCOMPOSITE_CRC\x10\x02*\x8c\x02\n" +
 	"\x06Status\x12\v\n" +
 	"\aSUCCESS\x10\x00\x12\t\n" +
 	"\x05ERROR\x10\x01\x12\x12\n" +
@@ -1081,52 +1221,57 @@ func file_hdfsemu_datatransfer_proto_rawDescGZIP() []byte {
 	return file_hdfsemu_datatransfer_proto_rawDescData
 }
 
-var file_hdfsemu_datatransfer_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_hdfsemu_datatransfer_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_hdfsemu_datatransfer_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_hdfsemu_datatransfer_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_hdfsemu_datatransfer_proto_goTypes = []any{
-	(Status)(0), // 0: jetcp.hdfsemu.Status
-	(OpWriteBlockProto_BlockConstructionStage)(0), // 1: jetcp.hdfsemu.OpWriteBlockProto.BlockConstructionStage
-	(*BaseHeaderProto)(nil),                       // 2: jetcp.hdfsemu.BaseHeaderProto
-	(*ClientOperationHeaderProto)(nil),            // 3: jetcp.hdfsemu.ClientOperationHeaderProto
-	(*OpReadBlockProto)(nil),                      // 4: jetcp.hdfsemu.OpReadBlockProto
-	(*ChecksumProto)(nil),                         // 5: jetcp.hdfsemu.ChecksumProto
-	(*OpWriteBlockProto)(nil),                     // 6: jetcp.hdfsemu.OpWriteBlockProto
-	(*OpBlockChecksumProto)(nil),                  // 7: jetcp.hdfsemu.OpBlockChecksumProto
-	(*PacketHeaderProto)(nil),                     // 8: jetcp.hdfsemu.PacketHeaderProto
-	(*PipelineAckProto)(nil),                      // 9: jetcp.hdfsemu.PipelineAckProto
-	(*ReadOpChecksumInfoProto)(nil),               // 10: jetcp.hdfsemu.ReadOpChecksumInfoProto
-	(*OpBlockChecksumResponseProto)(nil),          // 11: jetcp.hdfsemu.OpBlockChecksumResponseProto
-	(*BlockOpResponseProto)(nil),                  // 12: jetcp.hdfsemu.BlockOpResponseProto
-	(*ClientReadStatusProto)(nil),                 // 13: jetcp.hdfsemu.ClientReadStatusProto
-	(*ExtendedBlockProto)(nil),                    // 14: jetcp.hdfsemu.ExtendedBlockProto
-	(*TokenProto)(nil),                            // 15: jetcp.hdfsemu.TokenProto
-	(ChecksumTypeProto)(0),                        // 16: jetcp.hdfsemu.ChecksumTypeProto
-	(*DatanodeInfoProto)(nil),                     // 17: jetcp.hdfsemu.DatanodeInfoProto
+	(BlockChecksumTypeProto)(0), // 0: jetcp.hdfsemu.BlockChecksumTypeProto
+	(Status)(0),                 // 1: jetcp.hdfsemu.Status
+	(OpWriteBlockProto_BlockConstructionStage)(0), // 2: jetcp.hdfsemu.OpWriteBlockProto.BlockConstructionStage
+	(*BaseHeaderProto)(nil),                       // 3: jetcp.hdfsemu.BaseHeaderProto
+	(*ClientOperationHeaderProto)(nil),            // 4: jetcp.hdfsemu.ClientOperationHeaderProto
+	(*OpReadBlockProto)(nil),                      // 5: jetcp.hdfsemu.OpReadBlockProto
+	(*ChecksumProto)(nil),                         // 6: jetcp.hdfsemu.ChecksumProto
+	(*OpWriteBlockProto)(nil),                     // 7: jetcp.hdfsemu.OpWriteBlockProto
+	(*OpBlockChecksumProto)(nil),                  // 8: jetcp.hdfsemu.OpBlockChecksumProto
+	(*BlockChecksumOptionsProto)(nil),             // 9: jetcp.hdfsemu.BlockChecksumOptionsProto
+	(*PacketHeaderProto)(nil),                     // 10: jetcp.hdfsemu.PacketHeaderProto
+	(*PipelineAckProto)(nil),                      // 11: jetcp.hdfsemu.PipelineAckProto
+	(*ReadOpChecksumInfoProto)(nil),               // 12: jetcp.hdfsemu.ReadOpChecksumInfoProto
+	(*OpBlockChecksumResponseProto)(nil),          // 13: jetcp.hdfsemu.OpBlockChecksumResponseProto
+	(*BlockOpResponseProto)(nil),                  // 14: jetcp.hdfsemu.BlockOpResponseProto
+	(*ClientReadStatusProto)(nil),                 // 15: jetcp.hdfsemu.ClientReadStatusProto
+	(*ExtendedBlockProto)(nil),                    // 16: jetcp.hdfsemu.ExtendedBlockProto
+	(*TokenProto)(nil),                            // 17: jetcp.hdfsemu.TokenProto
+	(ChecksumTypeProto)(0),                        // 18: jetcp.hdfsemu.ChecksumTypeProto
+	(*DatanodeInfoProto)(nil),                     // 19: jetcp.hdfsemu.DatanodeInfoProto
 }
 var file_hdfsemu_datatransfer_proto_depIdxs = []int32{
-	14, // 0: jetcp.hdfsemu.BaseHeaderProto.block:type_name -> jetcp.hdfsemu.ExtendedBlockProto
-	15, // 1: jetcp.hdfsemu.BaseHeaderProto.token:type_name -> jetcp.hdfsemu.TokenProto
-	2,  // 2: jetcp.hdfsemu.ClientOperationHeaderProto.baseHeader:type_name -> jetcp.hdfsemu.BaseHeaderProto
-	3,  // 3: jetcp.hdfsemu.OpReadBlockProto.header:type_name -> jetcp.hdfsemu.ClientOperationHeaderProto
-	16, // 4: jetcp.hdfsemu.ChecksumProto.type:type_name -> jetcp.hdfsemu.ChecksumTypeProto
-	3,  // 5: jetcp.hdfsemu.OpWriteBlockProto.header:type_name -> jetcp.hdfsemu.ClientOperationHeaderProto
-	17, // 6: jetcp.hdfsemu.OpWriteBlockProto.targets:type_name -> jetcp.hdfsemu.DatanodeInfoProto
-	17, // 7: jetcp.hdfsemu.OpWriteBlockProto.source:type_name -> jetcp.hdfsemu.DatanodeInfoProto
-	1,  // 8: jetcp.hdfsemu.OpWriteBlockProto.stage:type_name -> jetcp.hdfsemu.OpWriteBlockProto.BlockConstructionStage
-	5,  // 9: jetcp.hdfsemu.OpWriteBlockProto.requestedChecksum:type_name -> jetcp.hdfsemu.ChecksumProto
-	2,  // 10: jetcp.hdfsemu.OpBlockChecksumProto.header:type_name -> jetcp.hdfsemu.BaseHeaderProto
-	0,  // 11: jetcp.hdfsemu.PipelineAckProto.reply:type_name -> jetcp.hdfsemu.Status
-	5,  // 12: jetcp.hdfsemu.ReadOpChecksumInfoProto.checksum:type_name -> jetcp.hdfsemu.ChecksumProto
-	16, // 13: jetcp.hdfsemu.OpBlockChecksumResponseProto.crcType:type_name -> jetcp.hdfsemu.ChecksumTypeProto
-	0,  // 14: jetcp.hdfsemu.BlockOpResponseProto.status:type_name -> jetcp.hdfsemu.Status
-	11, // 15: jetcp.hdfsemu.BlockOpResponseProto.checksumResponse:type_name -> jetcp.hdfsemu.OpBlockChecksumResponseProto
-	10, // 16: jetcp.hdfsemu.BlockOpResponseProto.readOpChecksumInfo:type_name -> jetcp.hdfsemu.ReadOpChecksumInfoProto
-	0,  // 17: jetcp.hdfsemu.ClientReadStatusProto.status:type_name -> jetcp.hdfsemu.Status
-	18, // [18:18] is the sub-list for method output_type
-	18, // [18:18] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	16, // 0: jetcp.hdfsemu.BaseHeaderProto.block:type_name -> jetcp.hdfsemu.ExtendedBlockProto
+	17, // 1: jetcp.hdfsemu.BaseHeaderProto.token:type_name -> jetcp.hdfsemu.TokenProto
+	3,  // 2: jetcp.hdfsemu.ClientOperationHeaderProto.baseHeader:type_name -> jetcp.hdfsemu.BaseHeaderProto
+	4,  // 3: jetcp.hdfsemu.OpReadBlockProto.header:type_name -> jetcp.hdfsemu.ClientOperationHeaderProto
+	18, // 4: jetcp.hdfsemu.ChecksumProto.type:type_name -> jetcp.hdfsemu.ChecksumTypeProto
+	4,  // 5: jetcp.hdfsemu.OpWriteBlockProto.header:type_name -> jetcp.hdfsemu.ClientOperationHeaderProto
+	19, // 6: jetcp.hdfsemu.OpWriteBlockProto.targets:type_name -> jetcp.hdfsemu.DatanodeInfoProto
+	19, // 7: jetcp.hdfsemu.OpWriteBlockProto.source:type_name -> jetcp.hdfsemu.DatanodeInfoProto
+	2,  // 8: jetcp.hdfsemu.OpWriteBlockProto.stage:type_name -> jetcp.hdfsemu.OpWriteBlockProto.BlockConstructionStage
+	6,  // 9: jetcp.hdfsemu.OpWriteBlockProto.requestedChecksum:type_name -> jetcp.hdfsemu.ChecksumProto
+	3,  // 10: jetcp.hdfsemu.OpBlockChecksumProto.header:type_name -> jetcp.hdfsemu.BaseHeaderProto
+	9,  // 11: jetcp.hdfsemu.OpBlockChecksumProto.blockChecksumOptions:type_name -> jetcp.hdfsemu.BlockChecksumOptionsProto
+	0,  // 12: jetcp.hdfsemu.BlockChecksumOptionsProto.blockChecksumType:type_name -> jetcp.hdfsemu.BlockChecksumTypeProto
+	1,  // 13: jetcp.hdfsemu.PipelineAckProto.reply:type_name -> jetcp.hdfsemu.Status
+	6,  // 14: jetcp.hdfsemu.ReadOpChecksumInfoProto.checksum:type_name -> jetcp.hdfsemu.ChecksumProto
+	18, // 15: jetcp.hdfsemu.OpBlockChecksumResponseProto.crcType:type_name -> jetcp.hdfsemu.ChecksumTypeProto
+	9,  // 16: jetcp.hdfsemu.OpBlockChecksumResponseProto.blockChecksumOptions:type_name -> jetcp.hdfsemu.BlockChecksumOptionsProto
+	1,  // 17: jetcp.hdfsemu.BlockOpResponseProto.status:type_name -> jetcp.hdfsemu.Status
+	13, // 18: jetcp.hdfsemu.BlockOpResponseProto.checksumResponse:type_name -> jetcp.hdfsemu.OpBlockChecksumResponseProto
+	12, // 19: jetcp.hdfsemu.BlockOpResponseProto.readOpChecksumInfo:type_name -> jetcp.hdfsemu.ReadOpChecksumInfoProto
+	1,  // 20: jetcp.hdfsemu.ClientReadStatusProto.status:type_name -> jetcp.hdfsemu.Status
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_hdfsemu_datatransfer_proto_init() }
@@ -1141,8 +1286,8 @@ func file_hdfsemu_datatransfer_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hdfsemu_datatransfer_proto_rawDesc), len(file_hdfsemu_datatransfer_proto_rawDesc)),
-			NumEnums:      2,
-			NumMessages:   12,
+			NumEnums:      3,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
