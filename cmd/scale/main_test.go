@@ -42,6 +42,9 @@ func TestPerFile(t *testing.T) {
 	if got := perFile(s, workStream, 20_000); got != "0.0" {
 		t.Errorf("missing stream = %q, want 0.0", got)
 	}
+	if got := perFile(map[string]streamSize{eventStream: {Bytes: 3480}}, eventStream, 2_000_000); got != "0.0017" {
+		t.Errorf("after the drop = %q, want 0.0017", got)
+	}
 	if got := perFile(nil, eventStream, 20_000); got != "-" {
 		t.Errorf("no reading = %q, want -", got)
 	}

@@ -87,7 +87,11 @@ func perFile(s map[string]streamSize, stream string, files int) string {
 	if !ok {
 		return "0.0"
 	}
-	return fmt.Sprintf("%.1f", float64(v.Bytes)/float64(files))
+	b := float64(v.Bytes) / float64(files)
+	if b > 0 && b < 0.1 { // "after": a few events left, the per-file ones gone
+		return fmt.Sprintf("%.4f", b)
+	}
+	return fmt.Sprintf("%.1f", b)
 }
 
 // processNames lists the measured processes of all modes, in order.
