@@ -126,6 +126,7 @@ func run(ctx context.Context, c *config, out io.Writer) error {
 	}
 	res.LoadAvg = append(res.LoadAvg, loadAvg())
 	printTable(out, res)
+	fmt.Fprintf(out, "processes' logs: %s\n", w.logs)
 	if c.jsonPath != "" {
 		b, _ := json.MarshalIndent(res, "", "  ")
 		if err := os.WriteFile(c.jsonPath, append(b, '\n'), 0o644); err != nil {
