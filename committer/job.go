@@ -41,6 +41,10 @@ type job struct {
 	// came (or the follow started).
 	beats    chan struct{}
 	lastBeat time.Time
+	// started is when the follow began; caughtUp, once its replay had
+	// delivered every event stored then (logged once: takeover timing).
+	started  time.Time
+	caughtUp bool
 	canceled *messages.Canceled
 	purged   bool // the job's remaining work items were removed after a cancel
 	ended    bool // this committer published the job's done event
@@ -112,6 +116,7 @@ func (j *job) follow(ctx context.Context) error {
 	defer tick.Stop()
 	j.progress = time.Now()
 	j.lastBeat = time.Now()
+	j.started = time.Now()
 	for {
 		var done bool
 		select {
@@ -128,6 +133,7 @@ func (j *job) follow(ctx context.Context) error {
 			return err
 		}
 		if j.tally.Complete() {
+			j.logCaughtUp() // a replay that ends the job catches up here
 			return j.commit(ctx)
 		}
 	}
@@ -164,6 +170,28 @@ func (j *job) checkLease(ctx context.Context, replay Replay, buffered int) {
 	}
 }
 
+// noteCaughtUp logs, once, that the replay has delivered every stored
+// event: how long a committer taking over a job needs before it follows
+// the job live (cmd/scale measures it). Checked on the follow's tick, so
+// the time is at most a tick late; a replay that completes the job logs
+// it before the commit (follow).
+func (j *job) noteCaughtUp(ctx context.Context, replay Replay, buffered int) {
+	if j.caughtUp || buffered > 0 {
+		return
+	}
+	if pending, err := replay.Pending(ctx); err != nil || pending > 0 {
+		return
+	}
+	j.logCaughtUp()
+}
+
+func (j *job) logCaughtUp() {
+	if !j.caughtUp {
+		j.caughtUp = true
+		j.log.Info().Dur("after", time.Since(j.started)).Msg("replay caught up")
+	}
+}
+
 // onEvent applies one replayed event. It reports true when the follow
 // ends: the job was committed earlier (by us before a restart, or by
 // another committer).
@@ -188,6 +216,7 @@ func (j *job) onEvent(ctx context.Context, subject string, data []byte) (bool, e
 // reports true when the follow ends.
 func (j *job) onTick(ctx context.Context, replay Replay, buffered int) (bool, error) {
 	j.checkLease(ctx, replay, buffered)
+	j.noteCaughtUp(ctx, replay, buffered)
 	if j.canceled != nil {
 		if time.Since(j.progress) > cancelSettle {
 			return true, j.commit(ctx)
