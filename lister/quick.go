@@ -46,11 +46,12 @@ type checker struct {
 // settles nothing early: each entry's comparison, with its category and
 // proof, is a copier's. Without the source's times (COS sources) a file
 // is settled only by what needs none: a missing or existing target, the
-// manifest (by the source's version); directories always are, so a
-// directory the job makes is known missing (its item then counts it made
-// even if a file below got there first).
+// manifest (by the source's version); under -overwrite none is, but a
+// missing target is still known (no lookup by its copier). Directories
+// always are, so a directory the job makes is known missing (its item
+// then counts it made even if a file below got there first).
 func quickCheck(ctx context.Context, o messages.Options, flt *filter.Filter, r Root, dfs fs.FS, statted bool, ix *manifest.Index) dirCheck {
-	if o.Overwrite || o.Verify {
+	if o.Verify {
 		return nil
 	}
 	c := &checker{ctx: ctx, o: o, flt: flt, r: r, dfs: dfs, statted: statted, files: !o.Preserve.Any(), ix: ix}

@@ -117,8 +117,9 @@ func TestProgressLineFitsTerminal(t *testing.T) {
 // 40 MiB file at -bandwidth 2 on a 60-column terminal, watched for 6 s,
 // draws no frame wider than the terminal, and from the first frame with
 // bytes on, the bytes and the ETA drawn each change within a second of
-// every frame (frames come every 500 ms; half a frame more is allowed for
-// a loaded machine's scheduling).
+// every frame, give or take scheduling: frames come every 500 ms, and on
+// a loaded machine the copier's report and the redraw can each slip by a
+// frame, so the test allows 2 s (quiet, they move every frame).
 func TestProgressMovesOnATerminal(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src")
 	writeFile(t, filepath.Join(src, "big"), randBytes(t, 40<<20))
@@ -180,7 +181,7 @@ func TestProgressMovesOnATerminal(t *testing.T) {
 	if len(got) < 6 {
 		t.Fatalf("%d frames with bytes and an ETA, want at least 6 in 6 s:\n%q", len(got), screen.String())
 	}
-	const within = 1500 * time.Millisecond
+	const within = 2 * time.Second
 	last := got[len(got)-1].at
 	for i, f := range got {
 		if last.Sub(f.at) < within {
