@@ -243,3 +243,12 @@ func (w *sizeVersion) Write(b []byte) (int, error) {
 func (w *sizeVersion) Version() string { return versionOfSize(w.n) }
 
 func versionOfSize(n int64) string { return "v" + strconv.FormatInt(n, 10) }
+
+// noDiff claims snapshots and reports no difference between any two.
+type noDiff struct{ mutant }
+
+func (noDiff) CreateSnapshot(context.Context, string, string) error { return nil }
+func (noDiff) DeleteSnapshot(context.Context, string, string) error { return nil }
+func (noDiff) SnapshotDiff(context.Context, string, string, string) ([]fs.DiffEntry, error) {
+	return nil, nil
+}

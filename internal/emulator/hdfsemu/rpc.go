@@ -31,6 +31,8 @@ const (
 	exNoSuchMethod        = "org.apache.hadoop.ipc.RpcNoSuchMethodException"
 	exNoSuchProtocol      = "org.apache.hadoop.ipc.RpcNoSuchProtocolException"
 	exServer              = "org.apache.hadoop.ipc.RpcServerException"
+	exSnapshot            = "org.apache.hadoop.hdfs.protocol.SnapshotException"
+	exSnapshotAccess      = "org.apache.hadoop.hdfs.protocol.SnapshotAccessControlException"
 )
 
 const (
