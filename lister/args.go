@@ -65,6 +65,8 @@ type Config struct {
 	// VerifyAfter (--verify): once the copy has committed, verify the
 	// target as lister verify would.
 	VerifyAfter bool
+	// DiffFrom and DiffTo are -diff's snapshots (diff.go).
+	DiffFrom, DiffTo string
 }
 
 // maxListThreads is DistCpOptions.MAX_NUM_LISTSTATUS_THREADS.
@@ -99,6 +101,7 @@ const (
 	argBool argKind = iota
 	argValue
 	argUnsupported // a DistCp option jetcp does not implement yet
+	argPair        // an option with two values (-diff s1 s2)
 )
 
 type argSpec struct {
@@ -106,6 +109,7 @@ type argSpec struct {
 	nargs int    // values an unsupported option takes
 	why   string // for unsupported options
 	set   func(c *Config, v string) error
+	set2  func(c *Config, a, b string) error // argPair
 }
 
 func boolArg(f func(c *Config)) argSpec {
@@ -230,8 +234,7 @@ var argSpecs = map[string]argSpec{
 		return nil
 	}),
 	"append": unsupported(0, "copying only a file's missing tail is not implemented; use -update"),
-	"diff":   unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
-	"rdiff":  unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
+	"rdiff":  unsupported(2, "rolling a target back by a snapshot diff is not implemented yet; -update -diff syncs forward"),
 	"xtrack": unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
 	"blocksperchunk": valueArg(func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
@@ -339,6 +342,9 @@ func ParseArgs(args []string) (Config, error) {
 		return c, err
 	}
 	if err := c.checkCopyExtras(); err != nil {
+		return c, err
+	}
+	if err := c.checkDiff(); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -488,6 +494,21 @@ func (c *Config) option(args []string, i int, unsupportedSeen *[]string) (name s
 			value = args[i]
 		}
 		if err := spec.set(c, value); err != nil {
+			return name, i, err
+		}
+	case argPair:
+		if !hasValue {
+			if i+1 >= len(args) {
+				return name, i, usagef("option -%s needs two values", name)
+			}
+			i++
+			value = args[i]
+		}
+		if i+1 >= len(args) {
+			return name, i, usagef("option -%s needs two values", name)
+		}
+		i++
+		if err := spec.set2(c, value, args[i]); err != nil {
 			return name, i, err
 		}
 	case argUnsupported:

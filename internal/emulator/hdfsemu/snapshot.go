@@ -210,8 +210,9 @@ func createSnapshot(nn *nameNode, c caller, req *pb.CreateSnapshotRequestProto) 
 	}
 	root := frozenCopy(n)
 	root.name = n.name
+	root.Mtime = nowMillis() // a snapshot's root shows when it was made, as in HDFS
 	nn.ns.NextSnapshot++
-	n.Snapshots[name] = &snapshot{Root: root, Seq: nn.ns.NextSnapshot, Time: nowMillis()}
+	n.Snapshots[name] = &snapshot{Root: root, Seq: nn.ns.NextSnapshot, Time: root.Mtime}
 	nn.ns.refBlocks(root, 1)
 	nn.changed()
 	return &pb.CreateSnapshotResponseProto{SnapshotPath: proto.String(path.Join(n.path(), snapshotDirName, name))}, nil
