@@ -486,31 +486,11 @@ func (c *Config) option(args []string, i int, unsupportedSeen *[]string) (name s
 		}
 		_ = spec.set(c, "")
 	case argValue:
-		if !hasValue {
-			if i+1 >= len(args) {
-				return name, i, usagef("option -%s needs a value", name)
-			}
-			i++
-			value = args[i]
-		}
-		if err := spec.set(c, value); err != nil {
-			return name, i, err
-		}
+		i, err = c.value(spec, args, i, name, value, hasValue)
+		return name, i, err
 	case argPair:
-		if !hasValue {
-			if i+1 >= len(args) {
-				return name, i, usagef("option -%s needs two values", name)
-			}
-			i++
-			value = args[i]
-		}
-		if i+1 >= len(args) {
-			return name, i, usagef("option -%s needs two values", name)
-		}
-		i++
-		if err := spec.set2(c, value, args[i]); err != nil {
-			return name, i, err
-		}
+		i, err = c.pair(spec, args, i, name, value, hasValue)
+		return name, i, err
 	case argUnsupported:
 		n := spec.nargs
 		if hasValue {
@@ -523,6 +503,19 @@ func (c *Config) option(args []string, i int, unsupportedSeen *[]string) (name s
 		*unsupportedSeen = append(*unsupportedSeen, name)
 	}
 	return name, i, nil
+}
+
+// value takes an argValue option's value (-m 20, or -m=20) and returns
+// the index of the last argument it used.
+func (c *Config) value(spec argSpec, args []string, i int, name, value string, hasValue bool) (int, error) {
+	if !hasValue {
+		if i+1 >= len(args) {
+			return i, usagef("option -%s needs a value", name)
+		}
+		i++
+		value = args[i]
+	}
+	return i, spec.set(c, value)
 }
 
 // mapReduceOnly are prefixes of Hadoop properties that tune MapReduce or

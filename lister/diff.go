@@ -36,6 +36,23 @@ func init() {
 	}}
 }
 
+// pair takes an argPair option's two values (-diff s1 s2, or -diff=s1
+// s2) from args after args[i] and returns the index of the last.
+func (c *Config) pair(spec argSpec, args []string, i int, name, value string, hasValue bool) (int, error) {
+	if !hasValue {
+		if i+1 >= len(args) {
+			return i, usagef("option -%s needs two values", name)
+		}
+		i++
+		value = args[i]
+	}
+	if i+1 >= len(args) {
+		return i, usagef("option -%s needs two values", name)
+	}
+	i++
+	return i, spec.set2(c, value, args[i])
+}
+
 // checkDiff refuses what DistCp refuses with -diff (DistCpOptions'
 // validate and DistCpSync's preSyncCheck) and what jetcp cannot do with
 // it yet.
