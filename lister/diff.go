@@ -234,19 +234,23 @@ func (d *diffPlan) fromReport(report []fs.DiffEntry) {
 // which names a path below two nested renames wrongly; the deepest is
 // the one that applies last.)
 func (d *diffPlan) renamed(p string, modified bool) string {
-	best := -1
-	for i, r := range d.renames {
-		if (modified && r.from == p) || isBelow(p, r.from) {
-			if best < 0 || len(r.from) > len(d.renames[best].from) {
-				best = i
-			}
+	return d.rebase(p, modified, func(r diffRename) (string, string) { return r.from, r.to })
+}
+
+// rebase renames p by the rename whose old name (as ends gives it, with
+// the new) is the deepest that holds p, or is p where self.
+func (d *diffPlan) rebase(p string, self bool, ends func(diffRename) (old, new string)) string {
+	best, bestNew := "", ""
+	for _, r := range d.renames {
+		old, new := ends(r)
+		if ((self && old == p) || isBelow(p, old)) && len(old) > len(best) {
+			best, bestNew = old, new
 		}
 	}
-	if best < 0 {
+	if best == "" {
 		return p
 	}
-	r := d.renames[best]
-	return r.to + strings.TrimPrefix(p, r.from)
+	return bestNew + strings.TrimPrefix(p, best)
 }
 
 // isBelow reports whether p is strictly below dir (relative paths).

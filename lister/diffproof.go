@@ -150,19 +150,7 @@ func (d *diffPlan) touched(ctx context.Context, reg *fs.Registry, tfs fs.FS) ([]
 
 // s1Name names a copy's path (as in s2) as in s1, undoing renamed.
 func (d *diffPlan) s1Name(p string) string {
-	best := -1
-	for i, r := range d.renames {
-		if r.to == p || isBelow(p, r.to) {
-			if best < 0 || len(r.to) > len(d.renames[best].to) {
-				best = i
-			}
-		}
-	}
-	if best < 0 {
-		return p
-	}
-	r := d.renames[best]
-	return r.from + strings.TrimPrefix(p, r.to)
+	return d.rebase(p, true, func(r diffRename) (string, string) { return r.to, r.from })
 }
 
 // holds says why the target entry t is not what the s1 copy left, or "".

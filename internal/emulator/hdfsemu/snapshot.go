@@ -128,7 +128,7 @@ func frozenCopy(n *inode) *inode {
 	return &c
 }
 
-// snapshottable resolves a snapshot root for c: an existing directory.
+// snapshotRoot resolves a snapshot root for c: an existing directory.
 func (nn *nameNode) snapshotRoot(c caller, p string) (*inode, error) {
 	n, err := nn.existing(c, p)
 	if err != nil {
@@ -140,13 +140,18 @@ func (nn *nameNode) snapshotRoot(c caller, p string) (*inode, error) {
 	return n, nil
 }
 
-func allowSnapshot(nn *nameNode, c caller, req *pb.AllowSnapshotRequestProto) (proto.Message, error) {
-	nn.mu.Lock()
-	defer nn.mu.Unlock()
+// superRoot is snapshotRoot for the superuser's calls (dfsadmin's).
+func (nn *nameNode) superRoot(c caller, p string) (*inode, error) {
 	if !c.super {
 		return nil, newErr(exAccessControl, "Access denied for user %s. Superuser privilege is required", c.user)
 	}
-	n, err := nn.snapshotRoot(c, req.GetSnapshotRoot())
+	return nn.snapshotRoot(c, p)
+}
+
+func allowSnapshot(nn *nameNode, c caller, req *pb.AllowSnapshotRequestProto) (proto.Message, error) {
+	nn.mu.Lock()
+	defer nn.mu.Unlock()
+	n, err := nn.superRoot(c, req.GetSnapshotRoot())
 	if err != nil {
 		return nil, err
 	}
@@ -158,10 +163,7 @@ func allowSnapshot(nn *nameNode, c caller, req *pb.AllowSnapshotRequestProto) (p
 func disallowSnapshot(nn *nameNode, c caller, req *pb.DisallowSnapshotRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	if !c.super {
-		return nil, newErr(exAccessControl, "Access denied for user %s. Superuser privilege is required", c.user)
-	}
-	n, err := nn.snapshotRoot(c, req.GetSnapshotRoot())
+	n, err := nn.superRoot(c, req.GetSnapshotRoot())
 	if err != nil {
 		return nil, err
 	}
