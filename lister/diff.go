@@ -362,6 +362,8 @@ func (l *Lister) listDiff(ctx context.Context, p *Plan, e *enqueuer) error {
 		if err := d.applyTargetOps(ctx, tfs, p.Job.ID); err != nil {
 			return err
 		}
+		l.log.Info().Str("job", p.Job.ID).Int("renamed", len(d.renames)).Int("deleted", len(d.deletes)).
+			Int("to_copy", len(d.copies)).Msg("-diff: renames and deletes applied to the target")
 	}
 	for _, c := range d.copies {
 		src, dst := root.Src.Join("/"+c.path), root.Dst.Join("/"+c.path)
