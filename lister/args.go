@@ -65,8 +65,11 @@ type Config struct {
 	// VerifyAfter (--verify): once the copy has committed, verify the
 	// target as lister verify would.
 	VerifyAfter bool
-	// DiffFrom and DiffTo are -diff's snapshots (diff.go).
+	// DiffFrom and DiffTo are -diff's (or, with RDiff, -rdiff's)
+	// snapshots (diff.go, rdiff.go).
 	DiffFrom, DiffTo string
+	RDiff            bool
+	bothDiffs        bool // -diff and -rdiff both given
 }
 
 // maxListThreads is DistCpOptions.MAX_NUM_LISTSTATUS_THREADS.
@@ -234,7 +237,6 @@ var argSpecs = map[string]argSpec{
 		return nil
 	}),
 	"append": unsupported(0, "copying only a file's missing tail is not implemented; use -update"),
-	"rdiff":  unsupported(2, "rolling a target back by a snapshot diff is not implemented yet; -update -diff syncs forward"),
 	"xtrack": unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
 	"blocksperchunk": valueArg(func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)

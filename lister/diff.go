@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/manifest"
 )
 
 // -update -diff s1 s2 SRC DST: an incremental sync from an HDFS source's
@@ -30,10 +31,13 @@ import (
 // the way to go on (DistCp falls back to it by itself).
 
 func init() {
-	argSpecs["diff"] = argSpec{kind: argPair, set2: func(c *Config, a, b string) error {
-		c.DiffFrom, c.DiffTo = a, b
-		return nil
-	}}
+	for _, name := range []string{"diff", "rdiff"} {
+		argSpecs[name] = argSpec{kind: argPair, set2: func(c *Config, a, b string) error {
+			c.bothDiffs = c.bothDiffs || (c.DiffFrom != "" && c.RDiff != (name == "rdiff"))
+			c.DiffFrom, c.DiffTo, c.RDiff = a, b, name == "rdiff"
+			return nil
+		}}
+	}
 }
 
 // pair takes an argPair option's two values (-diff s1 s2, or -diff=s1
@@ -60,24 +64,34 @@ func (c *Config) checkDiff() error {
 	if c.DiffFrom == "" && c.DiffTo == "" {
 		return nil
 	}
-	o := c.Options
+	o, opt := c.Options, c.diffOption()
 	switch {
+	case c.bothDiffs:
+		return usagef("-diff and -rdiff exclude each other (DistCp): give one of them")
 	case !o.Update:
-		return usagef("-diff is valid only with -update (DistCp): add -update")
+		return usagef("%s is valid only with -update (DistCp): add -update", opt)
 	case o.Delete:
-		return usagef("-diff and -delete exclude each other (DistCp): the snapshot diff deletes what was deleted at the source; drop -delete")
+		return usagef("%s and -delete exclude each other (DistCp): the snapshot diff deletes what was deleted at the source; drop -delete", opt)
 	case c.CopyFromManifest != "":
-		return usagef("-diff with --copy-from-manifest: the snapshot diff names what to copy; drop one of them")
+		return usagef("%s with --copy-from-manifest: the snapshot diff names what to copy; drop one of them", opt)
 	case c.Filters != "":
-		return usagef("-diff with -filters is not supported yet: drop -filters, or sync with -update alone")
+		return usagef("%s with -filters is not supported yet: drop -filters, or sync with -update alone", opt)
 	case c.SourceList != "" || len(c.Sources) != 1:
-		return usagef("-diff needs exactly one source, the snapshottable directory (DistCp): give SRC DST")
+		return usagef("%s needs exactly one source, the snapshottable directory (DistCp): give SRC DST", opt)
 	case c.DiffFrom == "" || c.DiffFrom == "." || strings.Contains(c.DiffFrom, "/"):
-		return usagef("-diff %s %s: the first value must name a snapshot of the source (made by the copy to sync from)", c.DiffFrom, c.DiffTo)
-	case c.DiffTo == "" || strings.Contains(c.DiffTo, "/"):
-		return usagef("-diff %s %s: the second value must name a snapshot of the source, or . for its current state", c.DiffFrom, c.DiffTo)
+		return usagef("%s %s %s: the first value must name a snapshot (made by the copy to sync from)", opt, c.DiffFrom, c.DiffTo)
+	case c.DiffTo == "" || strings.Contains(c.DiffTo, "/") || (c.RDiff && c.DiffTo == "."):
+		return usagef("%s %s %s: the second value must name a snapshot", opt, c.DiffFrom, c.DiffTo)
 	}
 	return nil
+}
+
+// diffOption is the option given: -diff or -rdiff.
+func (c *Config) diffOption() string {
+	if c.RDiff {
+		return "-rdiff"
+	}
+	return "-diff"
 }
 
 // diffPlan is what -diff does, decided before anything is written.
@@ -87,6 +101,9 @@ type diffPlan struct {
 	from, to string
 	// s1 and s2 are SRC/.snapshot/from and SRC/.snapshot/to (SRC for ".").
 	s1, s2 fs.URI
+	// rdiff: -rdiff's plan (rdiff.go): from and to are the target's
+	// snapshots s2 and s1, and s1 is SRC/.snapshot/to.
+	rdiff bool
 	// renames and deletes are target operations, relative paths: a
 	// rename's source and a delete are named as in s1, a rename's target
 	// as in s2.
@@ -129,7 +146,10 @@ func diffSource(ctx context.Context, reg *fs.Registry, cfg Config, names []strin
 		return nil, nil, usagef("source %s: %v", src.Display(), err)
 	}
 	if _, ok := fsys.(fs.Snapshotter); !ok {
-		return nil, nil, usagef("-diff needs an HDFS source (a snapshottable directory); %s is not HDFS: sync it with -update alone", src.Display())
+		return nil, nil, usagef("%s needs an HDFS source (a snapshottable directory); %s is not HDFS: sync it with -update alone", cfg.diffOption(), src.Display())
+	}
+	if cfg.RDiff {
+		return rdiffSource(ctx, reg, cfg, src, fsys)
 	}
 	d := &diffPlan{src: src, from: cfg.DiffFrom, to: cfg.DiffTo,
 		s1: snapshotPath(src, cfg.DiffFrom), s2: snapshotPath(src, cfg.DiffTo)}
@@ -164,19 +184,9 @@ func (p *Plan) planDiff(ctx context.Context, reg *fs.Registry, cfg Config, d *di
 		return usagef("-diff needs a directory source: %s", d.src.Display())
 	}
 	d.target = p.Roots[0].Dst
-	sfs, err := reg.FS(ctx, d.src)
-	if err != nil {
+	if err := d.readReport(ctx, reg); err != nil {
 		return err
 	}
-	to := d.to
-	if to == "." {
-		to = ""
-	}
-	report, err := fs.SnapshotDiff(ctx, sfs, d.src.Path, d.from, to)
-	if err != nil {
-		return fmt.Errorf("-diff %s %s: read the snapshot difference of %s: %w", d.from, d.to, d.src.Display(), err)
-	}
-	d.fromReport(report)
 	mdir := p.Job.Options.Manifest
 	if p.Job.Options.DryRun {
 		// A dry run writes no manifest but proves from those there are.
@@ -196,9 +206,43 @@ func (p *Plan) planDiff(ctx context.Context, reg *fs.Registry, cfg Config, d *di
 		return err
 	}
 	p.diff = d
-	p.Notes = append(p.Notes, fmt.Sprintf("-diff %s %s: %d renames, %d deletes, %d entries to copy from %s", d.from, d.to,
-		len(d.renames), len(d.deletes), len(d.copies), d.s2.Display()))
+	p.Notes = append(p.Notes, fmt.Sprintf("%s %s %s: %d renames, %d deletes, %d entries to copy from %s", d.opt(), d.from, d.to,
+		len(d.renames), len(d.deletes), len(d.copies), p.Roots[0].Src.Display()))
 	return nil
+}
+
+// readReport reads the difference (-diff: SRC's from s1 to s2; -rdiff:
+// the target's from s2 to s1) into the plan.
+func (d *diffPlan) readReport(ctx context.Context, reg *fs.Registry) error {
+	at, from, to := d.src, d.from, d.to
+	if d.rdiff {
+		at = d.target
+	}
+	if to == "." {
+		to = ""
+	}
+	fsys, err := reg.FS(ctx, at)
+	if err != nil {
+		return err
+	}
+	report, err := fs.SnapshotDiff(ctx, fsys, at.Path, from, to)
+	if err != nil {
+		return fmt.Errorf("%s %s %s: read the snapshot difference of %s: %w", d.opt(), d.from, d.to, at.Display(), err)
+	}
+	report = slices.DeleteFunc(report, jetcpOwn)
+	if d.rdiff {
+		d.fromReverseReport(report)
+	} else {
+		d.fromReport(report)
+	}
+	return nil
+}
+
+// jetcpOwn reports whether e is about jetcp's manifest directory at the
+// root: not a copied entry (a walk passes over it too), and a target's
+// changes there are jetcp's own records.
+func jetcpOwn(e fs.DiffEntry) bool {
+	return related(e.Path, manifest.DirName) || (e.Type == fs.DiffRename && related(e.Target, manifest.DirName))
 }
 
 // fromReport sorts the report's entries into renames, deletes and copies,

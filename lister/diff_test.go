@@ -25,6 +25,10 @@ func TestParseDiff(t *testing.T) {
 		{"-update -filters f -diff s1 s2 hdfs://nn/a /b", "-filters is not supported yet", ""},
 		{"-update -diff s1", "needs two values", ""},
 		{"-overwrite -diff s1 s2 hdfs://nn/a /b", "-diff is valid only with -update", ""},
+		{"-update -rdiff s2 s1 hdfs://nn/a hdfs://nn/b", "", "s2"},
+		{"-update -rdiff s2 . hdfs://nn/a hdfs://nn/b", "the second value must name a snapshot", ""},
+		{"-rdiff s2 s1 hdfs://nn/a hdfs://nn/b", "-rdiff is valid only with -update", ""},
+		{"-update -diff s1 s2 -rdiff s2 s1 hdfs://nn/a /b", "-diff and -rdiff exclude each other", ""},
 	} {
 		c, err := ParseArgs(strings.Fields(tc.args))
 		switch {

@@ -37,8 +37,8 @@ type diffTouch struct {
 }
 
 func (d *diffPlan) refuse(why string) error {
-	return usagef("-diff %s %s: cannot show that %s holds snapshot %s of %s (%s); sync with -update alone, which compares every file",
-		d.from, d.to, d.target.Display(), d.from, d.src.Display(), why)
+	return usagef("%s %s %s: cannot show that %s holds snapshot %s of %s (%s); sync with -update alone, which compares every file",
+		d.opt(), d.from, d.to, d.target.Display(), d.from, d.src.Display(), why)
 }
 
 // prove checks the target's state at s1; manifestDir is the job's
@@ -50,6 +50,9 @@ func (d *diffPlan) prove(ctx context.Context, reg *fs.Registry, manifestDir stri
 	}
 	if ok, err := d.proveBySnapshot(ctx, tfs); ok || err != nil {
 		return err
+	}
+	if d.rdiff {
+		return d.refuse("it has no snapshot " + d.from)
 	}
 	touched, err := d.touched(ctx, reg, tfs)
 	if err != nil {
@@ -101,6 +104,9 @@ func (d *diffPlan) proveBySnapshot(ctx context.Context, tfs fs.FS) (bool, error)
 		return false, fmt.Errorf("-diff: the target's difference since its snapshot %s: %w", d.from, err)
 	}
 	for _, e := range diff {
+		if jetcpOwn(e) {
+			continue
+		}
 		if e.Path != "" || e.Type != fs.DiffModify {
 			return false, d.refuse(fmt.Sprintf("the target changed since its snapshot %s: %s", d.from, e))
 		}

@@ -284,7 +284,8 @@ func TestDiffRefused(t *testing.T) {
 		{"older second", []string{"-update", "-diff", "s2", "s1", remote, obj}, "should be newer"},
 		{"no manifest", []string{"-update", "-diff", "s1", "s2", remote, unproven}, "sync with -update alone"},
 		{"target changed", []string{"-update", "-diff", "s1", "s2", remote, obj}, "c changed at the target"},
-		{"rdiff", []string{"-update", "-rdiff", "s2", "s1", remote, obj}, "-rdiff is not supported"},
+		{"rdiff into COS", []string{"-update", "-rdiff", "s2", "s1", remote, obj}, "-rdiff rolls an HDFS target back"},
+		{"diff and rdiff", []string{"-update", "-diff", "s1", "s2", "-rdiff", "s2", "s1", remote, obj}, "-diff and -rdiff exclude each other"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := run(t, tc.args...)
@@ -309,5 +310,47 @@ func TestDiffRefused(t *testing.T) {
 		if e := snapshot(t, back); e["a/x"].data != "a/x" || e["a2"].dir {
 			t.Errorf("%s changed by a refused -diff: %v", target, e)
 		}
+	}
+}
+
+// -diff into an HDFS target proven by the target's own snapshot s1 (as
+// DistCp does), then -rdiff s2 s1 rolls the target back to the source's
+// s1, as DistCp's TestDistCpSyncReverse cases do: renames undone, what
+// came after s1 deleted, what went copied back.
+func TestDiffThenRDiffHDFS(t *testing.T) {
+	c := startHDFS(t)
+	sh := newHDFSShell(t, c)
+	for _, f := range []string{"a/x", "a/b/y", "c", "d/z", "e"} {
+		sh.put("/src/"+f, f)
+	}
+	snap(t, c, "/src", "s1")
+	remote, dst := "hdfs://"+c.Addr()+"/src", "hdfs://"+c.Addr()+"/dst"
+	if code, _, out := runReport(t, "-update", remote+"/.snapshot/s1", dst); code != cli.ExitOK {
+		t.Fatalf("copy s1: exit %d\n%s", code, out)
+	}
+	snap(t, c, "/dst", "s1")
+	sh.mv("/src/a/b", "/src/a/b2")
+	sh.mv("/src/a", "/src/a2")
+	sh.put("/src/a2/b2/new", "new below two renames")
+	sh.rm("/src/c")
+	sh.put("/src/e", "e, rewritten")
+	sh.rm("/src/d")
+	sh.put("/src/d", "a file where a directory was")
+	snap(t, c, "/src", "s2")
+	syncDiff(t, remote, dst, 3)
+	sameAs(t, remote, "s2", dst)
+	snap(t, c, "/dst", "s2")
+
+	if code, _, out := runReport(t, "-update", "-rdiff", "s2", "s1", remote, dst); code != cli.ExitOK {
+		t.Fatalf("-rdiff: exit %d\n%s", code, out)
+	}
+	sameAs(t, remote, "s1", dst)
+
+	// A target changed since its snapshot s2 is not rolled back.
+	snap(t, c, "/dst", "s3")
+	sh.put("/dst/late", "written at the target")
+	code, out, errs := run(t, "-update", "-rdiff", "s3", "s1", remote, dst)
+	if code != cli.ExitUsage || !strings.Contains(errs, "the target changed since its snapshot s3") {
+		t.Fatalf("-rdiff of a changed target: exit %d\n%s%s", code, out, errs)
 	}
 }

@@ -37,6 +37,8 @@ How to decide, per file
                         between them to the target, then copy what was created or
                         modified, from SRC/.snapshot/S2; the target's state at S1
                         is proven by its snapshot S1 or its job manifests
+  -rdiff S2 S1          with -update, roll an HDFS target that has snapshots S2
+                        and S1 (and no change since S2) back to SRC's snapshot S1
   (neither)             copy what is missing; an existing file target is
                         overwritten (as DistCp); sources sharing a path refuse
   -skipcrccheck         with -update, compare sizes only; without it, check each
@@ -112,7 +114,7 @@ Where
                         --nats-cert/--nats-key FILE for mutual TLS
   --replicas N          stream replication (default 3 on a cluster of 3 or more, else 1)
 
-Not supported, refused with the reason: -append, -rdiff, -xtrack,
+Not supported, refused with the reason: -append, -xtrack,
 -updateRoot, -sizelimit, -filelimit, -useiterator, -mapredSslConf, -conf,
 -libjars, -files, -archives.
 
