@@ -15,6 +15,24 @@ type Bus interface {
 	Work
 	Cancels
 	Leases
+	Results
+	Specs
+}
+
+// Results are ended jobs' per-file result events, dropped after the
+// retention (retention.go).
+type Results interface {
+	// JobIDs lists the recorded jobs.
+	JobIDs(ctx context.Context) ([]string, error)
+	// PurgeResults removes job's result events, keeping its others.
+	PurgeResults(ctx context.Context, job string) error
+}
+
+// Specs are the recorded jobs, looked up to tell whether a temp file's
+// job is still alive.
+type Specs interface {
+	// LoadJob is a job's spec; messages.ErrUnknownJob when none is recorded.
+	LoadJob(ctx context.Context, id string) (*messages.Job, error)
 }
 
 // Leases are the listers' heartbeats while they list (Job.ListingLease).

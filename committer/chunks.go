@@ -56,7 +56,7 @@ func (j *job) chunkDone(ctx context.Context, r *messages.Result) {
 	st.longest = max(st.longest, r.DurationMS)
 	st.size = max(st.size, r.Size)
 	if r.Attr != nil {
-		st.a.File.Attr = *r.Attr
+		st.a.File.Attr, st.a.File.Statted = *r.Attr, r.Statted
 	}
 	if st.got < st.count {
 		return
@@ -116,10 +116,12 @@ func (j *job) assemble(ctx context.Context, st *assembling) *messages.Result {
 		sum = fs.CombineCRC32C(sum, v, st.lengths[i])
 	}
 	st.a.Sum = fs.CRC32C(sum)
-	if err := assembleFile(ctx, j.c.reg, j.spec, st.a); err != nil {
+	rec, err := assembleFile(ctx, j.c.reg, j.spec, st.a)
+	if err != nil {
 		r.Status, r.Error = messages.StatusFailed, err.Error()
 		return r
 	}
+	r.Record = rec
 	r.Status, r.Checksum = messages.StatusCopied, st.a.Sum.String()
 	r.Reason = fmt.Sprintf("assembled from %d chunks", st.count)
 	return r

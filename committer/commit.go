@@ -147,19 +147,12 @@ func (j *job) sweepTemps(ctx context.Context) {
 		return
 	}
 	j.abortUploads(ctx, fsys)
-	prefix := distcp.TempPrefixFor(j.spec.ID)
 	for dir := range j.sweepIn {
 		for fi, err := range fsys.List(ctx, dir) {
 			if err != nil {
 				break // a directory that does not exist holds no temp files
 			}
-			if strings.HasPrefix(fi.Name(), prefix) {
-				if err := fsys.Remove(ctx, fi.Path, false); err != nil && !errors.Is(err, fs.ErrNotExist) {
-					j.log.Warn().Err(err).Str("path", fi.Path).Msg("cannot remove temp file")
-				} else {
-					j.log.Info().Str("path", fi.Path).Msg("removed leftover temp file")
-				}
-			}
+			j.sweepLeftover(ctx, fsys, fi)
 		}
 	}
 }

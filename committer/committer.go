@@ -20,6 +20,8 @@ type Committer struct {
 	log       zerolog.Logger
 	sweepIdle time.Duration
 	obs       Observer
+	// retention is how long an ended job's results stay (retention.go).
+	retention time.Duration
 	// spoolDir holds jobs' manifests until they are written ("" = the
 	// system's temp directory).
 	spoolDir string
@@ -46,6 +48,7 @@ func New(b Bus, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Committer
 		reg:       reg,
 		log:       log.With().Str("component", "committer").Logger(),
 		sweepIdle: 5 * time.Second,
+		retention: DefaultResultRetention,
 		obs:       nopObserver{},
 		running:   map[string]bool{},
 	}
@@ -62,6 +65,7 @@ func (c *Committer) Run(ctx context.Context) error {
 	c.log.Info().Msg("committer started")
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	wg.Go(func() { c.sweepEnded(ctx) })
 	for ctx.Err() == nil {
 		fctx, cancel := context.WithTimeout(ctx, time.Second)
 		err := c.bus.FetchCreated(fctx, 16, func(d Delivery) { c.take(ctx, &wg, d) })
@@ -127,7 +131,7 @@ func (c *Committer) runJob(ctx context.Context, created Delivery, spec *messages
 	hbDone := make(chan struct{})
 	defer close(hbDone)
 	go func() {
-		hb := time.NewTicker(messages.AckWait / 3)
+		hb := time.NewTicker(messages.KeepAliveEvery)
 		defer hb.Stop()
 		for {
 			select {
@@ -169,6 +173,9 @@ func (c *Committer) runJob(ctx context.Context, created Delivery, spec *messages
 	}
 	if err := created.Ack(); err != nil {
 		log.Warn().Err(err).Msg("ack of created event failed")
+	}
+	if j.ended {
+		c.dropResultsLater(ctx, spec.ID)
 	}
 }
 

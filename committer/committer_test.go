@@ -131,23 +131,49 @@ func TestForgedResultBeforeListingFailsJob(t *testing.T) {
 }
 
 // A retried item may have left a temp file from a crashed attempt; the
-// committer removes this job's temp files next to retried items, and no one
-// else's.
+// committer removes this job's temp files next to retried items, and those
+// of jobs no longer alive there (not recorded, e.g. a killed embedded
+// run's, or ended), but not those of a job still running. With -delete it
+// does the same in every directory its walk lists.
 func TestSweepsLeftoverTempFiles(t *testing.T) {
+	for _, del := range []bool{false, true} {
+		t.Run(map[bool]string{false: "retried", true: "-delete"}[del], func(t *testing.T) { sweepsLeftovers(t, del) })
+	}
+}
+
+func sweepsLeftovers(t *testing.T, del bool) {
 	ctx, js := setup(t)
 	dir := t.TempDir()
 	root := fs.MustParseURI(dir).String()
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
-	sub := filepath.Join(dir, "sub")
-	mine := filepath.Join(sub, distcp.TempName(job.ID, "0", 1, "0a1b2c3d"))
-	others := filepath.Join(sub, distcp.TempName("20200101-000000-00000000", "0", 1, "0a1b2c3d"))
-	for _, p := range []string{mine, others, filepath.Join(sub, "f")} {
+	running := &messages.Job{ID: "20200101-000000-0000aaaa", Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
+	ended := &messages.Job{ID: "20200101-000000-0000bbbb", Created: time.Now(), Sources: []string{root}, Target: root, WriteRoot: root}
+	for _, j := range []*messages.Job{running, ended} {
+		if err := js.CreateJob(ctx, j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub(t, ctx, js, &messages.Event{Type: messages.EventDone, Job: ended.ID, Report: &messages.Report{Job: ended.ID, State: messages.StateSucceeded}})
+	sub, elsewhere := filepath.Join(dir, "sub"), filepath.Join(dir, "other")
+	temp := func(d, job string) string { return filepath.Join(d, distcp.TempName(job, "0", 1, "0a1b2c3d")) }
+	gone := []string{temp(sub, job.ID), temp(sub, "20200101-000000-0000dead"), temp(sub, ended.ID)}
+	kept := []string{temp(sub, running.ID), filepath.Join(sub, "f"), temp(elsewhere, "20200101-000000-0000dead")}
+	if del {
+		// The walk lists every directory, where only a retried item's
+		// would be swept otherwise.
+		gone, kept = append(gone, kept[2]), kept[:2]
+		job.Options.Delete, job.Options.Update, job.TargetIsDir = true, true, true
+	}
+	for _, p := range append(append([]string{}, gone...), kept...) {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
 		if err := os.WriteFile(p, []byte("x"), 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if err := js.CreateJob(ctx, job); err != nil {
+		t.Fatal(err)
 	}
 	startCommitter(t, ctx, js, job)
 	pub(t, ctx, js, &messages.Event{Type: messages.EventResult, Job: job.ID, Result: &messages.Result{
@@ -158,11 +184,18 @@ func TestSweepsLeftoverTempFiles(t *testing.T) {
 	if err != nil || rep.State != messages.StateSucceeded {
 		t.Fatalf("%v %+v", err, rep)
 	}
-	if _, err := os.Stat(mine); !os.IsNotExist(err) {
-		t.Fatalf("this job's temp file survived: %v", err)
+	for _, p := range gone {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s survived: %v", p, err)
+		}
 	}
-	if _, err := os.Stat(others); err != nil {
-		t.Fatalf("another job's temp file was removed: %v", err)
+	for _, p := range kept {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+	if rep.FilesDeleted != 0 {
+		t.Errorf("%d files deleted: temp files are no source's and not counted", rep.FilesDeleted)
 	}
 }
 

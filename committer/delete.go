@@ -105,8 +105,13 @@ func (j *job) deleteIn(ctx context.Context, tfs fs.FS, target fs.URI, rel string
 		u := target
 		u.Path = fi.Path
 		switch {
-		case strings.HasPrefix(name, distcp.TempPrefix), rel == "" && name == manifest.DirName:
-			// jetcp's own: temp files, and the target's job manifests.
+		case strings.HasPrefix(name, distcp.TempPrefix):
+			// jetcp's own: a temp file; one no live job will finish goes.
+			if !j.spec.Options.DryRun {
+				j.sweepLeftover(ctx, tfs, fi)
+			}
+		case rel == "" && name == manifest.DirName:
+			// jetcp's own: the target's job manifests.
 		case have[name], filtered[name] || flt.Excludes(u):
 			// Kept. Each path is filtered on its own, so an excluded
 			// directory's entries are looked at in turn, as are those of

@@ -82,8 +82,22 @@ func (f *fakeBus) PublishEvent(_ context.Context, ev *messages.Event, _ string) 
 	return nil
 }
 
-func (f *fakeBus) PurgeWork(context.Context, string) error   { return nil }
-func (f *fakeBus) WatchLease(string, func()) (func(), error) { return func() {}, nil }
+// LoadJob finds a job's spec in its created event.
+func (f *fakeBus) LoadJob(_ context.Context, id string) (*messages.Job, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, ev := range f.events {
+		if ev.Job == id && ev.Type == messages.EventCreated && ev.Spec != nil {
+			return ev.Spec, nil
+		}
+	}
+	return nil, messages.ErrUnknownJob
+}
+
+func (f *fakeBus) PurgeWork(context.Context, string) error    { return nil }
+func (f *fakeBus) PurgeResults(context.Context, string) error { return nil }
+func (f *fakeBus) JobIDs(context.Context) ([]string, error)   { return nil, nil }
+func (f *fakeBus) WatchLease(string, func()) (func(), error)  { return func() {}, nil }
 func (f *fakeBus) AnswerCancel(string, func(context.Context, *messages.Event) error) (func(), error) {
 	return func() {}, nil
 }

@@ -32,6 +32,7 @@ type job struct {
 	extras  messages.CategoryCount // a verify job's extra target entries
 	dirs    []dirAttr              // directories whose attributes to apply at commit
 	sweepIn map[string]bool        // target directories that may hold leftover temp files
+	alive   map[string]bool        // other jobs whose temp files the commit found: alive or not
 	// sweepFiles are targets of retried or failed items, which may have
 	// open multipart uploads of a killed copier (bounded: see maxSweepFiles).
 	sweepFiles map[string]bool

@@ -39,6 +39,7 @@ func (t *task) chunk(ctx context.Context) (messages.Result, error) {
 	}
 	res.Status, res.Checksum, res.Part = messages.StatusCopied, sum.String(), part.Receipt()
 	res.Attr = &t.Item.Attr // the committer preserves it on the whole file
+	res.Statted = t.Item.Statted
 	res.Reason = fmt.Sprintf("chunk %d of %d", ch.Seq+1, ch.Count)
 	return res, nil
 }

@@ -49,13 +49,7 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 		return res, nil
 	}
 	if !copyIt {
-		res.Status = messages.StatusSkipped
-		if o.Preserve.Any() {
-			if err := t.ApplyAttrs(ctx, t.Dst.Path); err != nil {
-				return res, err
-			}
-		}
-		return res, nil
+		return res, t.notCopied(ctx, dfi, &res)
 	}
 	sum, err := t.copy(ctx, &res)
 	if err != nil {
@@ -63,6 +57,24 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 	}
 	res.Status, res.Checksum = messages.StatusCopied, sum.String()
 	return res, nil
+}
+
+// notCopied settles a file the rules do not copy: this job's own copy
+// already in place (ownCopy) counts copied; any other is skipped, with
+// the preserved attributes set.
+func (t *task) notCopied(ctx context.Context, dfi fs.FileInfo, res *messages.Result) error {
+	if o, own := t.ownCopy(ctx, dfi); own {
+		res.Status, res.Reason, res.Checksum = messages.StatusCopied, ReasonOwnCopy, o.Checksum.String()
+		if t.Job.Options.Manifest != "" { // the earlier delivery's result, with its record, was lost
+			res.Record = recordOf(t.Item.Attr, t.Item.Statted, dfi)
+		}
+		return nil
+	}
+	res.Status = messages.StatusSkipped
+	if t.Job.Options.Preserve.Any() {
+		return t.ApplyAttrs(ctx, t.Dst.Path)
+	}
+	return nil
 }
 
 // target looks the target up, unless the lister saw it missing below a
@@ -79,6 +91,25 @@ func (t *task) target(ctx context.Context) (fs.FileInfo, bool, error) {
 		return dfi, false, err
 	}
 	return dfi, err == nil, nil
+}
+
+// ReasonOwnCopy is the reason of a file found in place as this job's own
+// copy: "copied" means the job wrote the file, whichever delivery did.
+const ReasonOwnCopy = "copied by an earlier delivery of this item"
+
+// ownCopy reports whether the existing target is this job's own copy, with
+// its origin: an earlier delivery of the item renamed it into place, and
+// its copier died (or its result was lost) before the ack. The origin
+// record names the job. It comes with the Stat where the store keeps it
+// there (COS); else it is read only on a delivery again (attempt > 1),
+// where such a copy can be, so that a first look at an existing target
+// costs no extra request.
+func (t *task) ownCopy(ctx context.Context, dfi fs.FileInfo) (fs.Origin, bool) {
+	if dfi.Origin == nil && t.attempt <= 1 {
+		return fs.Origin{}, false
+	}
+	o, ok, err := fs.OriginOf(ctx, t.DstFS, dfi)
+	return o, err == nil && ok && o.Job == t.Job.ID
 }
 
 // decide applies DistCp's per-file rules (CopyMapper) to an existing or
@@ -137,7 +168,7 @@ func (t *task) copy(ctx context.Context, res *messages.Result) (fs.Checksum, err
 	co := distcp.CreateOptionsFor(t.DstFS, o, t.Item.Attr)
 	co.Overwrite = true // -direct replaces; a temp name is ours alone
 	co.Missing = t.Item.ParentInJob && tmp == t.Dst.Path
-	co.Source = &fs.Origin{SrcSize: t.Item.Attr.Size, SrcID: fs.SourceID(t.Src)}
+	co.Source = &fs.Origin{SrcSize: t.Item.Attr.Size, SrcID: fs.SourceID(t.Src), Job: t.Job.ID}
 	if t.Item.Statted {
 		co.Source.SrcModTime, co.Source.SrcChangeTime = t.Item.Attr.ModTime, t.Item.Attr.ChangeTime
 	}

@@ -45,17 +45,18 @@ func (c *Copier) handle(ctx context.Context, d Delivery) {
 }
 
 func (c *Copier) deliver(ctx context.Context, d Delivery, attempt int) (string, *messages.Result) {
+	// The heartbeat holds the item from its delivery until it is settled:
+	// while its job is read, copied, and its result published (also while
+	// publishing waits out a lost NATS node).
+	defer c.heartbeat(ctx, d)()
 	item, entry, outcome := c.admit(ctx, d)
 	if item == nil {
 		return outcome, nil
 	}
 	job := entry.spec
 	log := c.log.With().Str("job", item.Job).Int64("index", item.Index).Logger()
-	// The heartbeat holds the item until its result is out, including
-	// while publishing waits out a lost NATS node.
 	ictx, stop := itemContext(ctx, entry)
 	defer stop()
-	defer c.heartbeat(ictx, d)()
 	// Its bytes count as in flight until its result is out.
 	moved, landed := c.flights.start(item.Job, item.Index)
 	defer landed()
@@ -214,12 +215,13 @@ func guard(log zerolog.Logger, copy func() (messages.Result, error)) (res messag
 	return copy()
 }
 
-// heartbeat keeps the item ours during a long copy: KeepAlive resets the
-// server's ack timer.
+// heartbeat keeps the item ours while it takes longer than a keep-alive
+// period: KeepAlive resets the server's ack timer. One timer per delivery
+// in flight, so an item settled sooner costs no message.
 func (c *Copier) heartbeat(ctx context.Context, d Delivery) (stop func()) {
 	done := make(chan struct{})
 	go func() {
-		t := time.NewTicker(messages.AckWait / 3)
+		t := time.NewTicker(messages.KeepAliveEvery)
 		defer t.Stop()
 		for {
 			select {

@@ -18,7 +18,8 @@ import (
 // when the target keeps a checksum, the target only with --read-both.
 func (t *task) verify(ctx context.Context) (messages.Result, error) {
 	var res messages.Result
-	in := distcp.VerifyInput{Options: t.Job.Options, Src: t.Item.Attr, SrcIsDir: t.Item.Kind == messages.KindDir, Statted: t.Item.Statted}
+	in := distcp.VerifyInput{Options: t.Job.Options, Src: t.Item.Attr, SrcIsDir: t.Item.Kind == messages.KindDir, Statted: t.Item.Statted,
+		SrcID: fs.SourceID(t.Src)}
 	dfi, err := t.DstFS.Stat(ctx, t.Dst.Path)
 	switch {
 	case err == nil:

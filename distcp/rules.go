@@ -4,6 +4,7 @@ import (
 	iofs "io/fs"
 	"path"
 	"strconv"
+	"strings"
 
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/messages"
@@ -15,6 +16,17 @@ const TempPrefix = ".jetcp.tmp."
 
 // TempPrefixFor starts the names of one job's temp files.
 func TempPrefixFor(job string) string { return TempPrefix + job + "." }
+
+// TempJob is the job whose temp file or assembly name is, if it is one:
+// job ids hold no dot, so the id runs to the first dot after TempPrefix.
+func TempJob(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, TempPrefix)
+	if !ok {
+		return "", false
+	}
+	job, _, ok := strings.Cut(rest, ".")
+	return job, ok && messages.ValidJobID(job)
+}
 
 // TempName is the temp file for one attempt at one item (id: its index,
 // or a bundle's index and the file's position) by one copier process

@@ -23,6 +23,9 @@ type VerifyInput struct {
 	// Origin is the target's recorded origin (valid for the target), nil
 	// when it has none or it was not read.
 	Origin *fs.Origin
+	// SrcID is the source's fs.SourceID: a record of another source's
+	// copy proves nothing (Input.SrcID).
+	SrcID string
 	// SrcSum and DstSum are the checksums had so far (zero: none), and
 	// SrcRead and DstRead whether getting them read the data.
 	SrcSum, DstSum   fs.Checksum
@@ -66,7 +69,7 @@ func Verify(in VerifyInput) Verdict {
 		return Verdict{messages.CategorySizeDiffers, messages.ProofMetadata, sizes(in.Src.Size, t.Size)}
 	case in.Options.SkipCRC:
 		return Verdict{messages.CategorySame, messages.ProofMetadata, ""}
-	case in.Origin != nil && in.WantsOrigin() && sameOrigin(in.Options, in.Src, *in.Origin):
+	case in.Origin != nil && in.WantsOrigin() && in.input().sameSource(*in.Origin) && sameOrigin(in.Options, in.Src, *in.Origin):
 		return Verdict{messages.CategorySame, messages.ProofOrigin, ""}
 	case !in.SrcSum.IsZero() && !in.DstSum.IsZero():
 		return bySums(in)
@@ -78,8 +81,11 @@ func Verify(in VerifyInput) Verdict {
 
 // WantsOrigin tells whether the target's recorded origin could settle the
 // comparison (Input.WantsOrigin): worth reading once metadata has not.
-func (in VerifyInput) WantsOrigin() bool {
-	return Input{Options: in.Options, Src: in.Src, Statted: in.Statted}.WantsOrigin()
+func (in VerifyInput) WantsOrigin() bool { return in.input().WantsOrigin() }
+
+// input is the copy decision's view of the comparison.
+func (in VerifyInput) input() Input {
+	return Input{Options: in.Options, Src: in.Src, Statted: in.Statted, SrcID: in.SrcID}
 }
 
 func bySums(in VerifyInput) Verdict {

@@ -19,6 +19,7 @@ func TestVerify(t *testing.T) {
 	sumA, sumB := fs.CRC32C(1), fs.CRC32C(2)
 	md5 := fs.Checksum{Algorithm: "MD5", Value: []byte{1}}
 	origin := &fs.Origin{Checksum: sumA, SrcSize: 10, SrcModTime: mtime, SrcChangeTime: ctime}
+	named := &fs.Origin{Checksum: sumA, SrcSize: 10, SrcModTime: mtime, SrcChangeTime: ctime, SrcID: "a1"}
 	stale := &fs.Origin{Checksum: sumA, SrcSize: 10, SrcModTime: mtime, SrcChangeTime: ctime.Add(time.Second)}
 	noCtime := messages.Attrs{Size: 10, ModTime: mtime}
 	mtimeOrigin := &fs.Origin{Checksum: sumA, SrcSize: 10, SrcModTime: mtime}
@@ -36,6 +37,8 @@ func TestVerify(t *testing.T) {
 		{"size", VerifyInput{Src: src, Target: other, SrcSum: sumA, DstSum: sumA}, messages.CategorySizeDiffers, messages.ProofMetadata, "source 10 bytes, target 11"},
 		{"skipcrccheck", VerifyInput{Options: messages.Options{SkipCRC: true}, Src: src, Target: file}, messages.CategorySame, messages.ProofMetadata, ""},
 		{"origin", VerifyInput{Src: src, Statted: true, Target: file, Origin: origin}, messages.CategorySame, messages.ProofOrigin, ""},
+		{"origin of this source", VerifyInput{Src: src, Statted: true, Target: file, Origin: named, SrcID: "a1"}, messages.CategorySame, messages.ProofOrigin, ""},
+		{"origin of another source, unsettled", VerifyInput{Src: src, Statted: true, Target: file, Origin: named, SrcID: "b2"}, "", "", ""},
 		{"origin of another ctime, unsettled", VerifyInput{Src: src, Statted: true, Target: file, Origin: stale}, "", "", ""},
 		{"origin, source not statted", VerifyInput{Src: src, Target: file, Origin: origin}, "", "", ""},
 		{"origin, no ctime", VerifyInput{Src: noCtime, Statted: true, Target: file, Origin: mtimeOrigin}, "", "", ""},

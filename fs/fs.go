@@ -292,6 +292,10 @@ type Origin struct {
 	// another file landing at the same target with the same size and
 	// times is not taken for it; empty in records older than it.
 	SrcID string
+	// Job is the job that copied the file, "" when not recorded (records
+	// of earlier versions). A delivery of an item again after its copier
+	// died finds by it that the file in place is this job's own copy.
+	Job string
 }
 
 // SourceID is the short name of a source file kept in origin records: an

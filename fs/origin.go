@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // OriginXattr is the extended attribute in which backends with user
@@ -19,10 +20,11 @@ const OriginXattr = "user.jetcp.crc32c"
 //
 // Its one text form, written by EncodeOriginRecord for every backend, is
 //
-//	CRC32C:<hex> size=<bytes> mtime=<unix ns> src_size=<bytes> src_mtime=<unix ns> src_ctime=<unix ns>
+//	CRC32C:<hex> size=<bytes> mtime=<unix ns> src_size=<bytes> src_mtime=<unix ns> src_ctime=<unix ns> [src=<id>] [job=<id>]
 //
-// with 0 for an unknown source time and src_size=-1 for a record of the
-// checksum alone (fs.ChecksumStorer: the source is not known).
+// with 0 for an unknown source time, src_size=-1 for a record of the
+// checksum alone (fs.ChecksumStorer: the source is not known), and the
+// src and job fields only when known (Origin.SrcID, Origin.Job).
 // ParseOriginRecord also reads the forms earlier versions wrote: local
 // files' without src_ctime (5 fields) and HDFS's stored checksum
 // "CRC32C:<hex> size=<bytes> mtime=<unix ms>" (3 fields, no source).
@@ -70,6 +72,12 @@ func EncodeOriginRecord(r OriginRecord) (string, error) {
 	if r.SrcID != "" {
 		v = append(append(v, " src="...), r.SrcID...)
 	}
+	if r.Job != "" {
+		if strings.IndexFunc(r.Job, unicode.IsSpace) >= 0 {
+			return "", fmt.Errorf("origin record: job %q", r.Job)
+		}
+		v = append(append(v, " job="...), r.Job...)
+	}
 	return string(v), nil
 }
 
@@ -81,16 +89,16 @@ func ParseOriginRecord(v string) (OriginRecord, error) {
 		return OriginRecord{}, fmt.Errorf("origin record %q: %s", v, why)
 	}
 	f := strings.Fields(v)
-	srcID := ""
-	if len(f) == 7 {
-		id, ok := strings.CutPrefix(f[6], "src=")
-		if !ok || id == "" {
-			return bad("want src=")
+	srcID, job := "", ""
+	if len(f) > 6 {
+		var ok bool
+		if srcID, job, ok = optionalFields(f[6:]); !ok {
+			return bad("want src= and job= after src_ctime")
 		}
-		srcID, f = id, f[:6]
+		f = f[:6]
 	}
 	if len(f) != 3 && len(f) != 5 && len(f) != 6 {
-		return bad("want 3, 5, 6 or 7 fields")
+		return bad("want 3, 5, 6, 7 or 8 fields")
 	}
 	sum, err := ParseChecksum(f[0])
 	if _, ok := sum.Uint32(); err != nil || !ok {
@@ -122,8 +130,27 @@ func ParseOriginRecord(v string) (OriginRecord, error) {
 	if n[2] < -1 {
 		return bad("src_size below -1")
 	}
-	r.SrcSize, r.SrcModTime, r.SrcChangeTime, r.SrcID = n[2], fromNano(n[3]), fromNano(n[4]), srcID
+	r.SrcSize, r.SrcModTime, r.SrcChangeTime, r.SrcID, r.Job = n[2], fromNano(n[3]), fromNano(n[4]), srcID, job
 	return r, nil
+}
+
+// optionalFields reads the fields after src_ctime: src=<id>, then
+// job=<id>, each optional but never empty.
+func optionalFields(f []string) (srcID, job string, ok bool) {
+	if v, found := strings.CutPrefix(f[0], "src="); found {
+		if v == "" {
+			return "", "", false
+		}
+		srcID, f = v, f[1:]
+	}
+	switch len(f) {
+	case 0:
+		return srcID, "", true
+	case 1:
+		job, found := strings.CutPrefix(f[0], "job=")
+		return srcID, job, found && job != ""
+	}
+	return "", "", false
 }
 
 func unixNano(t time.Time) int64 {

@@ -10,7 +10,7 @@ func sameRecord(a, b OriginRecord) bool {
 	return string(a.Checksum.Value) == string(b.Checksum.Value) && a.Checksum.Algorithm == b.Checksum.Algorithm &&
 		a.Size == b.Size && unixNano(a.ModTime) == unixNano(b.ModTime) && a.SrcSize == b.SrcSize &&
 		unixNano(a.SrcModTime) == unixNano(b.SrcModTime) && unixNano(a.SrcChangeTime) == unixNano(b.SrcChangeTime) &&
-		a.SrcID == b.SrcID
+		a.SrcID == b.SrcID && a.Job == b.Job
 }
 
 func TestOriginRecordRoundTrip(t *testing.T) {
@@ -19,6 +19,8 @@ func TestOriginRecordRoundTrip(t *testing.T) {
 		{Origin: Origin{Checksum: sum, SrcSize: 9, SrcModTime: time.Unix(100, 7), SrcChangeTime: time.Unix(200, 9)}, Size: 9, ModTime: time.Unix(300, 1)},
 		{Origin: Origin{Checksum: sum, SrcSize: 9, SrcModTime: time.Unix(100, 7), SrcID: SourceID(URI{Scheme: "file", Path: "/a/b"})}, Size: 9, ModTime: time.Unix(300, 1)},
 		{Origin: Origin{Checksum: sum, SrcSize: 0}, Size: 0, ModTime: time.UnixMilli(1600000000123)},
+		{Origin: Origin{Checksum: sum, SrcSize: 4, SrcModTime: time.Unix(5, 0), Job: "20261203-133801-6d4ed249"}, Size: 4, ModTime: time.Unix(6, 0)},
+		{Origin: Origin{Checksum: sum, SrcSize: 4, SrcID: "a1b2", Job: strings.Repeat("j", 64)}, Size: 4, ModTime: time.Unix(6, 0)},
 		{Origin: Origin{Checksum: sum, SrcSize: -1}, Size: 5, ModTime: time.Unix(0, -5)},
 	} {
 		v, err := EncodeOriginRecord(r)
@@ -68,7 +70,10 @@ func TestOriginRecordLegacy(t *testing.T) {
 	}
 	for _, bad := range []string{"", "CRC32C:e3069283", "MD5:00 size=1 mtime=2", "CRC32C:e30692 size=1 mtime=2",
 		"CRC32C:e3069283 mtime=2 size=1", "CRC32C:e3069283 size=-1 mtime=2", "CRC32C:e3069283 size=1 mtime=x",
-		"CRC32C:e3069283 size=1 mtime=2 src_size=-2 src_mtime=0 src_ctime=0", "CRC32C:e3069283 size=1 mtime=2 src_size=1"} {
+		"CRC32C:e3069283 size=1 mtime=2 src_size=-2 src_mtime=0 src_ctime=0", "CRC32C:e3069283 size=1 mtime=2 src_size=1",
+		"CRC32C:e3069283 size=1 mtime=2 src_size=1 src_mtime=0 src_ctime=0 job=", "CRC32C:e3069283 size=1 mtime=2 src_size=1 src_mtime=0 src_ctime=0 id=j",
+		"CRC32C:e3069283 size=1 mtime=2 src_size=1 src_mtime=0 job=j",
+		"CRC32C:e3069283 size=1 mtime=2 src_size=1 src_mtime=0 src_ctime=0 job=j src=a", "CRC32C:e3069283 size=1 mtime=2 src_size=1 src_mtime=0 src_ctime=0 src=a job=j x=1"} {
 		if r, err := ParseOriginRecord(bad); err == nil {
 			t.Errorf("%q parsed to %+v", bad, r)
 		}

@@ -156,8 +156,10 @@ func TestProcessesCopierDrainsOnSIGTERM(t *testing.T) {
 	defer cancel()
 	exited := make(chan error, 1)
 	go func() {
-		// SIGTERM while the leaving copier holds two copies in flight.
-		if !waitInflight(ctx, leavingHTTP, 2) {
+		// SIGTERM while the leaving copier holds two file copies in flight:
+		// once it has throttled (only files are), since the first items it
+		// holds two of may be directories, done in a millisecond.
+		if !waitInflight(ctx, leavingHTTP, 2) || !waitFileCopies(ctx, leavingHTTP) {
 			exited <- fmt.Errorf("the leaving copier never had 2 copies in flight")
 			return
 		}
@@ -177,6 +179,19 @@ func TestProcessesCopierDrainsOnSIGTERM(t *testing.T) {
 	if rep.DurationSeconds > 20 {
 		t.Errorf("job took %.1fs: items waited for redelivery", rep.DurationSeconds)
 	}
+}
+
+// waitFileCopies polls a copier's /metrics until it has throttled file
+// copies for a while (-bandwidth) and has two copies in flight.
+func waitFileCopies(ctx context.Context, addr string) bool {
+	for ctx.Err() == nil {
+		throttled, _ := metricValue(addr, "jetcp_copier_throttle_seconds_total")
+		if n, _ := metricValue(addr, "jetcp_copier_inflight"); throttled > 0.3 && n == 2 {
+			return true
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return false
 }
 
 // waitInflight polls a copier's /metrics until it has n copies in flight,

@@ -44,10 +44,13 @@ type checker struct {
 // quickCheck returns the per-directory check of a root's entries, or nil
 // when the job's options leave nothing to settle early. A verify job
 // settles nothing early: each entry's comparison, with its category and
-// proof, is a copier's. Without the source's times only the manifest can
-// settle a file (by the source's version).
+// proof, is a copier's. Without the source's times (COS sources) a file
+// is settled only by what needs none: a missing or existing target, the
+// manifest (by the source's version); directories always are, so a
+// directory the job makes is known missing (its item then counts it made
+// even if a file below got there first).
 func quickCheck(ctx context.Context, o messages.Options, flt *filter.Filter, r Root, dfs fs.FS, statted bool, ix *manifest.Index) dirCheck {
-	if o.Overwrite || o.Verify || (!statted && ix == nil) {
+	if o.Overwrite || o.Verify {
 		return nil
 	}
 	c := &checker{ctx: ctx, o: o, flt: flt, r: r, dfs: dfs, statted: statted, files: !o.Preserve.Any(), ix: ix}
@@ -146,14 +149,11 @@ func (c *checker) settleFile(src, dst fs.URI, fi, dfi fs.FileInfo, listed bool) 
 		}
 		in.Origin = nil
 	}
-	if !c.statted {
-		return verdict{}
+	if d := distcp.Decide(in); d.Action != distcp.NeedChecksum || !c.statted {
+		return c.decided(d, in.Src, dfi) // an origin needs the source's times
 	}
 	if listed && fs.ListOmitsAttrs(c.dfs) {
 		// The origin record comes with a Stat (COS: the HEAD's metadata).
-		if d := distcp.Decide(in); d.Action != distcp.NeedChecksum {
-			return c.decided(d, in.Src, dfi)
-		}
 		full, err := c.dfs.Stat(c.ctx, dfi.Path)
 		if err != nil {
 			return verdict{}

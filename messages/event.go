@@ -80,6 +80,10 @@ type Result struct {
 	// Attr echoes a directory's source attributes so the committer can apply
 	// them after all files are in.
 	Attr *Attrs `json:"attr,omitempty"`
+	// Statted says a chunk's Attr times are the source's as Stat gives
+	// them (WorkItem.Statted): the assembled file's origin record and
+	// manifest line keep them only then.
+	Statted bool `json:"statted,omitempty"`
 	// Copier names the worker, for audits.
 	Copier string `json:"copier,omitempty"`
 	// Files are a bundle's per-file results, in the bundle's order.

@@ -47,8 +47,15 @@ const (
 	// budget: the copier always gets one delivery to record the failure.
 	MaxDeliver = 10
 	// AckWait is how long a service may hold a delivery without keeping it
-	// alive; services keep theirs alive every third of it.
-	AckWait = 30 * time.Second
+	// alive: a copier's items and a committer's job come back this soon
+	// after the process holding them dies (issue #22: within 5 s). Short,
+	// so services keep long deliveries alive every KeepAliveEvery; a
+	// delivery that ends sooner sends no keep-alive.
+	AckWait = 4 * time.Second
+	// KeepAliveEvery is how often a service keeps a delivery it still
+	// works on alive: a quarter of the ack wait, so three keep-alives may
+	// be late or lost before the server gives the delivery to another.
+	KeepAliveEvery = AckWait / 4
 )
 
 // ErrUnknownJob is returned for a job id the job bucket does not hold.

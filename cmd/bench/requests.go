@@ -157,7 +157,9 @@ func (b *bench) requests(w *workload) ([]reqRow, error) {
 	dirsList := []direction{
 		{"local->cos", w.src, cosURI("/local-cos"), [2][]side{{cosSide(true)}, {cosSide(false)}}},
 		{"local->hdfs", w.src, hdfsURI("/local-hdfs"), [2][]side{
-			{hdfsSide((3*f+d)/f, "create + addBlock + complete per file, WRITE_BLOCK 1, mkdirs 1 per directory")},
+			// A safe copy: written under a temp name, verified by the
+			// DataNodes' block checksums, its origin recorded, renamed.
+			{hdfsSide((8*f+d)/f, "per file create + addBlock + complete, 1 lookup to verify (status + block locations), setXAttr (origin record), rename2 (temp -> final), WRITE_BLOCK + BLOCK_CHECKSUM; mkdirs 1 per directory")},
 			{hdfsSide(d/f, "1 getListing per directory")}}},
 		{"hdfs->cos", hdfsURI("/local-hdfs"), cosURI("/hdfs-cos"), [2][]side{
 			{hdfsSide((f+d)/f, "getBlockLocations 1 per file (READ_BLOCK 1), getListing 1 per directory"), cosSide(true)},

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,7 +130,8 @@ func (s *suite) testOrigin(t *testing.T) {
 	ctx := t.Context()
 	data := []byte("origin!")
 	o := fs.Origin{Checksum: crc32c(data), SrcSize: 7,
-		SrcModTime: time.Date(2001, 2, 3, 4, 5, 6, 123456789, time.UTC), SrcChangeTime: time.Date(2002, 1, 1, 0, 0, 0, 987654321, time.UTC)}
+		SrcModTime: time.Date(2001, 2, 3, 4, 5, 6, 123456789, time.UTC), SrcChangeTime: time.Date(2002, 1, 1, 0, 0, 0, 987654321, time.UTC),
+		Job: strings.Repeat("j", 64)} // the longest job id
 	record := func(t *testing.T, p string, o fs.Origin) {
 		t.Helper()
 		if err := or.RecordOrigin(ctx, p, o); err != nil {
@@ -151,7 +153,7 @@ func (s *suite) testOrigin(t *testing.T) {
 			t.Fatalf("Origin(%s): no record after RecordOrigin (extended attributes unsupported here?)", p)
 		}
 		if got.Checksum.String() != o.Checksum.String() || got.SrcSize != o.SrcSize ||
-			!got.SrcModTime.Equal(o.SrcModTime) || !got.SrcChangeTime.Equal(o.SrcChangeTime) {
+			!got.SrcModTime.Equal(o.SrcModTime) || !got.SrcChangeTime.Equal(o.SrcChangeTime) || got.Job != o.Job {
 			t.Errorf("Origin(%s) = %+v, want %+v", p, got, o)
 		}
 	}

@@ -247,7 +247,8 @@ func TestOriginAtCreate(t *testing.T) {
 	srv, cfg := start(t)
 	f := newFS(t, cfg)
 	ctx := context.Background()
-	src := fs.Origin{SrcSize: 5, SrcModTime: time.Date(2020, 1, 2, 3, 4, 5, 6, time.UTC), SrcChangeTime: time.Date(2021, 1, 1, 0, 0, 0, 7, time.UTC)}
+	src := fs.Origin{SrcSize: 5, SrcModTime: time.Date(2020, 1, 2, 3, 4, 5, 6, time.UTC), SrcChangeTime: time.Date(2021, 1, 1, 0, 0, 0, 7, time.UTC),
+		Job: "20261203-133801-6d4ed249"}
 	write := func(p string, data []byte, o fs.CreateOptions) fs.Writer {
 		t.Helper()
 		w, err := f.Create(ctx, p, o)
@@ -276,7 +277,7 @@ func TestOriginAtCreate(t *testing.T) {
 		t.Fatal(err)
 	}
 	if fi.Origin == nil || fi.Origin.SrcSize != 5 || !fi.Origin.SrcModTime.Equal(src.SrcModTime) ||
-		!fi.Origin.SrcChangeTime.Equal(src.SrcChangeTime) || fi.Origin.Checksum.String() != sum.String() {
+		!fi.Origin.SrcChangeTime.Equal(src.SrcChangeTime) || fi.Origin.Checksum.String() != sum.String() || fi.Origin.Job != src.Job {
 		t.Fatalf("Stat's origin = %+v, want %+v with %v", fi.Origin, src, sum)
 	}
 	if err := f.SetAttrs(ctx, "/o/small", fs.Attrs{ModTime: time.Unix(1e9, 0)}); err != nil {

@@ -23,9 +23,10 @@ const (
 	metaCRC32C     = "x-cos-meta-crc32c"      // 8 hex digits, whole file
 	metaCRC32CSize = "x-cos-meta-crc32c-size" // the size that checksum belongs to
 	// metaSource is the origin record: the source's size, mtime and change
-	// time (unix ns, 0 when unknown) when jetcp copied it here, and its
-	// fs.SourceID, as "<size> <mtime> <ctime> <id>" (objects written
-	// before the id have three fields). With metaCRC32C it is valid only while
+	// time (unix ns, 0 when unknown) when jetcp copied it here, its
+	// fs.SourceID and the copying job, as "<size> <mtime> <ctime> <id>
+	// job=<job>" (objects written before the id have three fields, before
+	// the job four). With metaCRC32C it is valid only while
 	// COS's own CRC32C of the object equals that checksum (readOrigin).
 	metaSource = "x-cos-meta-jetcp-src"
 )
@@ -42,6 +43,9 @@ func sourceMeta(o fs.Origin) string {
 	if o.SrcID != "" {
 		v += " " + o.SrcID
 	}
+	if o.Job != "" {
+		v += " job=" + o.Job
+	}
 	return v
 }
 
@@ -56,7 +60,7 @@ func readOrigin(h http.Header, size int64) *fs.Origin {
 		return nil
 	}
 	f := strings.Fields(v)
-	if len(f) != 3 && len(f) != 4 {
+	if len(f) < 3 || len(f) > 5 {
 		return nil
 	}
 	var n [3]int64
@@ -69,9 +73,13 @@ func readOrigin(h http.Header, size int64) *fs.Origin {
 	if n[0] < 0 {
 		return nil
 	}
-	srcID := ""
-	if len(f) == 4 {
-		srcID = f[3]
+	srcID, job := "", ""
+	for _, x := range f[3:] {
+		if j, ok := strings.CutPrefix(x, "job="); ok {
+			job = j
+		} else {
+			srcID = x
+		}
 	}
 	rec, ok := storedCRC32C(h, size)
 	if !ok {
@@ -87,7 +95,7 @@ func readOrigin(h http.Header, size int64) *fs.Origin {
 		}
 		return time.Unix(0, ns).UTC()
 	}
-	return &fs.Origin{Checksum: rec, SrcSize: n[0], SrcModTime: t(n[1]), SrcChangeTime: t(n[2]), SrcID: srcID}
+	return &fs.Origin{Checksum: rec, SrcSize: n[0], SrcModTime: t(n[1]), SrcChangeTime: t(n[2]), SrcID: srcID, Job: job}
 }
 
 // metaHeader renders attributes as x-cos-meta-* headers, on top of old.

@@ -125,18 +125,24 @@ func (s *blockSums) crc32c() fs.Checksum {
 
 // finish ends the last block and returns the file's checksum as the
 // client's FileReader.Checksum computes it from the DataNodes' block
-// checksums (the MD5 of the block MD5s, zero-padded to a power of two of
-// at least 32 bytes), and the whole file's CRC32C.
-func (s *blockSums) finish() (fileMD5 []byte, crc fs.Checksum) {
+// checksums (fileMD5), and the whole file's CRC32C.
+func (s *blockSums) finish() (md5sum []byte, crc fs.Checksum) {
 	if s.inBlock > 0 {
 		s.endBlock()
 	}
+	return fileMD5(s.blocks), fs.CRC32C(s.whole)
+}
+
+// fileMD5 is a file's checksum as the client's FileReader.Checksum makes
+// it of its blocks' checksums: their MD5, the blocks' MD5s zero-padded to
+// a power of two of at least 32 bytes.
+func fileMD5(blocks []byte) []byte {
 	padded := 32
-	for padded < len(s.blocks) {
+	for padded < len(blocks) {
 		padded *= 2
 	}
 	h := md5.New()
-	h.Write(s.blocks)
-	h.Write(make([]byte, padded-len(s.blocks)))
-	return h.Sum(nil), fs.CRC32C(s.whole)
+	h.Write(blocks)
+	h.Write(make([]byte, padded-len(blocks)))
+	return h.Sum(nil)
 }

@@ -31,7 +31,7 @@ func (f *FS) StoreChecksum(ctx context.Context, p string, c fs.Checksum) error {
 }
 
 func (f *FS) record(ctx context.Context, p string, o fs.Origin) error {
-	fi, err := f.Stat(ctx, p)
+	fi, _, err := f.statWritten(ctx, p)
 	if err != nil {
 		return err
 	}

@@ -11,10 +11,19 @@
 // connection, colinmarc's "no available namenodes") is tried again with
 // back-off on a client made anew if the old one is broken; calls that are
 // not idempotent recognise their own earlier success when an answer was lost.
+//
+// A copied file costs the NameNode what its safety needs: create, addBlock,
+// complete, one getListing to verify it (written.go, located.go), setXAttr
+// and rename2. Where the client adds calls (a lookup before rename2, a
+// getFileInfo and a getBlockLocations to verify, updateBlockForPipeline
+// after every block) jetcp sends its own on a connection of its own
+// (ownrpc.go) or answers the client itself (pipeline.go); with Kerberos
+// the client's calls are used as they are.
 package hdfs
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -50,6 +59,8 @@ type FS struct {
 	life     context.Context // ends at Close: stops nnConn's waits
 	stop     context.CancelFunc
 	stats    connStats
+	written  writtenFiles // files written and verified, until renamed or removed
+	own      *ownRPC      // nil with Kerberos (ownrpc.go)
 
 	mu     sync.Mutex
 	cur    *client // nil after the last was retired: connect on next use
@@ -110,6 +121,9 @@ func newFS(ctx context.Context, name string, cfg Config, t tuning) (*FS, error) 
 	} else {
 		// SASL (Kerberos) wraps the RPCs, which nnConn must read.
 		f.opts.NamenodeDialFunc = f.dialNameNode
+		if cfg.User != "" {
+			f.own = newOwnRPC(f, cfg.User)
+		}
 	}
 	f.life, f.stop = context.WithCancel(context.WithoutCancel(ctx))
 	// The first connection is not retried: a wrong address fails at once.
@@ -152,6 +166,9 @@ func (f *FS) Close() error {
 	}
 	f.mu.Unlock()
 	f.stop()
+	if f.own != nil {
+		f.own.Close()
+	}
 	if idle {
 		return c.Close()
 	}
@@ -519,7 +536,8 @@ type writer struct {
 	w      *hdfsclient.FileWriter
 	sums   *blockSums // of what was sent, for CheckStored
 	done   bool
-	closed bool // completed without an error
+	closed bool     // completed without an error
+	file   *written // from Close: for the steps after it (written.go)
 }
 
 func (w *writer) Write(b []byte) (int, error) {
@@ -556,6 +574,10 @@ func (w *writer) Close() error {
 	defer w.f.release(w.c)
 	err := replicating.Do(w.f.life, func(context.Context) error { return w.w.Close() })
 	w.closed = err == nil
+	if w.closed {
+		w.file = &written{}
+		w.f.written.put(w.path, w.file)
+	}
 	return w.f.mapErr("close", w.path, err)
 }
 
@@ -568,26 +590,72 @@ func (w *writer) CheckStored(ctx context.Context) (int64, fs.Checksum, error) {
 		return 0, fs.Checksum{}, fmt.Errorf("%s%s was not completed", w.f.name, w.path)
 	}
 	want, crc := w.sums.finish()
+	lf, sum, err := w.stored(ctx)
+	if err != nil {
+		return 0, fs.Checksum{}, w.f.mapErr("block checksums of", w.path, err)
+	}
+	if !bytes.Equal(sum, want) {
+		return lf.fi.Size, fs.Checksum{}, fmt.Errorf("the DataNodes' file checksum %x differs from %x, that of the bytes sent", sum, want)
+	}
+	// This lookup is the last word on the completed file: what follows
+	// (origin record, attributes, rename, manifest) takes it from here.
+	w.file.learn(lf.fi, lf.id)
+	return lf.fi.Size, crc, nil
+}
+
+// stored is the file's status and its DataNodes' file checksum: one
+// getListing on jetcp's own connection (located.go), else the client's
+// Open (getFileInfo) and Checksum (getBlockLocations).
+func (w *writer) stored(ctx context.Context) (locatedFile, []byte, error) {
 	type stored struct {
-		size int64
-		sum  []byte
+		lf  locatedFile
+		sum []byte
 	}
 	got, err := get(ctx, w.f, func(c *client, _ bool) (stored, error) {
+		if w.f.own != nil {
+			lf, err := w.f.own.locatedFile(ctx, w.path)
+			if err != nil {
+				return stored{}, err
+			}
+			sums, err := lf.checksums(ctx, &w.f.dialer)
+			return stored{lf, fileMD5(sums)}, err
+		}
 		r, err := c.Open(w.path)
 		if err != nil {
 			return stored{}, err
 		}
 		defer r.Close()
 		sum, err := r.Checksum()
-		return stored{r.Stat().Size(), sum}, err
+		lf := locatedFile{fi: w.f.info(w.path, r.Stat())}
+		if st, ok := r.Stat().Sys().(*hdfsclient.FileStatus); ok {
+			lf.id = st.GetFileId()
+		}
+		return stored{lf, sum}, err
 	})
+	return got.lf, got.sum, err
+}
+
+// Version implements fs.VersionedWriter. Once CheckStored verified the
+// file it is the version that lookup found, with the mtime -p put since
+// (the rename into place keeps both inode id and mtime), for no request.
+// Otherwise it looks at the file where it was written (a getFileInfo, as
+// a caller's Stat would cost), and is "" if that fails or it was moved.
+func (w *writer) Version() string {
+	if w.file == nil {
+		return ""
+	}
+	w.f.written.done(w.path, w.file) // nothing more to come
+	if fi, known := w.file.info(); known {
+		return fi.Version
+	}
+	if w.file.moved() {
+		return ""
+	}
+	fi, err := w.f.Stat(w.ctx, w.path)
 	if err != nil {
-		return 0, fs.Checksum{}, w.f.mapErr("block checksums of", w.path, err)
+		return ""
 	}
-	if !bytes.Equal(got.sum, want) {
-		return got.size, fs.Checksum{}, fmt.Errorf("the DataNodes' file checksum %x differs from %x, that of the bytes sent", got.sum, want)
-	}
-	return got.size, crc, nil
+	return fi.Version
 }
 
 // Abort closes what was written and removes it.
@@ -660,12 +728,23 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 		return err
 	}
 	// rename2 replaces an empty directory with a directory; this one
-	// refuses any. A missing oldpath is rename2's own FileNotFound.
-	if ti, err := f.stat(ctx, newpath); err == nil && ti.IsDir() {
-		return fmt.Errorf("rename %s%s: target %s is a directory: %w", f.name, oldpath, newpath, fs.ErrExist)
+	// refuses any. A missing oldpath is rename2's own FileNotFound. A
+	// file this FS wrote needs no look first: rename2 refuses to put a
+	// file over a directory, and the look is made only if it did.
+	_, file := f.written.get(oldpath)
+	dirErr := func() error {
+		if ti, err := f.stat(ctx, newpath); err == nil && ti.IsDir() {
+			return fmt.Errorf("rename %s%s: target %s is a directory: %w", f.name, oldpath, newpath, fs.ErrExist)
+		}
+		return nil
+	}
+	if !file {
+		if err := dirErr(); err != nil {
+			return err
+		}
 	}
 	err := f.do(ctx, func(c *client, mayHaveRun bool) error {
-		err := c.Rename(oldpath, newpath)
+		err := f.rename2(ctx, c, oldpath, newpath)
 		if err == nil || !mayHaveRun || !errors.Is(err, os.ErrNotExist) {
 			return err
 		}
@@ -686,7 +765,23 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 		}
 		return err
 	})
+	if err == nil {
+		f.written.moved(oldpath)
+	} else if file {
+		if derr := dirErr(); derr != nil {
+			return derr
+		}
+	}
 	return f.mapErr("rename", oldpath, err)
+}
+
+// rename2 sends rename2 on jetcp's own connection where there is one: the
+// client's Rename looks up newpath first, for nothing.
+func (f *FS) rename2(ctx context.Context, c *client, oldpath, newpath string) error {
+	if f.own == nil {
+		return c.Rename(oldpath, newpath)
+	}
+	return f.own.rename2(ctx, oldpath, newpath)
 }
 
 // Remove deletes a file or directory (a non-empty one only with recursive).
@@ -700,6 +795,7 @@ func (f *FS) Remove(ctx context.Context, p string, recursive bool) error {
 	if _, err := f.stat(ctx, p); err != nil {
 		return f.mapErr("remove", p, err)
 	}
+	f.written.moved(p)
 	if !recursive {
 		return f.mapErr("remove", p, f.removeFile(ctx, p))
 	}
@@ -708,46 +804,78 @@ func (f *FS) Remove(ctx context.Context, p string, recursive bool) error {
 }
 
 // SetAttrs applies permission, owner and group (both are always sent: the
-// client would send "" for a missing one) and times. HDFS keeps times in
-// milliseconds and the client sends whole seconds. Replication cannot be set
-// through this client and is ignored. Each call is idempotent and retried.
+// client would send "" for a missing one) and times, each only where the
+// file's differ (a new file's permission came with create; a file settled
+// under -p mostly has them all). HDFS keeps times in milliseconds and the
+// client sends whole seconds. Replication cannot be set through this
+// client and is ignored. Each call is idempotent and retried.
 func (f *FS) SetAttrs(ctx context.Context, p string, a fs.Attrs) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	fi, err := f.Stat(ctx, p)
+	fi, k, err := f.statWritten(ctx, p)
 	if err != nil {
 		return err
 	}
-	if a.Mode != nil {
-		mode := *a.Mode & (iofs.ModePerm | iofs.ModeSticky)
-		if err := f.do(ctx, func(c *client, _ bool) error { return c.Chmod(p, mode) }); err != nil {
-			return f.mapErr("chmod", p, err)
-		}
+	if err := f.setMode(ctx, p, fi, k, a); err != nil {
+		return err
 	}
-	if a.Owner != "" || a.Group != "" {
-		owner, group := a.Owner, a.Group
-		if owner == "" {
-			owner = fi.Owner
-		}
-		if group == "" {
-			group = fi.Group
-		}
-		if err := f.do(ctx, func(c *client, _ bool) error { return c.Chown(p, owner, group) }); err != nil {
-			return f.mapErr("chown", p, err)
-		}
+	if err := f.setOwner(ctx, p, fi, k, a); err != nil {
+		return err
 	}
-	if !a.ModTime.IsZero() || !a.AccessTime.IsZero() {
-		mt, at := a.ModTime, a.AccessTime
-		if mt.IsZero() {
-			mt = fi.ModTime
-		}
-		if at.IsZero() {
-			at = fi.AccessTime
-		}
-		if err := f.do(ctx, func(c *client, _ bool) error { return c.Chtimes(p, at, mt) }); err != nil {
-			return f.mapErr("chtimes", p, err)
-		}
+	return f.setTimes(ctx, p, fi, k, a)
+}
+
+// setMode is SetAttrs' setPermission.
+func (f *FS) setMode(ctx context.Context, p string, fi fs.FileInfo, k *written, a fs.Attrs) error {
+	const bits = iofs.ModePerm | iofs.ModeSticky
+	if a.Mode == nil || *a.Mode&bits == fi.Mode&bits {
+		return nil
 	}
+	mode := *a.Mode & bits
+	if err := f.do(ctx, func(c *client, _ bool) error { return c.Chmod(p, mode) }); err != nil {
+		return f.mapErr("chmod", p, err)
+	}
+	k.update(func(fi *fs.FileInfo) { fi.Mode = fi.Mode&^bits | mode })
 	return nil
+}
+
+// setOwner is SetAttrs' setOwner.
+func (f *FS) setOwner(ctx context.Context, p string, fi fs.FileInfo, k *written, a fs.Attrs) error {
+	owner, group := cmp.Or(a.Owner, fi.Owner), cmp.Or(a.Group, fi.Group)
+	if owner == fi.Owner && group == fi.Group {
+		return nil
+	}
+	if err := f.do(ctx, func(c *client, _ bool) error { return c.Chown(p, owner, group) }); err != nil {
+		return f.mapErr("chown", p, err)
+	}
+	k.update(func(fi *fs.FileInfo) { fi.Owner, fi.Group = owner, group })
+	return nil
+}
+
+// setTimes is SetAttrs' setTimes, in the whole seconds the client sends
+// (the access time as the client reports it, in whole seconds too).
+func (f *FS) setTimes(ctx context.Context, p string, fi fs.FileInfo, k *written, a fs.Attrs) error {
+	if a.ModTime.IsZero() && a.AccessTime.IsZero() {
+		return nil
+	}
+	mt, at := cmp.Or(a.ModTime, fi.ModTime), cmp.Or(a.AccessTime, fi.AccessTime)
+	if mt.Unix()*1000 == fi.ModTime.UnixMilli() && at.Unix() == fi.AccessTime.Unix() {
+		return nil
+	}
+	if err := f.do(ctx, func(c *client, _ bool) error { return c.Chtimes(p, at, mt) }); err != nil {
+		return f.mapErr("chtimes", p, err)
+	}
+	k.retimed(at, mt)
+	return nil
+}
+
+// statWritten is p's status from writtenFiles where this FS wrote p,
+// else from the NameNode (k is then nil, and updating it does nothing).
+func (f *FS) statWritten(ctx context.Context, p string) (fs.FileInfo, *written, error) {
+	if fi, k, ok := f.written.known(p); ok {
+		return fi, k, nil
+	}
+	fi, err := f.Stat(ctx, p)
+	return fi, nil, err
 }

@@ -61,7 +61,7 @@ func (f *FS) record(ctx context.Context, fi fs.FileInfo) (fs.OriginRecord, bool,
 	if err != nil {
 		return fs.OriginRecord{}, false, err
 	}
-	var buf [192]byte
+	var buf [256]byte // a record with a job id of 64 characters takes 229
 	n, err := syscall.Getxattr(p, fs.OriginXattr, buf[:])
 	if err != nil {
 		return fs.OriginRecord{}, false, nil // none, or no extended attributes here

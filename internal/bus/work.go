@@ -140,3 +140,16 @@ func (b *Bus) WorkLeft(ctx context.Context, job string) (uint64, error) {
 	}
 	return subjects[subj], nil
 }
+
+// PurgeResults removes an ended job's per-file result events; its other
+// events (created, listed, canceled, done with the report) stay.
+func (b *Bus) PurgeResults(ctx context.Context, job string) error {
+	st, err := b.js.Stream(ctx, EventStream)
+	if err != nil {
+		return fmt.Errorf("open stream %s: %w", EventStream, err)
+	}
+	if err := st.Purge(ctx, jetstream.WithPurgeSubject(messages.EventSubjectFor(job, messages.EventResult))); err != nil {
+		return fmt.Errorf("purge job %s's results: %w", job, err)
+	}
+	return nil
+}

@@ -621,7 +621,7 @@ func TestVerboseBundled(t *testing.T) {
 			t.Fatalf("--dry-run -v wrote to the target")
 		}
 	}
-	if left, _ := filepath.Glob(filepath.Join(tmp, "jetcp-nats-*")); len(left) > 0 {
+	if left, _ := filepath.Glob(filepath.Join(tmp, "jetcp-embedded-*", "*")); len(left) > 0 {
 		t.Fatalf("embedded store left: %v", left)
 	}
 }

@@ -791,6 +791,7 @@ func (e *diffEnv) runLister(t *testing.T, c *genJob, args []string, rj string) (
 	}
 	code, out, werrs := run(t, "watch", "--json", "--nats", e.natsURL(), id)
 	errs += werrs
+	found := false
 	for _, l := range strings.Split(out, "\n") {
 		var ev messages.Event
 		if json.Unmarshal([]byte(l), &ev) != nil || ev.Type != messages.EventDone || ev.Report == nil {
@@ -801,6 +802,10 @@ func (e *diffEnv) runLister(t *testing.T, c *genJob, args []string, rj string) (
 			t.Fatal(err)
 		}
 		writeFile(t, rj, data)
+		found = true
+	}
+	if !found && code != cli.ExitUsage {
+		t.Fatalf("-async: lister watch %s (exit %d) gave no done event with a report:\nstdout:\n%s\nstderr:\n%s", id, code, lastLines(out, 20), lastLines(werrs, 20))
 	}
 	return code, out, errs
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -256,4 +257,26 @@ func TestCopyFromJobManifest(t *testing.T) {
 	}
 	update(t, 2, 18, "--copy-from-manifest", m, src, dst)
 	sameTree(t, src, dst)
+}
+
+// A file copied in chunks, assembled by the committer, gets its manifest
+// line too: the next no-op -update settles it from the listings like any
+// other file (local and COS targets).
+func TestManifestChunkedFile(t *testing.T) {
+	cosEnv(t)
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "big"), randBytes(t, 3<<20+12345))
+	writeFile(t, filepath.Join(src, "small"), randBytes(t, 100))
+	for _, dst := range []string{filepath.Join(t.TempDir(), "dst"), "cosn://" + cosBucket + "/chunked"} {
+		if code, rep, out := runReport(t, "--chunk-size", "1MiB", src, dst); code != cli.ExitOK || rep.FilesCopied != 2 {
+			t.Fatalf("copy to %s: exit %d, %d copied\n%s", dst, code, rep.FilesCopied, out)
+		}
+		logs := t.TempDir()
+		update(t, 0, 2, "--chunk-size", "1MiB", "-log", logs, src, dst)
+		for p, r := range logReasons(t, logs) {
+			if !strings.Contains(r, "(manifest)") {
+				t.Errorf("%s skipped for %q, want by the manifest", p, r)
+			}
+		}
+	}
 }

@@ -121,7 +121,7 @@ func (d *progressDisplay) showSnapshot(s jobclient.Snapshot, final bool) {
 }
 
 // formatProgress is the terminal line, e.g.
-// "12,345/20,000 files 61.7% | 2 failed | 1.2 GiB/2.0 GiB | 85.3 MiB/s, 410 files/s | ETA 12s".
+// "12,345/20,000 files 61.7% | 2 failed | 1.2 GiB/2.0 GiB | 85.3 MiB/s | ETA 12s | 410 files/s".
 func formatProgress(s jobclient.Snapshot, pace jobclient.Pace) string {
 	var b strings.Builder
 	if s.Listing {
@@ -141,10 +141,12 @@ func formatProgress(s jobclient.Snapshot, pace jobclient.Pace) string {
 	if !s.Listing {
 		fmt.Fprintf(&b, fieldSep+"%s/%s", humanBytes(s.BytesDone), humanBytes(s.BytesTotal))
 	}
-	fmt.Fprintf(&b, fieldSep+"%s/s, %.0f files/s", humanBytes(int64(pace.BytesPerS)), pace.FilesPerS)
+	fmt.Fprintf(&b, fieldSep+"%s/s", humanBytes(int64(pace.BytesPerS)))
 	if pace.ETAKnown {
 		fmt.Fprintf(&b, fieldSep+"ETA %s", pace.ETA.Round(time.Second))
 	}
+	// Last: a narrow terminal keeps the ETA rather than this.
+	fmt.Fprintf(&b, fieldSep+"%.0f files/s", pace.FilesPerS)
 	return b.String()
 }
 

@@ -15,12 +15,12 @@ import (
 func TestFormatProgress(t *testing.T) {
 	s := jobclient.Snapshot{FilesTotal: 20000, FilesDone: 12345, BytesTotal: 2 << 30, BytesDone: 1 << 30, FilesFailed: 2}
 	got := formatProgress(s, jobclient.Pace{BytesPerS: 100 << 20, FilesPerS: 1000, ETA: 10240 * time.Millisecond, ETAKnown: true})
-	want := "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB | 100.0 MiB/s, 1000 files/s | ETA 10s"
+	want := "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB | 100.0 MiB/s | ETA 10s | 1000 files/s"
 	if got != want {
 		t.Fatalf("got  %q\nwant %q", got, want)
 	}
 	s = jobclient.Snapshot{Listing: true, FilesTotal: 1500, BytesTotal: 3 << 20, FilesDone: 10}
-	if got := formatProgress(s, jobclient.Pace{}); got != "listing: 1,500 files (3.0 MiB) found, 10 done | 0 B/s, 0 files/s" {
+	if got := formatProgress(s, jobclient.Pace{}); got != "listing: 1,500 files (3.0 MiB) found, 10 done | 0 B/s | 0 files/s" {
 		t.Fatalf("while listing: %q", got)
 	}
 }
@@ -46,11 +46,11 @@ func TestTermLineKeepsLogsAbove(t *testing.T) {
 // A line wider than the terminal loses whole fields from the right, the
 // least important first; a first field wider than the terminal is cut.
 func TestFitLine(t *testing.T) {
-	line := "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB | 100.0 MiB/s, 1000 files/s | ETA 10s"
+	line := "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB | 100.0 MiB/s | ETA 10s | 1000 files/s"
 	for width, want := range map[int]string{
 		200:           line,
 		len(line):     line,
-		len(line) - 1: "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB | 100.0 MiB/s, 1000 files/s",
+		len(line) - 1: "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB | 100.0 MiB/s | ETA 10s",
 		59:            "12,345/20,000 files 61.7% | 2 failed | 1.0 GiB/2.0 GiB",
 		40:            "12,345/20,000 files 61.7% | 2 failed",
 		30:            "12,345/20,000 files 61.7%",

@@ -78,11 +78,14 @@ func Committer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fl.SetOutput(stderr)
 	var sf serviceFlags
 	sf.register(fl)
+	retention := fl.Duration("results-retention", committer.DefaultResultRetention,
+		"how long an ended job's per-file result events stay in the event stream (its report and manifest stay); negative keeps them")
 	if code, ok := parseService(fl, args, &sf, stderr); !ok {
 		return code
 	}
 	return runService(ctx, "committer", sf, jobweb.NewPage(NewLogger(stderr, sf.verbose)), stderr, func(ctx context.Context, b *bus.Bus, reg *prometheus.Registry, log zerolog.Logger) error {
-		return committer.New(b, Registry(hadoopconf.Env(os.Getenv), log), log, committer.WithObserver(metrics.NewCommitter(reg))).Run(ctx)
+		return committer.New(b, Registry(hadoopconf.Env(os.Getenv), log), log, committer.WithObserver(metrics.NewCommitter(reg)),
+			committer.WithResultRetention(*retention)).Run(ctx)
 	})
 }
 

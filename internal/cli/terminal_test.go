@@ -112,3 +112,91 @@ func TestProgressLineFitsTerminal(t *testing.T) {
 		t.Errorf("last frame %q, want the end state: 8/8 files 100.0%% | 8.0 MiB/8.0 MiB", last)
 	}
 }
+
+// On a terminal, a big file's line moves while it copies (issue #21): a
+// 40 MiB file at -bandwidth 2 on a 60-column terminal, watched for 6 s,
+// draws no frame wider than the terminal, and from the first frame with
+// bytes on, the bytes and the ETA drawn each change within a second of
+// every frame (frames come every 500 ms; half a frame more is allowed for
+// a loaded machine's scheduling).
+func TestProgressMovesOnATerminal(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "big"), randBytes(t, 40<<20))
+	tty, master := openPTY(t, 60)
+	type chunk struct {
+		at   time.Time
+		text string
+	}
+	var chunks []chunk
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		buf := make([]byte, 4096)
+		for {
+			n, err := master.Read(buf)
+			if n > 0 {
+				chunks = append(chunks, chunk{time.Now(), string(buf[:n])})
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 7*time.Second)
+	defer cancel()
+	var out bytes.Buffer
+	code := cli.Lister(ctx, []string{"-bandwidth", "2", src, filepath.Join(t.TempDir(), "dst")}, &out, tty)
+	tty.Close()
+	<-read
+	if code != cli.ExitInterrupted {
+		t.Fatalf("exit %d, want %d (stopped)\n%s", code, cli.ExitInterrupted, out.String())
+	}
+	type frame struct {
+		at         time.Time
+		bytes, eta string
+	}
+	field := regexp.MustCompile(`\| ([0-9.]+ [KMG]?i?B)/40\.0 MiB.*ETA ([0-9hms]+)`)
+	var screen strings.Builder
+	var got []frame
+	for _, c := range chunks {
+		if strings.Contains(screen.String(), "interrupted") {
+			break // the stop: bytes stand still from here
+		}
+		from := screen.Len()
+		screen.WriteString(c.text)
+		for _, m := range frameRE.FindAllStringSubmatchIndex(screen.String(), -1) {
+			if m[1] <= from {
+				continue // drawn by an earlier chunk
+			}
+			l := screen.String()[m[2]:m[3]]
+			if w := utf8.RuneCountInString(l); w > 60 {
+				t.Errorf("a frame of %d columns on a 60-column terminal: %q", w, l)
+			}
+			if f := field.FindStringSubmatch(l); f != nil && f[1] != "0 B" {
+				got = append(got, frame{c.at, f[1], f[2]})
+			}
+		}
+	}
+	if len(got) < 6 {
+		t.Fatalf("%d frames with bytes and an ETA, want at least 6 in 6 s:\n%q", len(got), screen.String())
+	}
+	const within = 1500 * time.Millisecond
+	last := got[len(got)-1].at
+	for i, f := range got {
+		if last.Sub(f.at) < within {
+			break // the stop came before a second could pass
+		}
+		bytesMoved, etaMoved := false, false
+		for _, g := range got[i+1:] {
+			if g.at.Sub(f.at) > within {
+				break
+			}
+			bytesMoved = bytesMoved || g.bytes != f.bytes
+			etaMoved = etaMoved || g.eta != f.eta
+		}
+		if !bytesMoved || !etaMoved {
+			t.Errorf("frame at +%v (%s, ETA %s): bytes moved %v, ETA moved %v within %v",
+				f.at.Sub(got[0].at).Round(time.Millisecond), f.bytes, f.eta, bytesMoved, etaMoved, within)
+		}
+	}
+}

@@ -230,7 +230,13 @@ func TestVerifyDifferencesRoundTrip(t *testing.T) {
 			if rep.BytesCopied != int64(len(files["gone.txt"])+len(files["same.txt"])+len(files["changed.bin"])) {
 				t.Errorf("copied %d bytes", rep.BytesCopied)
 			}
-			if g, _ := e.counters(); from != "cos" && g != gets {
+			// No object read but, on a COS target, the target's job manifest
+			// (-update reads it: one GET).
+			manifestGets := int64(0)
+			if strings.HasPrefix(dst, "cosn://") {
+				manifestGets = 1
+			}
+			if g, _ := e.counters(); from != "cos" && g-gets > manifestGets {
 				t.Errorf("the copy read %d objects from COS", g-gets)
 			}
 			v := runVerify(t, dst, verifyArgs...)

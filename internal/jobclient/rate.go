@@ -69,6 +69,11 @@ func (r *Rate) Add(s Snapshot) Pace {
 // job's start.
 func (r *Rate) rates(s Snapshot) (bps, fps float64) {
 	now := rateSample{at: s.Elapsed, bytes: s.BytesCopied, files: s.FilesDone}
+	if n := len(r.samples); n > 0 && (now.bytes < r.samples[n-1].bytes || now.files < r.samples[n-1].files) {
+		// Bytes in flight of an abandoned copy dropped out: the window's
+		// samples no longer measure the same thing.
+		r.samples = r.samples[:0]
+	}
 	r.samples = append(r.samples, now)
 	for len(r.samples) > 2 && now.at-r.samples[1].at >= r.window {
 		r.samples = r.samples[1:]
@@ -89,12 +94,17 @@ func (r *Rate) rates(s Snapshot) (bps, fps float64) {
 func etaBand(est time.Duration) time.Duration { return max(time.Second, est/20) }
 
 // countdown is the ETA to show at elapsed given the estimate est: the
-// last one shown less the time since, within etaBand of est.
+// last one shown less the time since while that is within etaBand of est,
+// else est itself. (Held at the band's edge instead, an ETA whose
+// estimate rises as fast as the clock, as while a start-up burst leaves
+// the average, would stand still.)
 func (r *Rate) countdown(elapsed, est time.Duration) time.Duration {
 	eta := est
 	if r.shownOK && est > 0 {
 		band := etaBand(est)
-		eta = min(max(r.shown-(elapsed-r.shownAt), est-band), est+band)
+		if cd := r.shown - (elapsed - r.shownAt); cd >= est-band && cd <= est+band {
+			eta = cd
+		}
 	}
 	eta = max(eta, 0)
 	r.shown, r.shownAt, r.shownOK = eta, elapsed, true

@@ -28,6 +28,20 @@ func TestRateWindow(t *testing.T) {
 	}
 }
 
+// Bytes counted while in flight drop out when their copy is abandoned (a
+// canceled job): the rate then starts over from the job's start, never
+// negative.
+func TestRateNeverNegative(t *testing.T) {
+	r := jobclient.NewRate(2 * time.Second)
+	for i := range 10 {
+		r.Add(jobclient.Snapshot{Elapsed: time.Duration(i) * 500 * time.Millisecond, BytesCopied: int64(i) << 20, FilesTotal: 1, BytesTotal: 40 << 20})
+	}
+	p := r.Add(jobclient.Snapshot{Elapsed: 5 * time.Second, FilesTotal: 1, BytesTotal: 40 << 20})
+	if p.BytesPerS < 0 || p.FilesPerS < 0 {
+		t.Fatalf("after the bytes in flight dropped out: %v B/s, %v files/s", p.BytesPerS, p.FilesPerS)
+	}
+}
+
 // Bytes seen a little early or late (reports and samples are not in step)
 // make the estimate waver by a few percent, a second either way on a
 // 20 s ETA; the ETA shown still falls by the time passed at every sample

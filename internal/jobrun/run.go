@@ -76,6 +76,7 @@ func Run(ctx context.Context, reg *fs.Registry, plan *lister.Plan, log zerolog.L
 		return nil, err
 	}
 	defer rt.close()
+	rt.noteJob(plan.Job, log)
 	if opts.Connected != nil {
 		cctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 		defer stop() // before rt.close: the page stops following before the bus goes

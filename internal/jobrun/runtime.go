@@ -2,8 +2,7 @@ package jobrun
 
 import (
 	"context"
-	"fmt"
-	"os"
+	"encoding/json"
 	"sync"
 	"time"
 
@@ -25,6 +24,8 @@ import (
 type runtime struct {
 	nc  *nats.Conn
 	bus *bus.Bus
+	// store is the embedded server's store directory, nil with --nats.
+	store *natsembed.Store
 	// undo holds what close releases, in the order acquired: the services
 	// stop before the server they use, the server before its store goes.
 	undo []func()
@@ -42,7 +43,7 @@ func start(ctx context.Context, reg *fs.Registry, log zerolog.Logger, opts Optio
 	}()
 	embedded := opts.NATS.URL == ""
 	if embedded {
-		err = rt.embed(log)
+		err = rt.embed(ctx, reg, log)
 	} else {
 		err = rt.connect(opts.NATS)
 	}
@@ -62,20 +63,64 @@ func start(ctx context.Context, reg *fs.Registry, log zerolog.Logger, opts Optio
 }
 
 // embed starts a JetStream server in this process, storing its streams in
-// a temporary directory removed at close.
-func (rt *runtime) embed(log zerolog.Logger) error {
-	dir, err := os.MkdirTemp("", "jetcp-nats-")
+// a private directory removed at close; a run killed before its close
+// leaves its directory, which the next embedded run removes after
+// sweeping what that run's job left at its target (sweepDead).
+func (rt *runtime) embed(ctx context.Context, reg *fs.Registry, log zerolog.Logger) error {
+	store, dead, err := natsembed.OpenStore(natsembed.StoreParent())
 	if err != nil {
-		return fmt.Errorf("embedded server store: %w", err)
+		return err
 	}
-	rt.undo = append(rt.undo, func() { os.RemoveAll(dir) })
-	srv, err := natsembed.Start(dir, log)
+	rt.undo = append(rt.undo, store.Remove)
+	rt.store = store
+	sweepDead(ctx, reg, dead, log)
+	srv, err := natsembed.Start(store.Dir, log)
 	if err != nil {
 		return err
 	}
 	rt.undo = append(rt.undo, srv.Close)
 	rt.nc = srv.Conn()
 	return nil
+}
+
+// deadJob is the note an embedded run keeps with its store: its job, for
+// a later run to clean up after should this one be killed.
+type deadJob struct {
+	Job       string `json:"job"`
+	WriteRoot string `json:"write_root"`
+}
+
+// noteJob notes the run's job with its embedded store (when it has one).
+func (rt *runtime) noteJob(job *messages.Job, log zerolog.Logger) {
+	if rt.store == nil {
+		return
+	}
+	note, _ := json.Marshal(deadJob{Job: job.ID, WriteRoot: job.WriteRoot})
+	if err := rt.store.Note(string(note)); err != nil {
+		log.Warn().Err(err).Msg("cannot note the job with the embedded store; if this run is killed, its temp files stay at the target")
+	}
+}
+
+// sweepDead removes the temp files and chunk assemblies that the jobs of
+// killed embedded runs left at their targets. Their stores were private,
+// so those jobs are not alive anywhere.
+// A sweep that fails leaves the dead run's note for the next run.
+func sweepDead(ctx context.Context, reg *fs.Registry, dead []*natsembed.Leftover, log zerolog.Logger) {
+	for _, d := range dead {
+		var j deadJob
+		if err := json.Unmarshal([]byte(d.Note), &j); err != nil || !messages.ValidJobID(j.Job) || j.WriteRoot == "" {
+			d.Done() // killed before its job was noted: it wrote nothing
+			continue
+		}
+		n, err := committer.SweepLeftovers(ctx, reg, j.WriteRoot, j.Job, log)
+		if err != nil {
+			log.Warn().Err(err).Str("job", j.Job).Msg("cannot sweep what a killed run left at its target; the next run tries again")
+			d.Keep()
+			continue
+		}
+		d.Done()
+		log.Info().Str("job", j.Job).Str("target", j.WriteRoot).Int("removed", n).Msg("a killed run's job: swept its temp files")
+	}
 }
 
 // connect reaches an external server within seconds, or says why not.
@@ -97,7 +142,9 @@ func (rt *runtime) startServices(ctx context.Context, reg *fs.Registry, log zero
 	}
 	ctx, stop := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	cm := committer.New(rt.bus, reg, log)
+	// The job manifest's spool goes in the private store too, so a killed
+	// run's goes with it.
+	cm := committer.New(rt.bus, reg, log, committer.WithSpoolDir(rt.store.Dir))
 	cp := copier.New(rt.bus, rt.bus, reg, log, copier.WithWorkers(workers), copier.WithName("embedded"))
 	wg.Go(func() { logIfErr(log, cm.Run(ctx)) })
 	wg.Go(func() { logIfErr(log, cp.Run(ctx)) })

@@ -41,7 +41,7 @@ func (t *File) Finish(ctx context.Context, tmp string, sum fs.Checksum, verified
 			return fail(err)
 		}
 	}
-	o := fs.Origin{Checksum: sum, SrcSize: t.Item.Attr.Size, SrcID: fs.SourceID(t.Src)}
+	o := fs.Origin{Checksum: sum, SrcSize: t.Item.Attr.Size, SrcID: fs.SourceID(t.Src), Job: t.Job.ID}
 	if t.Item.Statted {
 		o.SrcModTime, o.SrcChangeTime = t.Item.Attr.ModTime, t.Item.Attr.ChangeTime
 	}

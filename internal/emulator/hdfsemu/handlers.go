@@ -40,7 +40,7 @@ func getListing(nn *nameNode, c caller, req *pb.GetListingRequestProto) (proto.M
 	}
 	if !n.Dir {
 		return &pb.GetListingResponseProto{DirList: &pb.DirectoryListingProto{
-			PartialListing:   []*pb.HdfsFileStatusProto{nn.status(n, name)},
+			PartialListing:   []*pb.HdfsFileStatusProto{nn.listed(n, name, req.GetNeedLocation())},
 			RemainingEntries: proto.Uint32(0),
 		}}, nil
 	}
@@ -66,7 +66,7 @@ func getListing(nn *nameNode, c caller, req *pb.GetListingRequestProto) (proto.M
 	end := min(i+listingPageSize, len(names))
 	list := make([]*pb.HdfsFileStatusProto, 0, end-i)
 	for _, nm := range names[i:end] {
-		list = append(list, nn.status(n.Children[nm], nm))
+		list = append(list, nn.listed(n.Children[nm], nm, req.GetNeedLocation()))
 	}
 	return &pb.GetListingResponseProto{DirList: &pb.DirectoryListingProto{
 		PartialListing:   list,
@@ -94,6 +94,25 @@ func getBlockLocations(nn *nameNode, c caller, req *pb.GetBlockLocationsRequestP
 	if to < from {
 		to = math.MaxUint64
 	}
+	return &pb.GetBlockLocationsResponseProto{Locations: nn.locatedBlocks(n, from, to)}, nil
+}
+
+// listed is a listing's entry; with needLocation a file's carries its
+// blocks' locations, as HDFS's does (listLocatedStatus).
+func (nn *nameNode) listed(n *inode, name string, needLocation bool) *pb.HdfsFileStatusProto {
+	if !needLocation || n.Dir {
+		return nn.status(n, name)
+	}
+	if n.LeaseHolder != "" {
+		nn.syncBlockLengths(n) // still being written: take what the DataNode has
+	}
+	st := nn.status(n, name)
+	st.Locations = nn.locatedBlocks(n, 0, math.MaxUint64)
+	return st
+}
+
+// locatedBlocks are n's blocks that hold bytes in [from, to).
+func (nn *nameNode) locatedBlocks(n *inode, from, to uint64) *pb.LocatedBlocksProto {
 	lbs := &pb.LocatedBlocksProto{
 		FileLength:          proto.Uint64(n.length()),
 		UnderConstruction:   proto.Bool(n.LeaseHolder != ""),
@@ -111,7 +130,7 @@ func getBlockLocations(nn *nameNode, c caller, req *pb.GetBlockLocationsRequestP
 		}
 		off = end
 	}
-	return &pb.GetBlockLocationsResponseProto{Locations: lbs}, nil
+	return lbs
 }
 
 func (nn *nameNode) serverDefaults() *pb.FsServerDefaultsProto {
