@@ -284,6 +284,7 @@ func (rc *rpcConn) call(rrh *pb.RpcRequestHeaderProto, rest []byte) error {
 var atMostOnce = map[string]bool{
 	"create": true, "append": true, "rename": true, "rename2": true,
 	"delete": true, "setXAttr": true, "removeXAttr": true,
+	"createSnapshot": true, "deleteSnapshot": true,
 }
 
 func retryKey(rrh *pb.RpcRequestHeaderProto) string {
