@@ -249,11 +249,23 @@ func jetcpOwn(e fs.DiffEntry) bool {
 // naming each copy as in s2 (DistCpSync's prepareDiffListForCopyListing).
 func (d *diffPlan) fromReport(report []fs.DiffEntry) {
 	seen := map[string]bool{}
-	var changed []fs.DiffEntry
+	for _, e := range d.targetOps(report) {
+		p := d.renamed(e.Path, e.Type == fs.DiffModify)
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		d.copies = append(d.copies, diffCopy{path: p, created: e.Type == fs.DiffCreate})
+	}
+}
+
+// targetOps takes the report's renames and deletes into the plan and
+// returns its created and modified entries (the snapshot root's own
+// "M ." is nothing to do).
+func (d *diffPlan) targetOps(report []fs.DiffEntry) (changed []fs.DiffEntry) {
 	for _, e := range report {
 		switch {
 		case e.Path == "":
-			// The snapshot root itself ("M ."): nothing to do.
 		case e.Type == fs.DiffRename:
 			d.renames = append(d.renames, diffRename{from: e.Path, to: e.Target})
 		case e.Type == fs.DiffDelete:
@@ -262,14 +274,7 @@ func (d *diffPlan) fromReport(report []fs.DiffEntry) {
 			changed = append(changed, e)
 		}
 	}
-	for _, e := range changed {
-		p := d.renamed(e.Path, e.Type == fs.DiffModify)
-		if seen[p] {
-			continue
-		}
-		seen[p] = true
-		d.copies = append(d.copies, diffCopy{path: p, created: e.Type == fs.DiffCreate})
-	}
+	return changed
 }
 
 // renamed names p (named as in s1) as in s2: below the deepest renamed

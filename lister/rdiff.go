@@ -70,16 +70,8 @@ func rdiffMissing(d *diffPlan, target fs.URI, name string, err error) error {
 // getRenameAndDeleteDiffsRdiff); its copies are named as in s1, the
 // state the target is brought to.
 func (d *diffPlan) fromReverseReport(report []fs.DiffEntry) {
-	for _, e := range report {
-		switch {
-		case e.Path == "":
-		case e.Type == fs.DiffRename:
-			d.renames = append(d.renames, diffRename{from: e.Path, to: e.Target})
-		case e.Type == fs.DiffDelete:
-			d.deletes = append(d.deletes, e.Path)
-		default:
-			d.copies = append(d.copies, diffCopy{path: e.Path, created: e.Type == fs.DiffCreate})
-		}
+	for _, e := range d.targetOps(report) {
+		d.copies = append(d.copies, diffCopy{path: e.Path, created: e.Type == fs.DiffCreate})
 	}
 	for i, p := range d.deletes {
 		d.deletes[i] = d.rebase(p, false, func(r diffRename) (string, string) { return r.to, r.from })
