@@ -354,3 +354,26 @@ func TestDiffThenRDiffHDFS(t *testing.T) {
 		t.Fatalf("-rdiff of a changed target: exit %d\n%s%s", code, out, errs)
 	}
 }
+
+// -diff s1 . syncs to the source as it is now (DistCp's "." for the
+// current state), copying from SRC itself.
+func TestDiffToCurrentState(t *testing.T) {
+	c := startHDFS(t)
+	cosEnv(t)
+	sh := newHDFSShell(t, c)
+	for _, f := range []string{"a/x", "b"} {
+		sh.put("/src/"+f, f)
+	}
+	snap(t, c, "/src", "s1")
+	remote, obj := "hdfs://"+c.Addr()+"/src", "cosn://"+cosBucket+"/t"
+	if code, _, out := runReport(t, "-update", remote+"/.snapshot/s1", obj); code != cli.ExitOK {
+		t.Fatalf("copy s1: exit %d\n%s", code, out)
+	}
+	sh.mv("/src/a", "/src/a2")
+	sh.put("/src/c", "new")
+	if code, rep, out := runReport(t, "-update", "-diff", "s1", ".", remote, obj); code != cli.ExitOK || rep.FilesCopied != 1 {
+		t.Fatalf("-diff s1 .: exit %d, %d copied\n%s", code, rep.FilesCopied, out)
+	}
+	snap(t, c, "/src", "now")
+	sameAs(t, remote, "now", obj)
+}
