@@ -278,3 +278,14 @@ func Close(fsys FS) error {
 	}
 	return c.Close()
 }
+
+// SnapshotDiff is the difference between snapshots from and to of dir
+// through fsys's Snapshotter; without one it fails with an error wrapping
+// errors.ErrUnsupported (only HDFS keeps snapshots).
+func SnapshotDiff(ctx context.Context, fsys FS, dir, from, to string) ([]DiffEntry, error) {
+	s, ok := fsys.(Snapshotter)
+	if !ok {
+		return nil, unsupported(fsys, "report snapshot differences (only HDFS keeps snapshots)")
+	}
+	return s.SnapshotDiff(ctx, dir, from, to)
+}

@@ -328,3 +328,49 @@ type OriginRecorder interface {
 	RecordOrigin(ctx context.Context, path string, o Origin) error
 	Origin(ctx context.Context, fi FileInfo) (o Origin, ok bool, err error)
 }
+
+// Snapshotter is implemented by backends with directory snapshots (HDFS):
+// a snapshot is a read-only view of a directory's tree at DIR/.snapshot/NAME
+// (readable through Stat, List and Open like any path), and the difference
+// between two snapshots is read from the store without listing either
+// tree. It is what -diff s1 s2 needs: work in proportion to the change.
+type Snapshotter interface {
+	// CreateSnapshot makes snapshot name of directory dir, allowing
+	// snapshots on dir first where it needs that and may.
+	CreateSnapshot(ctx context.Context, dir, name string) error
+	// DeleteSnapshot deletes snapshot name of dir.
+	DeleteSnapshot(ctx context.Context, dir, name string) error
+	// SnapshotDiff is the difference from snapshot from to snapshot to of
+	// dir ("" names dir's current state), as HDFS's SnapshotDiffReport
+	// gives it: paths relative to dir, slash-separated, "" for dir itself.
+	// The paths of modify and create entries, and the source of a rename,
+	// are named as in from; a rename's Target as in to. Children of created
+	// or deleted directories are not listed.
+	SnapshotDiff(ctx context.Context, dir, from, to string) ([]DiffEntry, error)
+}
+
+// DiffType is the kind of a DiffEntry, with HDFS's report letters.
+type DiffType byte
+
+const (
+	DiffModify DiffType = 'M'
+	DiffCreate DiffType = '+'
+	DiffDelete DiffType = '-'
+	DiffRename DiffType = 'R'
+)
+
+// DiffEntry is one line of a snapshot difference report.
+type DiffEntry struct {
+	Type   DiffType
+	Path   string
+	Target string // for DiffRename
+}
+
+// String is the line as `hdfs snapshotDiff` prints it.
+func (e DiffEntry) String() string {
+	s := string(e.Type) + "\t./" + e.Path
+	if e.Type == DiffRename {
+		s += " -> ./" + e.Target
+	}
+	return s
+}

@@ -65,6 +65,11 @@ type Config struct {
 	// VerifyAfter (--verify): once the copy has committed, verify the
 	// target as lister verify would.
 	VerifyAfter bool
+	// DiffFrom and DiffTo are -diff's (or, with RDiff, -rdiff's)
+	// snapshots (diff.go, rdiff.go).
+	DiffFrom, DiffTo string
+	RDiff            bool
+	bothDiffs        bool // -diff and -rdiff both given
 }
 
 // maxListThreads is DistCpOptions.MAX_NUM_LISTSTATUS_THREADS.
@@ -99,6 +104,7 @@ const (
 	argBool argKind = iota
 	argValue
 	argUnsupported // a DistCp option jetcp does not implement yet
+	argPair        // an option with two values (-diff s1 s2)
 )
 
 type argSpec struct {
@@ -106,6 +112,7 @@ type argSpec struct {
 	nargs int    // values an unsupported option takes
 	why   string // for unsupported options
 	set   func(c *Config, v string) error
+	set2  func(c *Config, a, b string) error // argPair
 }
 
 func boolArg(f func(c *Config)) argSpec {
@@ -230,8 +237,6 @@ var argSpecs = map[string]argSpec{
 		return nil
 	}),
 	"append": unsupported(0, "copying only a file's missing tail is not implemented; use -update"),
-	"diff":   unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
-	"rdiff":  unsupported(2, "HDFS snapshot diffs are not implemented; use -update -delete"),
 	"xtrack": unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
 	"blocksperchunk": valueArg(func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
@@ -339,6 +344,9 @@ func ParseArgs(args []string) (Config, error) {
 		return c, err
 	}
 	if err := c.checkCopyExtras(); err != nil {
+		return c, err
+	}
+	if err := c.checkDiff(); err != nil {
 		return c, err
 	}
 	return c, nil
@@ -480,16 +488,11 @@ func (c *Config) option(args []string, i int, unsupportedSeen *[]string) (name s
 		}
 		_ = spec.set(c, "")
 	case argValue:
-		if !hasValue {
-			if i+1 >= len(args) {
-				return name, i, usagef("option -%s needs a value", name)
-			}
-			i++
-			value = args[i]
-		}
-		if err := spec.set(c, value); err != nil {
-			return name, i, err
-		}
+		i, err = c.value(spec, args, i, name, value, hasValue)
+		return name, i, err
+	case argPair:
+		i, err = c.pair(spec, args, i, name, value, hasValue)
+		return name, i, err
 	case argUnsupported:
 		n := spec.nargs
 		if hasValue {
@@ -502,6 +505,19 @@ func (c *Config) option(args []string, i int, unsupportedSeen *[]string) (name s
 		*unsupportedSeen = append(*unsupportedSeen, name)
 	}
 	return name, i, nil
+}
+
+// value takes an argValue option's value (-m 20, or -m=20) and returns
+// the index of the last argument it used.
+func (c *Config) value(spec argSpec, args []string, i int, name, value string, hasValue bool) (int, error) {
+	if !hasValue {
+		if i+1 >= len(args) {
+			return i, usagef("option -%s needs a value", name)
+		}
+		i++
+		value = args[i]
+	}
+	return i, spec.set(c, value)
 }
 
 // mapReduceOnly are prefixes of Hadoop properties that tune MapReduce or

@@ -35,6 +35,9 @@ type Plan struct {
 	// then only place entries that name no target.
 	manifest     []manifestEntry
 	fromManifest bool
+	// diff is -diff's plan (diff.go): the listing applies it instead of
+	// walking Roots.
+	diff *diffPlan
 }
 
 // Root is one source and where its tree lands.
@@ -58,6 +61,10 @@ type Root struct {
 func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) (*Plan, error) {
 	o := withDefaults(cfg)
 	names, err := sourceNames(ctx, reg, cfg)
+	if err != nil {
+		return nil, err
+	}
+	names, diff, err := diffSource(ctx, reg, cfg, names)
 	if err != nil {
 		return nil, err
 	}
@@ -96,6 +103,9 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	}
 	plan := &Plan{Job: job, Roots: roots, Filter: flt, Target: t.state()}
 	if err := plan.readManifest(ctx, reg, cfg.CopyFromManifest, writeRoot); err != nil {
+		return nil, err
+	}
+	if err := plan.planDiff(ctx, reg, cfg, diff); err != nil {
 		return nil, err
 	}
 	if o.Delete && t.exists && t.info.IsDir() {

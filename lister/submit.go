@@ -149,6 +149,9 @@ func (l *Lister) list(ctx context.Context, p *Plan, e *enqueuer) error {
 	if p.fromManifest {
 		return l.listManifest(ctx, p, e)
 	}
+	if p.diff != nil {
+		return l.listDiff(ctx, p, e)
+	}
 	for _, r := range p.Roots {
 		if err := l.listRoot(ctx, p, r, e); err != nil {
 			return err

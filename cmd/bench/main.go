@@ -15,7 +15,11 @@
 // COS and COS -> local, next to the physical minimum; issue #17) and
 // cos-verify (a tree of small files copied to the COS emulator, then
 // proven by lister verify with no GET: both timed, with COS's requests
-// per file; issue #18). Each
+// per file; issue #18) and snapshot-diff (a tree on the HDFS emulator
+// copied from its snapshot s1 to COS, 0.5% of it changed and a directory
+// renamed, then caught up from snapshot s2 by -update -delete and by
+// -update -diff s1 s2: both timed, with the NameNode's and COS's
+// requests; issue #19). Each
 // measurement is repeated
 // -runs times, tools interleaved, and the median wall time reported; every
 // copy is checked against the source. A failed run stops bench with exit
@@ -64,6 +68,8 @@ type options struct {
 	reqDirs, reqM        int
 	verifyFiles          int
 	verifyKiB, verifyM   int
+	diffFiles, diffKiB   int
+	diffM                int
 }
 
 func parseFlags(args []string) (*options, error) {
@@ -102,6 +108,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.verifyFiles, "verify-files", 20000, "cos-verify: number of files copied to COS, then verified (spread over 20x20 directories)")
 	fs.IntVar(&o.verifyKiB, "verify-kib", 4, "cos-verify: KiB per file")
 	fs.IntVar(&o.verifyM, "verify-m", 20, "cos-verify: jetcp -m of the copy and the verify")
+	fs.IntVar(&o.diffFiles, "diff-files", 200000, "snapshot-diff: number of files in the HDFS tree (spread over 20x20 directories); 0.5% of them change")
+	fs.IntVar(&o.diffKiB, "diff-kib", 1, "snapshot-diff: KiB per file")
+	fs.IntVar(&o.diffM, "diff-m", 20, "snapshot-diff: jetcp -m of every copy")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -112,9 +121,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if o.quick {
 		for name, p := range map[string]*int{"runs": &o.runs, "warmup": &o.warmup, "large-mib": &o.largeMiB, "small-files": &o.smallFiles,
-			"hdfs-files": &o.hdfsFiles, "hdfs-mib": &o.hdfsMiB, "cos-files": &o.cosFiles, "verify-files": &o.verifyFiles} {
+			"hdfs-files": &o.hdfsFiles, "hdfs-mib": &o.hdfsMiB, "cos-files": &o.cosFiles, "verify-files": &o.verifyFiles, "diff-files": &o.diffFiles} {
 			if !set[name] {
-				*p = map[string]int{"runs": 1, "warmup": 0, "large-mib": 32, "small-files": 2000, "hdfs-files": 16, "hdfs-mib": 2, "cos-files": 32, "verify-files": 2000}[name]
+				*p = map[string]int{"runs": 1, "warmup": 0, "large-mib": 32, "small-files": 2000, "hdfs-files": 16, "hdfs-mib": 2, "cos-files": 32, "verify-files": 2000, "diff-files": 20000}[name]
 			}
 		}
 	}
@@ -139,7 +148,8 @@ func parseFlags(args []string) (*options, error) {
 	for name, v := range map[string]int{"runs": o.runs, "large-files": o.largeFiles, "large-mib": o.largeMiB, "small-files": o.smallFiles,
 		"small-kib": o.smallKiB, "hdfs-files": o.hdfsFiles, "hdfs-mib": o.hdfsMiB, "hdfs-m": o.hdfsM, "cos-files": o.cosFiles, "cos-kib": o.cosKiB,
 		"req-files": o.reqFiles, "req-kib": o.reqKiB, "req-dirs": o.reqDirs, "req-m": o.reqM,
-		"verify-files": o.verifyFiles, "verify-kib": o.verifyKiB, "verify-m": o.verifyM} {
+		"verify-files": o.verifyFiles, "verify-kib": o.verifyKiB, "verify-m": o.verifyM,
+		"diff-files": o.diffFiles, "diff-kib": o.diffKiB, "diff-m": o.diffM} {
 		if v < 1 {
 			return nil, fmt.Errorf("-%s must be at least 1", name)
 		}
@@ -175,6 +185,9 @@ func (o *options) needBytes() int64 {
 	if o.selected(wlVerify) {
 		n += 2 * int64(o.verifyFiles) * int64(max(o.verifyKiB, 4)) << 10
 	}
+	if o.selected(wlDiff) {
+		n += 4 * int64(o.diffFiles) * int64(max(o.diffKiB, 4)) << 10
+	}
 	return n + 64<<20
 }
 
@@ -191,6 +204,7 @@ type bench struct {
 
 	reqWL    *workload // the requests workload, once counted
 	verifyWL *workload // the cos-verify workload, once measured
+	diffWL   *workload // the snapshot-diff workload, once measured
 }
 
 func main() { os.Exit(run(os.Args[1:])) }
@@ -239,6 +253,9 @@ func run(args []string) int {
 	}
 	if len(res.Verify) > 0 {
 		printVerify(os.Stdout, b.verifyWL, opts.verifyM, res.Verify)
+	}
+	if len(res.Diff) > 0 {
+		printDiff(os.Stdout, b.diffWL, opts.diffM, res.Diff)
 	}
 	if !opts.keep {
 		for _, d := range []string{b.srcDir, b.dstDir, b.emuDir, filepath.Join(b.work, "tmp")} {
@@ -299,10 +316,10 @@ func (b *bench) findPrograms() error {
 	b.hdfsEmu = filepath.Join(o.binDir, "hdfs-emulator")
 	b.cosEmu = filepath.Join(o.binDir, "cos-emulator")
 	need := []string{b.lister}
-	if o.selected(wlHDFS) || o.selected(wlReq) {
+	if o.selected(wlHDFS) || o.selected(wlReq) || o.selected(wlDiff) {
 		need = append(need, b.hdfsEmu)
 	}
-	if o.selected(wlCOS) || o.selected(wlReq) || o.selected(wlVerify) {
+	if o.selected(wlCOS) || o.selected(wlReq) || o.selected(wlVerify) || o.selected(wlDiff) {
 		need = append(need, b.cosEmu)
 	}
 	for _, p := range need {
@@ -417,6 +434,7 @@ func (o *options) config(b *bench) map[string]any {
 		"cos_files": o.cosFiles, "cos_kib": o.cosKiB, "cos_latency": o.cosLatency.String(), "cos_m": o.cosM,
 		"req_files": o.reqFiles, "req_kib": o.reqKiB, "req_dirs": o.reqDirs, "req_m": o.reqM,
 		"verify_files": o.verifyFiles, "verify_kib": o.verifyKiB, "verify_m": o.verifyM,
+		"diff_files": o.diffFiles, "diff_kib": o.diffKiB, "diff_m": o.diffM,
 		"bin": o.binDir, "jetcp_tmpdir": o.jetcpTmp,
 	}
 }
@@ -494,15 +512,24 @@ func (b *bench) runAll(res *results) ([]*row, error) {
 			b.smallDone = true
 		}
 	}
-	if o.selected(wlReq) {
-		if err := b.runRequests(res); err != nil {
-			return rows, err
+	return rows, b.runCounted(res)
+}
+
+// runCounted runs the selected workloads that count requests as well as
+// time (requests, cos-verify, snapshot-diff), into res.
+func (b *bench) runCounted(res *results) error {
+	for _, w := range []struct {
+		name string
+		run  func(*results) error
+	}{{wlReq, b.runRequests}, {wlVerify, b.runVerify}, {wlDiff, b.runDiff}} {
+		if !b.opts.selected(w.name) {
+			continue
+		}
+		if err := w.run(res); err != nil {
+			return err
 		}
 	}
-	if o.selected(wlVerify) {
-		return rows, b.runVerify(res)
-	}
-	return rows, nil
+	return nil
 }
 
 // runRequests generates the requests workload and counts what copying it

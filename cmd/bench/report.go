@@ -23,7 +23,7 @@ const (
 	wlReq   = "requests"
 )
 
-var workloadNames = []string{wlLarge, wlSmall, wlNoop, wlHDFS, wlCOS, wlReq, wlVerify}
+var workloadNames = []string{wlLarge, wlSmall, wlNoop, wlHDFS, wlCOS, wlReq, wlVerify, wlDiff}
 
 // sample is one timed run.
 type sample struct {
@@ -251,6 +251,8 @@ type results struct {
 	Requests []reqRow `json:"requests,omitempty"`
 	// Verify is the cos-verify workload's copy and verify.
 	Verify []verifyRow `json:"cos_verify,omitempty"`
+	// Diff is the snapshot-diff workload's two catch-ups.
+	Diff []diffRow `json:"snapshot_diff,omitempty"`
 }
 
 func writeJSON(path string, res *results) error {

@@ -147,7 +147,10 @@ func startEmulator(bin string, args []string, dir, logPath string) (*emulator, e
 		logf.Close()
 		return nil, err
 	}
-	argv := append([]string{"-addr", addr, "-dir", dir}, args...)
+	argv := append([]string{"-addr", addr}, args...)
+	if dir != "" {
+		argv = append([]string{"-addr", addr, "-dir", dir}, args...)
+	}
 	fmt.Fprintf(logf, "$ %s %s\n", bin, shellJoin(argv))
 	cmd := exec.Command(bin, argv...)
 	cmd.Stdout, cmd.Stderr = logf, logf

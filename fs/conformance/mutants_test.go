@@ -262,3 +262,12 @@ func (m *serverStale) ServerChecksum(ctx context.Context, fi fs.FileInfo) (fs.Ch
 	m.seen.Store(fi.Path, sum)
 	return sum, true, nil
 }
+
+// noDiff claims snapshots and reports no difference between any two.
+type noDiff struct{ mutant }
+
+func (noDiff) CreateSnapshot(context.Context, string, string) error { return nil }
+func (noDiff) DeleteSnapshot(context.Context, string, string) error { return nil }
+func (noDiff) SnapshotDiff(context.Context, string, string, string) ([]fs.DiffEntry, error) {
+	return nil, nil
+}

@@ -21,6 +21,10 @@ type Config struct {
 	// PartSize is the multipart part size, and the size from which uploads
 	// are multipart.
 	PartSize int64
+	// MaxCopySize is the largest object one Put Object - Copy copies; a
+	// larger one is copied by Upload Part - Copy ranges. 0: COS's limit,
+	// 5 GiB (tests lower it).
+	MaxCopySize int64
 }
 
 // DefaultPartSize is Hadoop-COS's default upload part size.

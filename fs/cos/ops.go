@@ -91,7 +91,7 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 		if exists && ti.IsDir() {
 			return fmt.Errorf("rename cosn://%s%s: target %s is a directory: %w", f.bucket, oldpath, newpath, fs.ErrExist)
 		}
-		if err := f.copyObject(ctx, key(oldpath), key(newpath), nil); err != nil {
+		if err := f.copySized(ctx, key(oldpath), key(newpath), fi.Size); err != nil {
 			return f.mapErr("rename", oldpath, err)
 		}
 		_, err := f.c.Object.Delete(ctx, key(oldpath))
@@ -110,7 +110,7 @@ func (f *FS) Rename(ctx context.Context, oldpath, newpath string) error {
 		if e.IsDir() {
 			k += "/"
 		}
-		if err := f.copyObject(ctx, k, to+strings.TrimPrefix(k, from), nil); err != nil {
+		if err := f.copySized(ctx, k, to+strings.TrimPrefix(k, from), e.Size); err != nil {
 			return f.mapErr("rename", oldpath, err)
 		}
 		moved = append(moved, k)

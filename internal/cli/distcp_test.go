@@ -138,8 +138,8 @@ func TestDistCpUnsupportedRefused(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-update", "-diff", "s1", "s2"}, "-diff is not supported by jetcp: HDFS snapshot diffs"},
-		{[]string{"-update", "-rdiff", "s2", "s1"}, "-rdiff is not supported"},
+		{[]string{"-update", "-diff", "s1", "s2"}, "-diff needs an HDFS source"},
+		{[]string{"-update", "-rdiff", "s2", "s1"}, "-rdiff needs an HDFS source"},
 		{[]string{"-update", "-append"}, "-append is not supported"},
 		{[]string{"-update", "-xtrack", "/tmp/x"}, "-xtrack is not supported"},
 		{[]string{"-updateRoot", "-update"}, "-updateRoot is not supported"},

@@ -47,7 +47,7 @@ func TestRefusals(t *testing.T) {
 		{"misspelt option", []string{"-updat", src, dst}, "unknown option -updat: did you mean -update?"},
 		{"bad bandwidth", []string{"-bandwidth", "fast", src, dst}, "-bandwidth"},
 		{"bad strategy", []string{"-strategy", "random", src, dst}, "-strategy"},
-		{"snapshot diff", []string{"-update", "-diff", "s1", "s2", src, dst}, "-diff is not supported"},
+		{"snapshot diff of a local source", []string{"-update", "-diff", "s1", "s2", src, dst}, "-diff needs an HDFS source"},
 		{"no arguments", []string{}, "missing source and target"},
 		{"no target", []string{src}, "missing source"},
 		{"missing source", []string{filepath.Join(base, "nope"), dst}, "does not exist"},

@@ -32,6 +32,13 @@ What to copy
 How to decide, per file
   -update               copy only files whose size or checksum differ
   -overwrite            copy every file, replacing the target
+  -diff S1 S2           with -update, from an HDFS directory with snapshots S1 and
+                        S2 (S2 may be . for now): apply the renames and deletes
+                        between them to the target, then copy what was created or
+                        modified, from SRC/.snapshot/S2; the target's state at S1
+                        is proven by its snapshot S1 or its job manifests
+  -rdiff S2 S1          with -update, roll an HDFS target that has snapshots S2
+                        and S1 (and no change since S2) back to SRC's snapshot S1
   (neither)             copy what is missing; an existing file target is
                         overwritten (as DistCp); sources sharing a path refuse
   -skipcrccheck         with -update, compare sizes only; without it, check each
@@ -107,7 +114,7 @@ Where
                         --nats-cert/--nats-key FILE for mutual TLS
   --replicas N          stream replication (default 3 on a cluster of 3 or more, else 1)
 
-Not supported, refused with the reason: -append, -diff, -rdiff, -xtrack,
+Not supported, refused with the reason: -append, -xtrack,
 -updateRoot, -sizelimit, -filelimit, -useiterator, -mapredSslConf, -conf,
 -libjars, -files, -archives.
 

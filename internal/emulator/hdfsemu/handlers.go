@@ -14,7 +14,7 @@ import (
 func getFileInfo(nn *nameNode, c caller, req *pb.GetFileInfoRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, _, _, err := nn.ns.lookup(c, req.GetSrc())
+	n, _, _, err := nn.ns.lookupRead(c, req.GetSrc())
 	var re *rpcError
 	if errors.As(err, &re) && re.class == exParentNotDir {
 		return &pb.GetFileInfoResponseProto{}, nil
@@ -31,7 +31,7 @@ func getFileInfo(nn *nameNode, c caller, req *pb.GetFileInfoRequestProto) (proto
 func getListing(nn *nameNode, c caller, req *pb.GetListingRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, _, name, err := nn.ns.lookup(c, req.GetSrc())
+	n, _, name, err := nn.ns.lookupRead(c, req.GetSrc())
 	if err != nil {
 		return nil, err
 	}
@@ -77,9 +77,12 @@ func getListing(nn *nameNode, c caller, req *pb.GetListingRequestProto) (proto.M
 func getBlockLocations(nn *nameNode, c caller, req *pb.GetBlockLocationsRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.existingFile(c, req.GetSrc())
+	n, err := nn.readable(c, req.GetSrc(), 0)
 	if err != nil {
 		return nil, err
+	}
+	if n.Dir {
+		return nil, newErr(exFileNotFound, "Path is not a file: %s", req.GetSrc())
 	}
 	if err := c.check(n, permRead); err != nil {
 		return nil, err
@@ -508,6 +511,9 @@ func deletePath(nn *nameNode, c caller, req *pb.DeleteRequestProto) (proto.Messa
 	if parent.Perm&0o1000 != 0 && !c.super && c.user != n.Owner && c.user != parent.Owner {
 		return nil, newErr(exAccessControl, "Permission denied by sticky bit: user=%s, path=%q", c.user, n.path())
 	}
+	if d := hasSnapshots(n); d != nil {
+		return nil, newErr(exSnapshot, "The directory %s cannot be deleted since %s is snapshottable and already has snapshots", n.path(), d.path())
+	}
 	freed := collectBlocks(n, nil)
 	detach(n)
 	nn.removeBlocks(freed)
@@ -615,7 +621,7 @@ func renewLease(nn *nameNode, c caller, req *pb.RenewLeaseRequestProto) (proto.M
 func getContentSummary(nn *nameNode, c caller, req *pb.GetContentSummaryRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.existing(c, req.GetPath())
+	n, err := nn.readable(c, req.GetPath(), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -683,6 +689,9 @@ func truncate(nn *nameNode, c caller, req *pb.TruncateRequestProto) (proto.Messa
 	}
 	if n.LeaseHolder != "" && nn.leaseHolderActive(n.LeaseHolder) {
 		return nil, newErr(exAlreadyBeingCreated, "%s is open for writing by %s", req.GetSrc(), n.LeaseHolder)
+	}
+	if nn.ns.inSnapshot(n) {
+		return nil, newErr(exUnsupported, "hdfs-emulator: cannot truncate %s: a snapshot holds its blocks", req.GetSrc())
 	}
 	nn.syncBlockLengths(n)
 	want := req.GetNewLength()
@@ -762,7 +771,7 @@ func visibleXAttrs(c caller, n *inode) []string {
 func listXAttrs(nn *nameNode, c caller, req *pb.ListXAttrsRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.permitted(c, req.GetSrc(), permRead)
+	n, err := nn.readable(c, req.GetSrc(), permRead)
 	if err != nil {
 		return nil, err
 	}
@@ -778,7 +787,7 @@ func listXAttrs(nn *nameNode, c caller, req *pb.ListXAttrsRequestProto) (proto.M
 func getXAttrs(nn *nameNode, c caller, req *pb.GetXAttrsRequestProto) (proto.Message, error) {
 	nn.mu.Lock()
 	defer nn.mu.Unlock()
-	n, err := nn.permitted(c, req.GetSrc(), permRead)
+	n, err := nn.readable(c, req.GetSrc(), permRead)
 	if err != nil {
 		return nil, err
 	}

@@ -82,32 +82,37 @@ func (nn *nameNode) close() error {
 func (nn *nameNode) changed() { nn.dirty = true }
 
 var handlers = map[string]handler{
-	"getFileInfo":            method(getFileInfo),
-	"getListing":             method(getListing),
-	"getBlockLocations":      method(getBlockLocations),
-	"getServerDefaults":      method(getServerDefaults),
-	"create":                 method(create),
-	"append":                 method(appendFile),
-	"addBlock":               method(addBlock),
-	"abandonBlock":           method(abandonBlock),
-	"complete":               method(complete),
-	"updateBlockForPipeline": method(updateBlockForPipeline),
-	"mkdirs":                 method(mkdirs),
-	"rename":                 method(rename),
-	"rename2":                method(rename2),
-	"delete":                 method(deletePath),
-	"setPermission":          method(setPermission),
-	"setOwner":               method(setOwner),
-	"setTimes":               method(setTimes),
-	"setReplication":         method(setReplication),
-	"renewLease":             method(renewLease),
-	"getContentSummary":      method(getContentSummary),
-	"getFsStats":             method(getFsStats),
-	"truncate":               method(truncate),
-	"listXAttrs":             method(listXAttrs),
-	"getXAttrs":              method(getXAttrs),
-	"setXAttr":               method(setXAttr),
-	"removeXAttr":            method(removeXAttr),
+	"getFileInfo":                  method(getFileInfo),
+	"getListing":                   method(getListing),
+	"getBlockLocations":            method(getBlockLocations),
+	"getServerDefaults":            method(getServerDefaults),
+	"create":                       method(create),
+	"append":                       method(appendFile),
+	"addBlock":                     method(addBlock),
+	"abandonBlock":                 method(abandonBlock),
+	"complete":                     method(complete),
+	"updateBlockForPipeline":       method(updateBlockForPipeline),
+	"mkdirs":                       method(mkdirs),
+	"rename":                       method(rename),
+	"rename2":                      method(rename2),
+	"delete":                       method(deletePath),
+	"setPermission":                method(setPermission),
+	"setOwner":                     method(setOwner),
+	"setTimes":                     method(setTimes),
+	"setReplication":               method(setReplication),
+	"renewLease":                   method(renewLease),
+	"getContentSummary":            method(getContentSummary),
+	"getFsStats":                   method(getFsStats),
+	"truncate":                     method(truncate),
+	"listXAttrs":                   method(listXAttrs),
+	"getXAttrs":                    method(getXAttrs),
+	"allowSnapshot":                method(allowSnapshot),
+	"disallowSnapshot":             method(disallowSnapshot),
+	"createSnapshot":               method(createSnapshot),
+	"deleteSnapshot":               method(deleteSnapshot),
+	"getSnapshotDiffReportListing": method(getSnapshotDiffReportListing),
+	"setXAttr":                     method(setXAttr),
+	"removeXAttr":                  method(removeXAttr),
 }
 
 // ---- conversions ----
@@ -193,6 +198,22 @@ func (nn *nameNode) permitted(c caller, p string, want uint32) (*inode, error) {
 	return n, nil
 }
 
+// readable is existing for calls that only read: p may be inside a
+// snapshot.
+func (nn *nameNode) readable(c caller, p string, want uint32) (*inode, error) {
+	n, _, _, err := nn.ns.lookupRead(c, p)
+	if err != nil {
+		return nil, err
+	}
+	if n == nil {
+		return nil, newErr(exFileNotFound, "File does not exist: %s", p)
+	}
+	if err := c.check(n, want); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
 func (nn *nameNode) existingFile(c caller, p string) (*inode, error) {
 	n, err := nn.existing(c, p)
 	if err != nil {
@@ -233,6 +254,10 @@ func (nn *nameNode) syncBlockLengths(n *inode) {
 
 func (nn *nameNode) removeBlocks(ids []uint64) {
 	for _, id := range ids {
+		if nn.ns.snapRefs[id] > 0 { // a snapshot still reads it
+			nn.ns.Orphans[id] = true
+			continue
+		}
 		nn.c.dn.store.remove(id)
 	}
 }

@@ -46,6 +46,9 @@ type inode struct {
 	Children    map[string]*inode `json:"children,omitempty"`
 	// Under construction: the client holding the lease.
 	LeaseHolder string `json:"lease,omitempty"`
+	// Snapshottable directories (allowSnapshot) keep their snapshots here.
+	Snapshottable bool                 `json:"snapshottable,omitempty"`
+	Snapshots     map[string]*snapshot `json:"snapshots,omitempty"`
 
 	name   string
 	parent *inode
@@ -88,8 +91,13 @@ type namespace struct {
 	NextInodeID uint64 `json:"nextInode"`
 	NextBlockID uint64 `json:"nextBlock"`
 	GenStamp    uint64 `json:"genStamp"`
+	// NextSnapshot orders snapshots by creation; Orphans are blocks gone
+	// from the live tree that a snapshot still reads.
+	NextSnapshot uint64          `json:"nextSnapshot,omitempty"`
+	Orphans      map[uint64]bool `json:"orphans,omitempty"`
 
-	file string // "" = not persisted
+	file     string         // "" = not persisted
+	snapRefs map[uint64]int // block id -> snapshots holding it (derived)
 }
 
 func nowMillis() uint64 { return uint64(time.Now().UnixMilli()) }
@@ -107,6 +115,7 @@ func loadNamespace(o Options) (*namespace, error) {
 				return nil, fmt.Errorf("hdfsemu: %s: no root directory", ns.file)
 			}
 			link(ns.Root)
+			ns.indexSnapshots()
 			return ns, nil
 		} else if !errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("hdfsemu: %w", err)
@@ -118,6 +127,7 @@ func loadNamespace(o Options) (*namespace, error) {
 	ns.NextInodeID = rootInodeID + 1
 	ns.NextBlockID = firstBlockID
 	ns.GenStamp = firstGenStamp
+	ns.indexSnapshots()
 	return ns, nil
 }
 
@@ -129,6 +139,10 @@ func link(n *inode) {
 	for name, ch := range n.Children {
 		ch.name, ch.parent = name, n
 		link(ch)
+	}
+	for _, s := range n.Snapshots {
+		s.Root.name = n.name
+		link(s.Root)
 	}
 }
 
@@ -238,6 +252,16 @@ func (c caller) check(n *inode, access uint32) error {
 // returns the inode (nil if absent), its parent (nil if the parent is absent
 // too) and the last path component.
 func (ns *namespace) lookup(c caller, p string) (n, parent *inode, name string, err error) {
+	return ns.resolve(c, p, false)
+}
+
+// lookupRead is lookup for calls that only read: they may also read
+// inside a snapshot (DIR/.snapshot/NAME/...), which lookup refuses.
+func (ns *namespace) lookupRead(c caller, p string) (n, parent *inode, name string, err error) {
+	return ns.resolve(c, p, true)
+}
+
+func (ns *namespace) resolve(c caller, p string, read bool) (n, parent *inode, name string, err error) {
 	parts, err := splitPath(p)
 	if err != nil {
 		return nil, nil, "", err
@@ -254,6 +278,12 @@ func (ns *namespace) lookup(c caller, p string) (n, parent *inode, name string, 
 			return nil, nil, "", err
 		}
 		next := cur.Children[part]
+		if part == snapshotDirName && cur.Snapshottable {
+			if !read {
+				return nil, nil, "", newErr(exSnapshotAccess, "Modification on a read-only snapshot is disallowed: %s", p)
+			}
+			next = cur.snapshotDir()
+		}
 		if i == len(parts)-1 {
 			return next, cur, part, nil
 		}

@@ -31,6 +31,8 @@ const (
 	exNoSuchMethod        = "org.apache.hadoop.ipc.RpcNoSuchMethodException"
 	exNoSuchProtocol      = "org.apache.hadoop.ipc.RpcNoSuchProtocolException"
 	exServer              = "org.apache.hadoop.ipc.RpcServerException"
+	exSnapshot            = "org.apache.hadoop.hdfs.protocol.SnapshotException"
+	exSnapshotAccess      = "org.apache.hadoop.hdfs.protocol.SnapshotAccessControlException"
 )
 
 const (
@@ -282,6 +284,7 @@ func (rc *rpcConn) call(rrh *pb.RpcRequestHeaderProto, rest []byte) error {
 var atMostOnce = map[string]bool{
 	"create": true, "append": true, "rename": true, "rename2": true,
 	"delete": true, "setXAttr": true, "removeXAttr": true,
+	"createSnapshot": true, "deleteSnapshot": true,
 }
 
 func retryKey(rrh *pb.RpcRequestHeaderProto) string {

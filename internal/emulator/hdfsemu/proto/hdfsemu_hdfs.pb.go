@@ -4115,6 +4115,671 @@ func (x *TruncateResponseProto) GetResult() bool {
 	return false
 }
 
+type AllowSnapshotRequestProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SnapshotRoot  *string                `protobuf:"bytes,1,req,name=snapshotRoot" json:"snapshotRoot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllowSnapshotRequestProto) Reset() {
+	*x = AllowSnapshotRequestProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[63]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllowSnapshotRequestProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllowSnapshotRequestProto) ProtoMessage() {}
+
+func (x *AllowSnapshotRequestProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[63]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllowSnapshotRequestProto.ProtoReflect.Descriptor instead.
+func (*AllowSnapshotRequestProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{63}
+}
+
+func (x *AllowSnapshotRequestProto) GetSnapshotRoot() string {
+	if x != nil && x.SnapshotRoot != nil {
+		return *x.SnapshotRoot
+	}
+	return ""
+}
+
+type AllowSnapshotResponseProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AllowSnapshotResponseProto) Reset() {
+	*x = AllowSnapshotResponseProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[64]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AllowSnapshotResponseProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AllowSnapshotResponseProto) ProtoMessage() {}
+
+func (x *AllowSnapshotResponseProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[64]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AllowSnapshotResponseProto.ProtoReflect.Descriptor instead.
+func (*AllowSnapshotResponseProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{64}
+}
+
+type DisallowSnapshotRequestProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SnapshotRoot  *string                `protobuf:"bytes,1,req,name=snapshotRoot" json:"snapshotRoot,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisallowSnapshotRequestProto) Reset() {
+	*x = DisallowSnapshotRequestProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[65]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisallowSnapshotRequestProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisallowSnapshotRequestProto) ProtoMessage() {}
+
+func (x *DisallowSnapshotRequestProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[65]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisallowSnapshotRequestProto.ProtoReflect.Descriptor instead.
+func (*DisallowSnapshotRequestProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{65}
+}
+
+func (x *DisallowSnapshotRequestProto) GetSnapshotRoot() string {
+	if x != nil && x.SnapshotRoot != nil {
+		return *x.SnapshotRoot
+	}
+	return ""
+}
+
+type DisallowSnapshotResponseProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DisallowSnapshotResponseProto) Reset() {
+	*x = DisallowSnapshotResponseProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[66]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DisallowSnapshotResponseProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DisallowSnapshotResponseProto) ProtoMessage() {}
+
+func (x *DisallowSnapshotResponseProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[66]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DisallowSnapshotResponseProto.ProtoReflect.Descriptor instead.
+func (*DisallowSnapshotResponseProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{66}
+}
+
+type CreateSnapshotRequestProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SnapshotRoot  *string                `protobuf:"bytes,1,req,name=snapshotRoot" json:"snapshotRoot,omitempty"`
+	SnapshotName  *string                `protobuf:"bytes,2,opt,name=snapshotName" json:"snapshotName,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSnapshotRequestProto) Reset() {
+	*x = CreateSnapshotRequestProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[67]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSnapshotRequestProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSnapshotRequestProto) ProtoMessage() {}
+
+func (x *CreateSnapshotRequestProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[67]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSnapshotRequestProto.ProtoReflect.Descriptor instead.
+func (*CreateSnapshotRequestProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{67}
+}
+
+func (x *CreateSnapshotRequestProto) GetSnapshotRoot() string {
+	if x != nil && x.SnapshotRoot != nil {
+		return *x.SnapshotRoot
+	}
+	return ""
+}
+
+func (x *CreateSnapshotRequestProto) GetSnapshotName() string {
+	if x != nil && x.SnapshotName != nil {
+		return *x.SnapshotName
+	}
+	return ""
+}
+
+type CreateSnapshotResponseProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SnapshotPath  *string                `protobuf:"bytes,1,req,name=snapshotPath" json:"snapshotPath,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateSnapshotResponseProto) Reset() {
+	*x = CreateSnapshotResponseProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[68]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateSnapshotResponseProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateSnapshotResponseProto) ProtoMessage() {}
+
+func (x *CreateSnapshotResponseProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[68]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateSnapshotResponseProto.ProtoReflect.Descriptor instead.
+func (*CreateSnapshotResponseProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{68}
+}
+
+func (x *CreateSnapshotResponseProto) GetSnapshotPath() string {
+	if x != nil && x.SnapshotPath != nil {
+		return *x.SnapshotPath
+	}
+	return ""
+}
+
+type DeleteSnapshotRequestProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SnapshotRoot  *string                `protobuf:"bytes,1,req,name=snapshotRoot" json:"snapshotRoot,omitempty"`
+	SnapshotName  *string                `protobuf:"bytes,2,req,name=snapshotName" json:"snapshotName,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSnapshotRequestProto) Reset() {
+	*x = DeleteSnapshotRequestProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[69]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSnapshotRequestProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSnapshotRequestProto) ProtoMessage() {}
+
+func (x *DeleteSnapshotRequestProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[69]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSnapshotRequestProto.ProtoReflect.Descriptor instead.
+func (*DeleteSnapshotRequestProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{69}
+}
+
+func (x *DeleteSnapshotRequestProto) GetSnapshotRoot() string {
+	if x != nil && x.SnapshotRoot != nil {
+		return *x.SnapshotRoot
+	}
+	return ""
+}
+
+func (x *DeleteSnapshotRequestProto) GetSnapshotName() string {
+	if x != nil && x.SnapshotName != nil {
+		return *x.SnapshotName
+	}
+	return ""
+}
+
+type DeleteSnapshotResponseProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteSnapshotResponseProto) Reset() {
+	*x = DeleteSnapshotResponseProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[70]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteSnapshotResponseProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteSnapshotResponseProto) ProtoMessage() {}
+
+func (x *DeleteSnapshotResponseProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[70]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteSnapshotResponseProto.ProtoReflect.Descriptor instead.
+func (*DeleteSnapshotResponseProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{70}
+}
+
+type SnapshotDiffReportListingEntryProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Fullpath      []byte                 `protobuf:"bytes,1,req,name=fullpath" json:"fullpath,omitempty"`
+	DirId         *uint64                `protobuf:"varint,2,req,name=dirId" json:"dirId,omitempty"`
+	IsReference   *bool                  `protobuf:"varint,3,req,name=isReference" json:"isReference,omitempty"`
+	TargetPath    []byte                 `protobuf:"bytes,4,opt,name=targetPath" json:"targetPath,omitempty"`
+	FileId        *uint64                `protobuf:"varint,5,opt,name=fileId" json:"fileId,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SnapshotDiffReportListingEntryProto) Reset() {
+	*x = SnapshotDiffReportListingEntryProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[71]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotDiffReportListingEntryProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotDiffReportListingEntryProto) ProtoMessage() {}
+
+func (x *SnapshotDiffReportListingEntryProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[71]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotDiffReportListingEntryProto.ProtoReflect.Descriptor instead.
+func (*SnapshotDiffReportListingEntryProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{71}
+}
+
+func (x *SnapshotDiffReportListingEntryProto) GetFullpath() []byte {
+	if x != nil {
+		return x.Fullpath
+	}
+	return nil
+}
+
+func (x *SnapshotDiffReportListingEntryProto) GetDirId() uint64 {
+	if x != nil && x.DirId != nil {
+		return *x.DirId
+	}
+	return 0
+}
+
+func (x *SnapshotDiffReportListingEntryProto) GetIsReference() bool {
+	if x != nil && x.IsReference != nil {
+		return *x.IsReference
+	}
+	return false
+}
+
+func (x *SnapshotDiffReportListingEntryProto) GetTargetPath() []byte {
+	if x != nil {
+		return x.TargetPath
+	}
+	return nil
+}
+
+func (x *SnapshotDiffReportListingEntryProto) GetFileId() uint64 {
+	if x != nil && x.FileId != nil {
+		return *x.FileId
+	}
+	return 0
+}
+
+type SnapshotDiffReportCursorProto struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	StartPath     []byte                 `protobuf:"bytes,1,req,name=startPath" json:"startPath,omitempty"`
+	Index         *int32                 `protobuf:"varint,2,req,name=index,def=-1" json:"index,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+// Default values for SnapshotDiffReportCursorProto fields.
+const (
+	Default_SnapshotDiffReportCursorProto_Index = int32(-1)
+)
+
+func (x *SnapshotDiffReportCursorProto) Reset() {
+	*x = SnapshotDiffReportCursorProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[72]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotDiffReportCursorProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotDiffReportCursorProto) ProtoMessage() {}
+
+func (x *SnapshotDiffReportCursorProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[72]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotDiffReportCursorProto.ProtoReflect.Descriptor instead.
+func (*SnapshotDiffReportCursorProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{72}
+}
+
+func (x *SnapshotDiffReportCursorProto) GetStartPath() []byte {
+	if x != nil {
+		return x.StartPath
+	}
+	return nil
+}
+
+func (x *SnapshotDiffReportCursorProto) GetIndex() int32 {
+	if x != nil && x.Index != nil {
+		return *x.Index
+	}
+	return Default_SnapshotDiffReportCursorProto_Index
+}
+
+type SnapshotDiffReportListingProto struct {
+	state           protoimpl.MessageState                 `protogen:"open.v1"`
+	ModifiedEntries []*SnapshotDiffReportListingEntryProto `protobuf:"bytes,1,rep,name=modifiedEntries" json:"modifiedEntries,omitempty"`
+	CreatedEntries  []*SnapshotDiffReportListingEntryProto `protobuf:"bytes,2,rep,name=createdEntries" json:"createdEntries,omitempty"`
+	DeletedEntries  []*SnapshotDiffReportListingEntryProto `protobuf:"bytes,3,rep,name=deletedEntries" json:"deletedEntries,omitempty"`
+	IsFromEarlier   *bool                                  `protobuf:"varint,4,req,name=isFromEarlier" json:"isFromEarlier,omitempty"`
+	Cursor          *SnapshotDiffReportCursorProto         `protobuf:"bytes,5,opt,name=cursor" json:"cursor,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *SnapshotDiffReportListingProto) Reset() {
+	*x = SnapshotDiffReportListingProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[73]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SnapshotDiffReportListingProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SnapshotDiffReportListingProto) ProtoMessage() {}
+
+func (x *SnapshotDiffReportListingProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[73]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SnapshotDiffReportListingProto.ProtoReflect.Descriptor instead.
+func (*SnapshotDiffReportListingProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{73}
+}
+
+func (x *SnapshotDiffReportListingProto) GetModifiedEntries() []*SnapshotDiffReportListingEntryProto {
+	if x != nil {
+		return x.ModifiedEntries
+	}
+	return nil
+}
+
+func (x *SnapshotDiffReportListingProto) GetCreatedEntries() []*SnapshotDiffReportListingEntryProto {
+	if x != nil {
+		return x.CreatedEntries
+	}
+	return nil
+}
+
+func (x *SnapshotDiffReportListingProto) GetDeletedEntries() []*SnapshotDiffReportListingEntryProto {
+	if x != nil {
+		return x.DeletedEntries
+	}
+	return nil
+}
+
+func (x *SnapshotDiffReportListingProto) GetIsFromEarlier() bool {
+	if x != nil && x.IsFromEarlier != nil {
+		return *x.IsFromEarlier
+	}
+	return false
+}
+
+func (x *SnapshotDiffReportListingProto) GetCursor() *SnapshotDiffReportCursorProto {
+	if x != nil {
+		return x.Cursor
+	}
+	return nil
+}
+
+type GetSnapshotDiffReportListingRequestProto struct {
+	state         protoimpl.MessageState         `protogen:"open.v1"`
+	SnapshotRoot  *string                        `protobuf:"bytes,1,req,name=snapshotRoot" json:"snapshotRoot,omitempty"`
+	FromSnapshot  *string                        `protobuf:"bytes,2,req,name=fromSnapshot" json:"fromSnapshot,omitempty"`
+	ToSnapshot    *string                        `protobuf:"bytes,3,req,name=toSnapshot" json:"toSnapshot,omitempty"`
+	Cursor        *SnapshotDiffReportCursorProto `protobuf:"bytes,4,opt,name=cursor" json:"cursor,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSnapshotDiffReportListingRequestProto) Reset() {
+	*x = GetSnapshotDiffReportListingRequestProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[74]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSnapshotDiffReportListingRequestProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSnapshotDiffReportListingRequestProto) ProtoMessage() {}
+
+func (x *GetSnapshotDiffReportListingRequestProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[74]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSnapshotDiffReportListingRequestProto.ProtoReflect.Descriptor instead.
+func (*GetSnapshotDiffReportListingRequestProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{74}
+}
+
+func (x *GetSnapshotDiffReportListingRequestProto) GetSnapshotRoot() string {
+	if x != nil && x.SnapshotRoot != nil {
+		return *x.SnapshotRoot
+	}
+	return ""
+}
+
+func (x *GetSnapshotDiffReportListingRequestProto) GetFromSnapshot() string {
+	if x != nil && x.FromSnapshot != nil {
+		return *x.FromSnapshot
+	}
+	return ""
+}
+
+func (x *GetSnapshotDiffReportListingRequestProto) GetToSnapshot() string {
+	if x != nil && x.ToSnapshot != nil {
+		return *x.ToSnapshot
+	}
+	return ""
+}
+
+func (x *GetSnapshotDiffReportListingRequestProto) GetCursor() *SnapshotDiffReportCursorProto {
+	if x != nil {
+		return x.Cursor
+	}
+	return nil
+}
+
+type GetSnapshotDiffReportListingResponseProto struct {
+	state         protoimpl.MessageState          `protogen:"open.v1"`
+	DiffReport    *SnapshotDiffReportListingProto `protobuf:"bytes,1,req,name=diffReport" json:"diffReport,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSnapshotDiffReportListingResponseProto) Reset() {
+	*x = GetSnapshotDiffReportListingResponseProto{}
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[75]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSnapshotDiffReportListingResponseProto) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSnapshotDiffReportListingResponseProto) ProtoMessage() {}
+
+func (x *GetSnapshotDiffReportListingResponseProto) ProtoReflect() protoreflect.Message {
+	mi := &file_hdfsemu_hdfs_proto_msgTypes[75]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSnapshotDiffReportListingResponseProto.ProtoReflect.Descriptor instead.
+func (*GetSnapshotDiffReportListingResponseProto) Descriptor() ([]byte, []int) {
+	return file_hdfsemu_hdfs_proto_rawDescGZIP(), []int{75}
+}
+
+func (x *GetSnapshotDiffReportListingResponseProto) GetDiffReport() *SnapshotDiffReportListingProto {
+	if x != nil {
+		return x.DiffReport
+	}
+	return nil
+}
+
 var File_hdfsemu_hdfs_proto protoreflect.FileDescriptor
 
 const file_hdfsemu_hdfs_proto_rawDesc = "" +
@@ -4409,7 +5074,50 @@ const file_hdfsemu_hdfs_proto_rawDesc = "" +
 	"clientName\x18\x03 \x02(\tR\n" +
 	"clientName\"/\n" +
 	"\x15TruncateResponseProto\x12\x16\n" +
-	"\x06result\x18\x01 \x02(\bR\x06result*N\n" +
+	"\x06result\x18\x01 \x02(\bR\x06result\"?\n" +
+	"\x19AllowSnapshotRequestProto\x12\"\n" +
+	"\fsnapshotRoot\x18\x01 \x02(\tR\fsnapshotRoot\"\x1c\n" +
+	"\x1aAllowSnapshotResponseProto\"B\n" +
+	"\x1cDisallowSnapshotRequestProto\x12\"\n" +
+	"\fsnapshotRoot\x18\x01 \x02(\tR\fsnapshotRoot\"\x1f\n" +
+	"\x1dDisallowSnapshotResponseProto\"d\n" +
+	"\x1aCreateSnapshotRequestProto\x12\"\n" +
+	"\fsnapshotRoot\x18\x01 \x02(\tR\fsnapshotRoot\x12\"\n" +
+	"\fsnapshotName\x18\x02 \x01(\tR\fsnapshotName\"A\n" +
+	"\x1bCreateSnapshotResponseProto\x12\"\n" +
+	"\fsnapshotPath\x18\x01 \x02(\tR\fsnapshotPath\"d\n" +
+	"\x1aDeleteSnapshotRequestProto\x12\"\n" +
+	"\fsnapshotRoot\x18\x01 \x02(\tR\fsnapshotRoot\x12\"\n" +
+	"\fsnapshotName\x18\x02 \x02(\tR\fsnapshotName\"\x1d\n" +
+	"\x1bDeleteSnapshotResponseProto\"\xb1\x01\n" +
+	"#SnapshotDiffReportListingEntryProto\x12\x1a\n" +
+	"\bfullpath\x18\x01 \x02(\fR\bfullpath\x12\x14\n" +
+	"\x05dirId\x18\x02 \x02(\x04R\x05dirId\x12 \n" +
+	"\visReference\x18\x03 \x02(\bR\visReference\x12\x1e\n" +
+	"\n" +
+	"targetPath\x18\x04 \x01(\fR\n" +
+	"targetPath\x12\x16\n" +
+	"\x06fileId\x18\x05 \x01(\x04R\x06fileId\"W\n" +
+	"\x1dSnapshotDiffReportCursorProto\x12\x1c\n" +
+	"\tstartPath\x18\x01 \x02(\fR\tstartPath\x12\x18\n" +
+	"\x05index\x18\x02 \x02(\x05:\x02-1R\x05index\"\xa2\x03\n" +
+	"\x1eSnapshotDiffReportListingProto\x12\\\n" +
+	"\x0fmodifiedEntries\x18\x01 \x03(\v22.jetcp.hdfsemu.SnapshotDiffReportListingEntryProtoR\x0fmodifiedEntries\x12Z\n" +
+	"\x0ecreatedEntries\x18\x02 \x03(\v22.jetcp.hdfsemu.SnapshotDiffReportListingEntryProtoR\x0ecreatedEntries\x12Z\n" +
+	"\x0edeletedEntries\x18\x03 \x03(\v22.jetcp.hdfsemu.SnapshotDiffReportListingEntryProtoR\x0edeletedEntries\x12$\n" +
+	"\risFromEarlier\x18\x04 \x02(\bR\risFromEarlier\x12D\n" +
+	"\x06cursor\x18\x05 \x01(\v2,.jetcp.hdfsemu.SnapshotDiffReportCursorProtoR\x06cursor\"\xd8\x01\n" +
+	"(GetSnapshotDiffReportListingRequestProto\x12\"\n" +
+	"\fsnapshotRoot\x18\x01 \x02(\tR\fsnapshotRoot\x12\"\n" +
+	"\ffromSnapshot\x18\x02 \x02(\tR\ffromSnapshot\x12\x1e\n" +
+	"\n" +
+	"toSnapshot\x18\x03 \x02(\tR\n" +
+	"toSnapshot\x12D\n" +
+	"\x06cursor\x18\x04 \x01(\v2,.jetcp.hdfsemu.SnapshotDiffReportCursorProtoR\x06cursor\"z\n" +
+	")GetSnapshotDiffReportListingResponseProto\x12M\n" +
+	"\n" +
+	"diffReport\x18\x01 \x02(\v2-.jetcp.hdfsemu.SnapshotDiffReportListingProtoR\n" +
+	"diffReport*N\n" +
 	"\x10StorageTypeProto\x12\b\n" +
 	"\x04DISK\x10\x01\x12\a\n" +
 	"\x03SSD\x10\x02\x12\v\n" +
@@ -4446,86 +5154,99 @@ func file_hdfsemu_hdfs_proto_rawDescGZIP() []byte {
 }
 
 var file_hdfsemu_hdfs_proto_enumTypes = make([]protoimpl.EnumInfo, 7)
-var file_hdfsemu_hdfs_proto_msgTypes = make([]protoimpl.MessageInfo, 63)
+var file_hdfsemu_hdfs_proto_msgTypes = make([]protoimpl.MessageInfo, 76)
 var file_hdfsemu_hdfs_proto_goTypes = []any{
-	(StorageTypeProto)(0),                       // 0: jetcp.hdfsemu.StorageTypeProto
-	(ChecksumTypeProto)(0),                      // 1: jetcp.hdfsemu.ChecksumTypeProto
-	(XAttrSetFlagProto)(0),                      // 2: jetcp.hdfsemu.XAttrSetFlagProto
-	(CreateFlagProto)(0),                        // 3: jetcp.hdfsemu.CreateFlagProto
-	(DatanodeInfoProto_AdminState)(0),           // 4: jetcp.hdfsemu.DatanodeInfoProto.AdminState
-	(HdfsFileStatusProto_FileType)(0),           // 5: jetcp.hdfsemu.HdfsFileStatusProto.FileType
-	(XAttrProto_XAttrNamespaceProto)(0),         // 6: jetcp.hdfsemu.XAttrProto.XAttrNamespaceProto
-	(*FsPermissionProto)(nil),                   // 7: jetcp.hdfsemu.FsPermissionProto
-	(*ExtendedBlockProto)(nil),                  // 8: jetcp.hdfsemu.ExtendedBlockProto
-	(*DatanodeIDProto)(nil),                     // 9: jetcp.hdfsemu.DatanodeIDProto
-	(*DatanodeInfoProto)(nil),                   // 10: jetcp.hdfsemu.DatanodeInfoProto
-	(*LocatedBlockProto)(nil),                   // 11: jetcp.hdfsemu.LocatedBlockProto
-	(*LocatedBlocksProto)(nil),                  // 12: jetcp.hdfsemu.LocatedBlocksProto
-	(*HdfsFileStatusProto)(nil),                 // 13: jetcp.hdfsemu.HdfsFileStatusProto
-	(*FsServerDefaultsProto)(nil),               // 14: jetcp.hdfsemu.FsServerDefaultsProto
-	(*DirectoryListingProto)(nil),               // 15: jetcp.hdfsemu.DirectoryListingProto
-	(*ContentSummaryProto)(nil),                 // 16: jetcp.hdfsemu.ContentSummaryProto
-	(*XAttrProto)(nil),                          // 17: jetcp.hdfsemu.XAttrProto
-	(*SetXAttrRequestProto)(nil),                // 18: jetcp.hdfsemu.SetXAttrRequestProto
-	(*SetXAttrResponseProto)(nil),               // 19: jetcp.hdfsemu.SetXAttrResponseProto
-	(*GetXAttrsRequestProto)(nil),               // 20: jetcp.hdfsemu.GetXAttrsRequestProto
-	(*GetXAttrsResponseProto)(nil),              // 21: jetcp.hdfsemu.GetXAttrsResponseProto
-	(*ListXAttrsRequestProto)(nil),              // 22: jetcp.hdfsemu.ListXAttrsRequestProto
-	(*ListXAttrsResponseProto)(nil),             // 23: jetcp.hdfsemu.ListXAttrsResponseProto
-	(*RemoveXAttrRequestProto)(nil),             // 24: jetcp.hdfsemu.RemoveXAttrRequestProto
-	(*RemoveXAttrResponseProto)(nil),            // 25: jetcp.hdfsemu.RemoveXAttrResponseProto
-	(*GetBlockLocationsRequestProto)(nil),       // 26: jetcp.hdfsemu.GetBlockLocationsRequestProto
-	(*GetBlockLocationsResponseProto)(nil),      // 27: jetcp.hdfsemu.GetBlockLocationsResponseProto
-	(*GetServerDefaultsRequestProto)(nil),       // 28: jetcp.hdfsemu.GetServerDefaultsRequestProto
-	(*GetServerDefaultsResponseProto)(nil),      // 29: jetcp.hdfsemu.GetServerDefaultsResponseProto
-	(*CreateRequestProto)(nil),                  // 30: jetcp.hdfsemu.CreateRequestProto
-	(*CreateResponseProto)(nil),                 // 31: jetcp.hdfsemu.CreateResponseProto
-	(*AppendRequestProto)(nil),                  // 32: jetcp.hdfsemu.AppendRequestProto
-	(*AppendResponseProto)(nil),                 // 33: jetcp.hdfsemu.AppendResponseProto
-	(*SetReplicationRequestProto)(nil),          // 34: jetcp.hdfsemu.SetReplicationRequestProto
-	(*SetReplicationResponseProto)(nil),         // 35: jetcp.hdfsemu.SetReplicationResponseProto
-	(*SetPermissionRequestProto)(nil),           // 36: jetcp.hdfsemu.SetPermissionRequestProto
-	(*SetPermissionResponseProto)(nil),          // 37: jetcp.hdfsemu.SetPermissionResponseProto
-	(*SetOwnerRequestProto)(nil),                // 38: jetcp.hdfsemu.SetOwnerRequestProto
-	(*SetOwnerResponseProto)(nil),               // 39: jetcp.hdfsemu.SetOwnerResponseProto
-	(*AbandonBlockRequestProto)(nil),            // 40: jetcp.hdfsemu.AbandonBlockRequestProto
-	(*AbandonBlockResponseProto)(nil),           // 41: jetcp.hdfsemu.AbandonBlockResponseProto
-	(*AddBlockRequestProto)(nil),                // 42: jetcp.hdfsemu.AddBlockRequestProto
-	(*AddBlockResponseProto)(nil),               // 43: jetcp.hdfsemu.AddBlockResponseProto
-	(*CompleteRequestProto)(nil),                // 44: jetcp.hdfsemu.CompleteRequestProto
-	(*CompleteResponseProto)(nil),               // 45: jetcp.hdfsemu.CompleteResponseProto
-	(*RenameRequestProto)(nil),                  // 46: jetcp.hdfsemu.RenameRequestProto
-	(*RenameResponseProto)(nil),                 // 47: jetcp.hdfsemu.RenameResponseProto
-	(*Rename2RequestProto)(nil),                 // 48: jetcp.hdfsemu.Rename2RequestProto
-	(*Rename2ResponseProto)(nil),                // 49: jetcp.hdfsemu.Rename2ResponseProto
-	(*DeleteRequestProto)(nil),                  // 50: jetcp.hdfsemu.DeleteRequestProto
-	(*DeleteResponseProto)(nil),                 // 51: jetcp.hdfsemu.DeleteResponseProto
-	(*MkdirsRequestProto)(nil),                  // 52: jetcp.hdfsemu.MkdirsRequestProto
-	(*MkdirsResponseProto)(nil),                 // 53: jetcp.hdfsemu.MkdirsResponseProto
-	(*GetListingRequestProto)(nil),              // 54: jetcp.hdfsemu.GetListingRequestProto
-	(*GetListingResponseProto)(nil),             // 55: jetcp.hdfsemu.GetListingResponseProto
-	(*RenewLeaseRequestProto)(nil),              // 56: jetcp.hdfsemu.RenewLeaseRequestProto
-	(*RenewLeaseResponseProto)(nil),             // 57: jetcp.hdfsemu.RenewLeaseResponseProto
-	(*GetFsStatusRequestProto)(nil),             // 58: jetcp.hdfsemu.GetFsStatusRequestProto
-	(*GetFsStatsResponseProto)(nil),             // 59: jetcp.hdfsemu.GetFsStatsResponseProto
-	(*GetFileInfoRequestProto)(nil),             // 60: jetcp.hdfsemu.GetFileInfoRequestProto
-	(*GetFileInfoResponseProto)(nil),            // 61: jetcp.hdfsemu.GetFileInfoResponseProto
-	(*GetContentSummaryRequestProto)(nil),       // 62: jetcp.hdfsemu.GetContentSummaryRequestProto
-	(*GetContentSummaryResponseProto)(nil),      // 63: jetcp.hdfsemu.GetContentSummaryResponseProto
-	(*SetTimesRequestProto)(nil),                // 64: jetcp.hdfsemu.SetTimesRequestProto
-	(*SetTimesResponseProto)(nil),               // 65: jetcp.hdfsemu.SetTimesResponseProto
-	(*UpdateBlockForPipelineRequestProto)(nil),  // 66: jetcp.hdfsemu.UpdateBlockForPipelineRequestProto
-	(*UpdateBlockForPipelineResponseProto)(nil), // 67: jetcp.hdfsemu.UpdateBlockForPipelineResponseProto
-	(*TruncateRequestProto)(nil),                // 68: jetcp.hdfsemu.TruncateRequestProto
-	(*TruncateResponseProto)(nil),               // 69: jetcp.hdfsemu.TruncateResponseProto
-	(*TokenProto)(nil),                          // 70: jetcp.hdfsemu.TokenProto
+	(StorageTypeProto)(0),                             // 0: jetcp.hdfsemu.StorageTypeProto
+	(ChecksumTypeProto)(0),                            // 1: jetcp.hdfsemu.ChecksumTypeProto
+	(XAttrSetFlagProto)(0),                            // 2: jetcp.hdfsemu.XAttrSetFlagProto
+	(CreateFlagProto)(0),                              // 3: jetcp.hdfsemu.CreateFlagProto
+	(DatanodeInfoProto_AdminState)(0),                 // 4: jetcp.hdfsemu.DatanodeInfoProto.AdminState
+	(HdfsFileStatusProto_FileType)(0),                 // 5: jetcp.hdfsemu.HdfsFileStatusProto.FileType
+	(XAttrProto_XAttrNamespaceProto)(0),               // 6: jetcp.hdfsemu.XAttrProto.XAttrNamespaceProto
+	(*FsPermissionProto)(nil),                         // 7: jetcp.hdfsemu.FsPermissionProto
+	(*ExtendedBlockProto)(nil),                        // 8: jetcp.hdfsemu.ExtendedBlockProto
+	(*DatanodeIDProto)(nil),                           // 9: jetcp.hdfsemu.DatanodeIDProto
+	(*DatanodeInfoProto)(nil),                         // 10: jetcp.hdfsemu.DatanodeInfoProto
+	(*LocatedBlockProto)(nil),                         // 11: jetcp.hdfsemu.LocatedBlockProto
+	(*LocatedBlocksProto)(nil),                        // 12: jetcp.hdfsemu.LocatedBlocksProto
+	(*HdfsFileStatusProto)(nil),                       // 13: jetcp.hdfsemu.HdfsFileStatusProto
+	(*FsServerDefaultsProto)(nil),                     // 14: jetcp.hdfsemu.FsServerDefaultsProto
+	(*DirectoryListingProto)(nil),                     // 15: jetcp.hdfsemu.DirectoryListingProto
+	(*ContentSummaryProto)(nil),                       // 16: jetcp.hdfsemu.ContentSummaryProto
+	(*XAttrProto)(nil),                                // 17: jetcp.hdfsemu.XAttrProto
+	(*SetXAttrRequestProto)(nil),                      // 18: jetcp.hdfsemu.SetXAttrRequestProto
+	(*SetXAttrResponseProto)(nil),                     // 19: jetcp.hdfsemu.SetXAttrResponseProto
+	(*GetXAttrsRequestProto)(nil),                     // 20: jetcp.hdfsemu.GetXAttrsRequestProto
+	(*GetXAttrsResponseProto)(nil),                    // 21: jetcp.hdfsemu.GetXAttrsResponseProto
+	(*ListXAttrsRequestProto)(nil),                    // 22: jetcp.hdfsemu.ListXAttrsRequestProto
+	(*ListXAttrsResponseProto)(nil),                   // 23: jetcp.hdfsemu.ListXAttrsResponseProto
+	(*RemoveXAttrRequestProto)(nil),                   // 24: jetcp.hdfsemu.RemoveXAttrRequestProto
+	(*RemoveXAttrResponseProto)(nil),                  // 25: jetcp.hdfsemu.RemoveXAttrResponseProto
+	(*GetBlockLocationsRequestProto)(nil),             // 26: jetcp.hdfsemu.GetBlockLocationsRequestProto
+	(*GetBlockLocationsResponseProto)(nil),            // 27: jetcp.hdfsemu.GetBlockLocationsResponseProto
+	(*GetServerDefaultsRequestProto)(nil),             // 28: jetcp.hdfsemu.GetServerDefaultsRequestProto
+	(*GetServerDefaultsResponseProto)(nil),            // 29: jetcp.hdfsemu.GetServerDefaultsResponseProto
+	(*CreateRequestProto)(nil),                        // 30: jetcp.hdfsemu.CreateRequestProto
+	(*CreateResponseProto)(nil),                       // 31: jetcp.hdfsemu.CreateResponseProto
+	(*AppendRequestProto)(nil),                        // 32: jetcp.hdfsemu.AppendRequestProto
+	(*AppendResponseProto)(nil),                       // 33: jetcp.hdfsemu.AppendResponseProto
+	(*SetReplicationRequestProto)(nil),                // 34: jetcp.hdfsemu.SetReplicationRequestProto
+	(*SetReplicationResponseProto)(nil),               // 35: jetcp.hdfsemu.SetReplicationResponseProto
+	(*SetPermissionRequestProto)(nil),                 // 36: jetcp.hdfsemu.SetPermissionRequestProto
+	(*SetPermissionResponseProto)(nil),                // 37: jetcp.hdfsemu.SetPermissionResponseProto
+	(*SetOwnerRequestProto)(nil),                      // 38: jetcp.hdfsemu.SetOwnerRequestProto
+	(*SetOwnerResponseProto)(nil),                     // 39: jetcp.hdfsemu.SetOwnerResponseProto
+	(*AbandonBlockRequestProto)(nil),                  // 40: jetcp.hdfsemu.AbandonBlockRequestProto
+	(*AbandonBlockResponseProto)(nil),                 // 41: jetcp.hdfsemu.AbandonBlockResponseProto
+	(*AddBlockRequestProto)(nil),                      // 42: jetcp.hdfsemu.AddBlockRequestProto
+	(*AddBlockResponseProto)(nil),                     // 43: jetcp.hdfsemu.AddBlockResponseProto
+	(*CompleteRequestProto)(nil),                      // 44: jetcp.hdfsemu.CompleteRequestProto
+	(*CompleteResponseProto)(nil),                     // 45: jetcp.hdfsemu.CompleteResponseProto
+	(*RenameRequestProto)(nil),                        // 46: jetcp.hdfsemu.RenameRequestProto
+	(*RenameResponseProto)(nil),                       // 47: jetcp.hdfsemu.RenameResponseProto
+	(*Rename2RequestProto)(nil),                       // 48: jetcp.hdfsemu.Rename2RequestProto
+	(*Rename2ResponseProto)(nil),                      // 49: jetcp.hdfsemu.Rename2ResponseProto
+	(*DeleteRequestProto)(nil),                        // 50: jetcp.hdfsemu.DeleteRequestProto
+	(*DeleteResponseProto)(nil),                       // 51: jetcp.hdfsemu.DeleteResponseProto
+	(*MkdirsRequestProto)(nil),                        // 52: jetcp.hdfsemu.MkdirsRequestProto
+	(*MkdirsResponseProto)(nil),                       // 53: jetcp.hdfsemu.MkdirsResponseProto
+	(*GetListingRequestProto)(nil),                    // 54: jetcp.hdfsemu.GetListingRequestProto
+	(*GetListingResponseProto)(nil),                   // 55: jetcp.hdfsemu.GetListingResponseProto
+	(*RenewLeaseRequestProto)(nil),                    // 56: jetcp.hdfsemu.RenewLeaseRequestProto
+	(*RenewLeaseResponseProto)(nil),                   // 57: jetcp.hdfsemu.RenewLeaseResponseProto
+	(*GetFsStatusRequestProto)(nil),                   // 58: jetcp.hdfsemu.GetFsStatusRequestProto
+	(*GetFsStatsResponseProto)(nil),                   // 59: jetcp.hdfsemu.GetFsStatsResponseProto
+	(*GetFileInfoRequestProto)(nil),                   // 60: jetcp.hdfsemu.GetFileInfoRequestProto
+	(*GetFileInfoResponseProto)(nil),                  // 61: jetcp.hdfsemu.GetFileInfoResponseProto
+	(*GetContentSummaryRequestProto)(nil),             // 62: jetcp.hdfsemu.GetContentSummaryRequestProto
+	(*GetContentSummaryResponseProto)(nil),            // 63: jetcp.hdfsemu.GetContentSummaryResponseProto
+	(*SetTimesRequestProto)(nil),                      // 64: jetcp.hdfsemu.SetTimesRequestProto
+	(*SetTimesResponseProto)(nil),                     // 65: jetcp.hdfsemu.SetTimesResponseProto
+	(*UpdateBlockForPipelineRequestProto)(nil),        // 66: jetcp.hdfsemu.UpdateBlockForPipelineRequestProto
+	(*UpdateBlockForPipelineResponseProto)(nil),       // 67: jetcp.hdfsemu.UpdateBlockForPipelineResponseProto
+	(*TruncateRequestProto)(nil),                      // 68: jetcp.hdfsemu.TruncateRequestProto
+	(*TruncateResponseProto)(nil),                     // 69: jetcp.hdfsemu.TruncateResponseProto
+	(*AllowSnapshotRequestProto)(nil),                 // 70: jetcp.hdfsemu.AllowSnapshotRequestProto
+	(*AllowSnapshotResponseProto)(nil),                // 71: jetcp.hdfsemu.AllowSnapshotResponseProto
+	(*DisallowSnapshotRequestProto)(nil),              // 72: jetcp.hdfsemu.DisallowSnapshotRequestProto
+	(*DisallowSnapshotResponseProto)(nil),             // 73: jetcp.hdfsemu.DisallowSnapshotResponseProto
+	(*CreateSnapshotRequestProto)(nil),                // 74: jetcp.hdfsemu.CreateSnapshotRequestProto
+	(*CreateSnapshotResponseProto)(nil),               // 75: jetcp.hdfsemu.CreateSnapshotResponseProto
+	(*DeleteSnapshotRequestProto)(nil),                // 76: jetcp.hdfsemu.DeleteSnapshotRequestProto
+	(*DeleteSnapshotResponseProto)(nil),               // 77: jetcp.hdfsemu.DeleteSnapshotResponseProto
+	(*SnapshotDiffReportListingEntryProto)(nil),       // 78: jetcp.hdfsemu.SnapshotDiffReportListingEntryProto
+	(*SnapshotDiffReportCursorProto)(nil),             // 79: jetcp.hdfsemu.SnapshotDiffReportCursorProto
+	(*SnapshotDiffReportListingProto)(nil),            // 80: jetcp.hdfsemu.SnapshotDiffReportListingProto
+	(*GetSnapshotDiffReportListingRequestProto)(nil),  // 81: jetcp.hdfsemu.GetSnapshotDiffReportListingRequestProto
+	(*GetSnapshotDiffReportListingResponseProto)(nil), // 82: jetcp.hdfsemu.GetSnapshotDiffReportListingResponseProto
+	(*TokenProto)(nil),                                // 83: jetcp.hdfsemu.TokenProto
 }
 var file_hdfsemu_hdfs_proto_depIdxs = []int32{
 	9,  // 0: jetcp.hdfsemu.DatanodeInfoProto.id:type_name -> jetcp.hdfsemu.DatanodeIDProto
 	4,  // 1: jetcp.hdfsemu.DatanodeInfoProto.adminState:type_name -> jetcp.hdfsemu.DatanodeInfoProto.AdminState
 	8,  // 2: jetcp.hdfsemu.LocatedBlockProto.b:type_name -> jetcp.hdfsemu.ExtendedBlockProto
 	10, // 3: jetcp.hdfsemu.LocatedBlockProto.locs:type_name -> jetcp.hdfsemu.DatanodeInfoProto
-	70, // 4: jetcp.hdfsemu.LocatedBlockProto.blockToken:type_name -> jetcp.hdfsemu.TokenProto
+	83, // 4: jetcp.hdfsemu.LocatedBlockProto.blockToken:type_name -> jetcp.hdfsemu.TokenProto
 	0,  // 5: jetcp.hdfsemu.LocatedBlockProto.storageTypes:type_name -> jetcp.hdfsemu.StorageTypeProto
 	11, // 6: jetcp.hdfsemu.LocatedBlocksProto.blocks:type_name -> jetcp.hdfsemu.LocatedBlockProto
 	11, // 7: jetcp.hdfsemu.LocatedBlocksProto.lastBlock:type_name -> jetcp.hdfsemu.LocatedBlockProto
@@ -4560,11 +5281,17 @@ var file_hdfsemu_hdfs_proto_depIdxs = []int32{
 	16, // 36: jetcp.hdfsemu.GetContentSummaryResponseProto.summary:type_name -> jetcp.hdfsemu.ContentSummaryProto
 	8,  // 37: jetcp.hdfsemu.UpdateBlockForPipelineRequestProto.block:type_name -> jetcp.hdfsemu.ExtendedBlockProto
 	11, // 38: jetcp.hdfsemu.UpdateBlockForPipelineResponseProto.block:type_name -> jetcp.hdfsemu.LocatedBlockProto
-	39, // [39:39] is the sub-list for method output_type
-	39, // [39:39] is the sub-list for method input_type
-	39, // [39:39] is the sub-list for extension type_name
-	39, // [39:39] is the sub-list for extension extendee
-	0,  // [0:39] is the sub-list for field type_name
+	78, // 39: jetcp.hdfsemu.SnapshotDiffReportListingProto.modifiedEntries:type_name -> jetcp.hdfsemu.SnapshotDiffReportListingEntryProto
+	78, // 40: jetcp.hdfsemu.SnapshotDiffReportListingProto.createdEntries:type_name -> jetcp.hdfsemu.SnapshotDiffReportListingEntryProto
+	78, // 41: jetcp.hdfsemu.SnapshotDiffReportListingProto.deletedEntries:type_name -> jetcp.hdfsemu.SnapshotDiffReportListingEntryProto
+	79, // 42: jetcp.hdfsemu.SnapshotDiffReportListingProto.cursor:type_name -> jetcp.hdfsemu.SnapshotDiffReportCursorProto
+	79, // 43: jetcp.hdfsemu.GetSnapshotDiffReportListingRequestProto.cursor:type_name -> jetcp.hdfsemu.SnapshotDiffReportCursorProto
+	80, // 44: jetcp.hdfsemu.GetSnapshotDiffReportListingResponseProto.diffReport:type_name -> jetcp.hdfsemu.SnapshotDiffReportListingProto
+	45, // [45:45] is the sub-list for method output_type
+	45, // [45:45] is the sub-list for method input_type
+	45, // [45:45] is the sub-list for extension type_name
+	45, // [45:45] is the sub-list for extension extendee
+	0,  // [0:45] is the sub-list for field type_name
 }
 
 func init() { file_hdfsemu_hdfs_proto_init() }
@@ -4579,7 +5306,7 @@ func file_hdfsemu_hdfs_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_hdfsemu_hdfs_proto_rawDesc), len(file_hdfsemu_hdfs_proto_rawDesc)),
 			NumEnums:      7,
-			NumMessages:   63,
+			NumMessages:   76,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
