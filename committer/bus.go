@@ -22,8 +22,6 @@ type Bus interface {
 // Results are ended jobs' per-file result events, dropped after the
 // retention (retention.go).
 type Results interface {
-	// JobIDs lists the recorded jobs.
-	JobIDs(ctx context.Context) ([]string, error)
 	// PurgeResults removes job's result events, keeping its others.
 	PurgeResults(ctx context.Context, job string) error
 }

@@ -65,7 +65,6 @@ func (c *Committer) Run(ctx context.Context) error {
 	c.log.Info().Msg("committer started")
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Go(func() { c.sweepEnded(ctx) })
 	for ctx.Err() == nil {
 		fctx, cancel := context.WithTimeout(ctx, time.Second)
 		err := c.bus.FetchCreated(fctx, 16, func(d Delivery) { c.take(ctx, &wg, d) })

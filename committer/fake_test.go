@@ -96,7 +96,6 @@ func (f *fakeBus) LoadJob(_ context.Context, id string) (*messages.Job, error) {
 
 func (f *fakeBus) PurgeWork(context.Context, string) error    { return nil }
 func (f *fakeBus) PurgeResults(context.Context, string) error { return nil }
-func (f *fakeBus) JobIDs(context.Context) ([]string, error)   { return nil, nil }
 func (f *fakeBus) WatchLease(string, func()) (func(), error)  { return func() {}, nil }
 func (f *fakeBus) AnswerCancel(string, func(context.Context, *messages.Event) error) (func(), error) {
 	return func() {}, nil
