@@ -54,7 +54,10 @@ func (j *job) run(ctx context.Context, l *lister.Lister, plan *lister.Plan, opts
 	if err := j.listed(ctx, submitCtx, closed, err); err != nil {
 		return nil, err
 	}
-	if opts.Async && err == nil {
+	// -async returns once the work is enqueued, also when the job ended
+	// before Submit did (its end stopped the listing's last steps): the
+	// caller asked for the job id, not the report.
+	if opts.Async && (err == nil || submitCtx.Err() != nil && ctx.Err() == nil) {
 		return nil, nil
 	}
 	select {
