@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"time"
 
 	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
@@ -32,7 +31,7 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 	}
 	res.Reason = reason
 	if exists && t.Job.Options.Manifest != "" && provesSame(reason) {
-		res.Record = recordOf(t.Item.Attr, t.Item.Statted, dfi)
+		res.Record = place.RecordOf(t.Item.Attr, t.Item.Statted, dfi)
 	}
 	if o.DryRun {
 		if !exists {
@@ -66,7 +65,7 @@ func (t *task) notCopied(ctx context.Context, dfi fs.FileInfo, res *messages.Res
 	if o, own := t.ownCopy(ctx, dfi); own {
 		res.Status, res.Reason, res.Checksum = messages.StatusCopied, ReasonOwnCopy, o.Checksum.String()
 		if t.Job.Options.Manifest != "" { // the earlier delivery's result, with its record, was lost
-			res.Record = recordOf(t.Item.Attr, t.Item.Statted, dfi)
+			res.Record = place.RecordOf(t.Item.Attr, t.Item.Statted, dfi)
 		}
 		return nil
 	}
@@ -235,25 +234,7 @@ func (t *task) recordWritten(ctx context.Context, version string) *messages.Reco
 		}
 		dst = fi
 	}
-	return recordOf(t.Item.Attr, t.Item.Statted, dst)
-}
-
-// recordOf is the manifest record of a target dst that holds the source
-// a's bytes; the source's times count only when they are Stat's.
-func recordOf(a messages.Attrs, statted bool, dst fs.FileInfo) *messages.Record {
-	r := &messages.Record{SrcVersion: a.Version, DstSize: dst.Size, DstModTime: nanos(dst.ModTime),
-		DstChangeTime: nanos(dst.ChangeTime), DstVersion: dst.Version}
-	if statted {
-		r.SrcModTime, r.SrcChangeTime = nanos(a.ModTime), nanos(a.ChangeTime)
-	}
-	return r
-}
-
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
+	return place.RecordOf(t.Item.Attr, t.Item.Statted, dst)
 }
 
 // checkStored verifies, after Close, a file whose store can confirm it

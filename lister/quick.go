@@ -9,6 +9,7 @@ import (
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/filter"
 	"github.com/jetcp/jetcp/internal/manifest"
+	"github.com/jetcp/jetcp/internal/place"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -146,7 +147,7 @@ func (c *checker) settleFile(src, dst fs.URI, fi, dfi fs.FileInfo, listed bool) 
 			if d.Reason == distcp.ReasonUnchanged {
 				d.Reason = distcp.ReasonUnchangedManifest
 			}
-			return verdict{skip: true, reason: d.Reason, record: recordOf(in.Src, dfi)}
+			return verdict{skip: true, reason: d.Reason, record: place.RecordOf(in.Src, true, dfi)}
 		}
 		in.Origin = nil
 	}
@@ -172,14 +173,7 @@ func (c *checker) decided(d distcp.Decision, src messages.Attrs, dfi fs.FileInfo
 	}
 	v := verdict{skip: true, reason: d.Reason}
 	if d.Reason == distcp.ReasonUnchanged {
-		v.record = recordOf(src, dfi)
+		v.record = place.RecordOf(src, true, dfi)
 	}
 	return v
-}
-
-// recordOf is the manifest record of a file settled as unchanged: the
-// source as listed, the target as found.
-func recordOf(src messages.Attrs, dfi fs.FileInfo) *messages.Record {
-	return &messages.Record{SrcModTime: nanos(src.ModTime), SrcChangeTime: nanos(src.ChangeTime), SrcVersion: src.Version,
-		DstSize: dfi.Size, DstModTime: nanos(dfi.ModTime), DstChangeTime: nanos(dfi.ChangeTime), DstVersion: dfi.Version}
 }

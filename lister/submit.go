@@ -293,14 +293,6 @@ func manifestsOf(root fs.URI, fi fs.FileInfo) bool {
 	return fi.IsDir() && fi.Path == path.Join(root.Path, manifest.DirName)
 }
 
-// nanos is t in Unix nanoseconds, 0 for the zero time (as in a manifest).
-func nanos(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return t.UnixNano()
-}
-
 // loadManifest reads the newest manifest of the job's target for an
 // -update (manifest.Load), or returns nil: none, no -update, or one that
 // cannot be read (then every file is checked as without one).
