@@ -99,7 +99,7 @@ func (c genJob) tally(m map[string]int) {
 		on   bool
 		name string
 	}{{c.opts.Update, "-update"}, {c.opts.Overwrite, "-overwrite"}, {c.opts.Delete, "-delete"}, {c.opts.DryRun, "--dry-run"},
-		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.async, "-async"}, {c.verify && verifiesClean(&c, want), "verify"}, {copiesClean(&c, want), "--verify"}, {c.logTo != "", "-log"},
+		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.async, "-async"}, {c.verify && verifiesClean(&c, want), "verify"}, {copiesClean(&c, want), "--verify"}, {rerunsClean(&c, want), "rerun"}, {c.noManifest, "--no-manifest"}, {c.logTo != "", "-log"},
 		{want.Failed+want.DirsFailed > 0, "entries failing"}, {want.Deleted > 0, "deleting"}} {
 		if f.on {
 			m[f.name]++
@@ -222,6 +222,13 @@ type genJob struct {
 	// written by jetcp, is proven the same and the exit status is the
 	// copy's.
 	verifyAfter bool
+	// rerun runs an -update case that copied cleanly a second time: the
+	// job manifest (or the records) must settle every file, nothing is
+	// copied, and the target stays as it is.
+	rerun bool
+	// noManifest writes no job manifest (--no-manifest): a rerun is then
+	// settled by the targets' own records, or checksums.
+	noManifest bool
 	// async submits a distributed job with -async and follows it with
 	// `lister watch --json` (whose done event carries the report).
 	async bool
@@ -434,7 +441,9 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	}
 	c.verify = r.IntN(3) == 0
 	c.readBoth = r.IntN(2) == 0
-	c.verifyAfter = r.IntN(3) == 0 // drawn last: the cases before it stay as they were
+	c.verifyAfter = r.IntN(3) == 0 // drawn late: the cases before it stay as they were
+	c.rerun = r.IntN(2) == 0       // drawn late, likewise
+	c.noManifest = r.IntN(4) == 0  // drawn last
 	return c
 }
 
@@ -656,6 +665,9 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	if copiesClean(c, want) {
 		args = append([]string{"--verify"}, args...)
 	}
+	if c.noManifest {
+		args = append([]string{"--no-manifest"}, args...)
+	}
 	if c.faults {
 		args = append([]string{"--attempts", "9", "--retry-backoff", "1ms"}, args...)
 		e.setFaults(true)
@@ -712,6 +724,40 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	}
 	if copiesClean(c, want) && (rep.Verify == nil || len(rep.Verify.Categories) != 1 || rep.Verify.Categories[messages.CategorySame].Entries == 0) {
 		t.Fatalf("--verify: the report's verification %+v, want every entry the same\n%s", rep.Verify, describe())
+	}
+	if rerunsClean(c, want) {
+		e.rerunUnchanged(t, ctx, c, args, target, got, describe)
+	}
+}
+
+// rerunsClean tells whether a case's -update runs a second time: drawn
+// so, and the model says the first run leaves the target equal to the
+// sources (verifiesClean), with no fault injected; not -atomic, which
+// refuses an existing target, nor -async.
+func rerunsClean(c *genJob, want distcpmodel.Outcome) bool {
+	return c.rerun && c.opts.Update && !c.opts.Atomic && verifiesClean(c, want) && !c.faults && !c.async
+}
+
+// rerunUnchanged runs a case's clean -update again over the target it
+// made: every file is settled (by the job manifest the first run wrote),
+// nothing is copied or fails, and the target is as it was.
+func (e *diffEnv) rerunUnchanged(t *testing.T, ctx context.Context, c *genJob, args []string, target string, before distcpmodel.Entry, describe func() string) {
+	t.Helper()
+	rj := filepath.Join(t.TempDir(), "rerun.json")
+	code, _, errs := e.runLister(t, c, args, rj)
+	if code != cli.ExitOK {
+		t.Fatalf("the same -update again: exit %d\n%s\nstderr:\n%s", code, describe(), lastLines(errs, 30))
+	}
+	var rep messages.Report
+	data, err := os.ReadFile(rj)
+	if err != nil || json.Unmarshal(data, &rep) != nil {
+		t.Fatalf("the same -update again: no report (%v)\n%s", err, describe())
+	}
+	if rep.FilesCopied != 0 || rep.FilesFailed != 0 || rep.FilesDeleted != 0 {
+		t.Fatalf("the same -update again copied %d, failed %d, deleted %d; want nothing\nfailures: %+v\n%s", rep.FilesCopied, rep.FilesFailed, rep.FilesDeleted, rep.Failures, describe())
+	}
+	if d := diffEntries(before, e.read(t, ctx, target)); d != "" {
+		t.Fatalf("the same -update again changed the target:\n%s\n%s", d, describe())
 	}
 }
 
