@@ -215,10 +215,12 @@ func transient(err error) bool {
 	return err != nil && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
-// listAttempts bounds the tries of one listing page.
+// listAttempts bounds the tries of one listing page or Stat request.
 const listAttempts = 5
 
-// listRetry tries a listing page again after a transient failure.
+// listRetry tries a listing page or a Stat request again after a
+// transient failure, on top of the SDK's own tries: those give up after
+// three cut connections in a row, which a long migration meets.
 func listRetry(ctx context.Context) retry.Policy {
 	return retry.Policy{Attempts: listAttempts, Backoff: 100 * time.Millisecond,
 		Permanent: func(err error) bool { return !transient(err) || ctx.Err() != nil }}
@@ -251,14 +253,14 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 	}
 	// COS's CRC32C comes along (the flag), so that an origin record can
 	// be checked against the bytes held without another request.
-	resp, err := f.c.Object.Head(ctx, k, &cossdk.ObjectHeadOptions{XOptionHeader: crcFlag()})
+	resp, err := f.head(ctx, k, &cossdk.ObjectHeadOptions{XOptionHeader: crcFlag()})
 	if err == nil {
 		return f.fileInfo(p, resp.Header), nil
 	}
 	if !isNotFound(err) {
 		return fs.FileInfo{}, f.mapErr("stat", p, f.explain(ctx, k, err))
 	}
-	resp, err = f.c.Object.Head(ctx, k+"/", nil)
+	resp, err = f.head(ctx, k+"/", nil)
 	if err == nil {
 		fi := dirInfo(p)
 		applyMeta(&fi, resp.Header)
@@ -267,7 +269,11 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 	if !isNotFound(err) {
 		return fs.FileInfo{}, f.mapErr("stat", p, f.explain(ctx, k, err))
 	}
-	res, _, err := f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{Prefix: k + "/", MaxKeys: 1})
+	var res *cossdk.BucketGetResult
+	err = listRetry(ctx).Do(ctx, func(ctx context.Context) (err error) {
+		res, _, err = f.c.Bucket.Get(ctx, &cossdk.BucketGetOptions{Prefix: k + "/", MaxKeys: 1})
+		return err
+	})
 	if err != nil {
 		return fs.FileInfo{}, f.mapErr("stat", p, err)
 	}
@@ -275,6 +281,16 @@ func (f *FS) Stat(ctx context.Context, p string) (fs.FileInfo, error) {
 		return dirInfo(p), nil
 	}
 	return fs.FileInfo{}, fmt.Errorf("stat cosn://%s%s: %w", f.bucket, p, fs.ErrNotExist)
+}
+
+// head is Stat's HEAD, tried again after a transient failure (a missing
+// key is an answer: transient says no to it).
+func (f *FS) head(ctx context.Context, k string, opts *cossdk.ObjectHeadOptions) (resp *cossdk.Response, err error) {
+	err = listRetry(ctx).Do(ctx, func(ctx context.Context) error {
+		resp, err = f.c.Object.Head(ctx, k, opts)
+		return err
+	})
+	return resp, err
 }
 
 func (f *FS) fileInfo(p string, h http.Header) fs.FileInfo {

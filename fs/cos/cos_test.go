@@ -292,3 +292,41 @@ func TestOriginAtCreate(t *testing.T) {
 		t.Fatalf("multipart upload's origin: %+v, %v", fi.Origin, err)
 	}
 }
+
+// A COS cutting more connections in a row than the SDK tries: Stat, like
+// a listing page, tries again after the SDK's own tries, so a file, a
+// directory and a missing path are each told right (the lister's source
+// Stat failed a CI run after three cut HEADs in a row).
+func TestStatThroughCutConnections(t *testing.T) {
+	srv, cfg := start(t)
+	f := newFS(t, cfg)
+	ctx := context.Background()
+	w, err := f.Create(ctx, "/cut/dir/file", fs.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("twelve bytes")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	defer srv.SetFaults(cosemu.Faults{})
+	// A directory's Stat ends in a listing, and a missing path's too:
+	// cutting its requests too covers the listing's tries.
+	for _, cut := range []int{1, 3, 4, 7} {
+		srv.SetFaults(cosemu.Faults{CutNext: cut})
+		fi, err := f.Stat(ctx, "/cut/dir/file")
+		if err != nil || fi.Size != 12 || fi.IsDir() {
+			t.Fatalf("%d cut: file: %+v %v", cut, fi, err)
+		}
+		srv.SetFaults(cosemu.Faults{CutNext: cut})
+		if fi, err = f.Stat(ctx, "/cut/dir"); err != nil || !fi.IsDir() {
+			t.Fatalf("%d cut: directory: %+v %v", cut, fi, err)
+		}
+		srv.SetFaults(cosemu.Faults{CutNext: cut})
+		if _, err = f.Stat(ctx, "/cut/none"); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("%d cut: missing path: %v", cut, err)
+		}
+	}
+}

@@ -51,8 +51,11 @@ type Options struct {
 
 // Faults are injected into requests; the zero value injects nothing.
 type Faults struct {
-	ErrorRate   float64       // fraction of requests answered 503 SlowDown (COS error XML)
-	CutRate     float64       // fraction of requests whose connection is cut mid-response (hijack + close)
+	ErrorRate float64 // fraction of requests answered 503 SlowDown (COS error XML)
+	CutRate   float64 // fraction of requests whose connection is cut mid-response (hijack + close)
+	// CutNext cuts the next CutNext requests the faults apply to, every
+	// one: a run of failures longer than a client's own retries.
+	CutNext     int
 	Latency     time.Duration // added before every response
 	BytesPerSec int64         // cap on bytes/s of request+response bodies, whole server; 0 = none
 	// MisstoreRate is the fraction of PUT requests with a body (objects
@@ -81,6 +84,7 @@ type Server struct {
 	buckets map[string]*bucket
 
 	faults   atomic.Pointer[Faults]
+	cutLeft  atomic.Int64 // Faults.CutNext still to cut
 	requests atomic.Int64
 	gets     atomic.Int64 // object GETs, for tests that must not read data
 	counts   counters     // requests by kind (Stats)
@@ -165,7 +169,23 @@ func (s *Server) Close() error {
 }
 
 // SetFaults replaces the injected faults; safe at any time.
-func (s *Server) SetFaults(f Faults) { s.faults.Store(&f) }
+func (s *Server) SetFaults(f Faults) {
+	s.cutLeft.Store(int64(f.CutNext))
+	s.faults.Store(&f)
+}
+
+// takeCut reports whether this request is one of the CutNext to cut.
+func (s *Server) takeCut() bool {
+	for {
+		n := s.cutLeft.Load()
+		if n <= 0 {
+			return false
+		}
+		if s.cutLeft.CompareAndSwap(n, n-1) {
+			return true
+		}
+	}
+}
 
 // Requests returns the number of requests received.
 func (s *Server) Requests() int64 { return s.requests.Load() }
@@ -265,7 +285,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.Latency > 0 {
 			sleepCtx(r.Context(), f.Latency)
 		}
-		if f.CutRate > 0 && mrand.Float64() < f.CutRate {
+		if s.takeCut() || f.CutRate > 0 && mrand.Float64() < f.CutRate {
 			s.cut(w, r)
 			return
 		}
