@@ -34,6 +34,7 @@ type FS struct {
 	bucket string
 	cfg    Config
 	c      *cossdk.Client
+	bufs   *buffers
 }
 
 // Opener returns an fs.Opener for "cosn" that configures itself from the
@@ -95,7 +96,7 @@ func New(bucket string, cfg Config) (*FS, error) {
 	}})
 	c.Conf.EnableCRC = true
 	c.Conf.RetryOpt = cossdk.RetryOptions{Count: 3, Interval: 200 * time.Millisecond, AutoSwitchHost: false}
-	return &FS{bucket: bucket, cfg: cfg, c: c}, nil
+	return &FS{bucket: bucket, cfg: cfg, c: c, bufs: newBuffers(cfg.PartSize)}, nil
 }
 
 // AtomicCreate: an object appears only complete, so no temp + rename.

@@ -48,7 +48,7 @@ func (f *FS) Create(ctx context.Context, p string, opts fs.CreateOptions) (fs.Wr
 		return nil, err
 	}
 	return &writer{ctx: ctx, f: f, path: p, key: k, meta: createMeta(opts), source: opts.Source,
-		crc32c: fs.NewCRC32C(), crc64: crc64.New(crc64Table), buf: make([]byte, 0, min(f.cfg.PartSize, 1<<20))}, nil
+		crc32c: fs.NewCRC32C(), crc64: crc64.New(crc64Table)}, nil
 }
 
 // createMeta is a new object's metadata: the attributes to keep, with the
@@ -98,7 +98,13 @@ func (w *writer) Write(b []byte) (int, error) {
 	w.size += int64(n)
 	ps := int(w.f.cfg.PartSize)
 	for len(b) > 0 {
+		if w.buf == nil {
+			w.buf = w.f.bufs.first()
+		}
 		take := min(len(b), ps-len(w.buf))
+		if len(w.buf)+take > cap(w.buf) {
+			w.buf = w.f.bufs.grow(w.buf)
+		}
 		w.buf = append(w.buf, b[:take]...)
 		b = b[take:]
 		if len(w.buf) == ps {
@@ -134,7 +140,9 @@ func (w *writer) flushPart() error {
 	// after the call returned.
 	part := w.buf
 	var resp *cossdk.Response
+	tries := 0
 	err := sendRetry(w.ctx).Do(w.ctx, func(ctx context.Context) (err error) {
+		tries++
 		resp, err = w.f.c.Object.UploadPart(ctx, w.key, w.uploadID, num, onlyReader{bytes.NewReader(part)},
 			&cossdk.ObjectUploadPartOptions{ContentLength: int64(len(part))})
 		return err
@@ -143,7 +151,10 @@ func (w *writer) flushPart() error {
 		return w.f.mapErr(fmt.Sprintf("upload part %d of", num), w.path, err)
 	}
 	w.parts = append(w.parts, cossdk.Object{PartNumber: num, ETag: resp.Header.Get("ETag")})
-	w.buf = make([]byte, 0, cap(part))
+	w.buf = nil
+	if tries == 1 {
+		w.f.bufs.put(part)
+	}
 	return nil
 }
 
@@ -181,7 +192,9 @@ func (w *writer) Close() error {
 		opt := &cossdk.ObjectPutOptions{
 			ObjectPutHeaderOptions: &cossdk.ObjectPutHeaderOptions{ContentLength: w.size, XCosMetaXXX: &meta, XOptionHeader: crcFlag()}}
 		var resp *cossdk.Response
+		tries := 0
 		err := sendRetry(w.ctx).Do(w.ctx, func(ctx context.Context) (err error) {
+			tries++
 			var body io.Reader = onlyReader{bytes.NewReader(w.buf)}
 			if w.size == 0 {
 				body = bytes.NewReader(nil) // the SDK sends no body for it
@@ -192,6 +205,10 @@ func (w *writer) Close() error {
 		if err != nil {
 			return w.f.mapErr("put", w.path, err)
 		}
+		if tries == 1 && w.buf != nil {
+			w.f.bufs.put(w.buf)
+		}
+		w.buf = nil
 		w.stored = resp.Header.Get("x-cos-hash-crc64ecma")
 		w.etag = version(resp.Header.Get("ETag"))
 		return nil

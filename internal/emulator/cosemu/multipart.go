@@ -85,7 +85,7 @@ func (s *Server) uploadPart(w http.ResponseWriter, r *http.Request, b *bucket, k
 	if e != nil {
 		return e
 	}
-	bl, sm, err := writeBlob(b.mpuDir, r.Body)
+	bl, sm, err := writeBlob(b.mpuDir, r.Body, r.ContentLength)
 	if err != nil {
 		return errf(http.StatusBadRequest, "IncompleteBody", "reading the request body: %v", err)
 	}
@@ -121,7 +121,7 @@ func (s *Server) copyPart(w http.ResponseWriter, r *http.Request, b *bucket, key
 	if _, err := rd.Seek(start, io.SeekStart); err != nil {
 		return errf(http.StatusInternalServerError, "InternalError", "seek: %v", err)
 	}
-	bl, sm, err := writeBlob(b.mpuDir, io.LimitReader(rd, length))
+	bl, sm, err := writeBlob(b.mpuDir, io.LimitReader(rd, length), length)
 	if err != nil {
 		return errf(http.StatusInternalServerError, "InternalError", "copy part: %v", err)
 	}
@@ -270,7 +270,7 @@ func (s *Server) completeUpload(w http.ResponseWriter, r *http.Request, b *bucke
 		readers = append(readers, rd)
 		md5s = append(md5s, p.md5)
 	}
-	bl, sm, err := writeBlob(b.objDir, io.MultiReader(readers...))
+	bl, sm, err := writeBlob(b.objDir, io.MultiReader(readers...), -1)
 	if err != nil {
 		return errf(http.StatusInternalServerError, "InternalError", "assemble: %v", err)
 	}

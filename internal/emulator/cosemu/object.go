@@ -61,7 +61,7 @@ func (s *Server) putObject(w http.ResponseWriter, r *http.Request, b *bucket, ke
 	if e := checkKey(key); e != nil {
 		return e
 	}
-	bl, sm, err := writeBlob(b.objDir, r.Body)
+	bl, sm, err := writeBlob(b.objDir, r.Body, r.ContentLength)
 	if err != nil {
 		return errf(http.StatusBadRequest, "IncompleteBody", "reading the request body: %v", err)
 	}
@@ -257,7 +257,7 @@ func (s *Server) copyObject(w http.ResponseWriter, r *http.Request, b *bucket, k
 		return e
 	}
 	defer rd.Close()
-	bl, sm, err := writeBlob(b.objDir, rd)
+	bl, sm, err := writeBlob(b.objDir, rd, -1)
 	if err != nil {
 		return errf(http.StatusInternalServerError, "InternalError", "copy: %v", err)
 	}
