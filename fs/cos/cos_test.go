@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"io"
 	iofs "io/fs"
 	"strings"
@@ -328,5 +329,51 @@ func TestStatThroughCutConnections(t *testing.T) {
 		if _, err = f.Stat(ctx, "/cut/none"); !errors.Is(err, fs.ErrNotExist) {
 			t.Fatalf("%d cut: missing path: %v", cut, err)
 		}
+	}
+}
+
+// A COS that keeps other bytes than it was sent, and answers with their
+// CRC64: a single PUT, a multipart upload and a part written on its own
+// (a chunk of a large file) each fail, and no object is left. jetcp hashes
+// every byte once itself; the SDK's own check is off.
+func TestMisstoredUploadsFail(t *testing.T) {
+	srv, cfg := start(t)
+	f := newFS(t, cfg)
+	ctx := context.Background()
+	srv.SetFaults(cosemu.Faults{MisstoreRate: 1})
+	defer srv.SetFaults(cosemu.Faults{})
+	for _, size := range []int{1000, int(cfg.PartSize) + 1000} {
+		w, err := f.Create(ctx, fmt.Sprintf("/bad/%d", size), fs.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.Write(bytes.Repeat([]byte("x"), size)); err != nil {
+			t.Fatal(err)
+		}
+		err = w.Close()
+		if err == nil {
+			_, _, err = fs.CheckStored(ctx, w)
+		}
+		if err == nil || !strings.Contains(err.Error(), "CRC64") {
+			t.Fatalf("%d bytes misstored: %v, want a CRC64 mismatch", size, err)
+		}
+	}
+	up, err := f.StartParts(ctx, "/bad/chunked", fs.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := f.CreatePart(ctx, "/bad/chunked", up, 1, 0, 5000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.Write(bytes.Repeat([]byte("y"), 5000)); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err == nil || !strings.Contains(err.Error(), "CRC64") {
+		t.Fatalf("misstored part: %v, want a CRC64 mismatch", err)
+	}
+	_ = f.AbortParts(ctx, "/bad/chunked", up)
+	if _, err := f.Stat(ctx, "/bad/"+fmt.Sprint(cfg.PartSize+1000)); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("a misstored multipart object is left: %v", err)
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc64"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	cossdk "github.com/tencentyun/cos-go-sdk-v5"
@@ -46,7 +49,7 @@ func (f *FS) CreatePart(ctx context.Context, p, upload string, n int, offset, si
 		return nil, fmt.Errorf("upload cosn://%s%s: part %d: COS takes parts 1 to %d: raise the chunk size", f.bucket, p, n, maxParts)
 	}
 	pr, pw := io.Pipe()
-	w := &part{pw: pw, done: make(chan struct{}), path: p, bucket: f.bucket, size: size}
+	w := &part{pw: pw, done: make(chan struct{}), path: p, bucket: f.bucket, size: size, crc64: crc64.New(crc64Table)}
 	go func() {
 		defer close(w.done)
 		resp, err := f.c.Object.UploadPart(ctx, key(p), upload, n, pr,
@@ -57,6 +60,7 @@ func (f *FS) CreatePart(ctx context.Context, p, upload string, n int, offset, si
 			return
 		}
 		w.etag = resp.Header.Get("ETag")
+		w.stored = resp.Header.Get("x-cos-hash-crc64ecma")
 		// The request may end before the body does (an error answer).
 		_, _ = io.Copy(io.Discard, pr)
 	}()
@@ -107,6 +111,10 @@ type part struct {
 	etag   string
 	err    error
 	closed bool
+	// crc64 hashes the bytes written, to compare with stored, COS's
+	// CRC64 of the part it kept (the SDK's own check is off: see New).
+	crc64  hash.Hash64
+	stored string
 }
 
 func (w *part) Write(b []byte) (int, error) {
@@ -114,6 +122,7 @@ func (w *part) Write(b []byte) (int, error) {
 		return 0, fmt.Errorf("write cosn://%s%s: part closed", w.bucket, w.path)
 	}
 	k, err := w.pw.Write(b)
+	w.crc64.Write(b[:k])
 	w.n += int64(k)
 	return k, err
 }
@@ -131,6 +140,9 @@ func (w *part) Close() error {
 	}
 	w.pw.Close()
 	<-w.done
+	if w.err == nil && w.stored != "" && w.stored != strconv.FormatUint(w.crc64.Sum64(), 10) {
+		w.err = fmt.Errorf("upload cosn://%s%s: COS stored a part with CRC64 %s, the bytes sent have %d", w.bucket, w.path, w.stored, w.crc64.Sum64())
+	}
 	return w.err
 }
 
