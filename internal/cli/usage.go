@@ -122,9 +122,9 @@ Where
                         --nats-cert/--nats-key FILE for mutual TLS
   --replicas N          stream replication (default 3 on a cluster of 3 or more, else 1)
 
-Not supported, refused with the reason: -append, -xtrack,
--updateRoot, -sizelimit, -filelimit, -useiterator, -mapredSslConf, -conf,
--libjars, -files, -archives.
+Not supported, refused with the reason: -sizelimit, -filelimit (DistCp
+deprecated them), -mapredSslConf, -conf, -libjars, -files, -archives, -jt,
+-tokenCacheFile.
 
 While a job runs, a terminal shows a live line (files and bytes done of the
 total, rate, ETA, failures); Ctrl-C stops the job cleanly (no temp files
