@@ -480,6 +480,9 @@ func (c *genJob) drawParity(r *rand.Rand, twins [][2]string, backends []string) 
 	if !o.Append || !c.target.Dir {
 		return
 	}
+	if c.logTo == "" && !c.async {
+		c.logTo = backends[r.IntN(len(backends))] // its reasons show what was appended
+	}
 	pr := rand.New(rand.NewPCG(c.seed^0x9e3779b97f4a7c15, uint64(c.index)))
 	for _, tw := range twins {
 		rel, data := tw[0], tw[1]

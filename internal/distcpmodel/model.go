@@ -155,9 +155,6 @@ func Run(srcs []Source, targetPath string, target Entry, o Options) Outcome {
 	if r := validate(srcs, targetPath, target, o); r != "" {
 		return refuse(r, target)
 	}
-	if o.BlocksPerChunk {
-		o.Append = false // DistCpOptions.Builder.setOptionsForSplitLargeFile
-	}
 	listing, r := buildListing(srcs, target, o)
 	if r != "" {
 		return refuse(r, target)
@@ -198,18 +195,8 @@ func Run(srcs []Source, targetPath string, target Entry, o Options) Outcome {
 	}
 	out.DirsCreated = newDirs(target, work)
 	ok := out.Failed+out.DirsFailed == 0 || o.IgnoreFailures
-	if (o.Delete || o.XTrack) && ok {
-		// CopyCommitter: -delete removes what the source lacks; -xtrack
-		// lists it (trackMissing). jetcp: with -delete too, -xtrack lists
-		// what was removed (DistCp writes no list then).
-		scratch := cloneEntry(work)
-		deleted, missing := deleteMissing(&scratch, targetPath, listing, o)
-		if o.Delete {
-			work, out.Deleted = scratch, deleted
-		}
-		if o.XTrack {
-			out.Tracked, out.Missing = true, missing
-		}
+	if ok {
+		commitMissing(&out, &work, targetPath, listing, o)
 	}
 	if !ok {
 		out.Exit = ExitFailed
@@ -225,6 +212,24 @@ func Run(srcs []Source, targetPath string, target Entry, o Options) Outcome {
 	return out
 }
 
+// commitMissing is CopyCommitter's step for what the sources lack:
+// -delete removes it; -xtrack lists it (trackMissing). jetcp: with
+// -delete too, -xtrack lists what was removed (DistCp writes no list
+// then).
+func commitMissing(out *Outcome, work *Entry, targetPath string, listing []listed, o Options) {
+	if !o.Delete && !o.XTrack {
+		return
+	}
+	scratch := cloneEntry(*work)
+	deleted, missing := deleteMissing(&scratch, targetPath, listing, o)
+	if o.Delete {
+		*work, out.Deleted = scratch, deleted
+	}
+	if o.XTrack {
+		out.Tracked, out.Missing = true, missing
+	}
+}
+
 func refuse(r string, target Entry) Outcome {
 	return Outcome{Exit: ExitUsage, Refusal: r, Target: cloneEntry(target)}
 }
@@ -232,20 +237,8 @@ func refuse(r string, target Entry) Outcome {
 // validate refuses what DistCp's OptionsValidator refuses, plus jetcp's
 // checks of the target made before anything is written.
 func validate(srcs []Source, targetPath string, target Entry, o Options) string {
-	switch {
-	case o.Update && o.Overwrite:
-		return RefuseUpdateOverwrite
-	case o.Delete && !o.Update && !o.Overwrite:
-		return RefuseDeleteAlone
-	case o.Atomic && (o.Update || o.Delete):
-		return RefuseAtomicUpdate
-	case o.Append && !o.Update:
-		return RefuseAppendAlone
-	case o.Append && o.SkipCRC:
-		return RefuseAppendSkipCRC
-	case o.XTrack && !o.Update:
-		// DistCp's documentation (its code does not check).
-		return RefuseXTrackAlone
+	if r := validateOptions(o); r != "" {
+		return r
 	}
 	for _, s := range srcs {
 		if targetPath == s.Path || strings.HasPrefix(targetPath, s.Path+"/") {
@@ -263,6 +256,27 @@ func validate(srcs []Source, targetPath string, target Entry, o Options) string 
 		if len(srcs) > 1 {
 			return RefuseManyIntoFile
 		}
+	}
+	return ""
+}
+
+// validateOptions refuses the combinations of options DistCp refuses
+// (DistCpOptions.Builder.validate).
+func validateOptions(o Options) string {
+	switch {
+	case o.Update && o.Overwrite:
+		return RefuseUpdateOverwrite
+	case o.Delete && !o.Update && !o.Overwrite:
+		return RefuseDeleteAlone
+	case o.Atomic && (o.Update || o.Delete):
+		return RefuseAtomicUpdate
+	case o.Append && !o.Update:
+		return RefuseAppendAlone
+	case o.Append && o.SkipCRC:
+		return RefuseAppendSkipCRC
+	case o.XTrack && !o.Update:
+		// DistCp's documentation (its code does not check).
+		return RefuseXTrackAlone
 	}
 	return ""
 }
@@ -346,11 +360,12 @@ func decide(work *Entry, rel string, src Node, o Options, forceOverwrite bool) a
 		return actCopy
 	case !o.Update:
 		return actSkip
-	case o.Append && len(t.Data) < len(src.Data) && strings.HasPrefix(src.Data, t.Data):
+	case o.Append && !o.BlocksPerChunk && len(t.Data) < len(src.Data) && strings.HasPrefix(src.Data, t.Data):
 		// CopyMapper.checkUpdate: the checksum of the source's first
-		// target-length bytes equals the target's. jetcp: compared by
-		// CRC32C on any file systems (DistCp needs HDFS on both sides);
-		// the report counts the whole file's bytes as copied.
+		// target-length bytes equals the target's (-blocksperchunk turns
+		// -append off: DistCpOptions.Builder.setOptionsForSplitLargeFile).
+		// jetcp: compared by CRC32C on any file systems (DistCp needs HDFS
+		// on both sides); the report counts the whole file's bytes copied.
 		return actAppend
 	case len(t.Data) != len(src.Data):
 		return actCopy
