@@ -108,7 +108,9 @@ func (j *job) commitSteps(ctx context.Context, ok bool) error {
 	case o.Atomic && !o.DryRun:
 		commitErr = j.atomicCommit(ctx, ok)
 	case o.Delete && ok:
-		commitErr = j.deleteMissing(ctx)
+		commitErr = j.tracking(ctx, false)
+	case o.XTrack != "" && ok:
+		commitErr = j.tracking(ctx, true)
 	}
 	if ok && commitErr == nil && len(j.dirs) > 0 {
 		commitErr = j.applyDirAttrs(ctx)

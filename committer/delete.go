@@ -180,6 +180,11 @@ func (j *job) remove(ctx context.Context, tfs fs.FS, fi fs.FileInfo) error {
 	if j.spec.Options.Verify {
 		return j.noteExtra(ctx, tfs, fi)
 	}
+	if j.track != nil {
+		if err := j.track.note(ctx, tfs, fi); err != nil || j.track.only {
+			return err
+		}
+	}
 	files := int64(1)
 	if fi.IsDir() {
 		files = 0

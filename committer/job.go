@@ -60,6 +60,8 @@ type job struct {
 	assemblies sync.WaitGroup
 	asmSlots   chan struct{}
 	ctx        context.Context // the follow's, for assemblies
+	// track is -xtrack's list while the delete walk runs (xtrack.go).
+	track *tracker
 	// spool collects the job manifest's lines until the commit writes it;
 	// noManifest: the job writes none after all (see noteManifest).
 	spool      *manifest.Spool

@@ -50,6 +50,14 @@ func (t *task) file(ctx context.Context) (messages.Result, error) {
 	if !copyIt {
 		return res, t.notCopied(ctx, dfi, &res)
 	}
+	if reason == distcp.ReasonAppended {
+		sum, err := t.appendTail(ctx, dfi, &res)
+		if err != nil {
+			return res, err
+		}
+		res.Status, res.Checksum = messages.StatusCopied, sum.String()
+		return res, nil
+	}
 	sum, err := t.copy(ctx, &res)
 	if err != nil {
 		return res, err
@@ -120,6 +128,12 @@ func (t *task) decide(ctx context.Context, exists bool, dfi fs.FileInfo) (bool, 
 	}
 	in = distcp.ReadOrigin(ctx, t.DstFS, in)
 	d := distcp.Decide(in)
+	if d.Action == distcp.TryAppend {
+		var err error
+		if d, err = t.appendDecision(ctx, dfi); err != nil {
+			return false, "", err
+		}
+	}
 	if d.Action == distcp.NeedChecksum {
 		same, err := t.sameChecksum(ctx)
 		incomparable := errors.Is(err, fs.ErrIncomparable)

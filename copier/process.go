@@ -81,6 +81,9 @@ type task struct {
 	// moved, when set, counts the bytes this item's copy wrote so far (its
 	// bytes in flight).
 	moved *atomic.Int64
+	// prefix is the CRC32C of the source's first bytes that -append found
+	// the target to hold (appendDecision).
+	prefix fs.Checksum
 }
 
 func (t *task) dir(ctx context.Context) (messages.Result, error) {

@@ -12,10 +12,15 @@ type Action int
 
 // The decision's outcomes. NeedChecksum means metadata cannot tell: the
 // caller compares the two files' checksums (ChecksumDecision).
+// TryAppend means the target is shorter than the source under -append:
+// the caller compares the checksum of the source's first target-size
+// bytes with the target's and appends the tail where they are equal and
+// the target's file system can (AppendDecision), else copies.
 const (
 	Copy Action = iota + 1
 	Skip
 	NeedChecksum
+	TryAppend
 )
 
 // Reasons reported with a decision; results and logs carry them.
@@ -34,6 +39,16 @@ const (
 	ReasonChecksumDiffers   = "checksum differs"
 	ReasonIncomparableOlder = "same size, checksums incomparable, target not older"
 	ReasonIncomparableNewer = "same size, checksums incomparable, source newer"
+	// ReasonAppended: -append found the target to be the source's first
+	// bytes and wrote only the rest.
+	ReasonAppended = "target is the start of the source: tail appended (-append)"
+	// ReasonNotPrefix: -append found the shorter target to differ from
+	// the source's first bytes, so the whole file is copied.
+	ReasonNotPrefix = "size differs (target is not the start of the source)"
+	// ReasonCannotAppend: the target's file system cannot append (object
+	// stores replace an object whole), so the whole file is copied,
+	// without reading either side to compare their starts.
+	ReasonCannotAppend = "size differs (-append: the target's file system cannot append, so the whole file is copied)"
 	// DirExists is the reason a directory whose target exists is skipped.
 	DirExists = "directory exists"
 )
@@ -73,6 +88,10 @@ func Decide(in Input) Decision {
 		return Decision{Copy, ReasonOverwrite}
 	case !o.Update:
 		return Decision{Skip, ReasonTargetExists}
+	case o.Append && t.Size < a.Size:
+		// CopyMapper.checkUpdate: with -append a shorter target may be
+		// the source's start (its block size is not compared).
+		return Decision{Action: TryAppend}
 	case t.Size != a.Size:
 		return Decision{Copy, ReasonSizeDiffers}
 	case o.Preserve.BlockSize && a.BlockSize > 0 && t.BlockSize > 0 && t.BlockSize != a.BlockSize:
@@ -168,5 +187,21 @@ func ChecksumDecision(in Input, same, incomparable bool) Decision {
 		return Decision{Skip, ReasonSameChecksum}
 	default:
 		return Decision{Copy, ReasonChecksumDiffers}
+	}
+}
+
+// AppendDecision settles a TryAppend decision: canAppend tells whether
+// the target's file system can append (asked first: where it cannot,
+// nothing is read), and same whether the checksum of the source's first
+// target-size bytes equals the target's. A shorter target that cannot
+// grow in place, or is not the source's start, is copied whole.
+func AppendDecision(canAppend, same bool) Decision {
+	switch {
+	case !canAppend:
+		return Decision{Copy, ReasonCannotAppend}
+	case !same:
+		return Decision{Copy, ReasonNotPrefix}
+	default:
+		return Decision{Copy, ReasonAppended}
 	}
 }

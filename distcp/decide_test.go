@@ -44,6 +44,11 @@ func TestDecide(t *testing.T) {
 		{"-overwrite wins over -update", Input{Options: messages.Options{Overwrite: true, Update: true}, Src: src, Target: same, Origin: rec, Statted: true}, Copy, ReasonOverwrite, true},
 		{"no flag: target exists", Input{Src: src, Target: bigger}, Skip, ReasonTargetExists, false},
 		{"-update, size differs", Input{Options: update, Src: src, Target: bigger, Origin: rec, Statted: true}, Copy, ReasonSizeDiffers, true},
+		{"-update -append, target shorter", Input{Options: messages.Options{Update: true, Append: true}, Src: src, Target: &fs.FileInfo{Size: 99}}, TryAppend, "", false},
+		{"-update -append -pb, shorter with other blocks", Input{Options: messages.Options{Update: true, Append: true, Preserve: messages.Preserve{BlockSize: true}}, Src: src, Target: &fs.FileInfo{Size: 1, BlockSize: 64 << 20}}, TryAppend, "", false},
+		{"-update -append, target longer", Input{Options: messages.Options{Update: true, Append: true}, Src: src, Target: bigger}, Copy, ReasonSizeDiffers, false},
+		{"-update -append, same size", Input{Options: messages.Options{Update: true, Append: true}, Src: src, Target: same}, NeedChecksum, "", false},
+		{"-overwrite wins over -append", Input{Options: messages.Options{Overwrite: true, Append: true}, Src: src, Target: &fs.FileInfo{Size: 1}}, Copy, ReasonOverwrite, false},
 		{"-update -pb, block size differs", Input{Options: pb, Src: src, Target: otherBlocks}, Copy, ReasonBlockSizeDiffers, false},
 		{"-update, block size differs without -pb", Input{Options: update, Src: src, Target: otherBlocks}, NeedChecksum, "", false},
 		{"-update -pb, target without block size", Input{Options: pb, Src: src, Target: bigger}, Copy, ReasonSizeDiffers, false},
@@ -135,5 +140,38 @@ func TestReadOrigin(t *testing.T) {
 				t.Errorf("reads %d, action %v; want %d, %v", r.reads, got.Action, tc.reads, tc.want)
 			}
 		})
+	}
+}
+
+// A shorter target is appended to only when it is the source's start and
+// its file system can append; otherwise it is copied whole, saying why.
+func TestAppendDecision(t *testing.T) {
+	for _, tc := range []struct {
+		can, same bool
+		reason    string
+	}{{true, true, ReasonAppended}, {true, false, ReasonNotPrefix}, {false, true, ReasonCannotAppend}, {false, false, ReasonCannotAppend}} {
+		if d := AppendDecision(tc.can, tc.same); d.Action != Copy || d.Reason != tc.reason {
+			t.Errorf("AppendDecision(%v, %v) = %+v, want Copy %q", tc.can, tc.same, d, tc.reason)
+		}
+	}
+}
+
+// -updateRoot gives the target root the source root's attributes under
+// -update and -overwrite, where it otherwise keeps its own.
+func TestKeepsRootAttrs(t *testing.T) {
+	for _, tc := range []struct {
+		o    messages.Options
+		want bool
+	}{
+		{messages.Options{}, false},
+		{messages.Options{Update: true}, true},
+		{messages.Options{Overwrite: true}, true},
+		{messages.Options{Update: true, UpdateRoot: true}, false},
+		{messages.Options{Overwrite: true, UpdateRoot: true}, false},
+		{messages.Options{UpdateRoot: true}, false},
+	} {
+		if got := KeepsRootAttrs(tc.o); got != tc.want {
+			t.Errorf("KeepsRootAttrs(%+v) = %v, want %v", tc.o, got, tc.want)
+		}
 	}
 }

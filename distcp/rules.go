@@ -104,6 +104,12 @@ func AttrsFor(pr messages.Preserve, src messages.Attrs) fs.Attrs {
 }
 
 // KeepsRootAttrs tells whether the target root keeps its own attributes
-// rather than the source root's: under -update or -overwrite, as DistCp
-// without -updateRoot.
-func KeepsRootAttrs(o messages.Options) bool { return o.Update || o.Overwrite }
+// rather than the source root's: under -update or -overwrite, unless
+// -updateRoot (DistCp's SimpleCopyListing leaves the root out of the
+// listing then, and CopyCommitter skips it when preserving directories).
+func KeepsRootAttrs(o messages.Options) bool { return (o.Update || o.Overwrite) && !o.UpdateRoot }
+
+// XTrackFile is the file -xtrack writes in its directory: the target's
+// entries missing at the sources, one URI a line (a directory's ending in
+// "/", followed by what it holds), in the order the walk met them.
+const XTrackFile = "target_missing.txt"

@@ -289,3 +289,21 @@ func SnapshotDiff(ctx context.Context, fsys FS, dir, from, to string) ([]DiffEnt
 	}
 	return s.SnapshotDiff(ctx, dir, from, to)
 }
+
+// CanAppend reports whether fsys can add bytes to an existing file in
+// place (Appender).
+func CanAppend(fsys FS) bool {
+	_, ok := fsys.(Appender)
+	return ok
+}
+
+// Append opens path, a file of size bytes, to add bytes at its end
+// (Appender); a backend that cannot fails with an error wrapping
+// errors.ErrUnsupported (ask CanAppend first).
+func Append(ctx context.Context, fsys FS, path string, size int64) (Writer, error) {
+	a, ok := fsys.(Appender)
+	if !ok {
+		return nil, unsupported(fsys, "append to a file")
+	}
+	return a.Append(ctx, path, size)
+}

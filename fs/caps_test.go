@@ -195,3 +195,35 @@ func TestCapabilityHelpersHDFS(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 }
+
+// Append goes through a backend's Appender, and a backend without one
+// (object stores) says so with ErrUnsupported rather than writing.
+func TestAppendHelper(t *testing.T) {
+	ctx := t.Context()
+	p := filepath.Join(t.TempDir(), "f")
+	lfs := local.New()
+	if err := writeFile(t, lfs, p, "ab").Close(); err != nil {
+		t.Fatal(err)
+	}
+	bare := core{lfs}
+	if fs.CanAppend(bare) || !fs.CanAppend(lfs) {
+		t.Errorf("CanAppend: bare %v, local %v; want false, true", fs.CanAppend(bare), fs.CanAppend(lfs))
+	}
+	if _, err := fs.Append(ctx, bare, p, 2); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Append without an Appender: %v, want ErrUnsupported", err)
+	}
+	w, err := fs.Append(ctx, lfs, p, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("c")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := fs.ChecksumByReading(ctx, lfs, p, 3)
+	if err != nil || got.String() != sum("abc").String() {
+		t.Errorf("after Append the file's checksum is %v (%v), want that of \"abc\"", got, err)
+	}
+}

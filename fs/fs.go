@@ -149,6 +149,23 @@ type SnapshotReader interface {
 	Info() FileInfo
 }
 
+// Appender is implemented by backends that can add bytes to the end of
+// an existing file in place (HDFS's append, a local file opened to
+// append): -append then writes only the tail a shorter target lacks,
+// where a copy would write the whole file again. Object stores cannot (an
+// object is replaced whole), and do not implement it.
+//
+// Append opens path for appending, and fails unless it is a file of
+// exactly size bytes (the length whose prefix the caller compared), so
+// that a file changed since is never extended. The Writer's bytes go
+// after the existing ones; Close makes the longer file complete. Abort
+// stops: the file keeps at least its first size bytes, and what was
+// appended may stay where the store cannot take it back (HDFS; local
+// files are cut back to size).
+type Appender interface {
+	Append(ctx context.Context, path string, size int64) (Writer, error)
+}
+
 // DirMarker is implemented by backends where a directory exists by the
 // files below it alone (object stores: a prefix with objects under it), so
 // that creating a file needs no parent directory made first, and a

@@ -236,8 +236,18 @@ var argSpecs = map[string]argSpec{
 		c.Options.RetryBackoff = d
 		return nil
 	}),
-	"append": unsupported(0, "copying only a file's missing tail is not implemented; use -update"),
-	"xtrack": unsupported(1, "missing-file tracking is not implemented; use --dry-run or -log"),
+	"append":     boolArg(func(c *Config) { c.Options.Append = true }),
+	"updateRoot": boolArg(func(c *Config) { c.Options.UpdateRoot = true }),
+	"useiterator": boolArg(func(c *Config) {
+		c.Notes = append(c.Notes, "-useiterator: accepted; jetcp always streams its listing one directory at a time (bounded memory), with -numListstatusThreads directories at once")
+	}),
+	"xtrack": valueArg(func(c *Config, v string) error {
+		if v == "" {
+			return usagef("-xtrack: give a directory for the list of target files missing at the source, e.g. -xtrack hdfs://nn:8020/jetcp/xtrack")
+		}
+		c.Options.XTrack = v
+		return nil
+	}),
 	"blocksperchunk": valueArg(func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 0 || n > 1<<16 {
@@ -297,8 +307,6 @@ var argSpecs = map[string]argSpec{
 	"archives":       unsupported(1, "jetcp does not run on MapReduce: drop -archives"),
 	"jt":             unsupported(1, "jetcp does not run on MapReduce: drop -jt"),
 	"tokenCacheFile": unsupported(1, "delegation token files are not read: use a Kerberos ticket cache (kinit)"),
-	"useiterator":    unsupported(0, "jetcp always streams its listing (bounded memory): drop -useiterator"),
-	"updateRoot":     unsupported(0, "preserving the target root's attributes is not implemented"),
 	"sizelimit":      unsupported(1, "DistCp deprecated it; select files with -filters"),
 	"filelimit":      unsupported(1, "DistCp deprecated it; select files with -filters"),
 	"mapredSslConf":  unsupported(1, "jetcp does not use MapReduce"),
@@ -593,14 +601,6 @@ func (c *Config) setPreserve(letters string) error {
 // validate refuses what DistCp refuses, in DistCp's order, before anything runs.
 func (c *Config) validate(unsupportedSeen []string) error {
 	o := &c.Options
-	seen := func(n string) bool {
-		for _, s := range unsupportedSeen {
-			if s == n {
-				return true
-			}
-		}
-		return false
-	}
 	switch {
 	case o.Update && o.Overwrite:
 		return usagef("-update and -overwrite exclude each other: -update copies what differs, -overwrite copies everything")
@@ -610,10 +610,12 @@ func (c *Config) validate(unsupportedSeen []string) error {
 		return usagef("-atomic cannot be combined with -update or -delete: an atomic copy builds a new target; drop one of them")
 	case o.TrustMtime && !o.Update:
 		return usagef("--trust-mtime is only valid with -update: add -update or drop it")
-	case seen("append") && !o.Update:
-		return usagef("-append is only valid with -update")
-	case seen("append") && o.SkipCRC:
-		return usagef("-append cannot be used with -skipcrccheck: appending needs the checksum of the shared prefix")
+	case o.Append && !o.Update:
+		return usagef("-append is only valid with -update: add -update or drop -append")
+	case o.Append && o.SkipCRC:
+		return usagef("-append cannot be used with -skipcrccheck: appending needs the checksum of the shared prefix; drop one of them")
+	case o.XTrack != "" && !o.Update:
+		return usagef("-xtrack is only valid with -update (DistCp's rule): add -update or drop -xtrack")
 	case c.Tmp != "" && !o.Atomic:
 		return usagef("-tmp is only valid with -atomic")
 	case o.Atomic && o.Direct:
@@ -623,6 +625,7 @@ func (c *Config) validate(unsupportedSeen []string) error {
 	case o.Preserve.XAttr:
 		return usagef("-px: preserving extended attributes is not supported yet; drop the letter x")
 	}
+	c.noteParityOptions()
 	if o.SkipCRC && !o.Update {
 		// Hadoop 3's DistCpOptions.Builder.validate() no longer refuses it:
 		// RetriableFileCopyCommand passes skipCrc to the check after each
@@ -665,6 +668,20 @@ func (c *Config) validate(unsupportedSeen []string) error {
 		return usagef("missing target: give the destination as the last argument or with --dst")
 	}
 	return nil
+}
+
+// noteParityOptions says (-v) what -append and -updateRoot do with the
+// options around them, as DistCp decides it.
+func (c *Config) noteParityOptions() {
+	o := &c.Options
+	if o.Append && o.BlocksPerChunk > 0 {
+		// DistCpOptions.Builder.setOptionsForSplitLargeFile.
+		o.Append = false
+		c.Notes = append(c.Notes, "-append: off, as DistCp turns it off when -blocksperchunk splits files")
+	}
+	if o.UpdateRoot && !o.Update && !o.Overwrite {
+		c.Notes = append(c.Notes, "-updateRoot: changes nothing without -update or -overwrite (the source root is then copied with its attributes anyway)")
+	}
 }
 
 // noSources tells that the command line names no source: none given, no

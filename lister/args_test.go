@@ -191,3 +191,30 @@ func TestUnknownOptionSuggestion(t *testing.T) {
 		})
 	}
 }
+
+// -append, -updateRoot and -useiterator as DistCp takes them: accepted,
+// with a note (-v) where they change nothing or DistCp turns them off.
+func TestParityOptionNotes(t *testing.T) {
+	for _, tc := range []struct {
+		args   []string
+		append bool
+		note   string
+	}{
+		{[]string{"-update", "-append"}, true, ""},
+		{[]string{"-update", "-append", "-blocksperchunk", "4"}, false, "-append: off, as DistCp turns it off when -blocksperchunk splits files"},
+		{[]string{"-updateRoot"}, false, "-updateRoot: changes nothing without -update or -overwrite"},
+		{[]string{"-useiterator"}, false, "-useiterator: accepted; jetcp always streams its listing"},
+	} {
+		c, err := ParseArgs(append(tc.args, "/a", "/b"))
+		if err != nil {
+			t.Fatalf("%v: %v", tc.args, err)
+		}
+		if c.Options.Append != tc.append {
+			t.Errorf("%v: Append %v, want %v", tc.args, c.Options.Append, tc.append)
+		}
+		joined := strings.Join(c.Notes, "\n")
+		if tc.note != "" && !strings.Contains(joined, tc.note) || tc.note == "" && joined != "" {
+			t.Errorf("%v: notes %q, want %q", tc.args, c.Notes, tc.note)
+		}
+	}
+}

@@ -94,6 +94,9 @@ func MakePlan(ctx context.Context, reg *fs.Registry, cfg Config, now time.Time) 
 	if job.Options.Manifest, err = manifestDir(cfg, t.uri, job); err != nil {
 		return nil, err
 	}
+	if job.Options.XTrack, err = xtrackDir(ctx, reg, cfg.Options.XTrack, t.uri); err != nil {
+		return nil, err
+	}
 	placeRoots(roots, land, writeRoot, !t.exists || o.Atomic)
 	for _, r := range roots {
 		job.Sources = append(job.Sources, r.Src.String())
@@ -138,6 +141,30 @@ func manifestDir(cfg Config, target fs.URI, job *messages.Job) (string, error) {
 		return "", nil
 	}
 	return manifest.Dir(target).String(), nil
+}
+
+// xtrackDir is -xtrack's directory as a URI the committer can reach,
+// made now, so that one it cannot write is bad input found before the
+// copy, not at its end; "" for none.
+func xtrackDir(ctx context.Context, reg *fs.Registry, dir string, target fs.URI) (string, error) {
+	if dir == "" {
+		return "", nil
+	}
+	u, err := fs.ParseURI(dir)
+	if err != nil {
+		return "", usagef("-xtrack %s: %v", dir, err)
+	}
+	if target.Contains(u) {
+		return "", usagef("-xtrack %s is inside the target %s: the list would count itself missing at the source; choose a directory outside the target", u.Display(), target.Display())
+	}
+	fsys, err := reg.FS(ctx, u)
+	if err != nil {
+		return "", usagef("-xtrack %s: %v", u.Display(), err)
+	}
+	if _, err := fs.MkdirAll(ctx, fsys, u.Path, 0o755); err != nil {
+		return "", usagef("-xtrack %s: %v: give a directory jetcp can write", u.Display(), err)
+	}
+	return u.String(), nil
 }
 
 // withDefaults is the job's options with the defaults for what the command

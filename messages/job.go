@@ -77,6 +77,16 @@ type Options struct {
 	// job's manifest, and from which -update reads the last one
 	// (docs/job-manifest.md); empty: no manifest.
 	Manifest string `json:"manifest,omitempty"`
+	// Append (DistCp's -append, with -update): a target shorter than its
+	// source that holds the source's first bytes gets only the missing
+	// tail, where its file system can append (fs.Appender).
+	Append bool `json:"append,omitempty"`
+	// UpdateRoot (-updateRoot): under -update or -overwrite the target
+	// root takes the source root's preserved attributes too.
+	UpdateRoot bool `json:"update_root,omitempty"`
+	// XTrack (-xtrack) is a directory URI where the committer writes the
+	// target's entries missing at the sources; empty: none.
+	XTrack string `json:"xtrack,omitempty"`
 }
 
 // Job is a job's spec as the lister records it before enqueuing work.

@@ -155,6 +155,7 @@ func Run(t *testing.T, fsys fs.FS, root string, opts ...Option) {
 	t.Run("ChecksumKeeper", s.testChecksumKeeper)
 	t.Run("VersionedWriter", s.testVersionedWriter)
 	t.Run("Snapshotter", s.testSnapshotter)
+	t.Run("Appender", s.testAppender)
 	t.Run("Closer", s.testCloser) // last: it closes fsys
 }
 

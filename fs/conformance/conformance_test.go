@@ -214,6 +214,8 @@ var mutants = map[string]struct {
 	"snapshot-info-is-a-stat":       {"SnapshotReader", mutant{}, func(m mutant) fs.FS { return lazySnapshot{m} }},
 	"kept-checksum-outlives-change": {"ChecksumKeeper", mutant{}, func(m mutant) fs.FS { return &keptStale{mutant: m} }},
 	"snapshot-diff-empty":           {"Snapshotter", mutant{}, func(m mutant) fs.FS { return noDiff{m} }},
+	"append-rewrites":               {"Appender/Tail", mutant{}, func(m mutant) fs.FS { return appendRewrites{m} }},
+	"append-any-size":               {"Appender/WrongSize", mutant{}, func(m mutant) fs.FS { return appendAnySize{m} }},
 	"version-not-listed":            {"VersionedWriter", mutant{create: wrapWriter(func(w fs.Writer) fs.Writer { return &sizeVersion{Writer: w} })}, nil},
 	"version-by-size": {"VersionedWriter", mutant{create: wrapWriter(func(w fs.Writer) fs.Writer { return &sizeVersion{Writer: w} }),
 		stat: func(m mutant, ctx context.Context, p string) (fs.FileInfo, error) {

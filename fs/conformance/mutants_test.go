@@ -271,3 +271,21 @@ func (noDiff) DeleteSnapshot(context.Context, string, string) error { return nil
 func (noDiff) SnapshotDiff(context.Context, string, string, string) ([]fs.DiffEntry, error) {
 	return nil, nil
 }
+
+// appendRewrites "appends" by writing the file anew from its start.
+type appendRewrites struct{ mutant }
+
+func (m appendRewrites) Append(ctx context.Context, p string, _ int64) (fs.Writer, error) {
+	return m.FS.Create(ctx, p, fs.CreateOptions{Overwrite: true})
+}
+
+// appendAnySize appends whatever the file's length.
+type appendAnySize struct{ mutant }
+
+func (m appendAnySize) Append(ctx context.Context, p string, _ int64) (fs.Writer, error) {
+	fi, err := m.FS.Stat(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	return m.FS.Append(ctx, p, fi.Size)
+}

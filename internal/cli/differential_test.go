@@ -21,6 +21,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/jetcp/jetcp/distcp"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/internal/cli"
 	"github.com/jetcp/jetcp/internal/distcpmodel"
@@ -100,7 +101,8 @@ func (c genJob) tally(m map[string]int) {
 		name string
 	}{{c.opts.Update, "-update"}, {c.opts.Overwrite, "-overwrite"}, {c.opts.Delete, "-delete"}, {c.opts.DryRun, "--dry-run"},
 		{c.opts.Atomic, "-atomic"}, {len(c.opts.Filters) > 0, "-filters"}, {c.faults, "faults"}, {c.distributed, "--nats"}, {c.async, "-async"}, {c.verify && verifiesClean(&c, want), "verify"}, {copiesClean(&c, want), "--verify"}, {rerunsClean(&c, want), "rerun"}, {c.noManifest, "--no-manifest"}, {c.logTo != "", "-log"},
-		{want.Failed+want.DirsFailed > 0, "entries failing"}, {want.Deleted > 0, "deleting"}} {
+		{want.Failed+want.DirsFailed > 0, "entries failing"}, {want.Deleted > 0, "deleting"},
+		{c.opts.Append, "-append"}, {want.Appended > 0, "appending"}, {c.opts.XTrack, "-xtrack"}, {len(want.Missing) > 0, "tracking missing"}, {c.opts.UpdateRoot, "-updateRoot"}} {
 		if f.on {
 			m[f.name]++
 		}
@@ -236,6 +238,9 @@ type genJob struct {
 	// the job runs (errors, cut connections, lost replies); with enough
 	// attempts the outcome must not change.
 	faults bool
+	// xtrackTo is the backend -xtrack writes its list to (with
+	// opts.XTrack).
+	xtrackTo string
 }
 
 type genSource struct {
@@ -292,6 +297,9 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	}
 	// The target: missing, a file, or a directory holding some of what
 	// the sources would put there (same, different, or of the other kind).
+	// twins are the target files that have a source file's path, with
+	// that file's bytes (for -append, below).
+	var twins [][2]string
 	switch k := r.IntN(20); {
 	case k < 6:
 	case k == 6:
@@ -304,12 +312,16 @@ func genCase(seed uint64, i int, backends []string) genJob {
 			if !s.Dir {
 				if r.IntN(2) == 0 {
 					addWithParents(c.target.Tree, s.name, mutate(r, distcpmodel.Node{Data: s.Data}))
+					twins = append(twins, [2]string{s.name, s.Data})
 				}
 				continue
 			}
 			for k, v := range sortedTree(s.Tree) {
 				if r.IntN(3) == 0 {
 					addWithParents(c.target.Tree, joinRel(pre, k), mutate(r, v))
+					if !v.Dir {
+						twins = append(twins, [2]string{joinRel(pre, k), v.Data})
+					}
 				}
 			}
 		}
@@ -444,7 +456,45 @@ func genCase(seed uint64, i int, backends []string) genJob {
 	c.verifyAfter = r.IntN(3) == 0 // drawn late: the cases before it stay as they were
 	c.rerun = r.IntN(2) == 0       // drawn late, likewise
 	c.noManifest = r.IntN(4) == 0  // drawn last
+	c.drawParity(r, twins, backends)
 	return c
+}
+
+// drawParity draws -append, -xtrack, -updateRoot and -useiterator, after
+// everything else so that the cases before them stay as they were. With
+// -append some target files that have a source file's path become a
+// start of it (a few with a byte changed), from a random source of their
+// own.
+func (c *genJob) drawParity(r *rand.Rand, twins [][2]string, backends []string) {
+	o := &c.opts
+	o.Append = o.Update && !o.SkipCRC && r.IntN(2) == 0 || r.IntN(60) == 0
+	o.XTrack = o.Update && r.IntN(2) == 0 || r.IntN(80) == 0
+	o.UpdateRoot = r.IntN(6) == 0
+	if r.IntN(8) == 0 {
+		c.extra = append(c.extra, "-useiterator")
+	}
+	if o.XTrack {
+		c.xtrackTo = backends[r.IntN(len(backends))]
+	}
+	o.BlocksPerChunk = slices.Contains(c.extra, "-blocksperchunk")
+	if !o.Append || !c.target.Dir {
+		return
+	}
+	if c.logTo == "" && !c.async {
+		c.logTo = backends[r.IntN(len(backends))] // its reasons show what was appended
+	}
+	pr := rand.New(rand.NewPCG(c.seed^0x9e3779b97f4a7c15, uint64(c.index)))
+	for _, tw := range twins {
+		rel, data := tw[0], tw[1]
+		if n, ok := c.target.Tree[rel]; !ok || n.Dir || len(data) == 0 || pr.IntN(3) == 0 {
+			continue
+		}
+		b := []byte(data[:pr.IntN(len(data))])
+		if len(b) > 0 && pr.IntN(4) == 0 {
+			b[pr.IntN(len(b))] ^= 0x5a // not the source's start after all
+		}
+		c.target.Tree[rel] = distcpmodel.Node{Data: string(b)}
+	}
 }
 
 // defines are -D properties that must change nothing: MapReduce's (jetcp
@@ -459,8 +509,8 @@ var defines = [][]string{
 
 // refusedOptions are DistCp options jetcp refuses, with their values.
 var refusedOptions = [][]string{
-	{"-append"}, {"-diff", "s1", "s2"}, {"-rdiff", "s2", "s1"}, {"-xtrack", "/tmp/xtrack"},
-	{"-updateRoot"}, {"-useiterator"}, {"-pa"}, {"-px"}, {"-sizelimit", "100"}, {"-filelimit", "10"},
+	{"-diff", "s1", "s2"}, {"-rdiff", "s2", "s1"},
+	{"-pa"}, {"-px"}, {"-sizelimit", "100"}, {"-filelimit", "10"},
 	{"-libjars", "x.jar"}, {"-conf", "extra.xml"},
 }
 
@@ -623,6 +673,11 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 	}
 	args = append(args, c.extra...)
 	args = append(args, c.refused...)
+	xtrackDir := ""
+	if c.opts.XTrack {
+		xtrackDir = e.root(c.xtrackTo, id) + "/xtrack"
+		args = append(args, "-xtrack", xtrackDir)
+	}
 	args = append(args, "--no-progress")
 	if c.distributed {
 		args = append(args, "--nats", e.natsURL())
@@ -716,6 +771,7 @@ func (e *diffEnv) check(t *testing.T, c *genJob) {
 			t.Errorf("-log COPY/SKIP/FAIL lines of directories %v, want %v\n%s", dirs, want, describe())
 		}
 	}
+	e.checkParity(t, ctx, c, want, logDir, xtrackDir, target, describe)
 	if rep.BytesExpected != rep.BytesCopied+rep.BytesSkipped+rep.BytesFailed {
 		t.Errorf("bytes expected %d != copied %d + skipped %d + failed %d", rep.BytesExpected, rep.BytesCopied, rep.BytesSkipped, rep.BytesFailed)
 	}
@@ -862,7 +918,7 @@ func optionArgs(o distcpmodel.Options) []string {
 		on   bool
 		flag string
 	}{{o.Update, "-update"}, {o.Overwrite, "-overwrite"}, {o.Delete, "-delete"}, {o.SkipCRC, "-skipcrccheck"},
-		{o.Atomic, "-atomic"}, {o.IgnoreFailures, "-i"}, {o.DryRun, "--dry-run"}} {
+		{o.Atomic, "-atomic"}, {o.IgnoreFailures, "-i"}, {o.DryRun, "--dry-run"}, {o.Append, "-append"}, {o.UpdateRoot, "-updateRoot"}} {
 		if f.on {
 			a = append(a, f.flag)
 		}
@@ -1270,4 +1326,78 @@ func TestGenCaseIsDeterministic(t *testing.T) {
 			t.Fatalf("case %d generated twice differs:\n%s\n%s", i, a, b)
 		}
 	}
+}
+
+// checkParity checks what -append and -xtrack leave besides the target:
+// the -log's appended files (the model's count; none on COS, which
+// cannot append), unless faults may have made a copier try a file
+// again; and -xtrack's list, or none where the model writes none.
+func (e *diffEnv) checkParity(t *testing.T, ctx context.Context, c *genJob, want distcpmodel.Outcome, logDir, xtrackDir, target string, describe func() string) {
+	t.Helper()
+	if logDir != "" && !c.faults {
+		wantN := want.Appended
+		if c.dstFS == "cos" {
+			wantN = 0
+		}
+		if n := e.logAppended(t, ctx, logDir); n != wantN {
+			t.Errorf("-log: %d files appended to, model %d\n%s", n, wantN, describe())
+		}
+	}
+	if xtrackDir == "" {
+		return
+	}
+	fsys, u := e.fs(t, ctx, xtrackDir+"/"+distcp.XTrackFile)
+	r, err := fsys.Open(ctx, u.Path, 0)
+	if !want.Tracked {
+		if err == nil {
+			r.Close()
+			t.Errorf("-xtrack wrote %s, the model writes no list\n%s", u.Display(), describe())
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("-xtrack: %v\n%s", err, describe())
+	}
+	data, err := io.ReadAll(r)
+	r.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tu := mustURI(t, target)
+	var got []string
+	for _, line := range strings.Fields(string(data)) {
+		dir := strings.HasSuffix(line, "/")
+		lu := mustURI(t, strings.TrimSuffix(line, "/"))
+		rel, ok := strings.CutPrefix(lu.Path, tu.Path+"/")
+		if !ok || lu.Scheme != tu.Scheme || lu.Host != tu.Host {
+			t.Fatalf("-xtrack lists %s, not below the target %s", line, target)
+		}
+		if dir {
+			rel += "/"
+		}
+		got = append(got, rel)
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, want.Missing) {
+		t.Errorf("-xtrack listed %q, model %q\n%s", got, want.Missing, describe())
+	}
+}
+
+// logAppended counts the -log's file lines whose reason is -append's.
+func (e *diffEnv) logAppended(t *testing.T, ctx context.Context, dir string) int64 {
+	t.Helper()
+	fsys, u := e.fs(t, ctx, dir)
+	var n int64
+	for fi, err := range fsys.List(ctx, u.Path) {
+		if err != nil {
+			t.Fatalf("list -log %s: %v", dir, err)
+		}
+		for _, line := range strings.Split(readFS(t, ctx, fsys, fi.Path), "\n") {
+			var l struct{ Kind, Reason string }
+			if json.Unmarshal([]byte(line), &l) == nil && l.Kind == "" && strings.Contains(l.Reason, distcp.ReasonAppended) {
+				n++
+			}
+		}
+	}
+	return n
 }

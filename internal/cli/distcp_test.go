@@ -140,10 +140,6 @@ func TestDistCpUnsupportedRefused(t *testing.T) {
 	}{
 		{[]string{"-update", "-diff", "s1", "s2"}, "-diff needs an HDFS source"},
 		{[]string{"-update", "-rdiff", "s2", "s1"}, "-rdiff needs an HDFS source"},
-		{[]string{"-update", "-append"}, "-append is not supported"},
-		{[]string{"-update", "-xtrack", "/tmp/x"}, "-xtrack is not supported"},
-		{[]string{"-updateRoot", "-update"}, "-updateRoot is not supported"},
-		{[]string{"-useiterator"}, "-useiterator is not supported"},
 		{[]string{"-sizelimit", "100"}, "-sizelimit is not supported"},
 		{[]string{"-filelimit", "100"}, "-filelimit is not supported"},
 		{[]string{"-mapredSslConf", "ssl.xml"}, "-mapredSslConf is not supported"},

@@ -116,7 +116,7 @@ func TestHelpAgreesWithParser(t *testing.T) {
 		}
 	}
 	refused := regexp.MustCompile(`-[a-zA-Z]+`).FindAllString(notSupported, -1)
-	if len(refused) < 10 {
+	if len(refused) < 8 {
 		t.Fatalf("only %d unsupported options found in -h", len(refused))
 	}
 	for _, opt := range refused {

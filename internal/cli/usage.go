@@ -41,6 +41,13 @@ How to decide, per file
                         and S1 (and no change since S2) back to SRC's snapshot S1
   (neither)             copy what is missing; an existing file target is
                         overwritten (as DistCp); sources sharing a path refuse
+  -append               with -update, a shorter target holding the source's first
+                        bytes gets only the rest appended (local and HDFS targets;
+                        COS objects are copied whole); the whole file is verified
+  -xtrack DIR           with -update, write DIR/target_missing.txt: the target's
+                        entries missing at the sources (with -delete: those removed)
+  -updateRoot           with -update/-overwrite, give the target root the source
+                        root's -p attributes too
   -skipcrccheck         with -update, compare sizes only; without it, check each
                         copy by its length only (as DistCp 3.4)
   --trust-mtime         with -update, skip a file jetcp copied whose source still has
@@ -73,6 +80,7 @@ How to write
   -numListstatusThreads N
                         directories listed at once (default 4; 0 = the default;
                         at most 40, as DistCp caps it)
+  -useiterator          accepted: jetcp always streams its listing (-v says so)
   --attempts N          tries per file before it fails (default 3)
   --retry-backoff D     first retry delay, doubled each time (default 500ms)
 
@@ -114,9 +122,9 @@ Where
                         --nats-cert/--nats-key FILE for mutual TLS
   --replicas N          stream replication (default 3 on a cluster of 3 or more, else 1)
 
-Not supported, refused with the reason: -append, -xtrack,
--updateRoot, -sizelimit, -filelimit, -useiterator, -mapredSslConf, -conf,
--libjars, -files, -archives.
+Not supported, refused with the reason: -sizelimit, -filelimit (DistCp
+deprecated them), -mapredSslConf, -conf, -libjars, -files, -archives, -jt,
+-tokenCacheFile.
 
 While a job runs, a terminal shows a live line (files and bytes done of the
 total, rate, ETA, failures); Ctrl-C stops the job cleanly (no temp files

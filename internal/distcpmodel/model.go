@@ -68,6 +68,18 @@ type Options struct {
 	// Filters are -filters expressions; a path any of them matches whole
 	// (Java's Matcher.matches) is left out of the listing.
 	Filters []string
+	// Append (-append, with -update): a shorter target that is the
+	// source's start gets only the tail (Outcome.Appended).
+	Append bool
+	// BlocksPerChunk says -blocksperchunk splits files: it turns -append
+	// off (DistCpOptions.Builder.setOptionsForSplitLargeFile).
+	BlocksPerChunk bool
+	// XTrack (-xtrack DIR, with -update): the target entries missing at
+	// the sources are listed (Outcome.Tracked, Outcome.Missing).
+	XTrack bool
+	// UpdateRoot (-updateRoot) only changes the target root's attributes,
+	// which the model does not keep: it is here to be refused or not.
+	UpdateRoot bool
 }
 
 // Exit statuses.
@@ -97,6 +109,15 @@ type Outcome struct {
 	// DirsFailed are listed directories that could not be made (a file in
 	// the way): a failure of the job like a failed file.
 	DirsFailed int64
+	// Appended are the copied files -append wrote only the tail of: the
+	// target was shorter and the source's start. jetcp: on a file system
+	// that cannot append (COS) none; they are copied whole.
+	Appended int64
+	// Tracked says -xtrack's list is written (the copy succeeded, or -i);
+	// Missing is its entries, relative to the target, sorted, a directory
+	// ending in "/" and followed by what it holds.
+	Tracked bool
+	Missing []string
 	// DirsLoggedCopied and DirsLoggedSkipped are the -log's directory
 	// lines (each listed directory has one, a merged root too): COPY for
 	// one missing before the job (made, or a dry run would make it), SKIP
@@ -109,6 +130,9 @@ const (
 	RefuseUpdateOverwrite = "-update with -overwrite"
 	RefuseDeleteAlone     = "-delete without -update or -overwrite"
 	RefuseAtomicUpdate    = "-atomic with -update or -delete"
+	RefuseAppendAlone     = "-append without -update"
+	RefuseAppendSkipCRC   = "-append with -skipcrccheck"
+	RefuseXTrackAlone     = "-xtrack without -update"
 	RefuseAtomicExists    = "-atomic onto an existing target"
 	RefuseDirIntoFile     = "a directory source onto a file target"
 	RefuseManyIntoFile    = "several sources onto a file target"
@@ -154,6 +178,9 @@ func Run(srcs []Source, targetPath string, target Entry, o Options) Outcome {
 		size := int64(len(e.node.Data))
 		act := decide(&work, e.rel, e.node, o, forceOverwrite)
 		switch act {
+		case actAppend:
+			out.Appended++
+			fallthrough
 		case actCopy:
 			out.Copied++
 			out.BytesCopied += size
@@ -168,8 +195,8 @@ func Run(srcs []Source, targetPath string, target Entry, o Options) Outcome {
 	}
 	out.DirsCreated = newDirs(target, work)
 	ok := out.Failed+out.DirsFailed == 0 || o.IgnoreFailures
-	if o.Delete && ok {
-		out.Deleted = deleteMissing(&work, targetPath, listing, srcs, o)
+	if ok {
+		commitMissing(&out, &work, targetPath, listing, o)
 	}
 	if !ok {
 		out.Exit = ExitFailed
@@ -185,6 +212,24 @@ func Run(srcs []Source, targetPath string, target Entry, o Options) Outcome {
 	return out
 }
 
+// commitMissing is CopyCommitter's step for what the sources lack:
+// -delete removes it; -xtrack lists it (trackMissing). jetcp: with
+// -delete too, -xtrack lists what was removed (DistCp writes no list
+// then).
+func commitMissing(out *Outcome, work *Entry, targetPath string, listing []listed, o Options) {
+	if !o.Delete && !o.XTrack {
+		return
+	}
+	scratch := cloneEntry(*work)
+	deleted, missing := deleteMissing(&scratch, targetPath, listing, o)
+	if o.Delete {
+		*work, out.Deleted = scratch, deleted
+	}
+	if o.XTrack {
+		out.Tracked, out.Missing = true, missing
+	}
+}
+
 func refuse(r string, target Entry) Outcome {
 	return Outcome{Exit: ExitUsage, Refusal: r, Target: cloneEntry(target)}
 }
@@ -192,13 +237,8 @@ func refuse(r string, target Entry) Outcome {
 // validate refuses what DistCp's OptionsValidator refuses, plus jetcp's
 // checks of the target made before anything is written.
 func validate(srcs []Source, targetPath string, target Entry, o Options) string {
-	switch {
-	case o.Update && o.Overwrite:
-		return RefuseUpdateOverwrite
-	case o.Delete && !o.Update && !o.Overwrite:
-		return RefuseDeleteAlone
-	case o.Atomic && (o.Update || o.Delete):
-		return RefuseAtomicUpdate
+	if r := validateOptions(o); r != "" {
+		return r
 	}
 	for _, s := range srcs {
 		if targetPath == s.Path || strings.HasPrefix(targetPath, s.Path+"/") {
@@ -216,6 +256,27 @@ func validate(srcs []Source, targetPath string, target Entry, o Options) string 
 		if len(srcs) > 1 {
 			return RefuseManyIntoFile
 		}
+	}
+	return ""
+}
+
+// validateOptions refuses the combinations of options DistCp refuses
+// (DistCpOptions.Builder.validate).
+func validateOptions(o Options) string {
+	switch {
+	case o.Update && o.Overwrite:
+		return RefuseUpdateOverwrite
+	case o.Delete && !o.Update && !o.Overwrite:
+		return RefuseDeleteAlone
+	case o.Atomic && (o.Update || o.Delete):
+		return RefuseAtomicUpdate
+	case o.Append && !o.Update:
+		return RefuseAppendAlone
+	case o.Append && o.SkipCRC:
+		return RefuseAppendSkipCRC
+	case o.XTrack && !o.Update:
+		// DistCp's documentation (its code does not check).
+		return RefuseXTrackAlone
 	}
 	return ""
 }
@@ -278,6 +339,7 @@ const (
 	actCopy action = iota
 	actSkip
 	actFail
+	actAppend // a copy of the tail alone (-append)
 )
 
 // decide is CopyMapper's per-file rule for the file listed at rel.
@@ -298,6 +360,13 @@ func decide(work *Entry, rel string, src Node, o Options, forceOverwrite bool) a
 		return actCopy
 	case !o.Update:
 		return actSkip
+	case o.Append && !o.BlocksPerChunk && len(t.Data) < len(src.Data) && strings.HasPrefix(src.Data, t.Data):
+		// CopyMapper.checkUpdate: the checksum of the source's first
+		// target-length bytes equals the target's (-blocksperchunk turns
+		// -append off: DistCpOptions.Builder.setOptionsForSplitLargeFile).
+		// jetcp: compared by CRC32C on any file systems (DistCp needs HDFS
+		// on both sides); the report counts the whole file's bytes copied.
+		return actAppend
 	case len(t.Data) != len(src.Data):
 		return actCopy
 	case o.SkipCRC:
@@ -315,10 +384,11 @@ func decide(work *Entry, rel string, src Node, o Options, forceOverwrite bool) a
 // (CopyCommitter.deleteMissing: a target listing built with the same
 // filters, so excluded target paths are kept, but an excluded directory's
 // children are still looked at), never inside a directory already removed.
-// It returns the files removed.
-func deleteMissing(work *Entry, targetPath string, listing []listed, srcs []Source, o Options) int64 {
+// It returns the files removed, and every entry removed (sorted, a
+// directory with a trailing "/").
+func deleteMissing(work *Entry, targetPath string, listing []listed, o Options) (int64, []string) {
 	if !work.Exists || !work.Dir {
-		return 0 // jetcp: never a single-file target (MAPREDUCE-7287)
+		return 0, nil // jetcp: never a single-file target (MAPREDUCE-7287)
 	}
 	flt := compile(o.Filters)
 	// jetcp: the parents of listed entries are kept too (DistCp would
@@ -331,6 +401,7 @@ func deleteMissing(work *Entry, targetPath string, listing []listed, srcs []Sour
 		}
 	}
 	var n int64
+	var removed []string
 	for _, rel := range sortedKeys(work.Tree) {
 		if _, still := work.Tree[rel]; !still {
 			continue // inside a directory removed already
@@ -338,16 +409,20 @@ func deleteMissing(work *Entry, targetPath string, listing []listed, srcs []Sour
 		if keep[rel] || flt.excludes(targetPath+"/"+rel) {
 			continue
 		}
-		n += removeAll(work, rel)
+		n += removeAll(work, rel, &removed)
 	}
-	return n
+	sort.Strings(removed)
+	return n, removed
 }
 
-func removeAll(work *Entry, rel string) int64 {
+func removeAll(work *Entry, rel string, removed *[]string) int64 {
 	var n int64
 	for k, v := range work.Tree {
 		if k == rel || strings.HasPrefix(k, rel+"/") {
-			if !v.Dir {
+			if v.Dir {
+				*removed = append(*removed, k+"/")
+			} else {
+				*removed = append(*removed, k)
 				n++
 			}
 			delete(work.Tree, k)

@@ -1,6 +1,7 @@
 package distcpmodel
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -88,6 +89,25 @@ func TestModel(t *testing.T) {
 		{"a dry run changes nothing and counts what a run would do",
 			[]Source{src("/s", dir("a", "A"))}, dir("old", "O"), Options{Update: true, Delete: true, DryRun: true},
 			Outcome{Target: dir("old", "O"), Copied: 1, BytesCopied: 1, Deleted: 1}},
+		{"CopyMapper.checkUpdate: -append copies the tail of a shorter target that is the source's start",
+			[]Source{src("/s", dir("grow", "abcdef", "other", "abcdef", "same", "abc", "long", "ab"))}, dir("grow", "abc", "other", "xbc", "same", "abc", "long", "abc"),
+			Options{Update: true, Append: true},
+			Outcome{Target: dir("grow", "abcdef", "other", "abcdef", "same", "abc", "long", "ab"), Copied: 3, BytesCopied: 14, Skipped: 1, BytesSkipped: 3, Appended: 1}},
+		{"setOptionsForSplitLargeFile: -blocksperchunk turns -append off",
+			[]Source{src("/s", dir("grow", "abcdef"))}, dir("grow", "abc"), Options{Update: true, Append: true, BlocksPerChunk: true},
+			Outcome{Target: dir("grow", "abcdef"), Copied: 1, BytesCopied: 6}},
+		{"DistCpOptions.Builder.validate: -append needs -update",
+			[]Source{src("/s", dir())}, missing, Options{Append: true, Overwrite: true},
+			Outcome{Exit: ExitUsage, Refusal: RefuseAppendAlone}},
+		{"DistCpOptions.Builder.validate: -append with -skipcrccheck",
+			[]Source{src("/s", dir())}, missing, Options{Append: true, Update: true, SkipCRC: true},
+			Outcome{Exit: ExitUsage, Refusal: RefuseAppendSkipCRC}},
+		{"DistCp.md: -xtrack is only valid with -update",
+			[]Source{src("/s", dir())}, missing, Options{XTrack: true},
+			Outcome{Exit: ExitUsage, Refusal: RefuseXTrackAlone}},
+		{"CopyCommitter.trackMissing: lists what the source lacks, deletes nothing",
+			[]Source{src("/s", dir("a", "A"))}, dir("a", "A", "old", "/", "old/f", "F", "x", "X", "keep.tmp", "K"), Options{Update: true, XTrack: true, Filters: []string{`.*\.tmp`}},
+			Outcome{Target: dir("a", "A", "old", "/", "old/f", "F", "x", "X", "keep.tmp", "K"), Skipped: 1, BytesSkipped: 1, Tracked: true, Missing: []string{"old/", "old/f", "x"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := Run(tc.srcs, "/dst", tc.target, tc.o)
@@ -106,6 +126,9 @@ func same(a, b Outcome) bool {
 	ta, tb := a.Target, b.Target
 	ca := [9]any{a.Exit, a.Refusal, a.Copied, a.Skipped, a.Failed, a.BytesCopied, a.BytesSkipped, a.BytesFailed, a.Deleted}
 	cb := [9]any{b.Exit, b.Refusal, b.Copied, b.Skipped, b.Failed, b.BytesCopied, b.BytesSkipped, b.BytesFailed, b.Deleted}
+	if a.Appended != b.Appended || a.Tracked != b.Tracked || strings.Join(a.Missing, "|") != strings.Join(b.Missing, "|") {
+		return false
+	}
 	if ca != cb || a.DirsCreated != b.DirsCreated || a.DirsFailed != b.DirsFailed || ta.Exists != tb.Exists || ta.Dir != tb.Dir || ta.Data != tb.Data || len(ta.Tree) != len(tb.Tree) {
 		return false
 	}
