@@ -271,11 +271,11 @@ func (r *reader) varint() int64 {
 	return v
 }
 
-// count reads a length or count of things of at least min bytes each, so
-// a hostile one cannot make a decoder allocate more than the message.
-func (r *reader) count(min int) int {
+// count reads a length or count of things of at least least bytes each,
+// so a hostile one cannot make a decoder allocate more than the message.
+func (r *reader) count(least int) int {
 	n := r.uvarint()
-	if n > uint64(len(r.b)/min) {
+	if n > uint64(len(r.b)/least) {
 		r.fail("count %d beyond the message's %d bytes", n, len(r.b))
 		return 0
 	}
