@@ -19,8 +19,9 @@ const (
 	workAll = 1<<iota - 1
 )
 
-// BundledFile fields present: the paths when they differ from the
-// previous file's, ParentInJob when it differs. Attr follows always.
+// A bundled file's bits: its paths follow unless they are the previous
+// file's; ParentInJob is the previous file's flipped when set; its Attr
+// follows always, as it differs from the previous file's.
 const (
 	fileNotPaths = 1 << iota // the paths are the previous file's
 	fileParentInJob
