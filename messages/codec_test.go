@@ -14,8 +14,8 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(data), `"v":1`) {
-		t.Fatalf("no version in %s", data)
+	if len(data) < 3 || data[0] != compactMark || data[1] != Version || data[2] != compactWorkType {
+		t.Fatalf("a work item is not in the compact form: %q", data)
 	}
 	out, err := Decode[WorkItem](data)
 	if err != nil {
@@ -28,7 +28,10 @@ func TestEncodeDecodeRoundTrip(t *testing.T) {
 
 func TestDecodeRefusesBadInput(t *testing.T) {
 	for _, c := range []struct{ data, want string }{
-		{`{"v":2,"job":"j"}`, "version 2"},
+		{`{"v":3,"job":"j"}`, "version 3"},
+		{"\x00\x01w", "compact version 1"},
+		{"\x00\x02r\x00", "not 'w'"},
+		{"\x00\x02w\x01j", "malformed compact message"},
 		{`{"job":"j"}`, "version 0"},
 		{`{"v":1,`, "decode"},
 		{`[]`, "decode"},

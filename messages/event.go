@@ -58,7 +58,9 @@ type Listed struct {
 	Error string `json:"error,omitempty"`
 }
 
-// Result is one work item's terminal outcome.
+// Result is one work item's terminal outcome. On the wire it is in the
+// compact form (compact_result.go): a new field needs its place there, and
+// TestCompactResultEveryField fails until it has one.
 type Result struct {
 	Index    int64  `json:"index"`
 	Kind     string `json:"kind"`

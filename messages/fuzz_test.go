@@ -36,9 +36,15 @@ func fuzzSeeds(f *testing.F) {
 		&Event{Type: EventResult, Job: "j", Time: t0, Result: &Result{Index: 2, Kind: KindFile, Status: StatusCopied,
 			Src: "/a", Dst: "/b", Size: 9, Checksum: "CRC32C:deadbeef", DirsCreated: 2, Attempt: 1, DurationMS: 12, Attr: &attrs, Copier: "c-1"}},
 		&Event{Type: EventCanceled, Job: "j", Time: t0, Canceled: &Canceled{By: "u@h", Reason: "ctrl-c"}},
+		&Event{Type: EventResult, Job: "j", Time: t0, Result: &Result{Index: 3, Kind: KindChunk, Chunk: &Chunk{File: 5, Seq: 1, Count: 2,
+			Offset: 1 << 28, Length: 9, Upload: "up-1"}, Part: `"0a0b"`, Checksum: "CRC32C:0badf00d", Record: &Record{DstSize: 4}}},
+		&Event{Type: EventResult, Job: "j", Time: t0, Result: &Result{Kind: KindBundle, Files: []Result{
+			{Kind: KindDir, Attr: &attrs, Category: CategorySame, Proof: ProofKept}, {Kind: KindFile, Error: "boom", Status: StatusFailed}}}},
 		&Event{Type: EventDone, Job: "j", Time: t0, Report: &Report{Job: "j", State: StateFailed, FilesFailed: 1,
 			DurationSeconds: 1.25, Failures: []Failure{{Src: "/a", Dst: "/b", Error: "boom"}}, Slowest: []SlowFile{{Src: "/a", DurationMS: 5}}}},
 	}
+	it, ev := scaleBundle()
+	valid = append(valid, it, ev)
 	for _, m := range valid {
 		var b []byte
 		var err error
@@ -73,26 +79,70 @@ func fuzzSeeds(f *testing.F) {
 		`{"v":1,"job":["j"]}`, `{"v":1,"job":true}`, `{"v":1,"root":"yes"}`, `{"v":1,"unknown":{"deep":[1,2,{}]}}`,
 		"{\"v\":1,\"job\":\"\xff\xfe\"}", "{\"v\":1,\"src\":\"a\\ud800b\"}", "{\"v\":1,\"src\":\"\x00\"}",
 		"{\"v\":1,\"src\":\"\\u0000\\u2028<>&\"}", "\xef\xbb\xbf{\"v\":1}", "{\"v\":1,\"job\":\"j\"\x00}",
+		// The compact form: short, other versions and types, hostile counts,
+		// words and paths.
+		"\x00", "\x00\x02", "\x00\x02w", "\x00\x02r", "\x00\x01w\x00\x00\x01\x00", "\x00\x03r", "\x00\x02j",
+		"\x00\x02w\x01j\x00\x01\x00", "\x00\x02w\x01j\x00\x09\x40\xff\xff\xff\xff\x0f",
+		"\x00\x02r\x01j\x00\x80\x80\x01\x05", "\x00\x02r\x00\x01\x80\x80\x80\x80\x80\x80\x80\x80\x80\x01\x00\x00",
+		"\x00\x02w\x00\x00\x01\x01\x05\x01a\x00", "\x00\x02w\x00\x00\x01\x01\x00\x01a\x09\x00\x00",
+		"\x00\x02r\x00\x00\x01\x80\x80\x02\x02\x00\x00", "\x00\x02r\x00\x00\x01\x20\x63",
 	} {
 		f.Add([]byte(s))
 	}
 }
 
-// fuzzDecode checks Decode[T] on arbitrary bytes: it never panics; it
-// accepts exactly the JSON that unmarshals into T with version Version, and
-// refuses any other version with ErrVersion; what it accepts re-encodes, and
-// the encoding is a fixed point (decode and encode again give the same bytes,
+// fuzzDecode checks Decode[T] on arbitrary bytes: it never panics. JSON
+// it accepts exactly when it unmarshals into T with a version from
+// oldestVersion to Version, and refuses any other version with ErrVersion;
+// the compact form (compact.go) it refuses with ErrVersion exactly when
+// its version byte is not Version. What it accepts re-encodes, and the
+// encoding is a fixed point (decode and encode again give the same bytes,
 // and the same value as far as JSON can tell).
 func fuzzDecode[T any, P interface {
 	*T
 	versioned
 }](t *testing.T, data []byte) {
 	m, err := Decode[T, P](data)
+	if len(data) > 0 && data[0] == compactMark {
+		if !checkCompactRefusal(t, data, err) {
+			return
+		}
+	} else if !checkJSONRefusal[T, P](t, data, err) {
+		return
+	}
+	if m == nil {
+		t.Fatalf("Decode(%q) returned nil and no error", data)
+	}
+	if v := *m.version(); v < oldestVersion || v > Version {
+		t.Fatalf("Decode(%q) accepted version %d", data, v)
+	}
+	checkFixedPoint[T, P](t, data, m)
+}
 
-	// An oracle for the version check: plain json.Unmarshal into T.
+// checkCompactRefusal checks Decode's error for compact data; it reports
+// whether Decode accepted it.
+func checkCompactRefusal(t *testing.T, data []byte, err error) bool {
+	t.Helper()
+	wrongVersion := len(data) >= 3 && data[1] != Version
+	switch {
+	case wrongVersion && !errors.Is(err, ErrVersion):
+		t.Fatalf("Decode(%q) with compact version %d: err %v, want ErrVersion", data, data[1], err)
+	case !wrongVersion && errors.Is(err, ErrVersion):
+		t.Fatalf("Decode(%q): a malformed compact message reported as a version mismatch: %v", data, err)
+	}
+	return err == nil
+}
+
+// checkJSONRefusal checks Decode's error for JSON data against plain
+// json.Unmarshal into T; it reports whether Decode accepted it.
+func checkJSONRefusal[T any, P interface {
+	*T
+	versioned
+}](t *testing.T, data []byte, err error) bool {
+	t.Helper()
 	probe := P(new(T))
 	jerr := json.Unmarshal(data, probe)
-	switch {
+	switch v := *probe.version(); {
 	case jerr != nil:
 		if err == nil {
 			t.Fatalf("Decode accepted %q that json.Unmarshal refuses: %v", data, jerr)
@@ -100,50 +150,64 @@ func fuzzDecode[T any, P interface {
 		if errors.Is(err, ErrVersion) {
 			t.Fatalf("Decode(%q): malformed JSON reported as a version mismatch: %v", data, err)
 		}
-		return
-	case *probe.version() != Version:
+		return false
+	case v < oldestVersion || v > Version:
 		if err == nil || !errors.Is(err, ErrVersion) {
-			t.Fatalf("Decode(%q) with version %d: err %v, want ErrVersion", data, *probe.version(), err)
+			t.Fatalf("Decode(%q) with version %d: err %v, want ErrVersion", data, v, err)
 		}
-		return
+		return false
 	case err != nil:
-		t.Fatalf("Decode(%q) refused a well-formed version %d message: %v", data, Version, err)
+		t.Fatalf("Decode(%q) refused a well-formed version %d message: %v", data, v, err)
 	}
-	if m == nil {
-		t.Fatalf("Decode(%q) returned nil and no error", data)
-	}
-	if *m.version() != Version {
-		t.Fatalf("Decode(%q) accepted version %d", data, *m.version())
-	}
+	return true
+}
 
+// checkFixedPoint encodes m (decoded from data), decodes and encodes
+// again: the same bytes and the same value; then any other version of
+// the encoding is refused.
+func checkFixedPoint[T any, P interface {
+	*T
+	versioned
+}](t *testing.T, data []byte, m P) {
+	t.Helper()
 	b1, err := Encode[T, P](m)
 	if err != nil {
 		t.Fatalf("Encode of decoded %q (%+v): %v", data, m, err)
 	}
 	m2, err := Decode[T, P](b1)
 	if err != nil {
-		t.Fatalf("Decode of re-encoded %s: %v", b1, err)
+		t.Fatalf("Decode of re-encoded %q: %v", b1, err)
 	}
 	b2, err := Encode[T, P](m2)
 	if err != nil {
 		t.Fatalf("Encode of %+v: %v", m2, err)
 	}
 	if !bytes.Equal(b1, b2) {
-		t.Fatalf("encoding is not a fixed point:\ninput %q\nfirst %s\nthen  %s", data, b1, b2)
+		t.Fatalf("encoding is not a fixed point:\ninput %q\nfirst %q\nthen  %q", data, b1, b2)
 	}
 	// And the value survives the trip: equal to the first decode up to what
-	// JSON cannot tell apart (a time's *Location beside its offset, an empty
-	// slice beside nil).
+	// the wire cannot tell apart (a time's *Location beside its instant, an
+	// empty slice beside nil).
 	if a, b := normalized(m), normalized(m2); !reflect.DeepEqual(a, b) {
 		t.Fatalf("decode(encode(m)) != m for %q:\nm    %+v\nthen %+v", data, a, b)
 	}
 
-	// Any other version is refused, whatever the rest of the message.
-	for _, v := range []int{Version - 1, Version + 1, -Version} {
+	// Any other version is refused, whatever the rest of the message: in
+	// JSON (which every type may be sent as) and in the compact form.
+	if b1[0] == compactMark {
+		for _, v := range []byte{oldestVersion, Version + 1, 0, 255} {
+			b := bytes.Clone(b1)
+			b[1] = v
+			if _, err := Decode[T, P](b); !errors.Is(err, ErrVersion) {
+				t.Fatalf("Decode of %q (compact version %d): err %v, want ErrVersion", b, v, err)
+			}
+		}
+	}
+	for _, v := range []int{oldestVersion - 1, Version + 1, -Version} {
 		*m2.version() = v
 		b, err := json.Marshal(m2)
 		if err != nil {
-			t.Fatal(err)
+			continue // a time beyond JSON's years, from a compact message
 		}
 		if _, err := Decode[T, P](b); !errors.Is(err, ErrVersion) {
 			t.Fatalf("Decode of %s (version %d): err %v, want ErrVersion", b, v, err)

@@ -17,7 +17,9 @@ const (
 
 // WorkItem asks a copier to bring one source entry to its target. It carries
 // the source attributes seen when listing, so a copier needs no extra lookups
-// and can tell when a source changed since.
+// and can tell when a source changed since. On the wire it is in the
+// compact form (compact_work.go): a new field needs its place there, and
+// TestCompactWorkItemEveryField fails until it has one.
 type WorkItem struct {
 	V     int    `json:"v"`
 	Job   string `json:"job"`

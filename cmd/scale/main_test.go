@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -68,4 +69,15 @@ func newMetricsServer(t *testing.T, body string) string {
 	}))
 	t.Cleanup(srv.Close)
 	return strings.TrimPrefix(srv.URL, "http://")
+}
+
+// The table adds the two streams' largest readings into issue #22's
+// budget row.
+func TestPrintTableBudgetRow(t *testing.T) {
+	var out bytes.Buffer
+	printTable(&out, &results{Files: 1000, Modes: []*modeResult{{Mode: "services",
+		During: map[string]streamSize{eventStream: {Bytes: 24_500}, workStream: {Bytes: 15_200}}}}})
+	if !regexp.MustCompile(`JetStream B/file during \(events \+ work\) +39\.7\s`).MatchString(out.String()) {
+		t.Fatalf("no budget row of 39.7 in\n%s", out.String())
+	}
 }

@@ -50,6 +50,15 @@ func printTable(out io.Writer, r *results) {
 		row(st+" B/file during (max)", func(m *modeResult) string { return perFile(m.During, st, r.Files) })
 		row(st+" B/file after", func(m *modeResult) string { return perFile(m.After, st, r.Files) })
 	}
+	// Issue #22's budget is 64 B per file in JetStream while the job runs:
+	// the two largest readings added (they need not coincide, so this is
+	// an upper bound of the store's largest size).
+	row("JetStream B/file during (events + work)", func(m *modeResult) string {
+		if m.During == nil {
+			return "-"
+		}
+		return fmt.Sprintf("%.1f", float64(m.During[eventStream].Bytes+m.During[workStream].Bytes)/float64(r.Files))
+	})
 	row("stream bytes from", func(m *modeResult) string { return m.StreamSource })
 	replayRows(row)
 	tw.Flush()
