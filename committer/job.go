@@ -97,16 +97,10 @@ func (j *job) follow(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	j.ctx = ctx
-	type event struct {
-		subject string
-		data    []byte
-	}
-	events := make(chan event, 4096)
+	events := newEventQueue(j.c.replayBuffer, &j.c.buffered)
+	defer events.discard() // what the follow did not apply; a push waiting ends with ctx
 	replay, err := j.c.bus.ReplayEvents(ctx, j.spec.ID, func(subject string, data []byte) {
-		select {
-		case events <- event{subject, data}:
-		case <-ctx.Done():
-		}
+		events.push(ctx, event{subject, data})
 	})
 	if err != nil {
 		return fmt.Errorf("follow job %s: %w", j.spec.ID, err)
@@ -124,10 +118,11 @@ func (j *job) follow(ctx context.Context) error {
 			return ctx.Err()
 		case <-j.beats:
 			j.lastBeat = time.Now()
-		case m := <-events:
+		case m := <-events.ch:
 			done, err = j.onEvent(ctx, m.subject, m.data)
+			events.done(m)
 		case <-tick.C:
-			done, err = j.onTick(ctx, replay, len(events))
+			done, err = j.onTick(ctx, replay, events.buffered())
 		}
 		if done || err != nil {
 			return err
