@@ -147,6 +147,10 @@ func (j *job) sweepTemps(ctx context.Context) {
 		return
 	}
 	j.abortUploads(ctx, fsys)
+	if j.sweepAll {
+		j.sweepTree(ctx, fsys, root)
+		return
+	}
 	for dir := range j.sweepIn {
 		for fi, err := range fsys.List(ctx, dir) {
 			if err != nil {
@@ -154,6 +158,23 @@ func (j *job) sweepTemps(ctx context.Context) {
 			}
 			j.sweepLeftover(ctx, fsys, fi)
 		}
+	}
+}
+
+// sweepTree sweeps the temp files of the whole write root: for a job
+// whose retried or failed items were in more directories than it keeps
+// (maxSweepDirs).
+func (j *job) sweepTree(ctx context.Context, fsys fs.FS, root fs.URI) {
+	j.log.Info().Str("root", root.Display()).Msg("temp sweep: retries in too many directories to keep; walking the write root")
+	err := fs.Walk(ctx, fsys, root.Path, func(fi fs.FileInfo) error {
+		if !strings.HasPrefix(fi.Name(), distcp.TempPrefix) {
+			return nil
+		}
+		j.sweepLeftover(ctx, fsys, fi)
+		return fs.SkipDir // a chunk assembly's parts are its own
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		j.log.Warn().Err(err).Msg("temp sweep of the write root failed")
 	}
 }
 
