@@ -178,3 +178,13 @@ func (b *Bus) WatchCanceled(fn func(job string)) (stop func(), err error) {
 		}
 	})
 }
+
+// WatchEnded calls fn with the id of every job that ends (its done event)
+// from now on. Like every watch it may miss one while reconnecting.
+func (b *Bus) WatchEnded(fn func(job string)) (stop func(), err error) {
+	return b.Watch(messages.EventSubjectFor("*", messages.EventDone), func(subject string, _ []byte) {
+		if job := messages.JobOfEventSubject(subject); job != "" {
+			fn(job)
+		}
+	})
+}
