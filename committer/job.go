@@ -30,7 +30,7 @@ type job struct {
 	tally  *tally.Tally
 	report messages.Report
 	extras messages.CategoryCount // a verify job's extra target entries
-	dirs   []dirAttr              // directories whose attributes to apply at commit
+	dirs   dirList                // directories whose attributes to apply at commit
 	// sweepIn are target directories that may hold leftover temp files
 	// (bounded: past maxSweepDirs, sweepAll walks the write root instead).
 	sweepIn      map[string]bool
@@ -86,23 +86,20 @@ const maxSweepDirs = 100000
 // (copiers abandon its items in flight) before it is closed.
 const cancelSettle = 2 * time.Second
 
-type dirAttr struct {
-	path string
-	attr messages.Attrs
-}
-
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
 	j := &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepDirsMax: maxSweepDirs, sweepFiles: map[string]bool{},
 		chunks: map[int64]*assembling{}, asmSlots: make(chan struct{}, maxAssemblies),
 		made: map[uint64]struct{}{}, madeSeed: maphash.MakeSeed(), tally: tally.New(), beats: make(chan struct{}, 1),
 		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
+	j.dirs = dirList{dir: c.spoolDir, job: spec.ID, memMax: maxDirsInMemory}
 	j.root, j.rootErr = fs.ParseURI(spec.WriteRoot)
 	return j
 }
 
 // follow replays and then tails the job's events until it is committed.
 func (j *job) follow(ctx context.Context) error {
-	defer j.dropManifest()    // written by the commit, if there was one
+	defer j.dropManifest() // written by the commit, if there was one
+	defer j.dirs.close()
 	defer j.assemblies.Wait() // after cancel, below: none outlives the follow
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -350,7 +347,7 @@ func (j *job) noteEntry(r *messages.Result) {
 		j.noteManifest(r)
 	case r.Kind == messages.KindDir:
 		if r.Attr != nil && j.spec.Options.Preserve.Any() && !j.spec.Options.DryRun {
-			j.dirs = append(j.dirs, dirAttr{path: r.Dst, attr: *r.Attr})
+			j.dirs.add(dirAttr{path: r.Dst, attr: *r.Attr})
 		}
 	case r.Status == messages.StatusCopied:
 		j.noteManifest(r)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,5 +87,58 @@ func TestTempSweepPastItsBoundWalksTheWriteRoot(t *testing.T) {
 		if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("temp file %s is still there (%v)", tmp, err)
 		}
+	}
+}
+
+// A job with more directories to set attributes on (-p) than it keeps in
+// memory spools the rest to a file and still applies them all, deepest
+// first (a parent's times after its children's, which change them), each
+// with its own attributes; the spool goes with the follow.
+func TestDirAttrsPastTheMemoryBoundAreSpooled(t *testing.T) {
+	root := t.TempDir()
+	j := testJob(t, root)
+	j.spec.Options.Preserve.Times = true
+	spool := t.TempDir()
+	j.dirs = dirList{dir: spool, job: j.spec.ID, memMax: 2}
+	base := time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+	var paths []string
+	for _, d := range []string{"a", "a/b", "a/b/c", "a/b/c/d", "e", "e/f", "a/b/g"} {
+		p := filepath.Join(root, d)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, p)
+	}
+	// Recorded as results come: in no particular order.
+	for i, p := range paths {
+		j.dirs.add(dirAttr{path: fs.MustParseURI(p).String(), attr: messages.Attrs{ModTime: base.Add(time.Duration(i) * time.Hour)}})
+	}
+	if files, _ := os.ReadDir(spool); len(files) != 1 || j.dirs.size() != len(paths) {
+		t.Fatalf("%d spool files, %d directories kept; want 1 spool and %d", len(files), j.dirs.size(), len(paths))
+	}
+	var order []int
+	if err := j.dirs.each(func(d dirAttr) error { order = append(order, d.depth()); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.IsSortedFunc(order, func(a, b int) int { return b - a }) || len(order) != len(paths) {
+		t.Errorf("depths in the order applied: %v; want all %d, deepest first", order, len(paths))
+	}
+	// Writing in a directory moves its mtime: the children first, so
+	// every directory keeps its own.
+	if err := j.applyDirAttrs(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := base.Add(time.Duration(i) * time.Hour); !fi.ModTime().Equal(want) {
+			t.Errorf("%s: mtime %v, want %v", p, fi.ModTime(), want)
+		}
+	}
+	j.dirs.close()
+	if files, _ := os.ReadDir(spool); len(files) != 0 {
+		t.Errorf("the spool is still there: %v", files)
 	}
 }
