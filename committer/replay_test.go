@@ -12,30 +12,36 @@ import (
 	"github.com/jetcp/jetcp/committer"
 	"github.com/jetcp/jetcp/fs"
 	"github.com/jetcp/jetcp/fs/local"
+	"github.com/jetcp/jetcp/internal/bus"
+	"github.com/jetcp/jetcp/internal/bus/bustest"
 	"github.com/jetcp/jetcp/internal/jobclient"
 	"github.com/jetcp/jetcp/messages"
 )
 
 // A committer that takes up a job replays its events within its replay
-// buffer, however large they are: 40 bundle results of 400 skipped files
+// buffer, however large they are: 24 bundle results of 100 skipped files
 // each (tens of KB an event, as an -update's skip batches are) replayed
 // from a nats-server through a buffer of two and a half events. Every
 // file is counted, and the bytes the committer held at once (its
 // ReplayBuffered counter) stay within the buffer.
 func TestReplayStaysWithinItsBuffer(t *testing.T) {
-	ctx, js := setup(t)
+	// Longer than setup's minute: it decodes 2,400 entries' JSON, slow
+	// under -race on a loaded machine.
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	js := bustest.Start(t, ctx, bus.Topology{Memory: true})
 	root := fs.MustParseURI(t.TempDir()).String()
 	job := &messages.Job{ID: messages.NewJobID(time.Now()), Created: time.Now(), Sources: []string{root},
 		Target: root, WriteRoot: root, TargetIsDir: true}
 	if err := js.CreateJob(ctx, job); err != nil {
 		t.Fatal(err)
 	}
-	const bundles, perBundle = 40, 400
+	const bundles, perBundle = 24, 100
 	var size int
 	for b := range int64(bundles) {
 		res := &messages.Result{Index: b, Kind: messages.KindBundle, Status: messages.StatusSkipped, Attempt: 1}
 		for f := range perBundle {
-			name := fmt.Sprintf("/dir-%03d/%s-%05d", b, strings.Repeat("long-file-name-", 4), f)
+			name := fmt.Sprintf("/dir-%03d/%s-%05d", b, strings.Repeat("long-file-name-", 12), f)
 			res.Files = append(res.Files, messages.Result{Index: b, Kind: messages.KindFile, Status: messages.StatusSkipped,
 				Src: root + name, Dst: root + name, Size: 1, Attempt: 1, Reason: "same size and checksum"})
 		}
