@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path"
-	"slices"
 	"strings"
 	"time"
 
@@ -112,7 +111,7 @@ func (j *job) commitSteps(ctx context.Context, ok bool) error {
 	case o.XTrack != "" && ok:
 		commitErr = j.tracking(ctx, true)
 	}
-	if ok && commitErr == nil && len(j.dirs) > 0 {
+	if ok && commitErr == nil && j.dirs.size() > 0 {
 		commitErr = j.applyDirAttrs(ctx)
 	}
 	return commitErr
@@ -149,6 +148,10 @@ func (j *job) sweepTemps(ctx context.Context) {
 		return
 	}
 	j.abortUploads(ctx, fsys)
+	if j.sweepAll {
+		j.sweepTree(ctx, fsys, root)
+		return
+	}
 	for dir := range j.sweepIn {
 		for fi, err := range fsys.List(ctx, dir) {
 			if err != nil {
@@ -156,6 +159,23 @@ func (j *job) sweepTemps(ctx context.Context) {
 			}
 			j.sweepLeftover(ctx, fsys, fi)
 		}
+	}
+}
+
+// sweepTree sweeps the temp files of the whole write root: for a job
+// whose retried or failed items were in more directories than it keeps
+// (maxSweepDirs).
+func (j *job) sweepTree(ctx context.Context, fsys fs.FS, root fs.URI) {
+	j.log.Info().Str("root", root.Display()).Msg("temp sweep: retries in too many directories to keep; walking the write root")
+	err := fs.Walk(ctx, fsys, root.Path, func(fi fs.FileInfo) error {
+		if !strings.HasPrefix(fi.Name(), distcp.TempPrefix) {
+			return nil
+		}
+		j.sweepLeftover(ctx, fsys, fi)
+		return fs.SkipDir // a chunk assembly's parts are its own
+	})
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		j.log.Warn().Err(err).Msg("temp sweep of the write root failed")
 	}
 }
 
@@ -198,9 +218,6 @@ func (j *job) atomicCommit(ctx context.Context, ok bool) error {
 // applyDirAttrs sets preserved directory attributes deepest first, after
 // all files are in (writing a file changes its directory's mtime).
 func (j *job) applyDirAttrs(ctx context.Context) error {
-	slices.SortFunc(j.dirs, func(a, b dirAttr) int {
-		return strings.Count(b.path, "/") - strings.Count(a.path, "/")
-	})
 	// Under -atomic the directories were recorded in the work tree, which
 	// has been renamed to the target since.
 	work, err1 := fs.ParseURI(j.spec.WriteRoot)
@@ -209,32 +226,49 @@ func (j *job) applyDirAttrs(ctx context.Context) error {
 		return err
 	}
 	var first error
-	for _, d := range j.dirs {
-		u, err := fs.ParseURI(d.path)
-		if err != nil {
+	err := j.dirs.each(func(d dirAttr) error {
+		stop, err := j.applyDirAttr(ctx, work, target, d)
+		if stop {
 			return err
-		}
-		if j.spec.Options.Atomic && work.Contains(u) {
-			u.Path = target.Path + strings.TrimPrefix(u.Path, work.Path)
-		}
-		fsys, err := j.c.reg.FS(ctx, u)
-		if err != nil {
-			return err
-		}
-		a := distcp.AttrsFor(j.spec.Options.Preserve, d.attr)
-		if a == (fs.Attrs{}) {
-			continue // only letters no backend applies to directories (-pr, -pb)
-		}
-		err = fs.SetAttrs(ctx, fsys, u.Path, a)
-		if errors.Is(err, errors.ErrUnsupported) {
-			// DistCp fails the job when it cannot preserve what -p asks
-			// for, and so does the copier for files.
-			return fmt.Errorf("preserve attributes of directory %s: %s cannot store owners, permissions or times (drop -p): %w",
-				u.Display(), u.Scheme, err)
 		}
 		if err != nil && first == nil {
-			first = fmt.Errorf("preserve attributes of directory %s: %w", u.Display(), err)
+			first = err
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	return first
+}
+
+// applyDirAttr sets one directory's preserved attributes; stop says the
+// error ends them all (the others are noted, and the rest go on).
+func (j *job) applyDirAttr(ctx context.Context, work, target fs.URI, d dirAttr) (stop bool, err error) {
+	u, err := fs.ParseURI(d.path)
+	if err != nil {
+		return true, err
+	}
+	if j.spec.Options.Atomic && work.Contains(u) {
+		u.Path = target.Path + strings.TrimPrefix(u.Path, work.Path)
+	}
+	fsys, err := j.c.reg.FS(ctx, u)
+	if err != nil {
+		return true, err
+	}
+	a := distcp.AttrsFor(j.spec.Options.Preserve, d.attr)
+	if a == (fs.Attrs{}) {
+		return false, nil // only letters no backend applies to directories (-pr, -pb)
+	}
+	err = fs.SetAttrs(ctx, fsys, u.Path, a)
+	if errors.Is(err, errors.ErrUnsupported) {
+		// DistCp fails the job when it cannot preserve what -p asks
+		// for, and so does the copier for files.
+		return true, fmt.Errorf("preserve attributes of directory %s: %s cannot store owners, permissions or times (drop -p): %w",
+			u.Display(), u.Scheme, err)
+	}
+	if err != nil {
+		return false, fmt.Errorf("preserve attributes of directory %s: %w", u.Display(), err)
+	}
+	return false, nil
 }

@@ -25,6 +25,10 @@ type Committer struct {
 	// spoolDir holds jobs' manifests until they are written ("" = the
 	// system's temp directory).
 	spoolDir string
+	// replayBuffer bounds the replayed events each job holds before it
+	// applies them; buffered sums them over the jobs (queue.go).
+	replayBuffer int64
+	buffered     bufferGauge
 
 	mu      sync.Mutex
 	running map[string]bool
@@ -41,16 +45,31 @@ func WithSweepAfter(d time.Duration) Option { return func(c *Committer) { c.swee
 // directory (a volume with room for a compressed line per file).
 func WithSpoolDir(dir string) Option { return func(c *Committer) { c.spoolDir = dir } }
 
+// WithReplayBuffer sets the bytes of replayed events a job holds before
+// it applies them (DefaultReplayBuffer). A larger buffer absorbs bursts;
+// the committer's memory grows by it per job followed.
+func WithReplayBuffer(bytes int64) Option {
+	return func(c *Committer) { c.replayBuffer = max(bytes, 1) }
+}
+
+// ReplayBuffered are the bytes of replayed events the committer's jobs
+// hold now and the most they held at once: what the replay buffer bounds
+// (a gauge for metrics, and for tests of the bound).
+func (c *Committer) ReplayBuffered() (now, peak int64) {
+	return c.buffered.now.Load(), c.buffered.peak.Load()
+}
+
 // New returns a committer of the jobs on b.
 func New(b Bus, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Committer {
 	c := &Committer{
-		bus:       b,
-		reg:       reg,
-		log:       log.With().Str("component", "committer").Logger(),
-		sweepIdle: 5 * time.Second,
-		retention: DefaultResultRetention,
-		obs:       nopObserver{},
-		running:   map[string]bool{},
+		bus:          b,
+		reg:          reg,
+		log:          log.With().Str("component", "committer").Logger(),
+		sweepIdle:    5 * time.Second,
+		retention:    DefaultResultRetention,
+		replayBuffer: DefaultReplayBuffer,
+		obs:          nopObserver{},
+		running:      map[string]bool{},
 	}
 	for _, o := range opts {
 		o(c)

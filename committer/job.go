@@ -27,12 +27,16 @@ type job struct {
 	// line does; report holds what only the committer keeps (failures,
 	// slowest files, directories made, deletions) and takes the tally's
 	// counts at the commit.
-	tally   *tally.Tally
-	report  messages.Report
-	extras  messages.CategoryCount // a verify job's extra target entries
-	dirs    []dirAttr              // directories whose attributes to apply at commit
-	sweepIn map[string]bool        // target directories that may hold leftover temp files
-	alive   map[string]bool        // other jobs whose temp files the commit found: alive or not
+	tally  *tally.Tally
+	report messages.Report
+	extras messages.CategoryCount // a verify job's extra target entries
+	dirs   dirList                // directories whose attributes to apply at commit
+	// sweepIn are target directories that may hold leftover temp files
+	// (bounded: past maxSweepDirs, sweepAll walks the write root instead).
+	sweepIn      map[string]bool
+	sweepAll     bool
+	sweepDirsMax int             // maxSweepDirs (tests lower it)
+	alive        map[string]bool // other jobs whose temp files the commit found: alive or not
 	// sweepFiles are targets of retried or failed items, which may have
 	// open multipart uploads of a killed copier (bounded: see maxSweepFiles).
 	sweepFiles map[string]bool
@@ -74,41 +78,38 @@ type job struct {
 // maxSweepFiles bounds the targets remembered for the upload sweep.
 const maxSweepFiles = 100000
 
+// maxSweepDirs bounds the directories remembered for the temp sweep;
+// a job with more retried or failed items' directories sweeps its whole
+// write root (slower, once, at its commit) rather than hold one entry
+// per directory.
+const maxSweepDirs = 100000
+
 // cancelSettle is how long a canceled job waits for no further results
 // (copiers abandon its items in flight) before it is closed.
 const cancelSettle = 2 * time.Second
 
-type dirAttr struct {
-	path string
-	attr messages.Attrs
-}
-
 func newJob(c *Committer, spec *messages.Job, log zerolog.Logger) *job {
-	j := &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepFiles: map[string]bool{},
+	j := &job{c: c, spec: spec, log: log, sweepIn: map[string]bool{}, sweepDirsMax: maxSweepDirs, sweepFiles: map[string]bool{},
 		chunks: map[int64]*assembling{}, asmSlots: make(chan struct{}, maxAssemblies),
 		made: map[uint64]struct{}{}, madeSeed: maphash.MakeSeed(), tally: tally.New(), beats: make(chan struct{}, 1),
 		report: messages.Report{Job: spec.ID, Failures: []messages.Failure{}, Slowest: []messages.SlowFile{}}}
+	j.dirs = dirList{dir: c.spoolDir, job: spec.ID, memMax: maxDirsInMemory}
 	j.root, j.rootErr = fs.ParseURI(spec.WriteRoot)
 	return j
 }
 
 // follow replays and then tails the job's events until it is committed.
 func (j *job) follow(ctx context.Context) error {
-	defer j.dropManifest()    // written by the commit, if there was one
+	defer j.dropManifest() // written by the commit, if there was one
+	defer j.dirs.close()
 	defer j.assemblies.Wait() // after cancel, below: none outlives the follow
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	j.ctx = ctx
-	type event struct {
-		subject string
-		data    []byte
-	}
-	events := make(chan event, 4096)
+	events := newEventQueue(j.c.replayBuffer, &j.c.buffered)
+	defer events.discard() // what the follow did not apply; a push waiting ends with ctx
 	replay, err := j.c.bus.ReplayEvents(ctx, j.spec.ID, func(subject string, data []byte) {
-		select {
-		case events <- event{subject, data}:
-		case <-ctx.Done():
-		}
+		events.push(ctx, event{subject, data})
 	})
 	if err != nil {
 		return fmt.Errorf("follow job %s: %w", j.spec.ID, err)
@@ -126,10 +127,11 @@ func (j *job) follow(ctx context.Context) error {
 			return ctx.Err()
 		case <-j.beats:
 			j.lastBeat = time.Now()
-		case m := <-events:
+		case m := <-events.ch:
 			done, err = j.onEvent(ctx, m.subject, m.data)
+			events.done(m)
 		case <-tick.C:
-			done, err = j.onTick(ctx, replay, len(events))
+			done, err = j.onTick(ctx, replay, events.buffered())
 		}
 		if done || err != nil {
 			return err
@@ -283,6 +285,9 @@ func (j *job) note(r *messages.Result) {
 		j.chunkDone(j.ctx, r)
 		return
 	}
+	// A chunked file's state ends with its own result (assembled, or
+	// failed): only files still coming together keep an entry.
+	delete(j.chunks, r.Index)
 	for e := range r.Entries() {
 		j.countDirs(e)
 		j.noteEntry(e)
@@ -331,7 +336,7 @@ func (j *job) countDirs(r *messages.Result) {
 func (j *job) noteEntry(r *messages.Result) {
 	if r.Attempt > 1 || r.Status == messages.StatusFailed {
 		if dst, err := parseDst(r.Dst); err == nil {
-			j.sweepIn[path.Dir(dst)] = true
+			j.noteSweepDir(path.Dir(dst))
 			if len(j.sweepFiles) < maxSweepFiles {
 				j.sweepFiles[dst] = true
 			}
@@ -344,11 +349,23 @@ func (j *job) noteEntry(r *messages.Result) {
 		j.noteManifest(r)
 	case r.Kind == messages.KindDir:
 		if r.Attr != nil && j.spec.Options.Preserve.Any() && !j.spec.Options.DryRun {
-			j.dirs = append(j.dirs, dirAttr{path: r.Dst, attr: *r.Attr})
+			j.dirs.add(dirAttr{path: r.Dst, attr: *r.Attr})
 		}
 	case r.Status == messages.StatusCopied:
 		j.noteManifest(r)
 		j.report.NoteSlow(messages.SlowFile{Src: r.Src, Dst: r.Dst, Size: r.Size, DurationMS: r.DurationMS, Attempt: r.Attempt})
+	}
+}
+
+// noteSweepDir remembers a directory the commit sweeps for temp files,
+// up to maxSweepDirs; past it, the commit sweeps the whole write root.
+func (j *job) noteSweepDir(dir string) {
+	switch {
+	case j.sweepAll:
+	case len(j.sweepIn) >= j.sweepDirsMax && !j.sweepIn[dir]:
+		j.sweepAll, j.sweepIn = true, nil
+	default:
+		j.sweepIn[dir] = true
 	}
 }
 

@@ -47,6 +47,9 @@ type Jobs interface {
 	PublishEvent(ctx context.Context, ev *messages.Event, msgID string) error
 	// WatchCanceled calls fn with every job canceled from now on.
 	WatchCanceled(fn func(job string)) (stop func(), err error)
+	// WatchEnded calls fn with every job that ends from now on (its done
+	// event), so the copier forgets it.
+	WatchEnded(fn func(job string)) (stop func(), err error)
 	// PublishInFlight reports this copier's bytes in flight of one job: a
 	// message nothing stores, for live progress displays.
 	PublishInFlight(p *messages.InFlight) error

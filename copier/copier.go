@@ -63,7 +63,7 @@ func New(work Work, jobs Jobs, reg *fs.Registry, log zerolog.Logger, opts ...Opt
 		o(c)
 	}
 	c.log = log.With().Str("component", "copier").Str("copier", c.name).Logger()
-	c.jobs = newJobCache(jobs)
+	c.jobs = newJobCache(jobs, func(job *messages.Job) { c.paths.Delete(job) })
 	return c
 }
 
@@ -82,6 +82,12 @@ func (c *Copier) Run(ctx context.Context) error {
 		return fmt.Errorf("copier: watch cancel events: %w", err)
 	}
 	defer stopWatch()
+	// A job that ended leaves the job cache (jobs.go).
+	stopEnded, err := c.events.WatchEnded(c.jobs.ended)
+	if err != nil {
+		return fmt.Errorf("copier: watch done events: %w", err)
+	}
+	defer stopEnded()
 	c.log.Info().Int("workers", c.workers).Msg("copier started")
 	// Copies run under work, which outlives ctx by the drain time.
 	work, stopWork := context.WithCancel(context.WithoutCancel(ctx))

@@ -81,6 +81,7 @@ func (f *fakeBus) PublishEvent(_ context.Context, ev *messages.Event, _ string) 
 }
 
 func (f *fakeBus) WatchCanceled(func(string)) (func(), error) { return func() {}, nil }
+func (f *fakeBus) WatchEnded(func(string)) (func(), error)    { return func() {}, nil }
 
 // PublishInFlight records the report.
 func (f *fakeBus) PublishInFlight(p *messages.InFlight) error {

@@ -53,6 +53,7 @@ func (c *Copier) deliver(ctx context.Context, d Delivery, attempt int) (string, 
 	if item == nil {
 		return outcome, nil
 	}
+	defer c.jobs.put(entry)
 	job := entry.spec
 	log := c.log.With().Str("job", item.Job).Int64("index", item.Index).Logger()
 	ictx, stop := itemContext(ctx, entry)
@@ -85,7 +86,8 @@ func (c *Copier) deliver(ctx context.Context, d Delivery, attempt int) (string, 
 	return res.Status, &res
 }
 
-// admit decodes a delivery's item and finds its job. A nil item means the
+// admit decodes a delivery's item and finds its job, in use until
+// c.jobs.put (deliver's). A nil item means the
 // delivery is settled already, with the outcome returned: refused (not a
 // work item, or of an unknown job), released (stopping), retried (the job
 // could not be read) or canceled.
@@ -111,6 +113,7 @@ func (c *Copier) admit(ctx context.Context, d Delivery) (*messages.WorkItem, *jo
 		_ = d.Retry(time.Second)
 		return nil, nil, OutcomeRetry
 	case entry.ctx.Err() != nil:
+		c.jobs.put(entry)
 		_ = d.Fail("job canceled")
 		return nil, nil, OutcomeCanceled
 	}

@@ -36,9 +36,10 @@ type config struct {
 	jsonPath  string
 	timeout   time.Duration
 	perDir    int
+	update    bool
 }
 
-const usageLine = "usage: scale [-files N] [-modes embedded,services] [-m WORKERS] [-bin DIR] [-dir DIR] [-retention D] [-kill-at F] [-json FILE]"
+const usageLine = "usage: scale [-files N] [-modes embedded,services] [-m WORKERS] [-bin DIR] [-dir DIR] [-retention D] [-kill-at F] [-update] [-json FILE]"
 
 // parseArgs reads the command line; a bad one is an error naming the fix.
 func parseArgs(args []string, stderr io.Writer) (*config, error) {
@@ -55,6 +56,7 @@ func parseArgs(args []string, stderr io.Writer) (*config, error) {
 	fl.StringVar(&c.jsonPath, "json", "", "also write the results as JSON to this file")
 	fl.DurationVar(&c.timeout, "timeout", 2*time.Hour, "give up on a job after this long")
 	fl.IntVar(&c.perDir, "per-dir", 1000, "files per source directory")
+	fl.BoolVar(&c.update, "update", false, "services: after the copy, run an -update of it while no committer runs (the listing skips every file: its results are skip batches), then time a new committer's replay of that whole job")
 	if err := fl.Parse(args); err != nil {
 		return nil, err
 	}

@@ -12,18 +12,18 @@ import (
 )
 
 func TestParseArgs(t *testing.T) {
-	c, err := parseArgs([]string{"-files", "2000000", "-modes", "services", "-retention", "1s", "-kill-at", "0.5"}, &bytes.Buffer{})
+	c, err := parseArgs([]string{"-files", "2000000", "-modes", "services", "-retention", "1s", "-kill-at", "0.5", "-update"}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.files != 2_000_000 || len(c.modes) != 1 || c.modes[0] != "services" || c.retention != time.Second || c.killAt != 0.5 {
+	if c.files != 2_000_000 || len(c.modes) != 1 || c.modes[0] != "services" || c.retention != time.Second || c.killAt != 0.5 || !c.update {
 		t.Fatalf("parsed %+v", c)
 	}
 	c, err = parseArgs(nil, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Join(c.modes, ",") != "embedded,services" || c.files != 200_000 {
+	if strings.Join(c.modes, ",") != "embedded,services" || c.files != 200_000 || c.update {
 		t.Fatalf("defaults %+v", c)
 	}
 	for _, bad := range [][]string{{"-files", "0"}, {"-modes", "cluster"}, {"-kill-at", "1"}, {"extra"}} {

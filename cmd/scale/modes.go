@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -36,6 +37,9 @@ type modeResult struct {
 	After           map[string]streamSize `json:"streams_after,omitempty"`
 	AfterSeconds    float64               `json:"after_seconds_after_job,omitempty"`
 	Replay          *replayResult         `json:"replay,omitempty"`
+	// UpdateReplay (-update) is a committer's replay of a whole -update
+	// job of the copied tree, started once its listing was complete.
+	UpdateReplay *replayResult `json:"update_replay,omitempty"`
 }
 
 type procPeak struct {
@@ -119,6 +123,9 @@ type services struct {
 	copier    *proc
 	committer *proc // the one running now
 	killed    *proc // the one killed mid-job, if any
+	// updated commits the -update job (-update); committer is then the
+	// copy's, stopped before it.
+	updated *proc
 }
 
 func runServices(ctx context.Context, c *config, w *workDir) (*modeResult, error) {
@@ -157,6 +164,11 @@ func runServices(ctx context.Context, c *config, w *workDir) (*modeResult, error
 	ended := time.Now()
 	r.After = sv.afterDrop(ctx, during[eventStream])
 	r.AfterSeconds = time.Since(ended).Seconds()
+	if c.update {
+		if r.UpdateReplay, err = sv.updateReplay(ctx, dst); err != nil {
+			return nil, err
+		}
+	}
 	if err := checkTarget(dst, c.files); err != nil {
 		return nil, err
 	}
@@ -165,7 +177,66 @@ func runServices(ctx context.Context, c *config, w *workDir) (*modeResult, error
 	if rep != nil {
 		rep.PeakKiBLifetime = sv.committer.peakKiB()
 	}
+	if r.UpdateReplay != nil {
+		r.UpdateReplay.PeakKiBLifetime = sv.updated.peakKiB()
+	}
 	return r, nil
+}
+
+// updateReplay stops the committer, runs an -update of the copied tree
+// until its listing is complete (every file is skipped by the listing,
+// which publishes their results in batches of 512), then starts a
+// committer and times its replay of the whole job, as one taking over a
+// job of that size would; the job then ends under it.
+func (sv *services) updateReplay(ctx context.Context, dst string) (*replayResult, error) {
+	read := jszReader(sv.mon)
+	before, err := read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sv.committer.kill()
+	lister, err := startProc("lister-update", filepath.Join(sv.c.bin, "lister"),
+		[]string{"--nats", sv.url, "--no-progress", "-update", filepath.Join(sv.w.root, "src"), dst},
+		nil, filepath.Join(sv.w.logs, "update-lister.log"), listingComplete)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		if _, ok := lister.seen(listingComplete); ok {
+			break
+		}
+		select {
+		case <-lister.done:
+			return nil, errors.New("the -update lister ended before its listing was complete")
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	after, err := read(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rep := &replayResult{EventsAtKill: streamSize{Messages: after[eventStream].Messages - before[eventStream].Messages,
+		Bytes: after[eventStream].Bytes - before[eventStream].Bytes}}
+	next, err := sv.startCommitter(ctx, "committer-update")
+	if next == nil {
+		return nil, err
+	}
+	sv.updated = next
+	if err := lister.wait(sv.c.timeout); err != nil {
+		return nil, fmt.Errorf("-update job: %w", err)
+	}
+	if mk, ok := next.seen(replayCaughtUp); ok {
+		rep.CaughtUpObserved = true
+		rep.Seconds = mk.at.Sub(next.start).Seconds()
+		rep.PeakKiBCaughtUp = mk.peakKiB
+		var line struct {
+			After float64 `json:"after"` // milliseconds
+		}
+		if json.Unmarshal(mk.line, &line) == nil {
+			rep.FollowSeconds = line.After / 1000
+		}
+	}
+	return rep, nil
 }
 
 func (sv *services) start(ctx context.Context) error {
@@ -304,7 +375,7 @@ func (sv *services) afterDrop(ctx context.Context, during streamSize) map[string
 
 // stopAll ends the services that still run (SIGTERM).
 func (sv *services) stopAll() {
-	for _, p := range []*proc{sv.copier, sv.committer, sv.nats} {
+	for _, p := range []*proc{sv.copier, sv.committer, sv.updated, sv.nats} {
 		if p != nil {
 			_ = p.stop()
 		}
@@ -317,6 +388,9 @@ func (sv *services) peaks(lister *proc) []procPeak {
 		out = append(out, procPeak{"committer (killed)", sv.killed.peakKiB()}, procPeak{"committer-2 (replay)", sv.committer.peakKiB()})
 	} else {
 		out = append(out, procPeak{"committer", sv.committer.peakKiB()})
+	}
+	if sv.updated != nil {
+		out = append(out, procPeak{"committer (-update job)", sv.updated.peakKiB()})
 	}
 	return out
 }

@@ -61,7 +61,35 @@ func printTable(out io.Writer, r *results) {
 	})
 	row("stream bytes from", func(m *modeResult) string { return m.StreamSource })
 	replayRows(row)
+	updateRows(row)
 	tw.Flush()
+}
+
+// updateRows are the -update job's replay, where there was one.
+func updateRows(row func(string, func(*modeResult) string)) {
+	rep := func(f func(*replayResult) string) func(*modeResult) string {
+		return func(m *modeResult) string {
+			if m.UpdateReplay == nil {
+				return "-"
+			}
+			return f(m.UpdateReplay)
+		}
+	}
+	row("-update job's events (msgs / MiB)", rep(func(p *replayResult) string {
+		return fmt.Sprintf("%d / %.1f", p.EventsAtKill.Messages, float64(p.EventsAtKill.Bytes)/(1<<20))
+	}))
+	row("-update replay s (follow -> caught up)", rep(func(p *replayResult) string {
+		if !p.CaughtUpObserved {
+			return "not seen"
+		}
+		return fmt.Sprintf("%.1f", p.FollowSeconds)
+	}))
+	row("-update replay peak RSS MiB (at caught up)", rep(func(p *replayResult) string {
+		return fmt.Sprintf("%.0f", float64(p.PeakKiBCaughtUp)/1024)
+	}))
+	row("-update committer peak RSS MiB (lifetime)", rep(func(p *replayResult) string {
+		return fmt.Sprintf("%.0f", float64(p.PeakKiBLifetime)/1024)
+	}))
 }
 
 func replayRows(row func(string, func(*modeResult) string)) {

@@ -26,19 +26,35 @@ type Replay = interface {
 }
 
 // ReplayEvents calls fn with each of job's events, from the first, from
-// one goroutine, until the replay is closed.
+// one goroutine, until the replay is closed. The events the server has
+// sent and fn has not taken yet are at most ReplayPullBytes (a slow fn
+// holds the next pull back), whatever the size of the job or its events.
 func (b *Bus) ReplayEvents(ctx context.Context, job string, fn func(subject string, data []byte)) (Replay, error) {
 	cons, err := b.orderedEvents(ctx, job)
 	if err != nil {
 		return nil, fmt.Errorf("replay job %s: %w", job, err)
 	}
 	r := &replay{js: b.js, cons: cons}
-	r.cc, err = cons.Consume(func(m jetstream.Msg) { fn(m.Subject(), m.Data()) })
+	pull := jetstream.PullMaxBytes(ReplayPullBytes(b.nc.MaxPayload()))
+	r.cc, err = cons.Consume(func(m jetstream.Msg) { fn(m.Subject(), m.Data()) }, pull)
 	if err != nil {
 		_ = r.drop(ctx)
 		return nil, fmt.Errorf("replay job %s: %w", job, err)
 	}
 	return r, nil
+}
+
+// ReplayPullBytes bounds the bytes a replay's pulls ask the server for:
+// 4 MiB, or twice the largest message the server takes (maxPayload) if
+// that is more. A pull asks for what is left of the bound, and the
+// client asks again once half of it is free; a pull smaller than the next
+// message gets none (the server answers "exceeds max bytes" and the
+// client asks again with more), so half the bound must hold the largest
+// message or the replay could stall. By message count (nats.go's default
+// is 500 per pull) a job of 118 KB skip batches buffered 59 MB in the
+// client alone.
+func ReplayPullBytes(maxPayload int64) int {
+	return int(max(4<<20, 2*maxPayload))
 }
 
 // orderedEvents is an ordered consumer of job's events from the first.
@@ -81,7 +97,8 @@ func (r *replay) drop(ctx context.Context) error {
 	return nil
 }
 
-// EventFeed is a job's events, from the first, then live, read one by one.
+// EventFeed is a job's events, from the first, then live, read one by one;
+// what it holds ahead of Next is bounded as a replay's is (ReplayPullBytes).
 type EventFeed struct{ it jetstream.MessagesContext }
 
 // Next waits for the next event's data.
@@ -108,7 +125,7 @@ func (b *Bus) FollowEvents(ctx context.Context, job string) (*EventFeed, error) 
 	_ = p.Do(ctx, func(ctx context.Context) error {
 		cons, err := b.orderedEvents(ctx, job)
 		if err == nil {
-			it, err = cons.Messages()
+			it, err = cons.Messages(jetstream.PullMaxBytes(ReplayPullBytes(b.nc.MaxPayload())))
 		}
 		last = err
 		return err
@@ -156,6 +173,16 @@ func (b *Bus) Watch(subject string, fn func(subject string, data []byte)) (stop 
 // WatchCanceled calls fn with the id of every job canceled from now on.
 func (b *Bus) WatchCanceled(fn func(job string)) (stop func(), err error) {
 	return b.Watch(messages.EventSubjectFor("*", messages.EventCanceled), func(subject string, _ []byte) {
+		if job := messages.JobOfEventSubject(subject); job != "" {
+			fn(job)
+		}
+	})
+}
+
+// WatchEnded calls fn with the id of every job that ends (its done event)
+// from now on. Like every watch it may miss one while reconnecting.
+func (b *Bus) WatchEnded(fn func(job string)) (stop func(), err error) {
+	return b.Watch(messages.EventSubjectFor("*", messages.EventDone), func(subject string, _ []byte) {
 		if job := messages.JobOfEventSubject(subject); job != "" {
 			fn(job)
 		}

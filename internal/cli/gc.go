@@ -41,3 +41,19 @@ func cgroupMemoryLimit() (int64, bool) {
 	n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
 	return n, err == nil && n > 0
 }
+
+// committerSoftLimit is the committer's heap goal at most (GOMEMLIMIT,
+// unless set, or below a cgroup's three quarters). Its live heap is
+// small and bounded (replay buffers of 8 MiB, a bit per work item,
+// per-directory sets), but at GOGC=400 the heap grows to five times it
+// before a collection; the soft limit collects sooner instead, so a
+// replay of any size stays under the 256 MiB it is sized for.
+const committerSoftLimit = 192 << 20
+
+// limitCommitterHeap applies committerSoftLimit.
+func limitCommitterHeap() {
+	if _, ok := os.LookupEnv("GOMEMLIMIT"); ok {
+		return
+	}
+	debug.SetMemoryLimit(min(debug.SetMemoryLimit(-1), committerSoftLimit))
+}

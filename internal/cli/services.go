@@ -83,6 +83,7 @@ func Committer(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	if code, ok := parseService(fl, args, &sf, stderr); !ok {
 		return code
 	}
+	limitCommitterHeap()
 	return runService(ctx, "committer", sf, jobweb.NewPage(NewLogger(stderr, sf.verbose)), stderr, func(ctx context.Context, b *bus.Bus, reg *prometheus.Registry, log zerolog.Logger) error {
 		return committer.New(b, Registry(hadoopconf.Env(os.Getenv), log), log, committer.WithObserver(metrics.NewCommitter(reg)),
 			committer.WithResultRetention(*retention)).Run(ctx)
