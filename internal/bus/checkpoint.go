@@ -145,11 +145,13 @@ func (b *Bus) readResults(ctx context.Context, job string, after uint64, fn func
 		}
 	}()
 	for {
-		batch, err := cons.Fetch(256, jetstream.FetchMaxWait(time.Second))
+		batch, err := cons.FetchNoWait(256)
 		if err != nil {
 			return fmt.Errorf("read back job %s's results: %w", job, err)
 		}
+		n := 0
 		for m := range batch.Messages() {
+			n++
 			if ev, err := messages.Decode[messages.Event](m.Data()); err == nil && ev.Result != nil {
 				fn(ev.Result)
 			}
@@ -164,6 +166,9 @@ func (b *Bus) readResults(ctx context.Context, job string, after uint64, fn func
 		}
 		if ci.NumPending == 0 {
 			return nil
+		}
+		if n == 0 {
+			time.Sleep(20 * time.Millisecond) // delivered soon: no busy loop meanwhile
 		}
 	}
 }
