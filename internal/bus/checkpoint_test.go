@@ -63,21 +63,7 @@ func TestCheckpointAndReadBack(t *testing.T) {
 	result("j2", 0)
 	result("j1", 3)
 	result("j1", 4)
-	// Copiers take 3 and 4 and ack them after their results.
-	for taken := 0; taken < 2; {
-		err := b.FetchWork(ctx, 1, true, func(d bus.WorkDelivery) {
-			it, _ := messages.Decode[messages.WorkItem](d.Data())
-			if it.Job == "j1" && (it.Index == 3 || it.Index == 4) {
-				_ = d.Ack()
-				taken++
-				return
-			}
-			_ = d.Release()
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	ackItems(ctx, t, b, "j1", 3, 4) // copied: their results are in
 	for { // acks are not confirmed: wait until the stream let them go
 		if n, err := b.WorkLeft(ctx, "j1"); err != nil || n == 6 {
 			break
@@ -100,5 +86,25 @@ func TestCheckpointAndReadBack(t *testing.T) {
 	}
 	if _, err := b.LoadCheckpoint(ctx, "j1"); !errors.Is(err, bus.ErrNoCheckpoint) {
 		t.Fatalf("load after delete: %v, want ErrNoCheckpoint", err)
+	}
+}
+
+// ackItems plays a copier that takes job's items at indexes and acks
+// them, releasing the others it is given.
+func ackItems(ctx context.Context, t *testing.T, b *bus.Bus, job string, indexes ...int64) {
+	t.Helper()
+	for taken := 0; taken < len(indexes); {
+		err := b.FetchWork(ctx, 1, true, func(d bus.WorkDelivery) {
+			it, _ := messages.Decode[messages.WorkItem](d.Data())
+			if it.Job == job && slices.Contains(indexes, it.Index) {
+				_ = d.Ack()
+				taken++
+				return
+			}
+			_ = d.Release()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
