@@ -83,7 +83,7 @@ func TestProcessesListerKilledResumed(t *testing.T) {
 	}
 	rep := jobReport(t, url, job)
 	wantExact(t, cli.ExitOK, rep, dirs*perDir, dirs*perDir*size, string(resumed))
-	if !strings.Contains(string(resumed), "succeeded") {
+	if !strings.Contains(string(resumed), "SUCCEEDED") {
 		t.Errorf("lister resume printed no report:\n%s", resumed)
 	}
 	sameFiles(t, local, dst)

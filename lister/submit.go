@@ -188,8 +188,8 @@ func (l *Lister) startTracking(ctx context.Context, p *Plan, e *enqueuer, log ze
 		return nil
 	}
 	t := newTracker(l, e, l.cps, p)
-	if err := t.save(ctx); err != nil {
-		log.Warn().Err(err).Msg("cannot checkpoint the listing; it cannot be resumed if this lister dies")
+	if err := t.save(ctx); err != nil || !t.saved {
+		log.Warn().Err(err).Msg("cannot checkpoint the listing: it cannot be resumed if this lister dies")
 		return nil
 	}
 	return t

@@ -64,7 +64,7 @@ func TestCheckpointAndReadBack(t *testing.T) {
 	result("j1", 3)
 	result("j1", 4)
 	ackItems(ctx, t, b, "j1", 3, 4) // copied: their results are in
-	for { // acks are not confirmed: wait until the stream let them go
+	for {                           // acks are not confirmed: wait until the stream let them go
 		if n, err := b.WorkLeft(ctx, "j1"); err != nil || n == 6 {
 			break
 		}

@@ -50,7 +50,11 @@ func jobResume(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return ExitUsage
 	}
 	log := newLogger(stderr, isTerminalWriter(stderr), false)
-	if listerAlive(ctx, s.bus, s.st.Job, log) {
+	alive := listerAlive(ctx, s.bus, s.st.Job, log)
+	if ctx.Err() != nil {
+		return ExitInterrupted
+	}
+	if alive {
 		fmt.Fprintf(stderr, "%s: job %s is still being listed (its lister's heartbeat came): nothing to resume\n", name, s.id)
 		return ExitUsage
 	}
