@@ -22,7 +22,7 @@ import (
 // Below a directory whose target is missing (rootMissing: root's) check
 // is not asked: every entry's target is missing too (its verdict says
 // so, whether or not there is a check), and a fresh copy costs no target
-// lookups. t, when not nil, learns which directories are enqueued, and
+// lookups. t, when not nil (its methods do nothing on nil), learns which directories are enqueued, and
 // checkpoints the listing between directories.
 func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing bool, check dirCheck, t *tracker, fn func(fs.FileInfo, verdict) error) error {
 	ctx, cancel := context.WithCancel(ctx)
@@ -46,9 +46,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 		wg.Go(func() { q.work(ctx, fsys, check, out) })
 	}
 	pending := 1 // directories queued or being listed
-	if t != nil {
-		t.open(root, "")
-	}
+	t.open(root, "")
 	for pending > 0 {
 		var b listed
 		select {
@@ -56,9 +54,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		if t != nil && len(b.entries) > 0 {
-			t.entries(b.dir)
-		}
+		t.entries(b.dir)
 		for i, fi := range b.entries {
 			var v verdict
 			if b.verdicts != nil {
@@ -71,9 +67,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 				}
 				if err == nil {
 					pending++
-					if t != nil {
-						t.open(fi.Path, b.dir)
-					}
+					t.open(fi.Path, b.dir)
 					q.push(queued{path: fi.Path, missing: v.missing && !v.blocked, blocked: v.blocked})
 				}
 			}
@@ -86,11 +80,9 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 				return fmt.Errorf("list %s: %w", b.dir, b.err)
 			}
 			pending--
-			if t != nil {
-				t.finished(b.dir)
-				if err := t.maybeSave(ctx); err != nil {
-					return err
-				}
+			t.finished(b.dir)
+			if err := t.maybeSave(ctx); err != nil {
+				return err
 			}
 		}
 	}
