@@ -44,6 +44,10 @@ type enqueuer struct {
 	skipBytes int64
 	// manifest is the target's last job manifest, for -update.
 	manifest *manifest.Index
+	// track checkpoints the listing (nil: none); covered are the sources
+	// a resumed listing found enqueued already (resumejob.go).
+	track   *tracker
+	covered map[string]bool
 }
 
 // maxSkips bounds the skipped entries one result event carries.

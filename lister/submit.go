@@ -50,6 +50,11 @@ type Lister struct {
 	threads int
 	// lease is the job's listing lease: the lister beats five times in it.
 	lease time.Duration
+	// cps keeps the listings' checkpoints (nil: none are kept), after
+	// cpDirs directories or cpEvery (checkpoint.go).
+	cps     Checkpoints
+	cpDirs  int
+	cpEvery time.Duration
 }
 
 // Option configures a Lister.
@@ -72,7 +77,9 @@ func WithListingLease(d time.Duration) Option { return func(l *Lister) { l.lease
 
 // New returns a lister that reads sources through reg and publishes to pub.
 func New(pub Publisher, reg *fs.Registry, log zerolog.Logger, opts ...Option) *Lister {
-	l := &Lister{pub: pub, reg: reg, log: log.With().Str("component", "lister").Logger(), lease: messages.DefaultListingLease}
+	l := &Lister{pub: pub, reg: reg, log: log.With().Str("component", "lister").Logger(), lease: messages.DefaultListingLease,
+		cpDirs: DefaultCheckpointDirs, cpEvery: DefaultCheckpointEvery}
+	l.cps, _ = pub.(Checkpoints)
 	for _, o := range opts {
 		o(l)
 	}
@@ -100,11 +107,18 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 	listed := &messages.Listed{}
 	e := &enqueuer{job: job, pub: l.pub.WorkQueue(job.ID), listed: listed, onItem: l.onItem, events: l.pub}
 	e.manifest = l.loadManifest(ctx, job, log)
-	err := l.list(ctx, p, e)
+	e.track = l.startTracking(ctx, p, e, log)
+	return l.listAndClose(ctx, p, e, 0, log)
+}
+
+// listAndClose lists the plan's roots from root from on and closes the
+// listing (see Submit for what its results mean).
+func (l *Lister) listAndClose(ctx context.Context, p *Plan, e *enqueuer, from int, log zerolog.Logger) (*messages.Listed, error) {
+	err := l.list(ctx, p, e, from)
 	var broke *brokeOff
 	if errors.As(err, &broke) {
 		if l.abort(ctx, e, broke.cause) {
-			return listed, broke.cause
+			return e.listed, broke.cause
 		}
 		return nil, broke.cause
 	}
@@ -114,6 +128,7 @@ func (l *Lister) Submit(ctx context.Context, p *Plan) (*messages.Listed, error) 
 	if err := l.close(ctx, e); err != nil {
 		return nil, err
 	}
+	listed := e.listed
 	log.Info().Int64("files", listed.Files).Int64("dirs", listed.Dirs).Int64("bytes", listed.Bytes).Msg("listing complete")
 	return listed, nil
 }
@@ -145,19 +160,39 @@ func (l *Lister) keepLease(ctx context.Context, job string, log zerolog.Logger) 
 
 // list enqueues the plan's entries: those its manifest names, else each
 // root's tree.
-func (l *Lister) list(ctx context.Context, p *Plan, e *enqueuer) error {
+// from: the roots before it are enqueued (a resumed listing).
+func (l *Lister) list(ctx context.Context, p *Plan, e *enqueuer, from int) error {
 	if p.fromManifest {
 		return l.listManifest(ctx, p, e)
 	}
 	if p.diff != nil {
 		return l.listDiff(ctx, p, e)
 	}
-	for _, r := range p.Roots {
+	for i, r := range p.Roots[from:] {
+		if e.track != nil && (i > 0 || e.track.root != from) {
+			e.track.beginRoot(from + i)
+		}
 		if err := l.listRoot(ctx, p, r, e); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startTracking checkpoints the listing from its start, when the
+// publisher keeps checkpoints and the listing walks its roots (-diff and
+// manifest listings are not resumed). A checkpoint that cannot be saved
+// leaves the listing without one: it still runs.
+func (l *Lister) startTracking(ctx context.Context, p *Plan, e *enqueuer, log zerolog.Logger) *tracker {
+	if l.cps == nil || p.fromManifest || p.diff != nil {
+		return nil
+	}
+	t := newTracker(l, e, l.cps, p)
+	if err := t.save(ctx); err != nil || !t.saved {
+		log.Warn().Err(err).Msg("cannot checkpoint the listing: it cannot be resumed if this lister dies")
+		return nil
+	}
+	return t
 }
 
 // brokeOff is a walk that failed part way: the listing can still be
@@ -184,7 +219,7 @@ func (l *Lister) listRoot(ctx context.Context, p *Plan, r Root, e *enqueuer) err
 	// listed and tested in turn.
 	excluded := p.Filter.Excludes(r.Src)
 	if !r.Info.IsDir() {
-		if excluded {
+		if excluded || e.covered[r.Src.String()] {
 			return nil
 		}
 		return e.file(ctx, r.Src, r.Dst, r.Info, true, false, dfs)
@@ -197,7 +232,7 @@ func (l *Lister) listRoot(ctx context.Context, p *Plan, r Root, e *enqueuer) err
 		_, err := dfs.Stat(ctx, r.Dst.Path)
 		rootMissing = errors.Is(err, fs.ErrNotExist)
 	}
-	if !excluded {
+	if !excluded && !e.rootEnqueued(r) {
 		if err := e.dir(ctx, r.Src, r.Dst, r.Info, true, true, rootMissing, false); err != nil {
 			return err
 		}
@@ -219,13 +254,16 @@ func (l *Lister) walkRoot(ctx context.Context, p *Plan, r Root, e *enqueuer, sfs
 	statEach := job.Options.Preserve.Any() && fs.ListOmitsAttrs(sfs)
 	statted := statEach || !fs.ListOmitsAttrs(sfs)
 	check := quickCheck(ctx, job.Options, p.Filter, r, dfs, statted && !statEach, e.manifest)
-	return l.walk(ctx, sfs, r.Src.Path, rootMissing, check, func(fi fs.FileInfo, v verdict) error {
+	return l.walk(ctx, sfs, r.Src.Path, rootMissing, check, e.track, func(fi fs.FileInfo, v verdict) error {
 		if manifestsOf(r.Src, fi) {
 			return fs.SkipDir
 		}
+		if e.track != nil && fi.IsDir() && e.track.skipDir(fi.Path) {
+			return fs.SkipDir // its tree was enqueued before a resume
+		}
 		src := r.Src
 		src.Path = fi.Path
-		if p.Filter.Excludes(src) {
+		if p.Filter.Excludes(src) || e.enqueuedBefore(src, fi) {
 			return nil // a directory's children are still walked
 		}
 		if statEach {
@@ -256,7 +294,15 @@ func (l *Lister) close(ctx context.Context, e *enqueuer) error {
 	if err := e.pub.Flush(ctx); err != nil {
 		return err
 	}
-	return l.event(ctx, &messages.Event{Type: messages.EventListed, Job: e.job.ID, Listed: e.listed})
+	if err := l.event(ctx, &messages.Event{Type: messages.EventListed, Job: e.job.ID, Listed: e.listed}); err != nil {
+		return err
+	}
+	if e.track != nil {
+		if err := l.cps.DeleteCheckpoint(ctx, e.job.ID); err != nil {
+			l.log.Debug().Err(err).Msg("cannot drop the closed listing's checkpoint; it expires")
+		}
+	}
+	return nil
 }
 
 // abort closes a listing that broke off, so the job still ends: the items

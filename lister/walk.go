@@ -22,8 +22,9 @@ import (
 // Below a directory whose target is missing (rootMissing: root's) check
 // is not asked: every entry's target is missing too (its verdict says
 // so, whether or not there is a check), and a fresh copy costs no target
-// lookups.
-func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing bool, check dirCheck, fn func(fs.FileInfo, verdict) error) error {
+// lookups. t, when not nil (its methods do nothing on nil), learns which directories are enqueued, and
+// checkpoints the listing between directories.
+func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing bool, check dirCheck, t *tracker, fn func(fs.FileInfo, verdict) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	q := &dirQueue{dirs: []queued{{path: root, missing: rootMissing}}}
@@ -45,6 +46,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 		wg.Go(func() { q.work(ctx, fsys, check, out) })
 	}
 	pending := 1 // directories queued or being listed
+	t.open(root, "")
 	for pending > 0 {
 		var b listed
 		select {
@@ -52,6 +54,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		t.entries(b.dir)
 		for i, fi := range b.entries {
 			var v verdict
 			if b.verdicts != nil {
@@ -64,6 +67,7 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 				}
 				if err == nil {
 					pending++
+					t.open(fi.Path, b.dir)
 					q.push(queued{path: fi.Path, missing: v.missing && !v.blocked, blocked: v.blocked})
 				}
 			}
@@ -76,6 +80,10 @@ func (l *Lister) walk(ctx context.Context, fsys fs.FS, root string, rootMissing 
 				return fmt.Errorf("list %s: %w", b.dir, b.err)
 			}
 			pending--
+			t.finished(b.dir)
+			if err := t.maybeSave(ctx); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

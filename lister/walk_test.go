@@ -38,7 +38,7 @@ func TestWalkSkipsChecksBelowMissingTargets(t *testing.T) {
 		}
 		got := map[string]bool{}
 		l := &Lister{threads: 4}
-		err := l.walk(context.Background(), local.New(), root, rootMissing, check, func(fi fs.FileInfo, v verdict) error {
+		err := l.walk(context.Background(), local.New(), root, rootMissing, check, nil, func(fi fs.FileInfo, v verdict) error {
 			got[rel(fi)] = v.missing
 			return nil
 		})

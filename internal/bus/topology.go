@@ -122,6 +122,15 @@ func (b *Bus) Ensure(ctx context.Context, t Topology) error {
 	}); err != nil {
 		return fmt.Errorf("create bucket %s: %w", JobBucket, err)
 	}
+	if _, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      ListingBucket,
+		Description: "jetcp listing checkpoints, for lister resume",
+		TTL:         ListingTTL,
+		Storage:     storage,
+		Replicas:    t.Replicas,
+	}); err != nil {
+		return fmt.Errorf("create bucket %s: %w", ListingBucket, err)
+	}
 	if _, err := js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
 		Name:        HealthStream,
 		Description: "jetcp services' health checks: can JetStream store a message",

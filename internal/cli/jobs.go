@@ -26,6 +26,7 @@ var jobCommands = map[string]func(ctx context.Context, args []string, stdout, st
 	"wait":   jobWait,
 	"cancel": jobCancel,
 	"watch":  jobWatch,
+	"resume": jobResume,
 }
 
 // jobFlags parses a subcommand's options and its JOB argument; the job is

@@ -4,6 +4,7 @@ package cli
 const ListerUsage = `usage: lister [options] SRC... DST
        lister [options] --src SRC [--src SRC2 ...] --dst DST
        lister status|wait|watch|cancel --nats URL [JOB]   (a job on a server; -h for each)
+       lister resume --nats URL JOB                        (continue the listing of a job whose lister died)
        lister config [--json] [options] [SRC... DST]      (what the configuration and plan resolve to)
        lister ls [-R] [-h] URI...                          (list paths as hadoop fs -ls does)
        lister verify [options] SRC... DST                  (prove a copy without copying; -h for its options)
@@ -136,6 +137,8 @@ copied), 130 interrupted. status, wait, watch and cancel exit as for the
 job (0 succeeded or running, 1 failed or canceled), and 3 when they could
 not reach JetStream within --jetstream-wait (default 30s: a server
 starting, a cluster electing its leader): the job's state is unknown.
+resume exits as wait does, and 2 when the job cannot be resumed (ended,
+listed in full, no checkpoint, or its lister still alive).
 
 Examples
   HDFS to COS (the migration):
