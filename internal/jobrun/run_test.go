@@ -140,3 +140,33 @@ func TestInterruptPatience(t *testing.T) {
 		t.Fatalf("returned after %s", d)
 	}
 }
+
+// An embedded run keeps its streams in memory: while its job runs, the
+// server's store holds no message blocks (a small-file copy spent most of
+// its time writing them to disk).
+func TestEmbeddedStreamsInMemory(t *testing.T) {
+	tmp := storeDir(t)
+	reg, p := plan(t, 5, 1000)
+	var blocks []string
+	opts := jobrun.Options{
+		Progress: func(snapshot func() jobclient.Snapshot) func() {
+			_ = filepath.WalkDir(tmp, func(path string, d os.DirEntry, err error) error {
+				if err == nil && strings.HasSuffix(path, ".blk") {
+					blocks = append(blocks, path)
+				}
+				return nil
+			})
+			return func() {}
+		},
+	}
+	rep, err := jobrun.Run(context.Background(), reg, p, zerolog.Nop(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.State != messages.StateSucceeded || rep.FilesCopied != 5 {
+		t.Fatalf("report %+v, want 5 files copied", rep)
+	}
+	if len(blocks) > 0 {
+		t.Fatalf("the embedded server wrote message blocks: %v", blocks)
+	}
+}

@@ -53,7 +53,12 @@ func start(ctx context.Context, reg *fs.Registry, log zerolog.Logger, opts Optio
 	if rt.bus, err = bus.New(rt.nc); err != nil {
 		return nil, err
 	}
-	if _, err := service.EnsureTopology(ctx, rt.bus, opts.Replicas, 30*time.Second, log); err != nil {
+	// An embedded server's streams live as long as its process, which is
+	// the job's: they are kept in memory (a small-file copy spent most of
+	// its time writing them to disk). A killed run is resumed by -update,
+	// never from its streams.
+	topo := bus.Topology{Replicas: opts.Replicas, Memory: embedded}
+	if _, err := service.EnsureTopology(ctx, rt.bus, topo, 30*time.Second, log); err != nil {
 		return nil, err
 	}
 	if embedded {

@@ -20,15 +20,15 @@ import (
 	"github.com/jetcp/jetcp/internal/retry"
 )
 
-// EnsureTopology creates the streams with file storage and the given
-// replication (0: as the connected server calls for), retrying until limit:
-// a cluster answers JetStream requests only once it has elected a meta
+// EnsureTopology creates the streams as t says (t.Replicas 0: the
+// replication the connected server calls for), retrying until limit: a
+// cluster answers JetStream requests only once it has elected a meta
 // leader. It returns the replication used.
-func EnsureTopology(ctx context.Context, b *bus.Bus, replicas int, limit time.Duration, log zerolog.Logger) (int, error) {
-	if replicas == 0 {
-		replicas = natsconn.Replicas(b.Conn())
+func EnsureTopology(ctx context.Context, b *bus.Bus, t bus.Topology, limit time.Duration, log zerolog.Logger) (int, error) {
+	if t.Replicas == 0 {
+		t.Replicas = natsconn.Replicas(b.Conn())
 	}
-	t := bus.Topology{Replicas: replicas}
+	replicas := t.Replicas
 	deadline := time.Now().Add(limit)
 	final := func(error) bool { return ctx.Err() != nil || time.Now().After(deadline) }
 	p := retry.Policy{Attempts: retry.Forever, Backoff: time.Second, Max: time.Second, Permanent: final}
@@ -67,7 +67,7 @@ func Connect(ctx context.Context, cfg natsconn.Config, name string, replicas int
 		nc.Close()
 		return nil, nil, err
 	}
-	replicas, err = EnsureTopology(ctx, b, replicas, 2*time.Minute, log)
+	replicas, err = EnsureTopology(ctx, b, bus.Topology{Replicas: replicas}, 2*time.Minute, log)
 	if err != nil {
 		nc.Close()
 		return nil, nil, err
