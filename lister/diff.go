@@ -205,6 +205,9 @@ func (p *Plan) planDiff(ctx context.Context, reg *fs.Registry, cfg Config, d *di
 	if err := d.prove(ctx, reg, mdir); err != nil {
 		return err
 	}
+	if err := d.carryTo(p.Job); err != nil {
+		return err
+	}
 	p.diff = d
 	p.Notes = append(p.Notes, fmt.Sprintf("%s %s %s: %d renames, %d deletes, %d entries to copy from %s", d.opt(), d.from, d.to,
 		len(d.renames), len(d.deletes), len(d.copies), p.Roots[0].Src.Display()))
@@ -406,6 +409,11 @@ func (l *Lister) listDiff(ctx context.Context, p *Plan, e *enqueuer) error {
 	sfs, err := l.reg.FS(ctx, root.Src)
 	if err != nil {
 		return err
+	}
+	if p.Job.Options.ManifestCarry != "" {
+		if err := d.writeCarry(ctx, l.reg, p.Job); err != nil {
+			l.log.Warn().Str("job", p.Job.ID).Msg(carryFailed(err))
+		}
 	}
 	if !p.Job.Options.DryRun {
 		if err := d.applyTargetOps(ctx, tfs, p.Job.ID); err != nil {

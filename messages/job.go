@@ -77,6 +77,11 @@ type Options struct {
 	// job's manifest, and from which -update reads the last one
 	// (docs/job-manifest.md); empty: no manifest.
 	Manifest string `json:"manifest,omitempty"`
+	// ManifestCarry (a URI) is a -diff job's carry file: the previous
+	// manifest's lines of the files the diff leaves alone, which the
+	// committer writes into the job's manifest before its own lines and
+	// then removes (internal/manifest, carry.go).
+	ManifestCarry string `json:"manifest_carry,omitempty"`
 }
 
 // Job is a job's spec as the lister records it before enqueuing work.
