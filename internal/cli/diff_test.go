@@ -428,3 +428,46 @@ func TestDiffChain(t *testing.T) {
 		t.Errorf("-update after the chain: %d PUTs, %d GETs, %d HEADs; want the manifest to settle every file (no PUT, its one GET, a HEAD per directory)", got.Put, got.Get, got.Head)
 	}
 }
+
+// -filters with -diff, as DistCp's DistCpSync applies them to the
+// difference report (each entry's path relative to the snapshot root):
+// filtered entries are passed over, a directory renamed into the filtered
+// set is deleted at the target, a file renamed out of it is copied as
+// new. The target ends as a copy of s2 with the same filters would be.
+func TestDiffFilters(t *testing.T) {
+	c := startHDFS(t)
+	cosEnv(t)
+	sh := newHDFSShell(t, c)
+	for _, f := range []string{"a/x", "a/y.tmp", "b/v", "c/w", "d/part.tmp"} {
+		sh.put("/src/"+f, f)
+	}
+	snap(t, c, "/src", "s1")
+	filters := filepath.Join(t.TempDir(), "filters")
+	writeFile(t, filters, []byte(".*\\.tmp.*\n"))
+	remote, obj := "hdfs://"+c.Addr()+"/src", "cosn://"+cosBucket+"/t"
+	if code, rep, out := runReport(t, "-update", "-filters", filters, remote+"/.snapshot/s1", obj); code != cli.ExitOK || rep.FilesCopied != 3 {
+		t.Fatalf("copy s1: exit %d, %d copied, want 3\n%s", code, rep.FilesCopied, out)
+	}
+	sh.put("/src/a/new.tmp", "created, filtered")
+	sh.put("/src/a/x2", "created")
+	sh.rm("/src/a/y.tmp")                   // deleted, filtered: nothing to do
+	sh.mv("/src/b", "/src/b.tmp")           // renamed into the filtered set
+	sh.mv("/src/d/part.tmp", "/src/d/part") // renamed out of it
+	sh.put("/src/c/w", "rewritten")
+	snap(t, c, "/src", "s2")
+	code, rep, out := runReport(t, "-update", "-diff", "s1", "s2", "-filters", filters, remote, obj)
+	if code != cli.ExitOK || rep.FilesCopied != 3 || rep.FilesFailed != 0 { // a/x2, c/w, d/part
+		t.Fatalf("-diff with -filters: exit %d, %d copied, %d failed; want 3 copied\n%s", code, rep.FilesCopied, rep.FilesFailed, out)
+	}
+	want, got := filepath.Join(t.TempDir(), "want"), filepath.Join(t.TempDir(), "got")
+	if code, _, out := runReport(t, "-filters", filters, remote+"/.snapshot/s2", want); code != cli.ExitOK {
+		t.Fatalf("copy s2 with the filters: exit %d\n%s", code, out)
+	}
+	if code, _, out := runReport(t, obj, got); code != cli.ExitOK {
+		t.Fatalf("copy the target out: exit %d\n%s", code, out)
+	}
+	sameTree(t, want, got)
+	if e := snapshot(t, got); e["b"].dir || e["d/part"].data != "d/part.tmp" || e["a/new.tmp"].data != "" {
+		t.Errorf("target after -diff with -filters: %v", e)
+	}
+}
