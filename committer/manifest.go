@@ -54,7 +54,7 @@ func (j *job) dropManifest() {
 // the target as they left it). It fails nothing: a missing manifest only
 // makes the next -update check every file.
 func (j *job) publishManifest(ctx context.Context) {
-	carry := j.spec.Options.ManifestCarry != "" && !j.noManifest
+	carry := j.spec.Options.ManifestCarry != ""
 	if carry {
 		j.spool = j.withCarry(ctx)
 	}
@@ -94,8 +94,8 @@ func (j *job) writeManifest(ctx context.Context, s *manifest.Spool) error {
 // previous manifest's records of the files the diff left alone, named as
 // after it), then the job's own, which a reader takes over a carried line
 // of the same path. Without a readable carry file (the listing stopped
-// before writing it), the job's own lines alone. The carry file is
-// removed either way.
+// before writing it), the job's own lines alone; nil where the job writes
+// no manifest. The carry file is removed either way.
 func (j *job) withCarry(ctx context.Context) *manifest.Spool {
 	own := j.spool
 	j.spool = nil
@@ -114,6 +114,9 @@ func (j *job) withCarry(ctx context.Context) *manifest.Spool {
 			j.log.Warn().Err(err).Str("file", u.Display()).Msg("cannot remove the manifest carry file")
 		}
 	}()
+	if j.noManifest {
+		return nil
+	}
 	merged, err := manifest.NewSpool(j.c.spoolDir, j.spec.ID)
 	if err != nil {
 		j.log.Warn().Err(err).Msg("cannot spool the job manifest; the manifest holds this job's files only")
