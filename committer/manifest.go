@@ -2,6 +2,7 @@ package committer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/jetcp/jetcp/distcp"
@@ -53,11 +54,15 @@ func (j *job) dropManifest() {
 // the target as they left it). It fails nothing: a missing manifest only
 // makes the next -update check every file.
 func (j *job) publishManifest(ctx context.Context) {
+	carry := j.spec.Options.ManifestCarry != ""
+	if carry {
+		j.spool = j.withCarry(ctx)
+	}
 	s := j.spool
 	if s == nil {
 		return
 	}
-	if j.manifestNews == 0 {
+	if j.manifestNews == 0 && !carry {
 		// Every line came from the manifest the listing read: it is still
 		// true, and a no-op -update costs no manifest write.
 		j.log.Info().Msg("every file was settled by the last manifest; it stays the newest")
@@ -83,4 +88,52 @@ func (j *job) writeManifest(ctx context.Context, s *manifest.Spool) error {
 		return fmt.Errorf("manifest directory %s: %w", u.Display(), err)
 	}
 	return s.Publish(ctx, fsys, u.Path)
+}
+
+// withCarry is a -diff job's manifest: the carry file's lines (the
+// previous manifest's records of the files the diff left alone, named as
+// after it), then the job's own, which a reader takes over a carried line
+// of the same path. Without a readable carry file (the listing stopped
+// before writing it), the job's own lines alone; nil where the job writes
+// no manifest. The carry file is removed either way.
+func (j *job) withCarry(ctx context.Context) *manifest.Spool {
+	own := j.spool
+	j.spool = nil
+	u, err := fs.ParseURI(j.spec.Options.ManifestCarry)
+	if err != nil {
+		j.log.Warn().Err(err).Msg("the manifest carry file's URI; the manifest holds this job's files only")
+		return own
+	}
+	fsys, err := j.c.reg.FS(ctx, u)
+	if err != nil {
+		j.log.Warn().Err(err).Msg("the manifest carry file; the manifest holds this job's files only")
+		return own
+	}
+	defer func() {
+		if err := fsys.Remove(ctx, u.Path, false); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			j.log.Warn().Err(err).Str("file", u.Display()).Msg("cannot remove the manifest carry file")
+		}
+	}()
+	if j.noManifest {
+		return nil
+	}
+	merged, err := manifest.NewSpool(j.c.spoolDir, j.spec.ID)
+	if err != nil {
+		j.log.Warn().Err(err).Msg("cannot spool the job manifest; the manifest holds this job's files only")
+		return own
+	}
+	if err := manifest.ReadFile(ctx, fsys, u.Path, merged.Add); err != nil {
+		merged.Discard()
+		j.log.Warn().Err(err).Msg("cannot read the manifest carry file; the manifest holds this job's files only")
+		return own
+	}
+	if own == nil {
+		return merged
+	}
+	if err := own.AppendTo(merged); err != nil {
+		merged.Discard()
+		j.log.Warn().Err(err).Msg("cannot read the job's spooled manifest back; the job writes none")
+		return nil
+	}
+	return merged
 }

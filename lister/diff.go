@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/filter"
 	"github.com/jetcp/jetcp/internal/manifest"
 )
 
@@ -74,8 +75,6 @@ func (c *Config) checkDiff() error {
 		return usagef("%s and -delete exclude each other (DistCp): the snapshot diff deletes what was deleted at the source; drop -delete", opt)
 	case c.CopyFromManifest != "":
 		return usagef("%s with --copy-from-manifest: the snapshot diff names what to copy; drop one of them", opt)
-	case c.Filters != "":
-		return usagef("%s with -filters is not supported yet: drop -filters, or sync with -update alone", opt)
 	case c.SourceList != "" || len(c.Sources) != 1:
 		return usagef("%s needs exactly one source, the snapshottable directory (DistCp): give SRC DST", opt)
 	case c.DiffFrom == "" || c.DiffFrom == "." || strings.Contains(c.DiffFrom, "/"):
@@ -111,6 +110,8 @@ type diffPlan struct {
 	deletes []string
 	// copies are the created and modified entries, named as in s2.
 	copies []diffCopy
+	// flt is the job's -filters (filtered).
+	flt *filter.Filter
 }
 
 type diffRename struct{ from, to string }
@@ -183,7 +184,7 @@ func (p *Plan) planDiff(ctx context.Context, reg *fs.Registry, cfg Config, d *di
 	if len(p.Roots) != 1 || !p.Roots[0].Info.IsDir() {
 		return usagef("-diff needs a directory source: %s", d.src.Display())
 	}
-	d.target = p.Roots[0].Dst
+	d.target, d.flt = p.Roots[0].Dst, p.Filter
 	if err := d.readReport(ctx, reg); err != nil {
 		return err
 	}
@@ -203,6 +204,9 @@ func (p *Plan) planDiff(ctx context.Context, reg *fs.Registry, cfg Config, d *di
 		}
 	}
 	if err := d.prove(ctx, reg, mdir); err != nil {
+		return err
+	}
+	if err := d.carryTo(p.Job); err != nil {
 		return err
 	}
 	p.diff = d
@@ -229,13 +233,49 @@ func (d *diffPlan) readReport(ctx context.Context, reg *fs.Registry) error {
 	if err != nil {
 		return fmt.Errorf("%s %s %s: read the snapshot difference of %s: %w", d.opt(), d.from, d.to, at.Display(), err)
 	}
-	report = slices.DeleteFunc(report, jetcpOwn)
+	report = d.filtered(slices.DeleteFunc(report, jetcpOwn))
 	if d.rdiff {
 		d.fromReverseReport(report)
 	} else {
 		d.fromReport(report)
 	}
 	return nil
+}
+
+// filtered applies -filters to the report as DistCp's DistCpSync
+// (getAllDiffs) does, each entry's path tested relative to the snapshot
+// root with a leading slash ("/a/b"): a created, modified or deleted
+// entry that a filter matches is dropped; a rename is kept where both
+// its names pass, becomes a delete of its old name where only that one
+// passes (renamed into the filtered set: gone from what is copied) and a
+// creation of its new name where only that one passes (renamed out of
+// it: copied as new). The copies are filtered again by their whole path
+// when listed, as DistCp's copy listing does.
+func (d *diffPlan) filtered(report []fs.DiffEntry) []fs.DiffEntry {
+	out := make([]fs.DiffEntry, 0, len(report))
+	for _, e := range report {
+		if e.Path == "" {
+			out = append(out, e)
+			continue
+		}
+		from := !d.flt.Excludes(fs.URI{Path: "/" + e.Path})
+		if e.Type != fs.DiffRename {
+			if from {
+				out = append(out, e)
+			}
+			continue
+		}
+		to := !d.flt.Excludes(fs.URI{Path: "/" + e.Target})
+		switch {
+		case from && to:
+			out = append(out, e)
+		case from:
+			out = append(out, fs.DiffEntry{Type: fs.DiffDelete, Path: e.Path})
+		case to:
+			out = append(out, fs.DiffEntry{Type: fs.DiffCreate, Path: e.Target})
+		}
+	}
+	return out
 }
 
 // jetcpOwn reports whether e is about jetcp's manifest directory at the
@@ -407,6 +447,11 @@ func (l *Lister) listDiff(ctx context.Context, p *Plan, e *enqueuer) error {
 	if err != nil {
 		return err
 	}
+	if p.Job.Options.ManifestCarry != "" {
+		if err := d.writeCarry(ctx, l.reg, p.Job); err != nil {
+			l.log.Warn().Str("job", p.Job.ID).Msg(carryFailed(err))
+		}
+	}
 	if !p.Job.Options.DryRun {
 		if err := d.applyTargetOps(ctx, tfs, p.Job.ID); err != nil {
 			return err
@@ -426,7 +471,8 @@ func (l *Lister) listDiff(ctx context.Context, p *Plan, e *enqueuer) error {
 		e.root = root
 		switch {
 		case fi.IsDir() && c.created:
-			err = l.listRoot(ctx, p, Root{Src: src, Dst: dst, Info: fi}, e)
+			err = l.listCreated(ctx, p, e, src, dst, fi, tfs)
+		case p.Filter.Excludes(src):
 		case fi.IsDir():
 			err = e.dir(ctx, src, dst, fi, false, true, false, false)
 		default:
@@ -438,6 +484,34 @@ func (l *Lister) listDiff(ctx context.Context, p *Plan, e *enqueuer) error {
 	}
 	if err := e.flush(ctx); err != nil {
 		return &brokeOff{cause: err}
+	}
+	return nil
+}
+
+// listCreated enqueues a created directory and its tree. It is walked
+// as part of the job's root (e.root stays the diff's), not as a root of
+// its own, so that below a directory whose target is missing the files'
+// items say their parent is this job's (messages.WorkItem.ParentInJob):
+// on COS the directory's own item then puts its marker, and a file's
+// copier that ran first no longer puts it too (TestDiffSync's extra PUT,
+// one run in four).
+func (l *Lister) listCreated(ctx context.Context, p *Plan, e *enqueuer, src, dst fs.URI, fi fs.FileInfo, tfs fs.FS) error {
+	sfs, err := l.reg.FS(ctx, src)
+	if err != nil {
+		return err
+	}
+	_, err = tfs.Stat(ctx, dst.Path)
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return &brokeOff{cause: fmt.Errorf("-diff: stat %s: %w", dst.Display(), err)}
+	}
+	missing := err != nil
+	if !p.Filter.Excludes(src) {
+		if err := e.dir(ctx, src, dst, fi, false, true, missing, false); err != nil {
+			return err
+		}
+	}
+	if err := l.walkRoot(ctx, p, Root{Src: src, Dst: dst, Info: fi}, e, sfs, tfs, missing); err != nil {
+		return &brokeOff{cause: fmt.Errorf("list %s: %w", src.Display(), err)}
 	}
 	return nil
 }

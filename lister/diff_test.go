@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/filter"
 )
 
 func TestParseDiff(t *testing.T) {
@@ -22,7 +23,7 @@ func TestParseDiff(t *testing.T) {
 		{"-update -diff s1 s2 hdfs://nn/a hdfs://nn/c /b", "exactly one source", ""},
 		{"-update -diff . s2 hdfs://nn/a /b", "the first value must name a snapshot", ""},
 		{"-update -diff s1/x s2 hdfs://nn/a /b", "the first value must name a snapshot", ""},
-		{"-update -filters f -diff s1 s2 hdfs://nn/a /b", "-filters is not supported yet", ""},
+		{"-update -filters f -diff s1 s2 hdfs://nn/a /b", "", "s1"},
 		{"-update -diff s1", "needs two values", ""},
 		{"-overwrite -diff s1 s2 hdfs://nn/a /b", "-diff is valid only with -update", ""},
 		{"-update -rdiff s2 s1 hdfs://nn/a hdfs://nn/b", "", "s2"},
@@ -76,5 +77,35 @@ func TestDiffFromReport(t *testing.T) {
 	}
 	if got := d.s1Name("z/c/x"); got != "a/b/x" {
 		t.Errorf("s1Name(z/c/x) = %q, want a/b/x", got)
+	}
+}
+
+// -filters on the report as DistCpSync.getAllDiffs applies them, to each
+// path relative to the snapshot root: a rename into the filtered set is a
+// delete, out of it a creation, within it nothing.
+func TestDiffFiltered(t *testing.T) {
+	flt, err := filter.Compile([]string{`.*\.tmp(/.*)?`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := &diffPlan{flt: flt}
+	got := d.filtered([]fs.DiffEntry{
+		{Type: fs.DiffModify, Path: ""},
+		{Type: fs.DiffCreate, Path: "a/new.tmp"},
+		{Type: fs.DiffCreate, Path: "a/new"},
+		{Type: fs.DiffDelete, Path: "x.tmp/y"},
+		{Type: fs.DiffModify, Path: "m"},
+		{Type: fs.DiffRename, Path: "b", Target: "b.tmp"},
+		{Type: fs.DiffRename, Path: "c.tmp", Target: "c"},
+		{Type: fs.DiffRename, Path: "d.tmp", Target: "e.tmp"},
+		{Type: fs.DiffRename, Path: "f", Target: "g"},
+	})
+	var s []string
+	for _, e := range got {
+		s = append(s, e.String())
+	}
+	want := []string{"M\t./", "+\t./a/new", "M\t./m", "-\t./b", "+\t./c", "R\t./f -> ./g"}
+	if !slices.Equal(s, want) {
+		t.Errorf("filtered report %q, want %q", s, want)
 	}
 }

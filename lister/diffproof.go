@@ -1,9 +1,7 @@
 package lister
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -180,42 +178,26 @@ func (d *diffPlan) holds(t diffTouch, rec *manifest.Line) string {
 	return ""
 }
 
-// manifestRecord is a manifest line, or its trailer.
-type manifestRecord struct {
-	manifest.Line
-	End   bool  `json:"end"`
-	Files int64 `json:"files"`
-}
-
 // readRecords reads the complete manifests in dir, newest first, keeping
 // the newest record of each target URI in want, and tells whether any
 // records a copy from one of SRC's snapshots.
 func (d *diffPlan) readRecords(ctx context.Context, mfs fs.FS, dir string, want map[string]bool) (map[string]*manifest.Line, bool, error) {
-	var names []string
-	for fi, err := range mfs.List(ctx, dir) {
-		if errors.Is(err, fs.ErrNotExist) {
-			break
-		}
-		if err != nil {
-			return nil, false, fmt.Errorf("-diff: list the manifests in %s: %w", dir, err)
-		}
-		if n := fi.Name(); strings.HasPrefix(n, "manifest-") && strings.HasSuffix(n, ".jsonl.zst") {
-			names = append(names, fi.Path)
-		}
+	names, err := manifest.Newest(ctx, mfs, dir)
+	if err != nil {
+		return nil, false, fmt.Errorf("-diff: %w", err)
 	}
-	slices.Sort(names)
-	slices.Reverse(names)
 	found := map[string]*manifest.Line{}
 	fromSnapshots := false
 	snaps := d.src.Join("/.snapshot/").String()
 	for _, n := range names {
 		these := map[string]*manifest.Line{}
 		anySnap := false
-		err := readManifestFile(ctx, mfs, n, func(r manifest.Line) {
+		err := manifest.ReadFile(ctx, mfs, n, func(r manifest.Line) error {
 			anySnap = anySnap || strings.HasPrefix(r.Src, snaps)
 			if want[r.Dst] {
 				these[r.Dst] = &r
 			}
+			return nil
 		})
 		if err != nil {
 			continue // incomplete or unreadable: it proves nothing
@@ -228,41 +210,4 @@ func (d *diffPlan) readRecords(ctx context.Context, mfs fs.FS, dir string, want 
 		}
 	}
 	return found, fromSnapshots, nil
-}
-
-// readManifestFile streams one manifest's records to fn; it fails unless
-// the manifest ends with its trailer, counting its lines (the caller
-// trusts what fn saw only then).
-func readManifestFile(ctx context.Context, mfs fs.FS, p string, fn func(manifest.Line)) error {
-	r, err := mfs.Open(ctx, p, 0)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	text, done, err := manifest.Lines(r)
-	if err != nil {
-		return err
-	}
-	defer done()
-	var lines int64
-	sc := bufio.NewScanner(text)
-	sc.Buffer(make([]byte, 64<<10), maxManifestLine)
-	for sc.Scan() {
-		var rec manifestRecord
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return err
-		}
-		if rec.End {
-			if rec.Files != lines {
-				return errors.New("manifest counts other lines than it holds")
-			}
-			return sc.Err()
-		}
-		lines++
-		fn(rec.Line)
-	}
-	if err := sc.Err(); err != nil {
-		return err
-	}
-	return errors.New("manifest without its trailer")
 }

@@ -87,6 +87,11 @@ type Options struct {
 	// XTrack (-xtrack) is a directory URI where the committer writes the
 	// target's entries missing at the sources; empty: none.
 	XTrack string `json:"xtrack,omitempty"`
+	// ManifestCarry (a URI) is a -diff job's carry file: the previous
+	// manifest's lines of the files the diff leaves alone, which the
+	// committer writes into the job's manifest before its own lines and
+	// then removes (internal/manifest, carry.go).
+	ManifestCarry string `json:"manifest_carry,omitempty"`
 }
 
 // Job is a job's spec as the lister records it before enqueuing work.

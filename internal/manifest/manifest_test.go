@@ -154,3 +154,82 @@ func TestPublishKeepsTheNewestTwo(t *testing.T) {
 		t.Fatalf("left %v", names)
 	}
 }
+
+// Two jobs of the same second: their ids' random part orders nothing, so
+// the manifest written later is the newer, whatever its name; a carry
+// file beside them is no manifest. (Before, the name decided: -diff s2 s3
+// right after -diff s1 s2 read the older one about one run in two.)
+func TestNewestOfTheSameSecond(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), DirName)
+	later, earlier := "20260101-000000-aaaaaaaa", "20260101-000000-ffffffff"
+	publish(t, dir, earlier, lineA())
+	l := lineA()
+	l.DstVersion = "etag-later"
+	publish(t, dir, later, l)
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, FileName(earlier)), old, old); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewSpool(t.TempDir(), "20260101-000001-00000000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PublishAt(ctx, local.New(), filepath.Join(dir, CarryName("20260101-000001-00000000"))); err != nil {
+		t.Fatal(err)
+	}
+	ix, _, err := Load(ctx, local.New(), dir)
+	if err != nil || ix == nil || ix.Job != later {
+		t.Fatalf("Load: %+v %v, want job %s", ix, err, later)
+	}
+	names, err := Newest(ctx, local.New(), dir)
+	if err != nil || len(names) != 2 || filepath.Base(names[0]) != FileName(later) {
+		t.Fatalf("Newest: %v %v", names, err)
+	}
+}
+
+// A spool's lines appended to another follow its own, and ReadFile
+// streams a carry file's lines only when it is complete.
+func TestCarryRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	carry, err := NewSpool(dir, "job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = carry.Add(lineA())
+	p := filepath.Join(dir, CarryName("job"))
+	if err := carry.PublishAt(ctx, local.New(), p); err != nil {
+		t.Fatal(err)
+	}
+	merged, _ := NewSpool(dir, "job")
+	if err := ReadFile(ctx, local.New(), p, merged.Add); err != nil {
+		t.Fatal(err)
+	}
+	own, _ := NewSpool(dir, "job")
+	b := lineA()
+	b.Dst = "cosn://b-1250000000/dst/b"
+	_ = own.Add(b)
+	if err := own.AppendTo(merged); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if err := merged.PublishAt(ctx, local.New(), out); err != nil {
+		t.Fatal(err)
+	}
+	var dsts []string
+	if err := ReadFile(ctx, local.New(), out, func(l Line) error { dsts = append(dsts, l.Dst); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(dsts, " ") != dstA+" "+b.Dst {
+		t.Fatalf("merged lines %v", dsts)
+	}
+	// Cut short: refused.
+	data, _ := os.ReadFile(out)
+	if err := os.WriteFile(out, data[:len(data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := ReadFile(ctx, local.New(), out, func(Line) error { return nil }); err == nil {
+		t.Error("a cut carry file was read whole")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/klauspost/compress/zstd"
 
@@ -63,14 +64,8 @@ func (s *Spool) Files() int64 { return s.files }
 // spool is gone afterwards, whatever the outcome.
 func (s *Spool) Publish(ctx context.Context, fsys fs.FS, dir string) error {
 	defer s.Discard()
-	if err := s.enc.Encode(trailer{End: true, Job: s.job, Files: s.files}); err != nil {
-		return fmt.Errorf("manifest: %w", err)
-	}
-	if err := s.zw.Close(); err != nil {
-		return fmt.Errorf("manifest: %w", err)
-	}
-	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("manifest: %w", err)
+	if err := s.finish(); err != nil {
+		return err
 	}
 	if !fs.ImplicitDirs(fsys) { // on COS a key below a missing marker needs none
 		if _, err := fs.MkdirAll(ctx, fsys, dir, 0o755); err != nil {
@@ -140,9 +135,12 @@ func prune(ctx context.Context, fsys fs.FS, dir string) error {
 	return nil
 }
 
-// manifests lists the manifest names in dir, oldest first.
+// manifests lists the manifest names in dir, oldest first: by the second
+// of their job's id, then (two jobs of the same second, the common case
+// in tests and scripts, whose ids' random part orders nothing) by their
+// modification time as listed, the later written the newer.
 func manifests(ctx context.Context, fsys fs.FS, dir string) ([]string, error) {
-	var names []string
+	var found []fs.FileInfo
 	for fi, err := range fsys.List(ctx, dir) {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
@@ -151,9 +149,31 @@ func manifests(ctx context.Context, fsys fs.FS, dir string) ([]string, error) {
 			return nil, fmt.Errorf("list manifests in %s: %w", dir, err)
 		}
 		if !fi.IsDir() && isManifest(fi.Name()) {
-			names = append(names, fi.Name())
+			found = append(found, fi)
 		}
 	}
-	slices.Sort(names)
+	slices.SortFunc(found, func(a, b fs.FileInfo) int {
+		if c := strings.Compare(jobSecond(a.Name()), jobSecond(b.Name())); c != 0 {
+			return c
+		}
+		if c := a.ModTime.Compare(b.ModTime); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Name(), b.Name())
+	})
+	names := make([]string, len(found))
+	for i, fi := range found {
+		names[i] = fi.Name()
+	}
 	return names, nil
+}
+
+// jobSecond is the creation second in a manifest's name
+// (messages.NewJobID: YYYYMMDD-HHMMSS-random), or the job id whole.
+func jobSecond(name string) string {
+	job := strings.TrimSuffix(strings.TrimPrefix(name, filePrefix), fileSuffix)
+	if i := strings.LastIndexByte(job, '-'); i > 0 {
+		return job[:i]
+	}
+	return job
 }
