@@ -4,4 +4,4 @@ package main
 
 import "github.com/jetcp/jetcp/internal/cli"
 
-func main() { cli.Main(cli.Lister) }
+func main() { cli.Main(cli.ListerMain) }
