@@ -72,8 +72,8 @@ func (t *task) sourcePrefixCRC32C(ctx context.Context, n int64) (fs.Checksum, er
 		return fs.Checksum{}, fmt.Errorf("open source %s: %w", t.Src.Display(), err)
 	}
 	defer r.Close()
-	bp := t.c.bufs.get(bufferSize(t.Job.Options.CopyBufferSize, n))
-	defer t.c.bufs.put(bp)
+	bp := t.c.bufs.Get(bufferSize(t.Job.Options.CopyBufferSize, n))
+	defer t.c.bufs.Put(bp)
 	h := fs.NewCRC32C()
 	got, err := io.CopyBuffer(h, io.LimitReader(r, n), *bp)
 	switch {

@@ -1,41 +1,6 @@
 package copier
 
-import (
-	"sync"
-
-	"github.com/jetcp/jetcp/messages"
-)
-
-// buffers recycles copy buffers of one size: allocating (and clearing) a
-// megabyte per file would cost more than copying a small file.
-type buffers struct {
-	mu    sync.Mutex
-	pools map[int]*sync.Pool
-}
-
-// get returns a buffer of exactly n bytes.
-func (b *buffers) get(n int) *[]byte {
-	b.mu.Lock()
-	if b.pools == nil {
-		b.pools = map[int]*sync.Pool{}
-	}
-	p, ok := b.pools[n]
-	if !ok {
-		p = &sync.Pool{New: func() any { s := make([]byte, n); return &s }}
-		b.pools[n] = p
-	}
-	b.mu.Unlock()
-	return p.Get().(*[]byte)
-}
-
-func (b *buffers) put(s *[]byte) {
-	b.mu.Lock()
-	p := b.pools[len(*s)]
-	b.mu.Unlock()
-	if p != nil {
-		p.Put(s)
-	}
-}
+import "github.com/jetcp/jetcp/messages"
 
 // bufferSize is the buffer for a file of size bytes: the job's buffer, or
 // less for a smaller file (one byte over, to see EOF or growth in one read).

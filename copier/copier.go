@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/jetcp/jetcp/fs"
+	"github.com/jetcp/jetcp/internal/bufpool"
 	"github.com/jetcp/jetcp/messages"
 )
 
@@ -30,7 +31,7 @@ type Copier struct {
 	// token makes this process's temp names unique: after a server crash an
 	// item can be delivered to two copiers as the same attempt.
 	token string
-	bufs  buffers
+	bufs  bufpool.Pool
 	paths sync.Map // *messages.Job -> *place.Paths
 	// flights are the copies running, with their bytes so far.
 	flights *inFlight

@@ -268,8 +268,8 @@ func (t *task) readBack(ctx context.Context, w fs.Writer, p string, sum fs.Check
 	if t.Job.Options.SkipCRC || sum.IsZero() || !fs.CanReadBack(w) {
 		return false, nil
 	}
-	bp := t.c.bufs.get(bufferSize(t.Job.Options.CopyBufferSize, t.Item.Attr.Size))
-	defer t.c.bufs.put(bp)
+	bp := t.c.bufs.Get(bufferSize(t.Job.Options.CopyBufferSize, t.Item.Attr.Size))
+	defer t.c.bufs.Put(bp)
 	return t.checkVia(p, sum, func() (int64, fs.Checksum, error) { return fs.ReadBack(ctx, w, *bp) })
 }
 

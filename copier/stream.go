@@ -30,8 +30,8 @@ func (t *task) streamRange(ctx context.Context, w io.Writer, offset, length int6
 	defer r.Close()
 	// Reading stops at the listed length. A file that grew shows in the
 	// Stat after it; one that shrank, in a short read.
-	bp := t.c.bufs.get(bufferSize(o.CopyBufferSize, length))
-	defer t.c.bufs.put(bp)
+	bp := t.c.bufs.Get(bufferSize(o.CopyBufferSize, length))
+	defer t.c.bufs.Put(bp)
 	buf := *bp
 	// A writer that checksums what it is given saves hashing it twice.
 	_, selfSums := fs.WriterChecksum(w)
